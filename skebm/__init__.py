@@ -1,0 +1,11 @@
+"""Energy-based learning for scikit-learn.
+
+LeCun et al.'s "A Tutorial on Energy-Based Learning" (2006) as estimators:
+every loss of the tutorial by name, over selectable energy architectures, and a
+Metropolis-Hastings sampler.
+"""
+
+from ._classifier import EnergyClassifier
+
+__all__ = ["EnergyClassifier"]
+__version__ = "0.1.0.dev0"

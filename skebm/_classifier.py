@@ -1,0 +1,483 @@
+"""EnergyClassifier: discrete answers, exhaustive inference."""
+
+import copy
+from numbers import Real
+
+import numpy as np
+from scipy.special import logsumexp, softmax
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._base import BaseEnergyModel
+from .energies import DistanceEnergy, LinearEnergy, MLPEnergy
+from .losses import get_loss
+
+
+def _solver_is_stochastic(estimator):
+    if estimator.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for the stochastic solvers 'adam' and "
+            f"'sgd', not solver={estimator.solver!r}."
+        )
+    return True
+
+
+class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
+    """Energy-based classifier (LeCun et al., 2006).
+
+    The model gives every (input, class) pair an energy ``E_k(x)``; inference
+    is ``argmin_k E_k(x)``, an exhaustive search over the classes. Training
+    minimizes a loss of the energies, selected by name.
+
+    Parameters
+    ----------
+    loss : str or loss instance, default="nll"
+        ``"energy"``, ``"perceptron"``, ``"hinge"``, ``"log"``, ``"lvq2"``,
+        ``"mce"``, ``"square_square"``, ``"square_exp"``, ``"nll"``, or an
+        instance from :mod:`skebm.losses` (for constants such as ``delta`` of
+        LVQ2 or ``gamma`` of the square-exponential loss).
+    energy : {"linear", "mlp", "distance"}, default="linear"
+        ``"linear"``: ``E_k(x) = -(w_k . x + b_k)``. ``"mlp"``:
+        ``E_k(x) = -g_k(x)`` with an MLP ``g``. ``"distance"``: squared
+        distance between an embedding of ``x`` (the identity when
+        ``hidden_layer_sizes=()``, else the MLP's last hidden layer) and a
+        learned prototype of class ``k``, divided by the embedding width.
+        With the losses that need non-negative energies (``lvq2``,
+        ``square_square``, ``square_exp``) and with the ``energy`` loss, the
+        ``linear`` and ``mlp`` scores ``g`` are mapped to
+        ``E_k = 1/2 ||g(x) - e_k||^2`` (``e_k`` the one-hot code of class k),
+        which keeps the order of the classes.
+    hidden_layer_sizes : array-like of int, default=(100,)
+        Hidden layers of the ``mlp`` energy and of the ``distance`` embedding.
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+    margin : float, default=1.0
+        Margin of the ``hinge`` and ``square_square`` losses.
+    beta : float, default=1.0
+        Inverse temperature of the Gibbs distribution ``softmax(-beta E)``,
+        used by the ``nll`` loss and by ``predict_proba``.
+    alpha : float, default=1e-3
+        L2 penalty on weights and prototypes: the objective is the mean loss
+        plus ``alpha / 2 * ||W||^2`` (LogisticRegression's default ``C=1`` is
+        ``alpha = 1 / n_samples``).
+    solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
+        ``"auto"`` is full-batch ``"lbfgs"`` up to 10000 samples and
+        ``"adam"`` beyond, and for ``partial_fit``.
+    learning_rate_init : float, default=1e-3
+        Step size of ``adam`` and ``sgd``.
+    momentum : float, default=0.9
+        Nesterov momentum of ``sgd``.
+    batch_size : int or "auto", default="auto"
+        ``min(200, n_samples)`` when ``"auto"``. Ignored by ``lbfgs``.
+    max_iter : int, default=200
+        Epochs of ``adam`` and ``sgd``, iterations of ``lbfgs``.
+    tol : float, default=1e-4
+        Training stops when the loss (or the validation score) has not
+        improved by ``tol`` for ``n_iter_no_change`` epochs.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified) and stop when
+        its accuracy stops improving; the best parameters are kept.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    warm_start : bool, default=False
+        Start from the previous solution when the architecture is unchanged.
+    random_state : int, RandomState instance or None, default=None
+    verbose : bool or int, default=False
+        Print the training loss of every epoch.
+    sampler : MHSampler or None, default=None
+        With ``loss="nll"``, estimate the contrastive term of the gradient from
+        labels drawn by Metropolis-Hastings from ``P_W(y|x)``, using the
+        sampler's ``n_chains``, ``n_steps`` and ``burn_in``.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied with ``sample_weight``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    loss_ : loss instance
+        The loss used, built from ``loss``, ``margin`` and ``beta``.
+    energy_ : LinearEnergy, MLPEnergy or DistanceEnergy
+        The fitted architecture; its parameters are ``energy_.coefs_``,
+        ``energy_.intercepts_`` and, for ``distance``,
+        ``energy_.prototypes_``.
+    solver_ : str
+        The solver used.
+    n_iter_ : int
+        Epochs run (iterations for ``lbfgs``).
+    t_ : int
+        Training samples seen.
+    loss_curve_ : list of float
+        Objective after each epoch.
+    best_loss_ : float or None
+    validation_scores_ : list of float or None
+        Validation accuracy per epoch with ``early_stopping``.
+    best_validation_score_ : float or None
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when ``X`` has feature names.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : what ``loss="nll"`` with the
+        linear energy fits, up to the scaling of the penalty.
+    sklearn.neural_network.MLPClassifier : what ``loss="nll"`` with the mlp
+        energy fits.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skebm import EnergyClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(),
+    ...                     EnergyClassifier(loss="hinge", random_state=0))
+    >>> clf.fit(X, y).score(X, y) > 0.9
+    True
+    """
+
+    _parameter_constraints = {
+        **BaseEnergyModel._parameter_constraints,
+        "energy": [StrOptions({"linear", "mlp", "distance"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        loss="nll",
+        energy="linear",
+        *,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        margin=1.0,
+        beta=1.0,
+        alpha=1e-3,
+        solver="auto",
+        learning_rate_init=1e-3,
+        momentum=0.9,
+        batch_size="auto",
+        max_iter=200,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        warm_start=False,
+        random_state=None,
+        verbose=False,
+        sampler=None,
+        class_weight=None,
+    ):
+        self.loss = loss
+        self.energy = energy
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.margin = margin
+        self.beta = beta
+        self.alpha = alpha
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.sampler = sampler
+        self.class_weight = class_weight
+
+    # -- set-up -------------------------------------------------------------
+    def _hidden(self):
+        sizes = self.hidden_layer_sizes
+        sizes = (sizes,) if isinstance(sizes, Real) else tuple(sizes)
+        if any(int(s) != s or s < 1 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must hold positive integers, got {sizes}."
+            )
+        if self.energy == "mlp" and not sizes:
+            raise ValueError("energy='mlp' needs at least one hidden layer; use "
+                             "energy='linear' for none.")
+        return tuple(int(s) for s in sizes)
+
+    def _make_energy(self, loss):
+        """The architecture for ``self.energy`` as ``loss`` needs it."""
+        hidden = self._hidden()
+        if self.energy == "distance":
+            if not loss.contrastive and hidden:
+                raise ValueError(
+                    f"loss={loss.name!r} with energy='distance' and a learned "
+                    f"embedding (hidden_layer_sizes={hidden}) is ill-posed: "
+                    "nothing pulls the energies of wrong classes up, so the "
+                    "embedding and every prototype collapse to one point. Use "
+                    "hidden_layer_sizes=() (prototypes in input space, which this "
+                    "loss moves to the class means) or a contrastive loss."
+                )
+            return DistanceEnergy(hidden, self.activation)
+        # scores of unconstrained sign go through the code map when the loss
+        # needs non-negative energies or does not pull wrong answers up
+        if not loss.contrastive:
+            output = "code"
+        elif loss.energy_domain != "real":
+            output = "softplus"
+        else:
+            output = "score"
+        if self.energy == "linear":
+            return LinearEnergy(output)
+        return MLPEnergy(hidden, self.activation, output)
+
+    def _check_sampler(self, loss):
+        if self.sampler is None:
+            return
+        if loss.name != "nll":
+            raise ValueError(
+                "sampler= estimates the contrastive term of the 'nll' loss; "
+                f"loss={loss.name!r} has none to estimate."
+            )
+
+    # -- hooks of BaseEnergyModel ---------------------------------------------
+    def _batch_energies(self, energy, X, y):
+        energies, cache = energy.forward(X)
+        return energies, cache, y, None
+
+    def _loss_value_gradient(self, energies, answers, incorrect, rng):
+        if self.sampler is None:
+            return self._training_loss.value_gradient(energies, answers, incorrect)
+        from .sampling import categorical_frequencies, mh_categorical
+
+        s = self.sampler
+        burn_in = s.burn_in if not isinstance(s.burn_in, float) \
+            else int(s.burn_in * s.n_steps)
+        states, _ = mh_categorical(
+            -self._training_loss.beta * energies, n_chains=s.n_chains, n_steps=s.n_steps,
+            random_state=rng, burn_in=burn_in,
+        )
+        contrast = categorical_frequencies(states, energies.shape[1])
+        return self._training_loss.value_gradient(
+            energies, answers, contrast=contrast)
+
+    def _validation_score(self, energy, X, y, sample_weight):
+        pred = np.argmin(energy.energies(X), axis=1)
+        return float(np.average(pred == y, weights=sample_weight))
+
+    # -- fitting --------------------------------------------------------------
+    def _validate_input(self, X, y, sample_weight, reset):
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+            reset=reset,
+        )
+        check_classification_targets(y)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        return X, y, sample_weight
+
+    def _weights(self, y_idx, sample_weight):
+        if self.class_weight is not None:
+            present = np.unique(y_idx)
+            cw = compute_class_weight(self.class_weight, classes=present, y=y_idx)
+            full = np.ones(len(self.classes_))
+            full[present] = cw
+            sample_weight = sample_weight * full[y_idx].astype(sample_weight.dtype)
+        total = sample_weight.sum()
+        if not total > 0:
+            raise ValueError("sample_weight must have a positive sum.")
+        # mean one: a batch mean of weighted losses estimates the full objective
+        return sample_weight * (len(sample_weight) / total)
+
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
+        fitted = getattr(self, "classes_", None) if incremental else None
+        if incremental:
+            if fitted is None and classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit.")
+            if classes is not None:
+                classes = np.unique(classes)
+                if fitted is not None and not np.array_equal(classes, fitted):
+                    raise ValueError(
+                        f"classes={classes.tolist()} differs from "
+                        f"{fitted.tolist()} given to the first partial_fit.")
+        X, y, sample_weight = self._validate_input(
+            X, y, sample_weight, reset=fitted is None)
+        classes_ = np.unique(y) if not incremental else (
+            classes if fitted is None else fitted)
+        unseen = np.setdiff1d(np.unique(y), classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y has labels {unseen.tolist()} that are not in classes="
+                f"{classes_.tolist()} given to the first partial_fit.")
+        if len(classes_) < 2:
+            raise ValueError(
+                "EnergyClassifier needs samples of at least two classes; got "
+                f"only class {classes_[0]!r}.")
+        y_idx = np.searchsorted(classes_, y)
+        loss = get_loss(self.loss, margin=self.margin, beta=self.beta)
+        self._check_sampler(loss)
+        energy = self._make_energy(loss)
+        rng = check_random_state(self.random_state)
+
+        X_val = y_val = sw_val = None
+        if self.early_stopping and not incremental:
+            stratify = y_idx if np.bincount(y_idx).min() >= 2 else None
+            X, X_val, y_idx, y_val, sample_weight, sw_val = train_test_split(
+                X, y_idx, sample_weight, test_size=self.validation_fraction,
+                random_state=rng, stratify=stratify,
+            )
+        sample_weight = self._weights(y_idx, sample_weight)
+
+        keep = (incremental and fitted is not None) or self._warm
+        if keep and self._same_architecture(energy, X.shape[1], len(classes_)):
+            energy = copy.deepcopy(self.energy_)
+            energy.set_params_vector(energy.params_.astype(X.dtype))
+        else:
+            energy.initialize(X.shape[1], len(classes_), rng, dtype=X.dtype,
+                              X=X, y=y_idx)
+        state = self._train(energy, loss, X, y_idx, sample_weight, X_val, y_val,
+                            sw_val, rng, incremental)
+        self.classes_ = classes_
+        self.energy_ = energy
+        self.loss_ = loss
+        for name, value in state.items():
+            setattr(self, name, value)
+        return self
+
+    def _same_architecture(self, energy, n_features, n_classes):
+        old = getattr(self, "energy_", None)
+        return (
+            old is not None
+            and type(old) is type(energy)
+            and old.hidden_layer_sizes == energy.hidden_layer_sizes
+            and getattr(old, "output", None) == getattr(energy, "output", None)
+            and old.activation == energy.activation
+            and old.n_features_ == n_features
+            and old.n_answers_ == n_classes
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : EnergyClassifier
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @available_if(_solver_is_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch of the stochastic solver on a batch of data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the problem; required on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : EnergyClassifier
+        """
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    # -- inference --------------------------------------------------------------
+    def _energy_matrix(self, X):
+        """Energy of every class for each sample: ``clf.energy(X)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        energies : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"],
+                          dtype=[np.float64, np.float32], reset=False)
+        with np.errstate(over="ignore"):
+            return self.energy_.energies(X.astype(self.energy_.params_.dtype,
+                                                  copy=False))
+
+    @property
+    def _gibbs_beta(self):
+        return getattr(self.loss_, "beta", self.beta)
+
+    def decision_function(self, X):
+        """Negative energies; for two classes ``E_0 - E_1``, positive for
+        ``classes_[1]``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        energies = self._energy_matrix(X)
+        if energies.shape[1] == 2:
+            return energies[:, 0] - energies[:, 1]
+        return -energies
+
+    def predict(self, X):
+        """The class of lowest energy.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        return self.classes_[np.argmin(self._energy_matrix(X), axis=1)]
+
+    def predict_proba(self, X):
+        """Gibbs distribution ``softmax(-beta E)`` over the classes.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        return softmax(-self._gibbs_beta * self._energy_matrix(X), axis=1)
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`, computed stably.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        logits = -self._gibbs_beta * self._energy_matrix(X)
+        return logits - logsumexp(logits, axis=1, keepdims=True)
+
+    def score_samples(self, X):
+        """Negative free energy ``(1/beta) log sum_k exp(-beta E_k(x))``.
+
+        Higher means more typical of the training data: an
+        out-of-distribution score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        beta = self._gibbs_beta
+        return logsumexp(-beta * self._energy_matrix(X), axis=1) / beta
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "energy_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_class = True
+        return tags

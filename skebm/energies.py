@@ -1,0 +1,354 @@
+"""Energy architectures for discrete answers.
+
+An architecture holds its parameters, computes the ``(n_samples, n_answers)``
+energy matrix of a batch of inputs against every answer, and back-propagates a
+gradient of the same shape into its parameters. It knows nothing about losses.
+
+All parameters live in one flat vector ``params_`` and the named arrays
+(``coefs_``, ``intercepts_``, ``prototypes_``) are views into it, so that the
+solvers update the whole model in one vectorized step and L-BFGS can drive the
+same memory.
+"""
+
+import numpy as np
+from scipy import sparse
+from scipy.special import expit
+from sklearn.utils import check_random_state
+from sklearn.utils.extmath import safe_sparse_dot
+
+__all__ = ["LinearEnergy", "MLPEnergy", "DistanceEnergy", "ENERGIES"]
+
+
+def _relu(z):
+    return np.maximum(z, 0, out=z)
+
+
+def _logistic(z):
+    # exp(-z) overflows to inf for very negative z, giving the right limit 0
+    with np.errstate(over="ignore"):
+        return np.divide(1.0, 1.0 + np.exp(-z, out=z), out=z)
+
+
+# activation, and its derivative expressed through the activation's output
+_ACTIVATIONS = {
+    "identity": (lambda z: z, lambda a: 1.0),
+    "relu": (_relu, lambda a: (a > 0).astype(a.dtype)),
+    "tanh": (lambda z: np.tanh(z, out=z), lambda a: 1.0 - a**2),
+    "logistic": (_logistic, lambda a: a * (1.0 - a)),
+}
+
+
+class _BaseEnergy:
+    """A feed-forward network ``g`` followed by a head mapping ``g(x)`` to
+    energies.
+
+    Subclasses set the network's output width (``_n_outputs``), the head
+    (``_head``, ``_head_backward``) and any extra parameters.
+    """
+
+    def __init__(self, hidden_layer_sizes=(), activation="relu"):
+        self.hidden_layer_sizes = tuple(hidden_layer_sizes)
+        self.activation = activation
+
+    # -- parameters -------------------------------------------------------
+    def _n_outputs(self, n_features, n_answers):
+        raise NotImplementedError
+
+    def _extra_shapes(self, n_features, n_answers):
+        return []
+
+    def initialize(self, n_features, n_answers, random_state=None,
+                   dtype=np.float64, X=None, y=None):
+        """Allocate and randomly initialize the parameters.
+
+        ``X`` and ``y`` (answer columns), when given, let an architecture start
+        from the data (prototypes at class means).
+        """
+        rng = check_random_state(random_state)
+        self.n_features_ = n_features
+        self.n_answers_ = n_answers
+        sizes = [n_features, *self.hidden_layer_sizes,
+                 self._n_outputs(n_features, n_answers)]
+        sizes = [s for s in sizes if s]
+        shapes = []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            shapes += [(fan_in, fan_out), (fan_out,)]
+        n_layers = len(shapes) // 2
+        shapes += self._extra_shapes(n_features, n_answers)
+        sizes_flat = [int(np.prod(s)) for s in shapes]
+        self.params_ = np.empty(sum(sizes_flat), dtype=dtype)
+        views = self._views(self.params_, shapes)
+        self.coefs_ = views[0 : 2 * n_layers : 2]
+        self.intercepts_ = views[1 : 2 * n_layers : 2]
+        self._extra = views[2 * n_layers :]
+        # L2 applies to weights and prototypes, not to intercepts
+        self.penalized_ = np.ones(self.params_.size, dtype=bool)
+        offsets = np.cumsum([0, *sizes_flat])
+        for k in range(1, 2 * n_layers, 2):
+            self.penalized_[offsets[k] : offsets[k + 1]] = False
+        self._shapes = shapes
+
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        for coef, intercept in zip(self.coefs_, self.intercepts_):
+            # Glorot & Bengio (2010) uniform initialization
+            bound = np.sqrt(factor / (coef.shape[0] + coef.shape[1]))
+            coef[...] = rng.uniform(-bound, bound, coef.shape)
+            intercept[...] = rng.uniform(-bound, bound, intercept.shape)
+        if len(self.coefs_) == 1:
+            # a linear model starts near zero, all classes nearly tied, as
+            # LogisticRegression does; the noise breaks the ties
+            self.params_ *= 0.01
+        self._init_extra(rng, X, y)
+        return self
+
+    def _init_extra(self, rng, X, y):
+        pass
+
+    @staticmethod
+    def _views(flat, shapes):
+        views, start = [], 0
+        for shape in shapes:
+            size = int(np.prod(shape))
+            views.append(flat[start : start + size].reshape(shape))
+            start += size
+        return views
+
+    def set_params_vector(self, params):
+        """Point the named arrays at a new flat parameter vector."""
+        self.params_ = params
+        views = self._views(params, self._shapes)
+        n_layers = len(self.coefs_)
+        self.coefs_ = views[0 : 2 * n_layers : 2]
+        self.intercepts_ = views[1 : 2 * n_layers : 2]
+        self._extra = views[2 * n_layers :]
+
+    # -- network ----------------------------------------------------------
+    def _network_forward(self, X):
+        act, _ = _ACTIVATIONS[self.activation]
+        activations = [X]
+        n_layers = len(self.coefs_)
+        for i, (coef, intercept) in enumerate(zip(self.coefs_, self.intercepts_)):
+            z = safe_sparse_dot(activations[-1], coef)
+            z += intercept
+            if i < n_layers - 1:
+                z = act(z)
+            activations.append(z)
+        return activations
+
+    def _network_backward(self, activations, delta, grad):
+        _, deriv = _ACTIVATIONS[self.activation]
+        grads = self._views(grad, self._shapes)
+        n_layers = len(self.coefs_)
+        for i in range(n_layers - 1, -1, -1):
+            grads[2 * i][...] = safe_sparse_dot(activations[i].T, delta)
+            grads[2 * i + 1][...] = delta.sum(axis=0)
+            if i > 0:
+                delta = (delta @ self.coefs_[i].T) * deriv(activations[i])
+        return grads
+
+    # -- energies ---------------------------------------------------------
+    def forward(self, X):
+        """Energies of the inputs against every answer.
+
+        Returns
+        -------
+        energies : ndarray of shape (n_samples, n_answers)
+        cache : object
+            What :meth:`backward` needs.
+        """
+        activations = self._network_forward(X)
+        return self._head(activations[-1]), activations
+
+    def energies(self, X):
+        """Energy matrix of shape (n_samples, n_answers)."""
+        return self.forward(X)[0]
+
+    def backward(self, cache, d_energies):
+        """Gradient of ``sum(d_energies * energies)`` with respect to the flat
+        parameter vector."""
+        grad = np.zeros_like(self.params_)
+        delta, extra_grads = self._head_backward(cache[-1], d_energies)
+        views = self._network_backward(cache, delta, grad)
+        for view, g in zip(views[2 * len(self.coefs_) :], extra_grads):
+            view[...] = g
+        return grad
+
+
+class _ScoreEnergy(_BaseEnergy):
+    """``E_k(x) = -g_k(x)``, or with ``output="code"`` the squared distance of
+    the score vector to the one-hot code of class k,
+    ``E_k(x) = 1/2 ||g(x) - e_k||^2``.
+
+    The code output is non-negative, orders the classes as ``-g`` does
+    (``E_k = 1/2 ||g||^2 - g_k + 1/2``), and at a perfect fit puts the correct
+    class at 0 and the others at 1; it is the regression architecture with
+    which the tutorial's energy loss is well posed.
+    """
+
+    def __init__(self, hidden_layer_sizes=(), activation="relu", output="score"):
+        super().__init__(hidden_layer_sizes, activation)
+        self.output = output
+
+    def _n_outputs(self, n_features, n_answers):
+        return n_answers
+
+    def _head(self, g):
+        if self.output == "score":
+            return -g
+        if self.output == "softplus":
+            return np.logaddexp(0.0, -g)
+        return 0.5 * (np.einsum("ij,ij->i", g, g)[:, None] - 2.0 * g + 1.0)
+
+    def _head_backward(self, g, d_energies):
+        if self.output == "score":
+            return -d_energies, []
+        if self.output == "softplus":
+            return -d_energies * expit(-g), []
+        return g * d_energies.sum(axis=1, keepdims=True) - d_energies, []
+
+
+class LinearEnergy(_ScoreEnergy):
+    """Linear energy ``E_k(x) = -(w_k . x + b_k)``.
+
+    Parameters
+    ----------
+    output : {"score", "code"}, default="score"
+        ``"code"`` maps the scores to the non-negative energies
+        ``1/2 ||g(x) - e_k||^2`` (see the user guide).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skebm.energies import LinearEnergy
+    >>> energy = LinearEnergy().initialize(n_features=4, n_answers=3, random_state=0)
+    >>> energy.energies(np.ones((2, 4))).shape
+    (2, 3)
+    """
+
+    def __init__(self, output="score"):
+        super().__init__((), "identity", output)
+
+
+class MLPEnergy(_ScoreEnergy):
+    """Multilayer-perceptron energy ``E_k(x) = -g_k(x)``.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(100,)
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+    output : {"score", "code"}, default="score"
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skebm.energies import MLPEnergy
+    >>> energy = MLPEnergy((8,)).initialize(n_features=4, n_answers=3, random_state=0)
+    >>> energy.energies(np.ones((2, 4))).shape
+    (2, 3)
+    """
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", output="score"):
+        super().__init__(hidden_layer_sizes, activation, output)
+
+
+class DistanceEnergy(_BaseEnergy):
+    """Squared distance to learned class prototypes.
+
+    ``E_k(x) = ||h(x) - p_k||^2 / D``, with ``h`` the identity (no hidden
+    layers) or the last hidden layer of an MLP, and ``D`` the embedding width,
+    so that energies keep the same scale whatever the width. Prototypes start
+    at the class means of the initial embedding.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=()
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skebm.energies import DistanceEnergy
+    >>> X, y = np.array([[0.0, 0.0], [2.0, 2.0]]), np.array([0, 1])
+    >>> energy = DistanceEnergy().initialize(2, 2, random_state=0, X=X, y=y)
+    >>> energy.energies(X)
+    array([[0., 4.],
+           [4., 0.]])
+    """
+
+    def __init__(self, hidden_layer_sizes=(), activation="relu"):
+        super().__init__(hidden_layer_sizes, activation)
+
+    def _n_outputs(self, n_features, n_answers):
+        # the embedding is the input itself or the last hidden layer
+        return 0
+
+    def _embedding_dim(self, n_features):
+        return self.hidden_layer_sizes[-1] if self.hidden_layer_sizes else n_features
+
+    def _extra_shapes(self, n_features, n_answers):
+        return [(n_answers, self._embedding_dim(n_features))]
+
+    @property
+    def prototypes_(self):
+        return self._extra[0]
+
+    def _network_forward(self, X):
+        # with hidden layers, the last one keeps its activation: it is the embedding
+        act, _ = _ACTIVATIONS[self.activation]
+        activations = [X]
+        for coef, intercept in zip(self.coefs_, self.intercepts_):
+            z = safe_sparse_dot(activations[-1], coef)
+            z += intercept
+            activations.append(act(z))
+        return activations
+
+    def _network_backward(self, activations, delta, grad):
+        if self.coefs_:
+            _, deriv = _ACTIVATIONS[self.activation]
+            delta = delta * deriv(activations[-1])
+            return super()._network_backward(activations, delta, grad)
+        return self._views(grad, self._shapes)
+
+    def _init_extra(self, rng, X, y):
+        protos = self.prototypes_
+        protos[...] = rng.normal(scale=0.01, size=protos.shape)
+        if X is None:
+            return
+        h = self._network_forward(X)[-1]
+        counts = np.bincount(y, minlength=protos.shape[0]).astype(float)
+        sums = np.asarray(safe_sparse_dot(_one_hot(y, protos.shape[0]).T, h))
+        overall = np.asarray(h.mean(axis=0)).ravel()
+        seen = counts > 0
+        protos[seen] += sums[seen] / counts[seen, None]
+        protos[~seen] += overall
+
+    def _head(self, h):
+        p = self.prototypes_
+        if sparse.issparse(h):
+            h_sq = np.asarray(h.multiply(h).sum(axis=1))
+        else:
+            h_sq = np.einsum("ij,ij->i", h, h)[:, None]
+        d2 = h_sq - 2.0 * safe_sparse_dot(h, p.T, dense_output=True)
+        d2 += np.einsum("ij,ij->i", p, p)
+        # the expanded form can dip below zero by rounding
+        return np.maximum(d2, 0.0) / p.shape[1]
+
+    def _head_backward(self, h, d_energies):
+        p = self.prototypes_
+        scale = 2.0 / p.shape[1]
+        col = d_energies.sum(axis=0)
+        d_p = scale * (p * col[:, None]
+                       - safe_sparse_dot(d_energies.T, h, dense_output=True))
+        if not self.coefs_:
+            return None, [d_p]
+        d_h = scale * (h * d_energies.sum(axis=1, keepdims=True) - d_energies @ p)
+        return d_h, [d_p]
+
+
+def _one_hot(y, n):
+    return sparse.csr_matrix(
+        (np.ones(len(y)), (np.arange(len(y)), y)), shape=(len(y), n)
+    )
+
+
+ENERGIES = {"linear": LinearEnergy, "mlp": MLPEnergy, "distance": DistanceEnergy}
