@@ -175,9 +175,9 @@ def _mh_gaussian(
             # False, so an invalid log density is a rejection.
             accept = log_u[i] + lp < lp_prop
             accepts[i] = accept
-            where(theta, prop, where=accept[:, None])
-            where(lp, lp_prop, where=accept)
             if adapting:
+                # The mean acceptance probability is a less noisy signal than
+                # the accept/reject outcomes.
                 with np.errstate(invalid="ignore"):
                     prob = np.exp(np.minimum(lp_prop - lp, 0.0)).mean()
                 if prob != prob:
@@ -188,6 +188,8 @@ def _mh_gaussian(
                 if 2 * k > n_burn:
                     averaged += log_step
                     n_averaged += 1
+            where(theta, prop, where=accept[:, None])
+            where(lp, lp_prop, where=accept)
             k = t + i - n_burn
             if k >= 0 and k % thin == 0:
                 chain[k // thin] = theta

@@ -1,0 +1,526 @@
+"""Tests of skebm.sampling.
+
+Statistical tolerances come from the Monte Carlo error of the run under test,
+k * std / sqrt(ess) with k = 4, never from tuning; seeds are fixed.
+"""
+
+import importlib.util
+import pathlib
+import pickle
+
+import emcee
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.special import logsumexp
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skebm._diagnostics import integrated_time
+from skebm.sampling import MHSampler, categorical_frequencies, mh_categorical
+
+K = 4.0  # Monte Carlo standard errors allowed
+EXAMPLE = pathlib.Path(__file__).resolve().parents[1] / "examples" / "plot_mh_estimate_std.py"
+
+
+# Module-level callables, so that fitted samplers pickle.
+def location_loglik(theta, X):
+    return -0.5 * np.sum((X - theta[0]) ** 2, axis=1)
+
+
+def location_loglik_vec(theta, X):
+    return -0.5 * np.sum((X[None, :, :] - theta[:, None, :1]) ** 2, axis=2)
+
+
+def wide_prior(theta):
+    return -0.5 * np.sum(theta**2) / 100.0
+
+
+def wide_prior_vec(theta):
+    return -0.5 * np.sum(theta**2, axis=1) / 100.0
+
+
+def wrong_prior(theta):  # confidently centred far from the data
+    return -0.5 * np.sum((theta + 5.0) ** 2) / 0.01
+
+
+def std_normal_vec(theta):
+    return -0.5 * np.sum(theta**2, axis=1)
+
+
+def std_normal(theta):
+    return -0.5 * float(np.sum(theta**2))
+
+
+MEAN_2D = np.array([1.0, -2.0])
+COV_2D = np.array([[1.0, 1.2], [1.2, 4.0]])  # correlation 0.6
+PREC_2D = np.linalg.inv(COV_2D)
+
+
+def correlated_gaussian(theta):
+    d = theta - MEAN_2D
+    return -0.5 * np.einsum("ni,ij,nj->n", d, PREC_2D, d)
+
+
+def student_t3(theta):
+    return -2.0 * np.log1p(theta[:, 0] ** 2 / 3.0)
+
+
+def two_modes(theta):
+    x = theta[:, 0]
+    return np.logaddexp(-0.5 * (x + 10) ** 2, -0.5 * (x - 10) ** 2)
+
+
+def nan_above_one(theta):
+    return np.nan if theta[0] > 1 else -0.5 * theta[0] ** 2
+
+
+def nan_above_one_vec(theta):
+    return np.where(theta[:, 0] > 1, np.nan, -0.5 * theta[:, 0] ** 2)
+
+
+def raises_above_half(theta):
+    if np.max(theta) > 0.5:
+        raise ValueError("boom")
+    return -0.5 * float(np.sum(theta**2))
+
+
+def plus_inf_above_three(theta):
+    return np.where(theta[:, 0] > 3, np.inf, -0.5 * theta[:, 0] ** 2)
+
+
+def positive_prior_vec(theta):
+    return np.where(theta[:, 0] > 0, 0.0, -np.inf)
+
+
+def loglik_positive_only_vec(theta, X):
+    assert np.all(theta[:, 0] > 0), "likelihood evaluated outside the prior"
+    return location_loglik_vec(theta, X)
+
+
+def load_example():
+    spec = importlib.util.spec_from_file_location("plot_mh_estimate_std", EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def fit_gaussian_chain(**params):
+    defaults = dict(vectorized=True, init=[0.0], n_steps=300, n_chains=4, random_state=0)
+    return MHSampler(std_normal_vec, **{**defaults, **params}).fit()
+
+
+# ---------------------------------------------------------------- estimator API
+
+
+@parametrize_with_checks(
+    [
+        MHSampler(log_likelihood=location_loglik, log_prior=wide_prior, init=0.0,
+                  n_steps=200, n_chains=2, random_state=0),
+        MHSampler(log_likelihood=location_loglik_vec, log_prior=wide_prior_vec,
+                  vectorized=True, init=[0.0], n_steps=200, n_chains=4,
+                  step_size=0.5, burn_in=50, thin=2, random_state=0),
+        MHSampler(std_normal_vec, vectorized=True, init=[0.0, 0.0], n_steps=100,
+                  n_chains=8, move="stretch", random_state=0),
+    ]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_pipeline_score_equals_manual_composition():
+    X = np.random.default_rng(0).normal(2.0, 1.0, size=(200, 1))
+    mh = MHSampler(log_likelihood=location_loglik_vec, log_prior=wide_prior_vec,
+                   vectorized=True, init=[0.0], n_steps=400, random_state=0)
+    pipe = make_pipeline(StandardScaler(), mh).fit(X[:150])
+    scaler = StandardScaler().fit(X[:150])
+    manual = clone(mh).fit(scaler.transform(X[:150]))
+    assert pipe.score(X[150:]) == pytest.approx(manual.score(scaler.transform(X[150:])))
+
+
+def test_grid_search_prefers_the_prior_that_fits_held_out_data():
+    X = np.random.default_rng(1).normal(2.0, 1.0, size=(150, 1))
+    mh = MHSampler(log_likelihood=location_loglik, init=[0.0], n_steps=400,
+                   random_state=0)
+    search = GridSearchCV(mh, {"log_prior": [wide_prior, wrong_prior]}, cv=3).fit(X)
+    assert search.best_params_["log_prior"] is wide_prior
+    scores = search.cv_results_["mean_test_score"]
+    assert np.all(np.isfinite(scores)) and scores[0] > scores[1] + 1.0
+
+
+def test_clone_and_pickle_round_trip():
+    X = np.random.default_rng(2).normal(size=(50, 1))
+    mh = MHSampler(log_likelihood=location_loglik, log_prior=wide_prior, init=0.0,
+                   n_steps=200, random_state=3)
+    cloned = clone(mh)
+    assert cloned.get_params() == mh.get_params() and not hasattr(cloned, "chain_")
+    mh.fit(X)
+    restored = pickle.loads(pickle.dumps(mh))
+    np.testing.assert_array_equal(restored.chain_, mh.chain_)
+    assert restored.score(X) == mh.score(X)
+
+
+def test_feature_names_are_kept():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame({"a": np.linspace(-1, 1, 20)})
+    mh = MHSampler(log_likelihood=location_loglik, init=0.0, n_steps=50, random_state=0)
+    assert list(mh.fit(X).feature_names_in_) == ["a"]
+
+
+def test_score_is_the_log_pointwise_predictive_density():
+    rng = np.random.default_rng(4)
+    X, X_test = rng.normal(size=(40, 1)), rng.normal(size=(7, 1))
+    mh = MHSampler(log_likelihood=location_loglik_vec, log_prior=wide_prior_vec,
+                   vectorized=True, init=[0.0], n_steps=300, random_state=0).fit(X)
+    ll = location_loglik_vec(mh.samples_, X_test)
+    expected = logsumexp(ll, axis=0) - np.log(len(mh.samples_))
+    np.testing.assert_allclose(mh.score_samples(X_test), expected, rtol=1e-12)
+    assert mh.score(X_test) == pytest.approx(expected.mean(), rel=1e-12)
+    # The non-vectorized path evaluates the same samples the same way.
+    scalar = clone(mh).set_params(vectorized=False, log_likelihood=location_loglik,
+                                  log_prior=wide_prior).fit(X)
+    np.testing.assert_array_equal(scalar.samples_, mh.samples_)
+    np.testing.assert_allclose(scalar.score_samples(X_test), expected, rtol=1e-12)
+
+
+def test_score_needs_a_likelihood():
+    mh = fit_gaussian_chain()
+    assert not hasattr(mh, "score") and not hasattr(mh, "score_samples")
+
+
+# ---------------------------------------------------------------- seed example
+
+
+def test_seed_example():
+    example = load_example()
+    problem = example.make_seed_problem(0)
+    assert problem.exact_mean == pytest.approx(
+        example.closed_form_mean(problem.observed, problem.mu), rel=1e-9
+    )
+    mh = example.seed_sampler(problem, random_state=0).fit(problem.observed)
+    assert mh.chain_.shape == (37500, 1, 1)
+    assert 7000 <= mh.n_accepted_.sum() <= 10000
+    mcse = mh.std_[0] / np.sqrt(mh.ess_[0])
+    assert mh.ess_[0] > 1000  # the tolerance below is a real one
+    assert abs(mh.mean_[0] - problem.exact_mean) < K * mcse
+
+
+def test_seed_example_script_runs(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    example = load_example()
+    example.main(save=tmp_path / "figure.png")
+    assert (tmp_path / "figure.png").stat().st_size > 0
+    out = capsys.readouterr().out
+    assert "accepted proposals" in out and "exact posterior mean" in out
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def test_correlated_gaussian_mean_and_covariance():
+    mh = MHSampler(correlated_gaussian, vectorized=True, init=[0.0, 0.0], n_chains=8,
+                   n_steps=6000, random_state=0).fit()
+    ess = mh.ess_.min()
+    assert ess > 1000
+    sd = np.sqrt(np.diag(COV_2D))
+    assert np.all(np.abs(mh.mean_ - MEAN_2D) < K * sd / np.sqrt(mh.ess_))
+    # Var of a sample covariance of Gaussians: (S_ii S_jj + S_ij^2) / n.
+    se_cov = np.sqrt((np.outer(sd**2, sd**2) + COV_2D**2) / ess)
+    assert np.all(np.abs(np.cov(mh.samples_.T) - COV_2D) < K * se_cov)
+    assert np.all(np.abs(mh.r_hat_ - 1) < 0.02)
+
+
+def test_heavy_tailed_target_matches_by_kolmogorov_smirnov():
+    mh = MHSampler(student_t3, vectorized=True, init=[0.0], n_chains=8,
+                   n_steps=12000, random_state=0).fit()
+    lag = int(np.ceil(3 * mh.autocorr_time_[0]))
+    thinned = mh.chain_[::lag, :, 0].ravel()
+    assert len(thinned) > 1000
+    assert stats.kstest(thinned, stats.t(df=3).cdf).pvalue > 0.01
+    # The test has power: a Gaussian of the same variance is rejected.
+    assert stats.kstest(thinned, stats.norm(scale=np.sqrt(3)).cdf).pvalue < 0.01
+
+
+def test_discrete_target_frequencies():
+    p = np.array([[0.5, 0.3, 0.15, 0.05, 0.0], [0.1, 0.1, 0.1, 0.1, 0.6]])
+    with np.errstate(divide="ignore"):
+        log_p = np.log(p) + 3.0  # unnormalized
+    states, rate = mh_categorical(log_p, n_chains=20, n_steps=3000,
+                                  random_state=0, burn_in=100)
+    assert states.shape == (2900, 2, 20) and 0 < rate < 1
+    freq = categorical_frequencies(states, 5)
+    assert freq[0, 4] == 0.0  # the forbidden state is never visited
+    for i, j in zip(*np.nonzero(p)):
+        indicator = (states[:, i, :] == j)[:, :, None].astype(float)
+        ess = states.shape[0] * states.shape[2] / integrated_time(indicator)[0]
+        assert abs(freq[i, j] - p[i, j]) < K * np.sqrt(p[i, j] * (1 - p[i, j]) / ess)
+
+
+def test_r_hat_flags_chains_stuck_in_separate_modes():
+    init = np.array([[-10.0], [-10.0], [10.0], [10.0]])
+    mh = MHSampler(two_modes, vectorized=True, init=init, n_steps=2000, step_size=0.5,
+                   random_state=0).fit()
+    assert np.all(mh.chain_[:, :2] < 0) and np.all(mh.chain_[:, 2:] > 0)  # stuck
+    assert mh.r_hat_[0] > 2
+    one_mode = MHSampler(two_modes, vectorized=True, init=init[:2] + [[0.5], [-0.5]],
+                         n_chains=2, n_steps=2000, step_size=1.0, random_state=0)
+    assert abs(one_mode.fit().r_hat_[0] - 1) < 0.05
+
+
+@pytest.mark.parametrize("n_dim, scale", [(1, 1.0), (1, 1e-3), (5, 1.0)])
+def test_auto_step_size_reaches_the_target_acceptance(n_dim, scale):
+    mh = MHSampler(lambda t: std_normal_vec(t / scale), vectorized=True,
+                   init=np.zeros(n_dim), n_chains=16, n_steps=3000, random_state=0).fit()
+    moved = np.any(np.diff(mh.chain_, axis=0) != 0, axis=2)  # the frozen kernel
+    target = 0.234 + 0.206 / n_dim
+    assert abs(moved.mean() - target) < 0.05
+    # The optimal scale of a Gaussian random walk is about 2.4 sd / sqrt(n_dim).
+    assert 0.5 < mh.step_size_ / (2.4 * scale / np.sqrt(n_dim)) < 2
+
+
+def test_emcee_gaussian_move_matches_the_native_kernel_statistically():
+    native = MHSampler(std_normal_vec, vectorized=True, init=[0.0], n_chains=16,
+                       n_steps=2000, step_size=2.4, random_state=0).fit()
+    via_emcee = clone(native).set_params(move=emcee.moves.GaussianMove(2.4**2)).fit()
+    assert via_emcee.step_size_ is None
+    for mh in (native, via_emcee):
+        assert abs(mh.mean_[0]) < K / np.sqrt(mh.ess_[0])
+    rate = native.acceptance_rate_.mean()
+    assert via_emcee.acceptance_rate_.mean() == pytest.approx(rate, abs=0.03)
+
+
+@pytest.mark.parametrize("move", ["stretch", "de"])
+def test_emcee_ensemble_moves(move):
+    mh = MHSampler(correlated_gaussian, vectorized=True, init=[0.0, 0.0], n_chains=16,
+                   n_steps=2000, move=move, random_state=0).fit()
+    assert mh.chain_.shape == (1000, 16, 2)
+    sd = np.sqrt(np.diag(COV_2D))
+    assert np.all(np.abs(mh.mean_ - MEAN_2D) < K * sd / np.sqrt(mh.ess_))
+    again = clone(mh).fit()
+    np.testing.assert_array_equal(again.chain_, mh.chain_)
+
+
+# ---------------------------------------------------------------- mechanics
+
+
+def test_same_seed_same_chain_and_vectorization_does_not_change_it():
+    a, b = fit_gaussian_chain(), fit_gaussian_chain()
+    np.testing.assert_array_equal(a.chain_, b.chain_)
+    assert not np.array_equal(fit_gaussian_chain(random_state=1).chain_, a.chain_)
+    scalar = MHSampler(std_normal, init=[0.0], n_steps=300, n_chains=4, random_state=0)
+    np.testing.assert_array_equal(scalar.fit().chain_, a.chain_)
+    rs = np.random.RandomState(0)
+    c, d = fit_gaussian_chain(random_state=rs), fit_gaussian_chain(random_state=rs)
+    assert not np.array_equal(c.chain_, d.chain_)  # a RandomState instance advances
+
+
+def test_rejections_repeat_the_state_and_bookkeeping_agrees():
+    mh = fit_gaussian_chain(n_steps=400, burn_in=0, step_size=3.0)
+    moved = np.any(np.diff(mh.chain_, axis=0) != 0, axis=2)
+    # With burn_in=0 every iteration after the first is kept.
+    np.testing.assert_array_equal(moved.sum(axis=0) + 1 >= mh.n_accepted_, True)
+    assert np.all(mh.n_accepted_ - moved.sum(axis=0) <= 1)
+    np.testing.assert_allclose(mh.log_prob_chain_, std_normal_vec(mh.samples_).reshape(400, 4))
+    np.testing.assert_allclose(mh.acceptance_rate_, mh.n_accepted_ / 400)
+    assert mh.samples_.shape == (1600, 1)
+    np.testing.assert_array_equal(mh.samples_[4:8], mh.chain_[1])
+
+
+def test_thin_and_burn_in_select_iterations():
+    full = fit_gaussian_chain(n_steps=100, burn_in=0, step_size=1.0)
+    for burn_in, thin in [(10, 3), (0.25, 1), (0.25, 4)]:
+        part = fit_gaussian_chain(n_steps=100, burn_in=burn_in, thin=thin, step_size=1.0)
+        start = burn_in if isinstance(burn_in, int) else 25
+        np.testing.assert_array_equal(part.chain_, full.chain_[start::thin])
+
+
+def only_at_one_tenth(theta):
+    return 0.0 if theta[0] == 0.1 else -np.inf
+
+
+def test_init_handling():
+    # Every move away from 0.1 is rejected, so the chain shows where it started.
+    one = MHSampler(only_at_one_tenth, init=0.1, n_chains=1, n_steps=5, burn_in=0,
+                    step_size=1.0, random_state=0).fit()
+    np.testing.assert_array_equal(one.chain_, 0.1)
+    assert one.n_accepted_[0] == 0
+    many = fit_gaussian_chain(init=0.1, n_chains=4, n_steps=1, burn_in=0, step_size=1e-9)
+    assert len(np.unique(many.chain_[0, :, 0])) == 4  # jittered
+    per_chain = np.array([[-1.0], [0.0], [1.0], [2.0]])
+    explicit = fit_gaussian_chain(init=per_chain, n_steps=1, burn_in=0, step_size=1e-9)
+    np.testing.assert_allclose(explicit.chain_[0], per_chain, atol=1e-7)
+
+
+def test_jittered_starts_off_the_support_fall_back_to_init():
+    X = np.ones((5, 1))
+    mh = MHSampler(log_likelihood=loglik_positive_only_vec, log_prior=positive_prior_vec,
+                   vectorized=True, init=[1e-3], n_chains=8, n_steps=50, step_size=1.0,
+                   random_state=0).fit(X)
+    assert np.all(mh.chain_ > 0)  # and the likelihood never saw theta <= 0
+
+
+def test_progress_bar(capsys):
+    pytest.importorskip("tqdm")
+    fit_gaussian_chain(progress=True)
+    assert "MHSampler" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(n_steps=0), "n_steps"),
+        (dict(n_chains=0), "n_chains"),
+        (dict(step_size=-1.0), "step_size"),
+        (dict(step_size="big"), "step_size"),
+        (dict(burn_in=1.5), "burn_in"),
+        (dict(burn_in=-1), "burn_in"),
+        (dict(thin=0), "thin"),
+        (dict(move="hamiltonian"), "move"),
+        (dict(vectorized="yes"), "vectorized"),
+        (dict(burn_in=300), "drops all"),
+        (dict(burn_in=0), "burn_in > 0"),
+        (dict(move="stretch", n_chains=1), "n_chains >= 2"),
+    ],
+)
+def test_invalid_parameters(params, match):
+    with pytest.raises(ValueError, match=match):
+        fit_gaussian_chain(**params)
+
+
+def test_target_specification_errors():
+    with pytest.raises(ValueError, match="One of log_prob or log_likelihood"):
+        MHSampler(init=0.0).fit()
+    with pytest.raises(ValueError, match="not both"):
+        MHSampler(std_normal, log_likelihood=location_loglik, init=0.0).fit(np.ones((3, 1)))
+    with pytest.raises(ValueError, match="needs data"):
+        MHSampler(log_likelihood=location_loglik, init=0.0).fit()
+
+
+@pytest.mark.parametrize(
+    "init, match",
+    [
+        (None, "init is required"),
+        ([[0.0], [1.0]], "shape"),  # 2 rows for 4 chains
+        (np.zeros((4, 1, 1)), "shape"),
+        ([], "shape"),
+        ([np.nan], "finite"),
+        (["a"], "numeric"),
+    ],
+)
+def test_bad_init(init, match):
+    with pytest.raises(ValueError, match=match):
+        fit_gaussian_chain(init=init)
+
+
+def test_init_with_zero_probability():
+    mh = MHSampler(log_likelihood=location_loglik_vec, log_prior=positive_prior_vec,
+                   vectorized=True, init=[-1.0], n_steps=10)
+    with pytest.raises(ValueError, match=r"zero probability .*-inf at init=\[-1\.\]"):
+        mh.fit(np.ones((3, 1)))
+    per_chain = np.array([[1.0], [-1.0], [2.0], [3.0]])
+    with pytest.raises(ValueError, match=r"zero probability .*chains \[1\]"):
+        mh.set_params(init=per_chain).fit(np.ones((3, 1)))
+
+
+@pytest.mark.parametrize("vectorized", [False, True])
+@pytest.mark.parametrize("move", ["gaussian", "stretch"])
+def test_nan_log_density_is_a_rejection_with_one_warning(vectorized, move):
+    fn = nan_above_one_vec if vectorized else nan_above_one
+    mh = MHSampler(fn, vectorized=vectorized, init=[0.0], n_chains=4, n_steps=500,
+                   step_size=1.0, move=move, random_state=0)
+    with pytest.warns(UserWarning, match="NaN") as record:
+        mh.fit()
+    assert sum("NaN" in str(w.message) for w in record) == 1
+    assert mh.chain_.max() <= 1 and np.all(np.isfinite(mh.log_prob_chain_))
+
+
+@pytest.mark.parametrize("vectorized", [False, True])
+def test_raising_log_density_names_theta(vectorized):
+    fn = raises_above_half
+    if vectorized:
+        def fn(theta):  # noqa: E306 (vectorized but otherwise identical)
+            return np.array([raises_above_half(row) for row in theta])
+    mh = MHSampler(fn, vectorized=vectorized, init=[0.0], n_steps=200, step_size=1.0,
+                   random_state=0)
+    with pytest.raises(ValueError, match=r"log_prob raised ValueError: boom at theta=") as exc:
+        mh.fit()
+    assert str(exc.value.__cause__) == "boom"
+
+
+def test_raising_likelihood_is_named_too():
+    def bad(theta, X):
+        raise ZeroDivisionError("no")
+    mh = MHSampler(log_likelihood=bad, init=[0.0], n_steps=10)
+    with pytest.raises(ZeroDivisionError, match=r"log_likelihood raised .*theta=\[0\.\]"):
+        mh.fit(np.ones((3, 1)))
+
+
+def test_plus_inf_log_density_is_an_error():
+    mh = MHSampler(plus_inf_above_three, vectorized=True, init=[0.0], n_steps=500,
+                   step_size=2.0, random_state=0)
+    with pytest.raises(ValueError, match=r"\+inf"):
+        mh.fit()
+
+
+def test_wrong_output_shape_is_an_error():
+    mh = MHSampler(lambda theta: 0.0, vectorized=True, init=[0.0], n_steps=10)
+    with pytest.raises(ValueError, match=r"returned shape \(\) .* expected \(4,\)"):
+        mh.fit()
+
+
+# ---------------------------------------------------------------- discrete engine
+
+
+def test_mh_categorical_mechanics():
+    log_p = np.log(np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]))
+    states, rate = mh_categorical(log_p, n_chains=3, n_steps=50, random_state=0)
+    assert states.shape == (50, 2, 3) and np.issubdtype(states.dtype, np.integer)
+    again, _ = mh_categorical(log_p, n_chains=3, n_steps=50, random_state=0)
+    np.testing.assert_array_equal(states, again)
+    init = np.array([[2, 2, 2], [0, 0, 0]])
+    started, _ = mh_categorical(log_p, 3, 1, 0, init=init)
+    assert started.shape == (1, 2, 3)
+    single, rate1 = mh_categorical(np.zeros((4, 1)), 2, 5, 0)
+    assert rate1 == 0.0 and not single.any()
+
+
+def test_mh_categorical_uniform_start_covers_allowed_states_only():
+    log_p = np.array([[0.0, -np.inf, 0.0, -np.inf]])
+    states, rate = mh_categorical(log_p, n_chains=1000, n_steps=1, random_state=0)
+    assert set(np.unique(states)) == {0, 2}
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(log_p=np.zeros(3)), "shape"),
+        (dict(log_p=np.array([[0.0, np.nan]])), "NaN"),
+        (dict(log_p=np.array([[-np.inf, -np.inf]])), "allow no state"),
+        (dict(init=np.array([[1]])), "forbidden"),
+        (dict(init=np.array([[5]])), r"\[0, 2\)"),
+        (dict(init=np.array([[0, 0]])), "shape"),
+        (dict(burn_in=10), "smaller than n_steps"),
+        (dict(n_chains=0), "n_chains"),
+    ],
+)
+def test_mh_categorical_errors(kwargs, match):
+    args = dict(log_p=np.array([[0.0, -np.inf]]), n_chains=1, n_steps=10,
+                random_state=0)
+    with pytest.raises(ValueError, match=match):
+        mh_categorical(**{**args, **kwargs})
+
+
+def test_categorical_frequencies_counts():
+    rng = np.random.default_rng(0)
+    states = rng.integers(0, 4, size=(30, 5, 3))
+    freq = categorical_frequencies(states, 4)
+    expected = np.array([[np.mean(states[:, i] == j) for j in range(4)] for i in range(5)])
+    np.testing.assert_allclose(freq, expected)
+    with pytest.raises(ValueError):
+        categorical_frequencies(states, 3)
