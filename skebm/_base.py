@@ -101,7 +101,7 @@ class BaseEnergyModel(BaseEstimator):
         value = float(weights @ values)
         d_energies *= weights[:, None]
         grad = energy.backward(cache, d_energies)
-        if self.alpha:
+        if self.alpha and not self._training_loss.scale_invariant:
             penalized = energy.params_ * self._penalty_mask
             value += 0.5 * self.alpha * float(penalized @ energy.params_)
             grad += self.alpha * penalized
@@ -130,7 +130,7 @@ class BaseEnergyModel(BaseEstimator):
         """
         self._training_loss = loss
         self._penalty_mask = energy.penalized_.astype(energy.params_.dtype)
-        solver = self._resolve_solver(X.shape[0], incremental)
+        solver = self._resolve_solver(X.shape[0], incremental, loss)
         state = {
             "n_iter_": getattr(self, "n_iter_", 0) if incremental or self._warm else 0,
             "t_": getattr(self, "t_", 0) if incremental or self._warm else 0,
@@ -145,12 +145,14 @@ class BaseEnergyModel(BaseEstimator):
                                    sw_val, rng, incremental, state, solver)
         return state
 
-    def _resolve_solver(self, n_samples, incremental):
+    def _resolve_solver(self, n_samples, incremental, loss):
         """``"auto"``: full-batch L-BFGS up to ``_AUTO_LBFGS_MAX_SAMPLES``
-        samples, Adam beyond and for ``partial_fit``."""
+        samples, Adam beyond, for ``partial_fit`` and for losses that only
+        train stochastically."""
         if self.solver != "auto":
             return self.solver
-        if incremental or n_samples > _AUTO_LBFGS_MAX_SAMPLES:
+        if (incremental or loss.stochastic_only
+                or n_samples > _AUTO_LBFGS_MAX_SAMPLES):
             return "adam"
         return "lbfgs"
 

@@ -67,10 +67,11 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
     alpha : float, default=1e-3
         L2 penalty on weights and prototypes: the objective is the mean loss
         plus ``alpha / 2 * ||W||^2`` (LogisticRegression's default ``C=1`` is
-        ``alpha = 1 / n_samples``).
+        ``alpha = 1 / n_samples``). Not applied with ``lvq2``, whose value
+        does not change when the energies are scaled.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` up to 10000 samples and
-        ``"adam"`` beyond, and for ``partial_fit``.
+        ``"adam"`` beyond, for ``partial_fit`` and for the perceptron loss.
     learning_rate_init : float, default=1e-3
         Step size of ``adam`` and ``sgd``.
     momentum : float, default=0.9
@@ -280,11 +281,11 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         return X, y, sample_weight
 
-    def _weights(self, y_idx, sample_weight):
+    def _weights(self, y_idx, sample_weight, n_classes):
         if self.class_weight is not None:
             present = np.unique(y_idx)
             cw = compute_class_weight(self.class_weight, classes=present, y=y_idx)
-            full = np.ones(len(self.classes_))
+            full = np.ones(n_classes)
             full[present] = cw
             sample_weight = sample_weight * full[y_idx].astype(sample_weight.dtype)
         total = sample_weight.sum()
@@ -317,7 +318,7 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         if len(classes_) < 2:
             raise ValueError(
                 "EnergyClassifier needs samples of at least two classes; got "
-                f"only class {classes_[0]!r}.")
+                f"one class: {classes_[0]!r}.")
         y_idx = np.searchsorted(classes_, y)
         loss = get_loss(self.loss, margin=self.margin, beta=self.beta)
         self._check_sampler(loss)
@@ -331,7 +332,7 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
                 X, y_idx, sample_weight, test_size=self.validation_fraction,
                 random_state=rng, stratify=stratify,
             )
-        sample_weight = self._weights(y_idx, sample_weight)
+        sample_weight = self._weights(y_idx, sample_weight, len(classes_))
 
         keep = (incremental and fitted is not None) or self._warm
         if keep and self._same_architecture(energy, X.shape[1], len(classes_)):
@@ -339,7 +340,7 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
             energy.set_params_vector(energy.params_.astype(X.dtype))
         else:
             energy.initialize(X.shape[1], len(classes_), rng, dtype=X.dtype,
-                              X=X, y=y_idx)
+                              X=X, y=y_idx, sample_weight=sample_weight)
         state = self._train(energy, loss, X, y_idx, sample_weight, X_val, y_val,
                             sw_val, rng, incremental)
         self.classes_ = classes_
@@ -439,7 +440,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         -------
         y : ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmin(self._energy_matrix(X), axis=1)]
+        energies = self._energy_matrix(X)
+        return self.classes_[np.argmin(energies, axis=1)]
 
     def predict_proba(self, X):
         """Gibbs distribution ``softmax(-beta E)`` over the classes.
@@ -448,7 +450,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        return softmax(-self._gibbs_beta * self._energy_matrix(X), axis=1)
+        energies = self._energy_matrix(X)
+        return softmax(-self._gibbs_beta * energies, axis=1)
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed stably.
@@ -457,7 +460,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        logits = -self._gibbs_beta * self._energy_matrix(X)
+        energies = self._energy_matrix(X)
+        logits = -self._gibbs_beta * energies
         return logits - logsumexp(logits, axis=1, keepdims=True)
 
     def score_samples(self, X):
@@ -470,8 +474,9 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         -------
         scores : ndarray of shape (n_samples,)
         """
+        energies = self._energy_matrix(X)
         beta = self._gibbs_beta
-        return logsumexp(-beta * self._energy_matrix(X), axis=1) / beta
+        return logsumexp(-beta * energies, axis=1) / beta
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "energy_")

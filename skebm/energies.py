@@ -58,11 +58,11 @@ class _BaseEnergy:
         return []
 
     def initialize(self, n_features, n_answers, random_state=None,
-                   dtype=np.float64, X=None, y=None):
+                   dtype=np.float64, X=None, y=None, sample_weight=None):
         """Allocate and randomly initialize the parameters.
 
-        ``X`` and ``y`` (answer columns), when given, let an architecture start
-        from the data (prototypes at class means).
+        ``X``, ``y`` (answer columns) and ``sample_weight``, when given, let an
+        architecture start from the data (prototypes at weighted class means).
         """
         rng = check_random_state(random_state)
         self.n_features_ = n_features
@@ -94,14 +94,14 @@ class _BaseEnergy:
             bound = np.sqrt(factor / (coef.shape[0] + coef.shape[1]))
             coef[...] = rng.uniform(-bound, bound, coef.shape)
             intercept[...] = rng.uniform(-bound, bound, intercept.shape)
-        if len(self.coefs_) == 1:
+        if not self.hidden_layer_sizes:
             # a linear model starts near zero, all classes nearly tied, as
             # LogisticRegression does; the noise breaks the ties
             self.params_ *= 0.01
-        self._init_extra(rng, X, y)
+        self._init_extra(rng, X, y, sample_weight)
         return self
 
-    def _init_extra(self, rng, X, y):
+    def _init_extra(self, rng, X, y, sample_weight):
         pass
 
     @staticmethod
@@ -309,15 +309,16 @@ class DistanceEnergy(_BaseEnergy):
             return super()._network_backward(activations, delta, grad)
         return self._views(grad, self._shapes)
 
-    def _init_extra(self, rng, X, y):
+    def _init_extra(self, rng, X, y, sample_weight):
         protos = self.prototypes_
         protos[...] = rng.normal(scale=0.01, size=protos.shape)
         if X is None:
             return
         h = self._network_forward(X)[-1]
-        counts = np.bincount(y, minlength=protos.shape[0]).astype(float)
-        sums = np.asarray(safe_sparse_dot(_one_hot(y, protos.shape[0]).T, h))
-        overall = np.asarray(h.mean(axis=0)).ravel()
+        w = np.ones(len(y)) if sample_weight is None else sample_weight
+        counts = np.bincount(y, weights=w, minlength=protos.shape[0])
+        sums = np.asarray(safe_sparse_dot(_one_hot(y, protos.shape[0], w).T, h))
+        overall = np.asarray(safe_sparse_dot(w, h)).ravel() / w.sum()
         seen = counts > 0
         protos[seen] += sums[seen] / counts[seen, None]
         protos[~seen] += overall
@@ -345,10 +346,8 @@ class DistanceEnergy(_BaseEnergy):
         return d_h, [d_p]
 
 
-def _one_hot(y, n):
-    return sparse.csr_matrix(
-        (np.ones(len(y)), (np.arange(len(y)), y)), shape=(len(y), n)
-    )
+def _one_hot(y, n, weights):
+    return sparse.csr_matrix((weights, (np.arange(len(y)), y)), shape=(len(y), n))
 
 
 ENERGIES = {"linear": LinearEnergy, "mlp": MLPEnergy, "distance": DistanceEnergy}

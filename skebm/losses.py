@@ -46,12 +46,19 @@ class BaseLoss:
     - ``energy_domain``: ``"real"``, ``"nonnegative"`` or ``"positive"``, the
       energies the loss is defined for;
     - ``contrastive``: whether the loss pulls up the energies of incorrect
-      answers (only the energy loss does not).
+      answers (only the energy loss does not);
+    - ``stochastic_only``: whether the loss only trains through the dynamics
+      of per-batch updates, its exact minimum being degenerate;
+    - ``scale_invariant``: whether scaling every energy leaves the loss
+      unchanged, in which case an L2 penalty would shrink the model to a
+      point and the estimators do not apply it.
     """
 
     name = None
     energy_domain = "real"
     contrastive = True
+    stochastic_only = False
+    scale_invariant = False
 
     def value_gradient(self, energies, y, incorrect=None):
         """Per-sample loss and its gradient with respect to the energies.
@@ -165,7 +172,10 @@ class PerceptronLoss(BaseLoss):
     """Generalized perceptron loss: ``E_C - min_Y E(Y)``.
 
     Zero exactly when the correct answer has the lowest energy; it has no
-    margin.
+    margin. Scaling the energies scales the loss, and equal energies give
+    zero loss, so its exact minimum is the collapsed model: like the
+    classical perceptron it learns through per-batch updates, and
+    ``solver="auto"`` trains it with Adam.
 
     Examples
     --------
@@ -176,6 +186,7 @@ class PerceptronLoss(BaseLoss):
     """
 
     name = "perceptron"
+    stochastic_only = True
 
     def value_gradient(self, energies, y, incorrect=None):
         e_c = _correct_energy(energies, y)
@@ -250,7 +261,8 @@ class LVQ2Loss(BaseLoss):
 
     Defined for positive energies, such as distances to prototypes. Only
     mistakes within a relative window ``delta`` of the decision boundary
-    contribute a gradient.
+    contribute a gradient. The loss does not change when every energy is
+    scaled, so the estimators apply no L2 penalty with it.
 
     Parameters
     ----------
@@ -267,6 +279,7 @@ class LVQ2Loss(BaseLoss):
 
     name = "lvq2"
     energy_domain = "positive"
+    scale_invariant = True
 
     def __init__(self, delta=1.0):
         self.delta = _check_positive("delta", delta)
