@@ -153,7 +153,7 @@ def _mh_gaussian(
     step = 1.0 if tune else float(step_size)
     block = max(1, min(n_steps, _BLOCK // (n_chains * n_dim)))
     shape = (n_chains,)
-    where, ndarray, inf = np.copyto, np.ndarray, np.inf
+    copyto, ndarray, inf = np.copyto, np.ndarray, np.inf
 
     t = 0
     while t < n_steps:
@@ -188,8 +188,8 @@ def _mh_gaussian(
                 if 2 * k > n_burn:
                     averaged += log_step
                     n_averaged += 1
-            where(theta, prop, where=accept[:, None])
-            where(lp, lp_prop, where=accept)
+            copyto(theta, prop, where=accept[:, None])
+            copyto(lp, lp_prop, where=accept)
             k = t + i - n_burn
             if k >= 0 and k % thin == 0:
                 chain[k // thin] = theta
