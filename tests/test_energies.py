@@ -1,0 +1,391 @@
+"""Tests of skebm.energies: parameter gradients against finite differences,
+sparse input, output maps, prototypes and the flat parameter vector."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy import sparse
+
+from skebm.energies import ENERGIES, DistanceEnergy, LinearEnergy, MLPEnergy
+
+N, D, K = 7, 4, 3
+EPS = 1e-6
+KINK_MARGIN = 1e-4  # 100 finite-difference steps
+
+
+def data(seed=0, n=N, d=D, k=K):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    y = np.arange(n) % k  # every class present
+    return X, y
+
+
+def pre_activations(energy, X):
+    """Pre-activations of every layer that goes through the activation."""
+    a, out = np.asarray(X), []
+    n_act = len(energy.coefs_) if isinstance(energy, DistanceEnergy) else (
+        len(energy.coefs_) - 1)
+    for i in range(n_act):
+        z = a @ energy.coefs_[i] + energy.intercepts_[i]
+        out.append(z)
+        a = np.maximum(z, 0) if energy.activation == "relu" else {
+            "tanh": np.tanh, "logistic": lambda t: 1 / (1 + np.exp(-t)),
+            "identity": lambda t: t}[energy.activation](z)
+    return out
+
+
+def check_gradient(energy, X, seed=0):
+    """backward of a random R against central differences of sum(E * R)."""
+    rng = np.random.default_rng(seed)
+    if getattr(energy, "activation", None) == "relu":
+        # the difference quotient is only valid away from the relu kink
+        for z in pre_activations(energy, X):
+            assert np.abs(z).min() > KINK_MARGIN
+    E, cache = energy.forward(X)
+    R = rng.normal(size=E.shape)
+    grad = energy.backward(cache, R)
+    assert grad.shape == energy.params_.shape
+    assert grad.dtype == energy.params_.dtype
+    p0 = energy.params_.copy()
+    fd = np.empty_like(p0)
+    for k in range(p0.size):
+        energy.params_[k] = p0[k] + EPS
+        f_plus = np.sum(energy.energies(X) * R)
+        energy.params_[k] = p0[k] - EPS
+        f_minus = np.sum(energy.energies(X) * R)
+        energy.params_[k] = p0[k]
+        fd[k] = (f_plus - f_minus) / (2 * EPS)
+    assert_array_equal(energy.params_, p0)
+    assert np.abs(grad).max() > 1e-3  # the check is not trivially 0 == 0
+    assert_allclose(grad, fd, rtol=1e-4, atol=1e-7)
+    return grad
+
+
+# -- gradients ------------------------------------------------------------
+
+@pytest.mark.parametrize("output", ["score", "code", "softplus"])
+def test_linear_gradient(output):
+    X, _ = data()
+    energy = LinearEnergy(output=output).initialize(D, K, random_state=0)
+    # move away from the near-zero start, where code and softplus are nearly flat
+    energy.params_[...] = np.random.default_rng(1).normal(size=energy.params_.size)
+    check_gradient(energy, X)
+
+
+@pytest.mark.parametrize("output", ["score", "code", "softplus"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+@pytest.mark.parametrize("hidden", [(5,), (5, 4)])
+def test_mlp_gradient(hidden, activation, output):
+    X, _ = data(seed=3)
+    energy = MLPEnergy(hidden, activation, output).initialize(D, K, random_state=0)
+    check_gradient(energy, X)
+
+
+@pytest.mark.parametrize("hidden", [(), (5,), (4, 3)])
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_distance_gradient(hidden, activation):
+    X, y = data(seed=3)
+    energy = DistanceEnergy(hidden, activation).initialize(D, K, random_state=0,
+                                                           X=X, y=y)
+    # prototypes off the class means, so that every term of the gradient is used
+    energy.prototypes_[...] += np.random.default_rng(2).normal(
+        scale=0.3, size=energy.prototypes_.shape)
+    check_gradient(energy, X)
+
+
+# -- sparse input -----------------------------------------------------------
+
+SPARSE_CASES = [
+    ("linear", lambda: LinearEnergy()),
+    ("linear-code", lambda: LinearEnergy(output="code")),
+    ("mlp", lambda: MLPEnergy((5,), "tanh")),
+    ("mlp-relu-2", lambda: MLPEnergy((5, 4), "relu", "softplus")),
+    ("distance", lambda: DistanceEnergy()),
+    ("distance-mlp", lambda: DistanceEnergy((5,), "tanh")),
+]
+
+
+def sparse_data():
+    X, y = data(seed=4)
+    X[np.abs(X) < 0.7] = 0.0  # about half the entries are zero
+    return X, y
+
+
+@pytest.mark.parametrize("name, make", SPARSE_CASES, ids=[c[0] for c in SPARSE_CASES])
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_forward_backward_matches_dense(name, make, fmt):
+    X, y = sparse_data()
+    Xs = sparse.csr_matrix(X) if fmt == "csr" else sparse.csc_matrix(X)
+    energy = make().initialize(D, K, random_state=0, X=X, y=y)
+    energy.params_[...] = np.random.default_rng(5).normal(size=energy.params_.size)
+    E_dense, cache_dense = energy.forward(X)
+    E_sparse, cache_sparse = energy.forward(Xs)
+    assert isinstance(E_sparse, np.ndarray)
+    assert_allclose(E_sparse, E_dense, rtol=1e-12, atol=1e-12)
+    R = np.random.default_rng(6).normal(size=(N, K))
+    g_sparse = energy.backward(cache_sparse, R)
+    assert isinstance(g_sparse, np.ndarray)
+    assert_allclose(g_sparse, energy.backward(cache_dense, R),
+                    rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("hidden", [(), (5,)])
+def test_distance_initialize_from_sparse_matches_dense(hidden):
+    """Prototypes start at the class means whether X is sparse or dense (the
+    classifier passes its sparse training data to ``initialize``)."""
+    X, y = sparse_data()
+    w = np.random.default_rng(7).uniform(0.5, 2.0, size=N)
+    dense = DistanceEnergy(hidden).initialize(D, K, random_state=0, X=X, y=y,
+                                              sample_weight=w)
+    for Xs in (sparse.csr_matrix(X), sparse.csc_matrix(X)):
+        sp = DistanceEnergy(hidden).initialize(D, K, random_state=0, X=Xs, y=y,
+                                               sample_weight=w)
+        assert_allclose(sp.params_, dense.params_, rtol=1e-12, atol=1e-15)
+
+
+# -- output maps --------------------------------------------------------------
+
+@pytest.mark.parametrize("make", [
+    lambda out: LinearEnergy(output=out),
+    lambda out: MLPEnergy((6,), "tanh", out),
+], ids=["linear", "mlp"])
+def test_code_and_softplus_order_classes_like_score(make):
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(50, D))
+    score = make("score").initialize(D, K, random_state=0)
+    params = rng.normal(size=score.params_.size)  # scores of order 1, few ties
+    score.params_[...] = params
+    g = -score.energies(X)  # the network output
+    for out in ("code", "softplus"):
+        energy = make(out).initialize(D, K, random_state=0)
+        energy.params_[...] = params
+        E = energy.energies(X)
+        assert E.shape == (50, K)
+        if out == "code":
+            assert np.all(E >= 0)
+            # E_k = 1/2 ||g||^2 - g_k + 1/2: a per-row shift of -g
+            assert_allclose(E + g, np.broadcast_to(
+                0.5 * (g**2).sum(axis=1, keepdims=True) + 0.5, E.shape))
+            # a perfect score vector (one-hot) gives 0 and 1
+            assert_allclose(0.5 * ((np.eye(K)[:, None, :] - np.eye(K)[None]) ** 2
+                                   ).sum(-1), 1 - np.eye(K))
+        else:
+            assert np.all(E > 0)
+            assert_allclose(E, np.log1p(np.exp(-g)))
+        assert_array_equal(np.argmin(E, axis=1), np.argmax(g, axis=1))
+        assert_array_equal(np.argsort(E, axis=1), np.argsort(-g, axis=1))
+
+
+def test_score_output_is_negative_affine_score():
+    X, _ = data()
+    energy = LinearEnergy().initialize(D, K, random_state=0)
+    W, b = energy.coefs_[0], energy.intercepts_[0]
+    assert W.shape == (D, K) and b.shape == (K,)
+    assert_allclose(energy.energies(X), -(X @ W + b))
+
+
+def test_softplus_nonnegative_for_large_scores():
+    energy = LinearEnergy(output="softplus").initialize(D, K, random_state=0)
+    energy.params_[...] = 1e3
+    E = energy.energies(np.array([[1.0, 1.0, 1.0, 1.0], [-1.0, -1.0, -1.0, -1.0]]))
+    assert np.all(np.isfinite(E)) and np.all(E >= 0)
+    assert_allclose(E[1], 4e3 - 1e3)  # softplus(t) = t for large t
+
+
+# -- distance -----------------------------------------------------------------
+
+def test_distance_energies_are_scaled_squared_distances():
+    rng = np.random.default_rng(9)
+    X = rng.normal(loc=3.0, size=(20, D))  # off-center: the expansion cancels
+    y = np.arange(20) % K
+    energy = DistanceEnergy().initialize(D, K, random_state=0, X=X, y=y)
+    energy.prototypes_[...] += rng.normal(size=(K, D))
+    E = energy.energies(X)
+    P = energy.prototypes_
+    direct = ((X[:, None, :] - P[None, :, :]) ** 2).sum(-1) / D
+    assert np.all(E >= 0)
+    assert_allclose(E, direct, rtol=1e-10, atol=1e-12)
+    # the prototype itself has energy zero (up to rounding of the expansion)
+    E_p = energy.energies(P.copy())
+    assert np.all(E_p >= 0)
+    assert_allclose(np.diag(E_p), 0, atol=1e-12)
+
+
+@pytest.mark.parametrize("hidden", [(5,), (4, 3)])
+def test_distance_with_embedding_is_nonnegative_and_uses_embedding(hidden):
+    X, y = data(seed=10, n=30)
+    energy = DistanceEnergy(hidden, "tanh").initialize(D, K, random_state=0, X=X, y=y)
+    assert energy.prototypes_.shape == (K, hidden[-1])
+    h = X
+    for W, b in zip(energy.coefs_, energy.intercepts_):
+        h = np.tanh(h @ W + b)
+    direct = ((h[:, None, :] - energy.prototypes_[None]) ** 2).sum(-1) / hidden[-1]
+    E = energy.energies(X)
+    assert np.all(E >= 0)
+    assert_allclose(E, direct, rtol=1e-10, atol=1e-12)
+
+
+def test_distance_prototypes_start_at_weighted_class_means():
+    rng = np.random.default_rng(11)
+    n, k = 40, 4
+    X = rng.normal(scale=3.0, size=(n, D))
+    y = rng.choice([0, 1, 3], size=n)  # class 2 has no sample
+    y[:3] = [0, 1, 3]
+    w = rng.uniform(0.1, 5.0, size=n)
+    energy = DistanceEnergy().initialize(D, k, random_state=0, X=X, y=y,
+                                         sample_weight=w)
+    P = energy.prototypes_
+    weighted = np.array([np.average(X[y == c], axis=0, weights=w[y == c])
+                         if c != 2 else np.average(X, axis=0, weights=w)
+                         for c in range(k)])
+    unweighted = np.array([X[y == c].mean(axis=0) if c != 2 else X.mean(axis=0)
+                           for c in range(k)])
+    # the prototypes start at the means plus a N(0, 0.01^2) jitter that breaks
+    # ties: 0.05 is five standard deviations of it
+    assert_allclose(P, weighted, atol=0.05)
+    # ... and the weights matter far beyond that jitter
+    assert np.abs(weighted - unweighted).max() > 0.2
+    # without weights, plain means
+    plain = DistanceEnergy().initialize(D, k, random_state=0, X=X, y=y)
+    assert_allclose(plain.prototypes_, unweighted, atol=0.05)
+    # unit weights are no weights
+    ones = DistanceEnergy().initialize(D, k, random_state=0, X=X, y=y,
+                                       sample_weight=np.ones(n))
+    assert_allclose(ones.prototypes_, plain.prototypes_, rtol=1e-12)
+
+
+def test_distance_without_data_starts_near_origin():
+    energy = DistanceEnergy().initialize(D, K, random_state=0)
+    assert energy.prototypes_.shape == (K, D)
+    assert np.all(np.isfinite(energy.params_))
+    assert np.abs(energy.prototypes_).max() < 0.1
+
+
+# -- parameter vector ---------------------------------------------------------
+
+ALL_CASES = [
+    ("linear", lambda: LinearEnergy()),
+    ("mlp-1", lambda: MLPEnergy((5,))),
+    ("mlp-2", lambda: MLPEnergy((5, 4), "tanh")),
+    ("distance", lambda: DistanceEnergy()),
+    ("distance-1", lambda: DistanceEnergy((5,))),
+    ("distance-2", lambda: DistanceEnergy((4, 3))),
+]
+ALL_IDS = [c[0] for c in ALL_CASES]
+
+
+def offset(view, flat):
+    """Position of a view's first element in the flat vector."""
+    assert np.shares_memory(view, flat)
+    return (view.__array_interface__["data"][0]
+            - flat.__array_interface__["data"][0]) // flat.itemsize
+
+
+@pytest.mark.parametrize("name, make", ALL_CASES, ids=ALL_IDS)
+def test_penalized_false_exactly_on_intercepts(name, make):
+    X, y = data()
+    energy = make().initialize(D, K, random_state=0, X=X, y=y)
+    expected = np.ones(energy.params_.size, dtype=bool)
+    sizes = 0
+    for b in energy.intercepts_:
+        start = offset(b, energy.params_)
+        expected[start : start + b.size] = False
+        sizes += b.size
+    assert energy.penalized_.dtype == bool
+    assert energy.penalized_.shape == energy.params_.shape
+    assert_array_equal(energy.penalized_, expected)
+    assert (~energy.penalized_).sum() == sizes
+    n_layers = len(energy.hidden_layer_sizes) + (
+        0 if isinstance(energy, DistanceEnergy) else 1)
+    assert len(energy.intercepts_) == len(energy.coefs_) == n_layers
+    # every parameter belongs to exactly one named array
+    covered = np.zeros(energy.params_.size, dtype=int)
+    named = [*energy.coefs_, *energy.intercepts_]
+    if isinstance(energy, DistanceEnergy):
+        named.append(energy.prototypes_)
+        start = offset(energy.prototypes_, energy.params_)
+        assert energy.penalized_[start : start + energy.prototypes_.size].all()
+    for a in named:
+        start = offset(a, energy.params_)
+        covered[start : start + a.size] += 1
+    assert_array_equal(covered, 1)
+
+
+@pytest.mark.parametrize("name, make", ALL_CASES, ids=ALL_IDS)
+def test_set_params_vector_repoints_views(name, make):
+    X, y = data()
+    energy = make().initialize(D, K, random_state=0, X=X, y=y)
+    old = energy.params_
+    old_copy = old.copy()
+    E_old = energy.energies(X)
+    new = old * 2.0 + 0.5
+    energy.set_params_vector(new)
+    assert energy.params_ is new
+    named = [*energy.coefs_, *energy.intercepts_]
+    if isinstance(energy, DistanceEnergy):
+        named.append(energy.prototypes_)
+    for a in named:
+        assert np.shares_memory(a, new)
+        assert not np.shares_memory(a, old)
+    assert not np.allclose(energy.energies(X), E_old)
+    # writing to the flat vector changes the named arrays and the energies
+    new[...] = 0.0
+    assert all(np.all(a == 0) for a in named)
+    named[0].flat[0] = 3.0
+    assert new[offset(named[0], new)] == 3.0
+    # the old vector is untouched and, set back, gives the old energies
+    assert_array_equal(old, old_copy)
+    energy.set_params_vector(old)
+    assert_allclose(energy.energies(X), E_old)
+
+
+@pytest.mark.parametrize("name, make", ALL_CASES, ids=ALL_IDS)
+def test_same_random_state_same_parameters(name, make):
+    X, y = data()
+    a = make().initialize(D, K, random_state=0, X=X, y=y)
+    b = make().initialize(D, K, random_state=0, X=X, y=y)
+    c = make().initialize(D, K, random_state=1, X=X, y=y)
+    assert_array_equal(a.params_, b.params_)
+    assert not np.array_equal(a.params_, c.params_)
+    rs = np.random.RandomState(0)
+    d = make().initialize(D, K, random_state=rs, X=X, y=y)
+    e = make().initialize(D, K, random_state=np.random.RandomState(0), X=X, y=y)
+    assert_array_equal(d.params_, e.params_)
+    assert np.all(np.isfinite(a.params_))
+
+
+@pytest.mark.parametrize("name, make", ALL_CASES, ids=ALL_IDS)
+def test_float32_kept(name, make):
+    X, y = data()
+    X32 = X.astype(np.float32)
+    energy = make().initialize(D, K, random_state=0, dtype=np.float32, X=X32, y=y)
+    assert energy.params_.dtype == np.float32
+    assert all(a.dtype == np.float32 for a in [*energy.coefs_, *energy.intercepts_])
+    E, cache = energy.forward(X32)
+    assert E.dtype == np.float32
+    grad = energy.backward(cache, np.ones((N, K), dtype=np.float32))
+    assert grad.dtype == np.float32
+    # and agrees with the float64 model of the same parameters
+    e64 = make().initialize(D, K, random_state=0, X=X, y=y)
+    e64.set_params_vector(energy.params_.astype(np.float64))
+    assert_allclose(E, e64.energies(X32.astype(np.float64)), rtol=1e-4, atol=1e-5)
+
+
+def test_registry_names():
+    assert ENERGIES == {"linear": LinearEnergy, "mlp": MLPEnergy,
+                        "distance": DistanceEnergy}
+
+
+@pytest.mark.parametrize("name, make", ALL_CASES, ids=ALL_IDS)
+def test_forward_does_not_modify_input(name, make):
+    X, y = data()
+    X0 = X.copy()
+    energy = make().initialize(D, K, random_state=0, X=X, y=y)
+    p0 = energy.params_.copy()
+    E1 = energy.energies(X)
+    E2, cache = energy.forward(X)
+    energy.backward(cache, np.ones((N, K)))
+    assert_array_equal(X, X0)
+    assert_array_equal(energy.params_, p0)
+    assert_array_equal(E1, E2)
+    assert E1.shape == (N, K)
