@@ -6,6 +6,7 @@ Metropolis-Hastings sampler.
 """
 
 from ._classifier import EnergyClassifier
+from .sampling import MHSampler
 
-__all__ = ["EnergyClassifier"]
+__all__ = ["EnergyClassifier", "MHSampler"]
 __version__ = "0.1.0.dev0"

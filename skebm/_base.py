@@ -147,11 +147,11 @@ class BaseEnergyModel(BaseEstimator):
 
     def _resolve_solver(self, n_samples, incremental, loss):
         """``"auto"``: full-batch L-BFGS up to ``_AUTO_LBFGS_MAX_SAMPLES``
-        samples, Adam beyond, for ``partial_fit`` and for losses that only
-        train stochastically."""
+        samples, Adam beyond, for ``partial_fit``, for a sampled (noisy)
+        gradient and for losses that only train stochastically."""
         if self.solver != "auto":
             return self.solver
-        if (incremental or loss.stochastic_only
+        if (incremental or loss.stochastic_only or self.sampler is not None
                 or n_samples > _AUTO_LBFGS_MAX_SAMPLES):
             return "adam"
         return "lbfgs"

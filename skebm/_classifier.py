@@ -20,6 +20,7 @@ from sklearn.utils.validation import (
 from ._base import BaseEnergyModel
 from .energies import DistanceEnergy, LinearEnergy, MLPEnergy
 from .losses import get_loss
+from .sampling import categorical_frequencies, mh_categorical
 
 
 def _solver_is_stochastic(estimator):
@@ -71,7 +72,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         does not change when the energies are scaled.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` up to 10000 samples and
-        ``"adam"`` beyond, for ``partial_fit`` and for the perceptron loss.
+        ``"adam"`` beyond, for ``partial_fit``, with a ``sampler`` (its
+        gradient is noisy) and for the perceptron loss.
     learning_rate_init : float, default=1e-3
         Step size of ``adam`` and ``sgd``.
     momentum : float, default=0.9
@@ -95,8 +97,10 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         Print the training loss of every epoch.
     sampler : MHSampler or None, default=None
         With ``loss="nll"``, estimate the contrastive term of the gradient from
-        labels drawn by Metropolis-Hastings from ``P_W(y|x)``, using the
-        sampler's ``n_chains``, ``n_steps`` and ``burn_in``.
+        labels drawn by Metropolis-Hastings from ``P_W(y|x)``: for each
+        sample ``n_chains`` chains start at its label and run ``n_steps``
+        steps, the first ``burn_in`` dropped (the sampler's parameters); the
+        visit frequencies replace ``softmax(-beta E)`` in the gradient.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied with ``sample_weight``.
 
@@ -254,14 +258,14 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
     def _loss_value_gradient(self, energies, answers, incorrect, rng):
         if self.sampler is None:
             return self._training_loss.value_gradient(energies, answers, incorrect)
-        from .sampling import categorical_frequencies, mh_categorical
-
         s = self.sampler
-        burn_in = s.burn_in if not isinstance(s.burn_in, float) \
-            else int(s.burn_in * s.n_steps)
+        burn_in = (int(s.burn_in * s.n_steps) if isinstance(s.burn_in, float)
+                   else s.burn_in)
+        # chains start at the correct label, as in contrastive divergence
+        init = np.repeat(answers[:, None], s.n_chains, axis=1)
         states, _ = mh_categorical(
-            -self._training_loss.beta * energies, n_chains=s.n_chains, n_steps=s.n_steps,
-            random_state=rng, burn_in=burn_in,
+            -self._training_loss.beta * energies, n_chains=s.n_chains,
+            n_steps=s.n_steps, random_state=rng, init=init, burn_in=burn_in,
         )
         contrast = categorical_frequencies(states, energies.shape[1])
         return self._training_loss.value_gradient(
