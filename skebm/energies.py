@@ -270,7 +270,7 @@ class DistanceEnergy(_BaseEnergy):
     >>> from skebm.energies import DistanceEnergy
     >>> X, y = np.array([[0.0, 0.0], [2.0, 2.0]]), np.array([0, 1])
     >>> energy = DistanceEnergy().initialize(2, 2, random_state=0, X=X, y=y)
-    >>> energy.energies(X)
+    >>> energy.energies(X).round(1)
     array([[0., 4.],
            [4., 0.]])
     """
@@ -317,7 +317,7 @@ class DistanceEnergy(_BaseEnergy):
         h = self._network_forward(X)[-1]
         w = np.ones(len(y)) if sample_weight is None else sample_weight
         counts = np.bincount(y, weights=w, minlength=protos.shape[0])
-        sums = np.asarray(safe_sparse_dot(_one_hot(y, protos.shape[0], w).T, h))
+        sums = safe_sparse_dot(_one_hot(y, protos.shape[0], w).T, h, dense_output=True)
         overall = np.asarray(safe_sparse_dot(w, h)).ravel() / w.sum()
         seen = counts > 0
         protos[seen] += sums[seen] / counts[seen, None]

@@ -13,7 +13,7 @@ produced the energies.
 import numbers
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import expit, log_softmax, logsumexp
 
 __all__ = [
     "EnergyLoss",
@@ -430,10 +430,17 @@ class NLLLoss(BaseLoss):
         logits = -self.beta * energies
         if log_weights is not None:
             logits = logits + log_weights
-        log_z = logsumexp(logits, axis=1)
-        value = _correct_energy(energies, y) + log_z / self.beta
+        # E_C + log Z / beta as -log_softmax at the correct answer: subtracting
+        # the two large terms would lose log Z's small part at large energies
+        log_p = log_softmax(logits, axis=1)
+        if log_weights is None:
+            value = -_correct_energy(log_p, y) / self.beta
+        else:
+            # the correct answer's weight (possibly 0) is not part of E_C
+            value = (_correct_energy(energies, y)
+                     + logsumexp(logits, axis=1) / self.beta)
         if contrast is None:
-            contrast = np.exp(logits - log_z[:, None])
+            contrast = np.exp(log_p)
         grad = -contrast.astype(energies.dtype, copy=True)
         grad[np.arange(energies.shape[0]), y] += 1.0
         return value, grad
