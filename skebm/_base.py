@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from threadpoolctl import threadpool_limits
 
 from ._solvers import AdamOptimizer, SGDOptimizer, minimize_lbfgs
 from .losses import LOSSES, BaseLoss
@@ -141,20 +142,25 @@ class BaseEnergyModel(BaseEstimator):
         if solver == "lbfgs":
             self._train_lbfgs(energy, X, y, sample_weight, state)
         else:
-            self._train_stochastic(energy, X, y, sample_weight, X_val, y_val,
-                                   sw_val, rng, incremental, state, solver)
+            # mini-batch products are small: BLAS threads cost more in
+            # start-up than they save (10x slower on a loaded 2-core machine)
+            with threadpool_limits(limits=1, user_api="blas"):
+                self._train_stochastic(energy, X, y, sample_weight, X_val, y_val,
+                                       sw_val, rng, incremental, state, solver)
         return state
 
     def _resolve_solver(self, n_samples, incremental, loss):
-        """``"auto"``: full-batch L-BFGS up to ``_AUTO_LBFGS_MAX_SAMPLES``
-        samples, Adam beyond, for ``partial_fit``, for a sampled (noisy)
-        gradient and for losses that only train stochastically."""
+        """``"auto"``: full-batch L-BFGS for linear energies and up to
+        ``_AUTO_LBFGS_MAX_SAMPLES`` samples otherwise; Adam for larger
+        networks, ``partial_fit``, a sampled (noisy) gradient and losses that
+        only train stochastically."""
         if self.solver != "auto":
             return self.solver
-        if (incremental or loss.stochastic_only or self.sampler is not None
-                or n_samples > _AUTO_LBFGS_MAX_SAMPLES):
+        if incremental or loss.stochastic_only or self.sampler is not None:
             return "adam"
-        return "lbfgs"
+        if self.energy == "linear" or n_samples <= _AUTO_LBFGS_MAX_SAMPLES:
+            return "lbfgs"
+        return "adam"
 
     def _train_lbfgs(self, energy, X, y, sample_weight, state):
         dtype = energy.params_.dtype
@@ -281,6 +287,7 @@ class BaseEnergyModel(BaseEstimator):
 
 
 _OPTIMIZERS = {"adam": AdamOptimizer, "sgd": SGDOptimizer}
-# above this many samples a full-batch iteration costs more than an Adam epoch
-# gains; below it L-BFGS converges in fewer passes and needs no step size
+# for networks, above this many samples a full-batch iteration costs more than
+# an Adam epoch gains; below it L-BFGS converges in fewer passes and needs no
+# step size. Linear energies are cheap enough for L-BFGS at any size.
 _AUTO_LBFGS_MAX_SAMPLES = 10_000

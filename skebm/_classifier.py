@@ -71,9 +71,10 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         ``alpha = 1 / n_samples``). Not applied with ``lvq2``, whose value
         does not change when the energies are scaled.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
-        ``"auto"`` is full-batch ``"lbfgs"`` up to 10000 samples and
-        ``"adam"`` beyond, for ``partial_fit``, with a ``sampler`` (its
-        gradient is noisy) and for the perceptron loss.
+        ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and for
+        up to 10000 samples; ``"adam"`` for larger networks, for
+        ``partial_fit``, with a ``sampler`` (its gradient is noisy) and for the
+        perceptron loss.
     learning_rate_init : float, default=1e-3
         Step size of ``adam`` and ``sgd``.
     momentum : float, default=0.9
