@@ -34,9 +34,10 @@ def _candidates(energy):
         yield f"EnergyClassifier({shown})", EnergyClassifier(**params)
 
 
-def compare(energy="linear", cv=3, out=sys.stdout):
+def compare(energy="linear", cv=3, out=None):
     """Cross-validate every loss on digits and print the table; returns rows
     of (name, mean accuracy, accuracy std, mean fit seconds)."""
+    out = sys.stdout if out is None else out
     X, y = load_digits(return_X_y=True)
     folds = StratifiedKFold(cv, shuffle=True, random_state=0)
     rows = []
