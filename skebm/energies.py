@@ -318,7 +318,7 @@ class DistanceEnergy(_BaseEnergy):
         w = np.ones(len(y)) if sample_weight is None else sample_weight
         counts = np.bincount(y, weights=w, minlength=protos.shape[0])
         sums = safe_sparse_dot(_one_hot(y, protos.shape[0], w).T, h, dense_output=True)
-        overall = np.asarray(safe_sparse_dot(w, h)).ravel() / w.sum()
+        overall = np.asarray(h.T @ w).ravel() / w.sum()
         seen = counts > 0
         protos[seen] += sums[seen] / counts[seen, None]
         protos[~seen] += overall
@@ -326,7 +326,8 @@ class DistanceEnergy(_BaseEnergy):
     def _head(self, h):
         p = self.prototypes_
         if sparse.issparse(h):
-            h_sq = np.asarray(h.multiply(h).sum(axis=1))
+            # sparse arrays sum to 1-D, sparse matrices to a column
+            h_sq = np.asarray(h.multiply(h).sum(axis=1)).reshape(-1, 1)
         else:
             h_sq = np.einsum("ij,ij->i", h, h)[:, None]
         d2 = h_sq - 2.0 * safe_sparse_dot(h, p.T, dense_output=True)
