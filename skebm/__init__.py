@@ -6,7 +6,8 @@ Metropolis-Hastings sampler.
 """
 
 from ._classifier import EnergyClassifier
+from ._compatibility import compatibility_table
 from .sampling import MHSampler
 
-__all__ = ["EnergyClassifier", "MHSampler"]
+__all__ = ["EnergyClassifier", "MHSampler", "compatibility_table"]
 __version__ = "0.1.0.dev0"

@@ -52,11 +52,13 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         distance between an embedding of ``x`` (the identity when
         ``hidden_layer_sizes=()``, else the MLP's last hidden layer) and a
         learned prototype of class ``k``, divided by the embedding width.
-        With the losses that need non-negative energies (``lvq2``,
-        ``square_square``, ``square_exp``) and with the ``energy`` loss, the
-        ``linear`` and ``mlp`` scores ``g`` are mapped to
-        ``E_k = 1/2 ||g(x) - e_k||^2`` (``e_k`` the one-hot code of class k),
-        which keeps the order of the classes.
+        The losses that need non-negative energies (``lvq2``,
+        ``square_square``, ``square_exp``) see the ``linear`` and ``mlp``
+        energies through ``softplus(-g(x))``; the ``energy`` loss, which pulls
+        no wrong answer up, sees ``1/2 ||g(x) - e_k||^2`` (``e_k`` the one-hot
+        code of class k: the regression architecture with which the tutorial
+        says that loss works). Both maps keep the order of the classes.
+        :func:`skebm.compatibility_table` lists every pair.
     hidden_layer_sizes : array-like of int, default=(100,)
         Hidden layers of the ``mlp`` energy and of the ``distance`` embedding.
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"

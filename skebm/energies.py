@@ -270,7 +270,7 @@ class DistanceEnergy(_BaseEnergy):
     >>> from skebm.energies import DistanceEnergy
     >>> X, y = np.array([[0.0, 0.0], [2.0, 2.0]]), np.array([0, 1])
     >>> energy = DistanceEnergy().initialize(2, 2, random_state=0, X=X, y=y)
-    >>> energy.energies(X).round(1)
+    >>> energy.energies(X).round()
     array([[0., 4.],
            [4., 0.]])
     """
@@ -352,3 +352,152 @@ def _one_hot(y, n, weights):
 
 
 ENERGIES = {"linear": LinearEnergy, "mlp": MLPEnergy, "distance": DistanceEnergy}
+
+
+# -- continuous answers ---------------------------------------------------------
+#
+# For regression an answer is a real vector, so the candidates are inputs of
+# the energy rather than columns of its output. These architectures take the
+# candidate answers ``Y`` of every sample (and optionally a ``grid`` shared by
+# the whole batch) and return the ``(n_samples, n_candidates)`` energy matrix
+# the losses consume, with the same flat parameter vector and backward pass.
+
+
+class _AnswerEnergy(_BaseEnergy):
+    """A network ``G(x)`` of width ``n_answers`` followed by a head scoring
+    candidate answers against ``G(x)``."""
+
+    def _n_outputs(self, n_features, n_answers):
+        return n_answers
+
+    def network(self, X):
+        """``G(X)`` and the activations :meth:`backward` needs."""
+        activations = self._network_forward(X)
+        return activations[-1], activations
+
+    def forward(self, X, Y, grid=None, G=None):
+        """Energies of per-sample candidates ``Y`` and shared ``grid``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+        Y : ndarray of shape (n_samples, n_candidates[, n_targets])
+        grid : ndarray of shape (n_grid,), default=None
+            Answers shared by every sample, appended as columns.
+        G : tuple, default=None
+            ``network(X)``, when already computed.
+
+        Returns
+        -------
+        energies : ndarray of shape (n_samples, n_candidates + n_grid)
+        cache : object
+        """
+        g, activations = self.network(X) if G is None else G
+        energies, head_cache = self._answer_head(g, Y, grid)
+        return energies, (activations, Y, grid, head_cache)
+
+    def backward(self, cache, d_energies):
+        activations, Y, grid, head_cache = cache
+        grad = np.zeros_like(self.params_)
+        d_g = self._answer_head_backward(activations[-1], Y, grid, head_cache,
+                                         d_energies)
+        self._network_backward(activations, d_g, grad)
+        return grad
+
+
+class QuadraticEnergy(_AnswerEnergy):
+    """``E(x, y) = 1/2 ||y - G(x)||^2`` with a linear (no hidden layer) or
+    MLP ``G``: regression as an energy, minimized by ``y = G(x)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skebm.energies import QuadraticEnergy
+    >>> energy = QuadraticEnergy().initialize(n_features=3, n_answers=1,
+    ...                                       random_state=0)
+    >>> energy.forward(np.ones((2, 3)), np.zeros((2, 5, 1)))[0].shape
+    (2, 5)
+    """
+
+    def __init__(self, hidden_layer_sizes=(), activation="relu"):
+        super().__init__(hidden_layer_sizes, activation)
+
+    def _answer_head(self, g, Y, grid):
+        if grid is not None:
+            raise ValueError("QuadraticEnergy takes per-sample answers only.")
+        diff = Y - g[:, None, :]
+        return 0.5 * np.einsum("ncd,ncd->nc", diff, diff), diff
+
+    def _answer_head_backward(self, g, Y, grid, diff, d_energies):
+        return -np.einsum("nc,ncd->nd", d_energies, diff)
+
+
+class JointEnergy(_AnswerEnergy):
+    """A scalar energy of (x, y) that can be low at several y for one x.
+
+    ``E(x, y) = G(x) . psi(y)``: an MLP ``G`` of x (no hidden layer: linear)
+    whose last layer is bilinear with fixed Gaussian bumps ``psi_k(y) =
+    exp(-(y - c_k)^2 / (2 w^2))`` of the answer. Any energy profile over y in
+    the span of the bumps, so any number of modes, is reachable for each x,
+    and the energy of a whole grid of answers is one matrix product.
+    ``output="softplus"`` maps it to ``log(1 + exp(G . psi))`` > 0 for the
+    losses that need non-negative energies.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(100,)
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+    centers : array-like of shape (n_basis,)
+        Centers ``c_k`` of the bumps; ``initialize`` takes
+        ``n_answers=n_basis``.
+    width : float
+        Width ``w`` of the bumps.
+    output : {"score", "softplus"}, default="score"
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skebm.energies import JointEnergy
+    >>> energy = JointEnergy((8,), centers=np.linspace(-3, 3, 16), width=0.4)
+    >>> energy = energy.initialize(n_features=2, n_answers=16, random_state=0)
+    >>> E, _ = energy.forward(np.ones((4, 2)), np.zeros((4, 1)),
+    ...                       grid=np.linspace(-3, 3, 50))
+    >>> E.shape
+    (4, 51)
+    """
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", centers=(0.0,),
+                 width=1.0, output="score"):
+        super().__init__(hidden_layer_sizes, activation)
+        self.centers = np.asarray(centers, dtype=float)
+        self.width = float(width)
+        self.output = output
+
+    def basis(self, y):
+        """``psi(y)``: shape ``y.shape + (n_basis,)``."""
+        z = (np.asarray(y)[..., None] - self.centers) / self.width
+        return np.exp(-0.5 * z * z).astype(self.params_.dtype, copy=False)
+
+    def _answer_head(self, g, Y, grid):
+        psi_y = self.basis(Y)
+        scores = [np.einsum("nk,nck->nc", g, psi_y)]
+        psi_grid = None
+        if grid is not None:
+            psi_grid = self.basis(grid)
+            scores.append(g @ psi_grid.T)
+        s = np.concatenate(scores, axis=1) if len(scores) > 1 else scores[0]
+        if self.output == "softplus":
+            return np.logaddexp(0.0, s), (psi_y, psi_grid, s)
+        return s, (psi_y, psi_grid, None)
+
+    def _answer_head_backward(self, g, Y, grid, head_cache, d_energies):
+        psi_y, psi_grid, s = head_cache
+        d_s = d_energies if s is None else d_energies * expit(s)
+        c = psi_y.shape[1]
+        d_g = np.einsum("nc,nck->nk", d_s[:, :c], psi_y)
+        if psi_grid is not None:
+            d_g += d_s[:, c:] @ psi_grid
+        return d_g
+
+
+__all__ += ["QuadraticEnergy", "JointEnergy"]

@@ -2,6 +2,7 @@
 
 import pickle
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skebm import EnergyClassifier, MHSampler
+from skebm import EnergyClassifier, MHSampler, compatibility_table
 from skebm.losses import LOSSES, NLLLoss
 
 LOSS_NAMES = sorted(LOSSES)
@@ -60,6 +61,32 @@ def test_losses_get_the_energies_they_need(iris, loss, energy):
     assert np.all(clf.energy(X) >= 0)
     if loss == "lvq2":
         assert np.all(clf.energy(X) > 0)
+
+
+def test_compatibility_table_says_what_fit_does(iris):
+    X, y = iris
+    rows = compatibility_table()
+    assert len(rows) == 36
+    for loss, label, outcome in rows:
+        energy = label.split(",")[0]
+        hidden = () if "=()" in label else (4,)
+        clf = EnergyClassifier(loss=loss, energy=energy, hidden_layer_sizes=hidden,
+                               max_iter=5)
+        if outcome.startswith("refused"):
+            with pytest.raises(ValueError, match="ill-posed"):
+                clf.fit(X, y)
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            energies = clf.fit(X, y).energy(X)
+        if ">= 0" in outcome:
+            assert energies.min() >= 0, (loss, label)
+        if "> 0" in outcome:
+            assert energies.min() > 0, (loss, label)
+        if LOSSES[loss].energy_domain != "real":
+            assert "any sign" not in outcome
+    refused = [(loss, label) for loss, label, o in rows if o.startswith("refused")]
+    assert refused == [("energy", "distance")]
 
 
 def test_energy_loss_with_learned_embedding_is_refused(iris):
