@@ -129,7 +129,7 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         Validation accuracy per epoch with ``early_stopping``.
     best_validation_score_ : float or None
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined when ``X`` has feature names.
 
     See Also

@@ -208,7 +208,7 @@ class _ScoreEnergy(_BaseEnergy):
 
 
 class LinearEnergy(_ScoreEnergy):
-    """Linear energy ``E_k(x) = -(w_k . x + b_k)``.
+    """Linear energy ``E_k(x) = -(x @ w_k + b_k)``.
 
     Parameters
     ----------

@@ -423,8 +423,11 @@ class NLLLoss(BaseLoss):
                        contrast=None):
         """Loss and gradient; see :meth:`BaseLoss.value_gradient`.
 
-        Additional parameters
-        ---------------------
+        Parameters
+        ----------
+        energies, y, incorrect
+            As in :meth:`BaseLoss.value_gradient`; ``incorrect`` is unused,
+            every answer is in the partition.
         log_weights : ndarray broadcastable to ``energies``, default=None
             Log quadrature weights of the answers, when the log-partition is
             an integral approximated on a grid of answers (``-inf`` drops an

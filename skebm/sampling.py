@@ -284,7 +284,7 @@ class MHSampler(DensityMixin, BaseEstimator):
         Posterior mean and standard deviation estimated from ``samples_``.
     n_features_in_ : int
         Number of columns of ``X`` (only when ``X`` was given to ``fit``).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined only when ``X`` has string column names.
 
     See Also
