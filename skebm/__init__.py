@@ -6,6 +6,7 @@ Metropolis-Hastings sampler.
 """
 
 from ._classifier import EnergyClassifier
+from ._regressor import EnergyRegressor
 from ._compatibility import compatibility_table
 from .sampling import MHSampler
 

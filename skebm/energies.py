@@ -51,6 +51,9 @@ class _BaseEnergy:
         self.activation = activation
 
     # -- parameters -------------------------------------------------------
+    # whether L2 applies to the parameters after the network's (prototypes)
+    _penalize_extra = False
+
     def _n_outputs(self, n_features, n_answers):
         raise NotImplementedError
 
@@ -81,11 +84,12 @@ class _BaseEnergy:
         self.coefs_ = views[0 : 2 * n_layers : 2]
         self.intercepts_ = views[1 : 2 * n_layers : 2]
         self._extra = views[2 * n_layers :]
-        # L2 applies to weights and prototypes, not to intercepts
-        self.penalized_ = np.ones(self.params_.size, dtype=bool)
+        # L2 applies to the network's weights, not to its intercepts
+        self.penalized_ = np.zeros(self.params_.size, dtype=bool)
         offsets = np.cumsum([0, *sizes_flat])
-        for k in range(1, 2 * n_layers, 2):
-            self.penalized_[offsets[k] : offsets[k + 1]] = False
+        for k in range(0, 2 * n_layers, 2):
+            self.penalized_[offsets[k] : offsets[k + 1]] = True
+        self.penalized_[offsets[2 * n_layers] :] = self._penalize_extra
         self._shapes = shapes
 
         factor = 2.0 if self.activation == "logistic" else 6.0
@@ -281,6 +285,15 @@ class DistanceEnergy(_BaseEnergy):
     def _n_outputs(self, n_features, n_answers):
         # the embedding is the input itself or the last hidden layer
         return 0
+
+    @property
+    def _penalize_extra(self):
+        # In input space the prototypes are the model's weights, and L2 shrinks
+        # them toward the origin (the mean of standardized data). In a learned
+        # embedding they act as output weights 2 p / D, whose scale follows the
+        # embedding's: a penalty on p would hold them D^2 / 4 times tighter
+        # than an MLP's output layer and keep the model near linear.
+        return not self.hidden_layer_sizes
 
     def _embedding_dim(self, n_features):
         return self.hidden_layer_sizes[-1] if self.hidden_layer_sizes else n_features
