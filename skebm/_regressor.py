@@ -7,6 +7,7 @@ from numbers import Real
 import numpy as np
 from scipy.special import logsumexp, ndtri
 from sklearn.base import RegressorMixin, _fit_context
+from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
@@ -95,9 +96,10 @@ class EnergyRegressor(RegressorMixin, BaseEnergyModel):
     beta : float, default=1.0
         Inverse temperature of the Gibbs distribution, used by the ``nll``
         loss and by the density methods.
-    epsilon : float, default=0.1
+    epsilon : float, default=0.3
         Radius, in standardized units, of the ball around the target whose
-        answers do not count as incorrect.
+        answers do not count as incorrect. Smaller radii ask the margin
+        losses to separate answers closer than the noise of the targets.
     inference : {"auto", "mode", "mean"}, default="auto"
         What :meth:`predict` returns: ``argmin_y E(x, y)`` or the mean of
         the Gibbs distribution (the same for ``linear`` and ``mlp``).
@@ -185,7 +187,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         activation="relu",
         margin=1.0,
         beta=1.0,
-        epsilon=0.1,
+        epsilon=0.3,
         inference="auto",
         alpha=1e-3,
         solver="auto",
@@ -298,8 +300,11 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         self._batch_rng = rng
         # a line-search trial step may overflow; the value is then inf, which
         # L-BFGS backs off from and the stochastic solvers report as divergence
-        with np.errstate(over="ignore"):
-            return super()._objective(energy, X, y, sample_weight, rng)
+        with np.errstate(over="ignore", invalid="ignore"):
+            value, grad = super()._objective(energy, X, y, sample_weight, rng)
+        if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+            return np.inf, np.zeros_like(grad)
+        return value, grad
 
     def _batch_energies(self, energy, X, y):
         if isinstance(energy, JointEnergy):
@@ -415,15 +420,21 @@ best_validation_score_ : as in :class:`EnergyClassifier`
 
     # -- fitting --------------------------------------------------------------------
     def _validate_input(self, X, y, sample_weight, reset):
-        if self.energy == "joint" and np.ndim(y) == 2 and np.shape(y)[1] > 1:
-            raise ValueError(
-                f"energy='joint' models one target; y has {np.shape(y)[1]} "
-                "columns. Use energy='linear' or 'mlp', or one joint model per "
-                "target (sklearn.multioutput.MultiOutputRegressor).")
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-            multi_output=self.energy != "joint", y_numeric=True, reset=reset,
+            multi_output=True, y_numeric=True, reset=reset,
         )
+        if self.energy == "joint" and y.ndim == 2:
+            if y.shape[1] > 1:
+                raise ValueError(
+                    f"energy='joint' models one target; y has {y.shape[1]} "
+                    "columns. Use energy='linear' or 'mlp', or one joint model "
+                    "per target (sklearn.multioutput.MultiOutputRegressor).")
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected. "
+                "Please change the shape of y to (n_samples,), for example "
+                "using ravel().", DataConversionWarning)
+            y = y[:, 0]
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         return X, y, sample_weight
 
@@ -489,6 +500,10 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         else:
             n_answers = _N_BASIS if self.energy == "joint" else z.shape[1]
             energy.initialize(X.shape[1], n_answers, rng, dtype=X.dtype)
+            if self.energy == "joint":
+                # the output intercepts are the energy profile shared by all
+                # x; unpenalized, the NLL could sharpen it without bound
+                energy.penalized_[-_N_BASIS:] = True
         try:
             state = self._train(energy, loss, X, z, sample_weight, X_val, y_val,
                                 sw_val, rng, incremental)

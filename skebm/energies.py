@@ -501,11 +501,18 @@ class JointEnergy(_AnswerEnergy):
         s = np.concatenate(scores, axis=1) if len(scores) > 1 else scores[0]
         if self.output == "softplus":
             return np.logaddexp(0.0, s), (psi_y, psi_grid, s)
+        if self.output == "square":
+            return 0.5 * s * s, (psi_y, psi_grid, s)
         return s, (psi_y, psi_grid, None)
 
     def _answer_head_backward(self, g, Y, grid, head_cache, d_energies):
         psi_y, psi_grid, s = head_cache
-        d_s = d_energies if s is None else d_energies * expit(s)
+        if s is None:
+            d_s = d_energies
+        elif self.output == "square":
+            d_s = d_energies * s
+        else:
+            d_s = d_energies * expit(s)
         c = psi_y.shape[1]
         d_g = np.einsum("nc,nck->nk", d_s[:, :c], psi_y)
         if psi_grid is not None:

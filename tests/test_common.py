@@ -3,7 +3,7 @@
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skebm import EnergyClassifier
+from skebm import EnergyClassifier, EnergyRegressor
 
 # the loss/energy pairs the project promises to keep compatible with the API
 CLASSIFIERS = [
@@ -65,4 +65,34 @@ def _expected_failed_checks(estimator):
     CLASSIFIERS, expected_failed_checks=_expected_failed_checks, xfail_strict=False
 )
 def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+REGRESSORS = [
+    EnergyRegressor(loss=loss, energy=energy, random_state=0)
+    for loss, energy in [
+        ("energy", "linear"),
+        ("nll", "joint"),
+        ("hinge", "joint"),
+        ("square_square", "mlp"),
+    ]
+]
+
+
+def _expected_failed_regressor_checks(estimator):
+    # as for the classifiers: the same objective, but not the same optimum to
+    # 1e-7 (test_regressor.py checks the linear energy's fit against
+    # repetition to 1e-5). The other entries pass these checks.
+    if estimator.loss == "hinge" and estimator.energy == "joint":
+        return {"check_sample_weight_equivalence_on_sparse_data": (
+            "hinge kinks on a non-convex energy: sparse and dense products "
+            "round differently and L-BFGS stops at another kink")}
+    return {}
+
+
+@parametrize_with_checks(
+    REGRESSORS, expected_failed_checks=_expected_failed_regressor_checks,
+    xfail_strict=True,
+)
+def test_sklearn_compatible_regressor(estimator, check):
     check(estimator)

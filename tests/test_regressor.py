@@ -1,0 +1,418 @@
+"""EnergyRegressor: losses x energies, densities, inference, bad input."""
+
+import importlib.util
+import pathlib
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_diabetes
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skebm import EnergyRegressor, MHSampler
+from skebm.losses import LOSSES
+
+LOSS_NAMES = sorted(LOSSES)
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _bimodal(n, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-3, 3, n)
+    sign = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    return x[:, None], sign * np.sin(x) + rng.normal(0, 0.1, n)
+
+
+@pytest.fixture(scope="module")
+def smooth():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(160, 3))
+    y = 2.0 * X[:, 0] + np.sin(2 * X[:, 1]) + 0.1 * rng.normal(size=160) + 5.0
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def bimodal_model():
+    X, y = _bimodal(600, 0)
+    reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(32,), max_iter=150,
+                          random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg.fit(X, y)
+    return reg
+
+
+# -- every loss and energy -----------------------------------------------------
+
+
+def _pairs():
+    for energy in ["linear", "mlp", "joint"]:
+        for loss in LOSS_NAMES:
+            if energy != "joint" and loss == "lvq2":
+                continue
+            yield loss, energy
+
+
+@pytest.mark.parametrize("loss, energy", list(_pairs()))
+def test_every_accepted_pair_trains(smooth, loss, energy):
+    X, y = smooth
+    # the perceptron trains with Adam (one step per epoch on 160 samples):
+    # at the default step size 100 epochs move a weight by at most 0.1
+    lr = 0.02 if LOSSES[loss].stochastic_only else 1e-3
+    reg = EnergyRegressor(loss=loss, energy=energy, hidden_layer_sizes=(16,),
+                          max_iter=100, learning_rate_init=lr, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg.fit(X, y)
+    assert np.isfinite(reg.predict(X)).all()
+    if loss == "energy" and energy == "joint":
+        return  # the collapse, tested below
+    # the linear energy cannot follow sin(2 x1): its best R^2 is about 0.9.
+    # The margin losses shape only where the joint energy's minimum lies, on
+    # a grid, from 160 points: a looser bar
+    bar = 0.3 if energy == "joint" and loss != "nll" else 0.75
+    assert reg.score(X, y) > bar, reg.score(X, y)
+    assert reg.energy(X, y).shape == (len(X),)
+
+
+@pytest.mark.parametrize("loss", ["lvq2", "square_square", "square_exp"])
+def test_nonnegative_losses_get_nonnegative_joint_energies(smooth, loss):
+    X, y = smooth
+    reg = EnergyRegressor(loss=loss, energy="joint", hidden_layer_sizes=(8,),
+                          max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg.fit(X, y)
+    rng = np.random.default_rng(0)
+    assert np.all(reg.energy(X, rng.permutation(y)) > 0)
+
+
+def test_energy_loss_on_joint_collapses_with_a_warning(smooth):
+    X, y = smooth
+    reg = EnergyRegressor(loss="energy", energy="joint", hidden_layer_sizes=(16,),
+                          random_state=0)
+    with pytest.warns(UserWarning, match="collapses"):
+        reg.fit(X, y)
+    # every answer gets the energy of the targets: nothing is predicted
+    rng = np.random.default_rng(0)
+    wrong = reg.energy(X, y + rng.choice([-3.0, 3.0], size=len(y)))
+    assert np.abs(wrong - reg.energy(X, y)).max() < 0.05
+    assert reg.score(X, y) < 0.3
+
+
+def test_ill_posed_pairs_are_refused(smooth):
+    X, y = smooth
+    for params, match in [
+        (dict(loss="lvq2", energy="mlp"), "lvq2.*no gradient"),
+        (dict(loss="hinge", energy="joint", sampler=MHSampler()), "nll"),
+        (dict(loss="nll", energy="linear", sampler=MHSampler()), "joint"),
+    ]:
+        reg = EnergyRegressor(**params)
+        with pytest.raises(ValueError, match=match):
+            reg.fit(X, y)
+        assert not hasattr(reg, "energy_")
+
+
+def test_linear_nll_is_least_squares(smooth):
+    X, y = smooth
+    reg = EnergyRegressor(alpha=0.0, tol=1e-10).fit(X, y)
+    ols = LinearRegression().fit(X, y)
+    np.testing.assert_allclose(reg.predict(X), ols.predict(X), rtol=1e-6, atol=1e-6)
+    # the Gibbs distribution is N(G(x), y_scale^2 / beta)
+    interval = reg.predict_interval(X, coverage=0.6827)
+    np.testing.assert_allclose(interval[:, 1] - reg.predict(X), reg.y_scale_[0],
+                               rtol=1e-3)
+
+
+def test_quadratic_hinge_is_robust_to_outliers(smooth):
+    # hinge on 1/2 (y - G)^2 with the epsilon-ball is linear in |y - G| near
+    # the target: gross outliers move it less than least squares
+    X, y = smooth
+    y = y.copy()
+    y[:8] += 60.0
+    clean = np.ones(len(y), dtype=bool)
+    clean[:8] = False
+    ls = EnergyRegressor().fit(X, y)
+    hinge = EnergyRegressor(loss="hinge", epsilon=1.0, random_state=0).fit(X, y)
+    err = [np.abs(m.predict(X[clean]) - y[clean]).mean() for m in (ls, hinge)]
+    assert err[1] < err[0]
+
+
+# -- densities and inference -----------------------------------------------------
+
+
+def test_density_integrates_to_one(bimodal_model):
+    reg = bimodal_model
+    lo, hi = reg.support_
+    # beyond the support the wall's tails hold the rest: integrate widely
+    ys = np.linspace(lo - 4.0, hi + 4.0, 20001)
+    for x in [-2.0, 0.1, 1.5]:
+        X = np.full((len(ys), 1), x)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tails are outside the grid
+            density = np.exp(reg.predict_log_density(X, ys))
+        # the partition is a 512-cell midpoint rule; its error against this
+        # 20000-point trapezoid is O(h^2) = about 1e-4 for these densities
+        assert abs(np.trapezoid(density, ys) - 1.0) < 2e-3
+
+
+def test_gaussian_density_integrates_to_one(smooth):
+    X, y = smooth
+    reg = EnergyRegressor(energy="mlp", hidden_layer_sizes=(8,), beta=2.0,
+                          random_state=0).fit(X, y)
+    center = reg.predict(X[:1])[0]
+    ys = np.linspace(center - 20, center + 20, 40001)
+    density = np.exp(reg.predict_log_density(np.repeat(X[:1], len(ys), 0), ys))
+    assert abs(np.trapezoid(density, ys) - 1.0) < 1e-6
+
+
+def test_log_density_is_minus_beta_energy_up_to_x(bimodal_model):
+    reg = bimodal_model
+    X = np.full((50, 1), 0.7)
+    ys = np.linspace(-1, 1, 50)
+    diff = reg.predict_log_density(X, ys) + reg.beta * reg.energy(X, ys)
+    np.testing.assert_allclose(diff, diff[0], atol=1e-8)
+
+
+def test_bimodal_samples_density_and_interval(bimodal_model):
+    reg = bimodal_model
+    X_test, y_test = _bimodal(1000, 1)
+    nll = -reg.predict_log_density(X_test, y_test).mean()
+    # a Gaussian fit scores about 1.1 nats, the true density -0.22
+    assert nll < 0.5, nll
+    samples = reg.sample_y(X_test[:300], n_samples=40, random_state=0)
+    assert samples.shape == (300, 40)
+    where = np.abs(np.sin(X_test[:300, 0])) > 0.5
+    upper = samples[where] > 0
+    # each branch gets half of the samples: 0.5 +- 4 binomial sd
+    n = upper.size
+    assert abs(upper.mean() - 0.5) < 4 * 0.5 / np.sqrt(n / 40)
+    near = np.abs(np.abs(samples[where]) - np.abs(np.sin(X_test[:300][where]))) < 0.3
+    assert near.mean() > 0.9
+    interval = reg.predict_interval(X_test, coverage=0.9)
+    assert interval.shape == (1000, 2)
+    covered = np.mean((y_test >= interval[:, 0]) & (y_test <= interval[:, 1]))
+    assert 0.85 <= covered <= 0.95, covered
+
+
+def test_interval_matches_samples(bimodal_model):
+    reg = bimodal_model
+    X = np.full((1, 1), 1.2)
+    samples = reg.sample_y(X, n_samples=20000, random_state=0)[0]
+    lo, hi = reg.predict_interval(X, coverage=0.8)[0]
+    inside = np.mean((samples >= lo) & (samples <= hi))
+    assert abs(inside - 0.8) < 4 * np.sqrt(0.8 * 0.2 / 20000)
+
+
+def test_mode_is_argmin_energy_and_mean_is_gibbs_mean(bimodal_model):
+    reg = clone(bimodal_model).set_params(inference="mode")
+    reg.__dict__.update({k: v for k, v in bimodal_model.__dict__.items()
+                         if k.endswith("_") or k.startswith("_")})
+    X = np.array([[-1.0], [0.3], [2.2]])
+    lo, hi = reg.support_
+    ys = np.linspace(lo, hi, 4001)
+    energies = np.stack([reg.energy(np.repeat(x[None], len(ys), 0), ys) for x in X])
+    mode = ys[np.argmin(energies, axis=1)]
+    cell = (hi - lo) / 512
+    np.testing.assert_allclose(reg.predict(X), mode, atol=cell)
+    reg.set_params(inference="mean")
+    samples = reg.sample_y(X, n_samples=20000, random_state=0)
+    se = samples.std(axis=1) / np.sqrt(20000)
+    assert np.all(np.abs(reg.predict(X) - samples.mean(axis=1)) < 4 * se + cell)
+
+
+def test_multioutput_quadratic_and_joint_refuses(smooth):
+    X, y = smooth
+    Y = np.column_stack([y, -3 * y + 1])
+    reg = EnergyRegressor(energy="mlp", hidden_layer_sizes=(16,),
+                          random_state=0).fit(X, Y)
+    assert reg.predict(X).shape == (len(X), 2)
+    assert reg.score(X, Y) > 0.9
+    assert reg.sample_y(X[:5], n_samples=3).shape == (5, 2, 3)
+    assert reg.predict_interval(X[:5]).shape == (5, 2, 2)
+    assert reg.predict_log_density(X, Y).shape == (len(X),)
+    with pytest.raises(ValueError, match="joint.*one target.*2 columns"):
+        EnergyRegressor(energy="joint").fit(X, Y)
+
+
+def test_sampled_contrastive_divergence_trains():
+    X, y = _bimodal(300, 0)
+    sampler = MHSampler(n_steps=20, n_chains=2, step_size=0.3, burn_in=10)
+    reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(32,), sampler=sampler,
+                          learning_rate_init=0.01, max_iter=40, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg.fit(X, y)
+    assert reg.solver_ == "adam"
+    assert reg.loss_curve_[-1] < reg.loss_curve_[0] - 0.3
+    X_test, y_test = _bimodal(500, 1)
+    assert -reg.predict_log_density(X_test, y_test).mean() < 0.9
+
+
+# -- training parameters ---------------------------------------------------------
+
+
+def test_sample_weight_equals_repetition(smooth):
+    X, y = smooth
+    w = np.ones(len(y))
+    w[:20] = 2
+    Xr = np.vstack([X, X[:20]])
+    yr = np.concatenate([y, y[:20]])
+    a = EnergyRegressor(tol=1e-10).fit(X, y, sample_weight=w)
+    b = EnergyRegressor(tol=1e-10).fit(Xr, yr)
+    np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-5)
+
+
+def test_partial_fit_and_early_stopping(smooth):
+    X, y = smooth
+    reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(16,), solver="adam",
+                          learning_rate_init=0.01, random_state=0)
+    for _ in range(30):
+        reg.partial_fit(X, y)
+    assert reg.n_iter_ == 30 and reg.score(X, y) > 0.5
+    with pytest.warns(UserWarning, match="outside the grid"):
+        reg.partial_fit(X, y + 100)
+    es = EnergyRegressor(energy="mlp", hidden_layer_sizes=(16,), solver="adam",
+                         early_stopping=True, learning_rate_init=0.01,
+                         random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        es.fit(X, y)
+    assert len(es.validation_scores_) == es.n_iter_
+    assert es.best_validation_score_ == max(es.validation_scores_) > 0.8
+    assert not hasattr(EnergyRegressor(solver="lbfgs"), "partial_fit")
+
+
+def test_float32_pickle_and_energy_parameter(smooth):
+    X, y = smooth
+    reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(8,), max_iter=30,
+                          random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg.fit(X.astype(np.float32), y)
+    assert reg.energy_.params_.dtype == np.float32
+    assert reg.energy == "joint" and type(reg.get_params()["energy"]) is str
+    restored = pickle.loads(pickle.dumps(reg))
+    np.testing.assert_array_equal(restored.predict(X), reg.predict(X))
+    with pytest.raises(NotFittedError):
+        EnergyRegressor().energy(X, y)
+
+
+def test_same_seed_same_result(smooth):
+    X, y = smooth
+    fits = [EnergyRegressor(energy="joint", hidden_layer_sizes=(8,), solver="adam",
+                            max_iter=5, random_state=3).fit(X, y) for _ in range(2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+    np.testing.assert_array_equal(fits[0].predict(X), fits[1].predict(X))
+
+
+def test_divergence_leaves_model_untouched(smooth):
+    X, y = smooth
+    reg = EnergyRegressor(energy="mlp", solver="sgd", learning_rate_init=1e4,
+                          momentum=0.0, max_iter=5, random_state=0)
+    with pytest.raises(ValueError, match="diverged.*'mlp'.*learning_rate_init"):
+        reg.fit(X * 100, y * 1e3)
+    assert not hasattr(reg, "energy_")
+
+
+# -- bad input -------------------------------------------------------------------
+
+
+def test_bad_targets(smooth):
+    X, y = smooth
+    bad = y.copy()
+    bad[3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        EnergyRegressor().fit(X, bad)
+    with pytest.raises(ValueError, match="NaN"):
+        EnergyRegressor(energy="joint").fit(X, bad)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        EnergyRegressor().fit(X, y[:-1])
+
+
+def test_constant_target(smooth):
+    X, _ = smooth
+    y = np.full(len(X), 7.5)
+    reg = EnergyRegressor().fit(X, y)
+    assert reg.y_scale_[0] == 1.0
+    # L-BFGS stops at a gradient of tol=1e-4 (standardized units, scale 1)
+    np.testing.assert_allclose(reg.predict(X), 7.5, atol=1e-3)
+    joint = EnergyRegressor(energy="joint")
+    with pytest.raises(ValueError, match="joint.*varies.*constant"):
+        joint.fit(X, y)
+    assert not hasattr(joint, "energy_")
+
+
+def test_far_outside_the_training_range(bimodal_model):
+    reg = bimodal_model
+    X_far = np.array([[1e6], [-1e6], [50.0]])
+    pred = reg.predict(X_far)
+    lo, hi = reg.support_
+    assert np.isfinite(pred).all() and np.all((pred >= lo) & (pred <= hi))
+    with pytest.warns(UserWarning, match="outside the grid"):
+        log_p = reg.predict_log_density(X_far, [1e3, -1e3, 0.0])
+    assert np.isfinite(log_p).all() and log_p[0] < -1e5
+    assert np.isfinite(reg.sample_y(X_far, 5, random_state=0)).all()
+    assert np.isfinite(reg.predict_interval(X_far)).all()
+    lin = EnergyRegressor().fit(*_bimodal(100, 0))
+    assert np.isfinite(lin.predict(np.array([[1e150]]))).all()
+
+
+def test_bad_method_arguments(bimodal_model):
+    reg = bimodal_model
+    with pytest.raises(ValueError, match="coverage"):
+        reg.predict_interval([[0.0]], coverage=1.5)
+    with pytest.raises(ValueError, match="n_samples"):
+        reg.sample_y([[0.0]], n_samples=0)
+    with pytest.raises(ValueError, match="shape"):
+        reg.energy([[0.0], [1.0]], [0.0])
+    with pytest.raises(ValueError, match="NaN"):
+        reg.predict_log_density([[0.0]], [np.nan])
+
+
+# -- real data -----------------------------------------------------------------------
+
+
+def test_grid_search_over_every_loss_on_diabetes():
+    X, y = load_diabetes(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), EnergyRegressor(
+        energy="joint", hidden_layer_sizes=(16,), max_iter=30, random_state=0))
+    search = GridSearchCV(pipe, {"energyregressor__loss": LOSS_NAMES}, cv=3,
+                          error_score="raise")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(X[:200], y[:200])
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores).all()
+    assert search.best_score_ > 0.2
+
+
+def _load_example(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_collapse_example_shows_the_collapse():
+    example = _load_example("plot_energy_collapse")
+    spreads = example.energy_spreads(n_samples=300, max_iter=60)
+    # spread over y at fixed x of the energy (margin 1): the energy loss
+    # leaves a flat surface, the contrastive losses a valley (after only 60
+    # iterations; about 14, 1.7 and 116 after 200)
+    assert spreads["energy"] < 0.01
+    for loss in ["hinge", "square_square", "nll"]:
+        assert spreads[loss] > 0.3, (loss, spreads)
+
+
+def test_multimodal_example_runs():
+    example = _load_example("plot_multimodal_regression")
+    result = example.compare(n_train=400, n_test=400, max_iter=60)
+    assert result["energy_nll"] < result["gaussian_nll"]
