@@ -68,7 +68,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         Inverse temperature of the Gibbs distribution ``softmax(-beta E)``,
         used by the ``nll`` loss and by ``predict_proba``.
     alpha : float, default=1e-3
-        L2 penalty on weights and prototypes: the objective is the mean loss
+        L2 penalty on the network's weights and on prototypes in input
+        space (not in a learned embedding): the objective is the mean loss
         plus ``alpha / 2 * ||W||^2`` (LogisticRegression's default ``C=1`` is
         ``alpha = 1 / n_samples``). Not applied with ``lvq2``, whose value
         does not change when the energies are scaled.

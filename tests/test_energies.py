@@ -282,7 +282,7 @@ def offset(view, flat):
 
 
 @pytest.mark.parametrize("name, make", ALL_CASES, ids=ALL_IDS)
-def test_penalized_false_exactly_on_intercepts(name, make):
+def test_penalty_on_weights_and_input_space_prototypes(name, make):
     X, y = data()
     energy = make().initialize(D, K, random_state=0, X=X, y=y)
     expected = np.ones(energy.params_.size, dtype=bool)
@@ -291,6 +291,11 @@ def test_penalized_false_exactly_on_intercepts(name, make):
         start = offset(b, energy.params_)
         expected[start : start + b.size] = False
         sizes += b.size
+    if isinstance(energy, DistanceEnergy) and energy.hidden_layer_sizes:
+        # prototypes in a learned embedding are not penalized
+        start = offset(energy.prototypes_, energy.params_)
+        expected[start : start + energy.prototypes_.size] = False
+        sizes += energy.prototypes_.size
     assert energy.penalized_.dtype == bool
     assert energy.penalized_.shape == energy.params_.shape
     assert_array_equal(energy.penalized_, expected)
@@ -304,7 +309,9 @@ def test_penalized_false_exactly_on_intercepts(name, make):
     if isinstance(energy, DistanceEnergy):
         named.append(energy.prototypes_)
         start = offset(energy.prototypes_, energy.params_)
-        assert energy.penalized_[start : start + energy.prototypes_.size].all()
+        penalized = energy.penalized_[start : start + energy.prototypes_.size]
+        assert penalized.all() == (not energy.hidden_layer_sizes)
+        assert penalized.all() or not penalized.any()
     for a in named:
         start = offset(a, energy.params_)
         covered[start : start + a.size] += 1
