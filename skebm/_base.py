@@ -2,6 +2,7 @@
 and the training loop over the solvers."""
 
 import copy
+import functools
 import warnings
 from numbers import Integral, Real
 
@@ -9,11 +10,12 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
 from ._solvers import AdamOptimizer, SGDOptimizer, minimize_lbfgs
 from .losses import LOSSES, BaseLoss
+from .sampling import MHSampler
 
 
 class _CallableName(str):
@@ -75,7 +77,7 @@ class BaseEnergyModel(BaseEstimator):
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
-        "sampler": [None, HasMethods(["fit"])],
+        "sampler": [None, MHSampler],
     }
 
     energy = _EnergyParameterAndMethod()
@@ -111,52 +113,69 @@ class BaseEnergyModel(BaseEstimator):
     def _loss_value_gradient(self, energies, answers, incorrect, rng):
         return self._training_loss.value_gradient(energies, answers, incorrect)
 
-    def _diverged(self, epoch):
+    def _diverged(self, epoch, solver):
+        if solver == "lbfgs":
+            setting, advice = "", "Standardize the features (StandardScaler)"
+        else:
+            setting = f" and learning_rate_init={self.learning_rate_init}"
+            advice = ("Lower learning_rate_init or standardize the features "
+                      "(StandardScaler)")
         return ValueError(
-            f"Training diverged: the {self._training_loss!r} loss became non-finite at "
-            f"iteration {epoch} with energy={self.energy!r}, solver={self.solver!r} "
-            f"and learning_rate_init={self.learning_rate_init}. Lower "
-            "learning_rate_init or standardize the features (StandardScaler). "
-            "The estimator was left as it was before this call."
+            f"Training diverged: the {self._training_loss!r} loss became non-finite "
+            f"at iteration {epoch} with energy={self.energy!r}, solver={solver!r}"
+            f"{setting}. {advice}. The estimator was left as it was before this "
+            "call."
         )
 
     # -- training ---------------------------------------------------------
     def _train(self, energy, loss, X, y, sample_weight, X_val, y_val, sw_val, rng,
-               incremental):
+               incremental, resume=None):
         """Run the solver on ``energy`` with ``loss``; return the fitted-state
         attributes.
 
-        Only private scratch attributes of ``self`` are touched, so a failure
-        leaves the fitted model as it was.
+        ``resume`` says whether ``energy`` continues the fitted model (so
+        counters, loss curve and optimizer state carry on); by default,
+        whenever ``partial_fit`` or ``warm_start`` could continue. Wrap the
+        public methods in :func:`restore_on_error` so that a failure leaves the
+        estimator as it was.
         """
+        if resume is None:
+            resume = incremental or self._warm
         self._training_loss = loss
         self._penalty_mask = energy.penalized_.astype(energy.params_.dtype)
         solver = self._resolve_solver(X.shape[0], incremental, loss)
         state = {
-            "n_iter_": getattr(self, "n_iter_", 0) if incremental or self._warm else 0,
-            "t_": getattr(self, "t_", 0) if incremental or self._warm else 0,
-            "loss_curve_": list(getattr(self, "loss_curve_", []))
-            if incremental or self._warm else [],
+            "n_iter_": getattr(self, "n_iter_", 0) if resume else 0,
+            "t_": getattr(self, "t_", 0) if resume else 0,
+            "loss_curve_": list(getattr(self, "loss_curve_", [])) if resume else [],
             "solver_": solver,
         }
-        if solver == "lbfgs":
-            self._train_lbfgs(energy, X, y, sample_weight, state)
-        else:
-            # mini-batch products are small: BLAS threads cost more in
-            # start-up than they save (10x slower on a loaded 2-core machine)
-            with threadpool_limits(limits=1, user_api="blas"):
+        # the products are small (mini-batches, or data sets that L-BFGS takes
+        # whole): BLAS threads cost more than they save, up to 10x on a
+        # loaded 2-core machine
+        with threadpool_limits(limits=1, user_api="blas"):
+            if solver == "lbfgs":
+                self._train_lbfgs(energy, X, y, sample_weight, state)
+            else:
                 self._train_stochastic(energy, X, y, sample_weight, X_val, y_val,
-                                       sw_val, rng, incremental, state, solver)
+                                       sw_val, rng, incremental, resume, state,
+                                       solver)
         return state
 
     def _resolve_solver(self, n_samples, incremental, loss):
         """``"auto"``: full-batch L-BFGS for linear energies and up to
         ``_AUTO_LBFGS_MAX_SAMPLES`` samples otherwise; Adam for larger
-        networks, ``partial_fit``, a sampled (noisy) gradient and losses that
-        only train stochastically."""
+        networks, ``partial_fit``, early stopping, a sampled (noisy) gradient
+        and losses that only train stochastically."""
+        if self.solver == "lbfgs" and self.sampler is not None:
+            raise ValueError(
+                "solver='lbfgs' cannot use a sampler: its line search needs an "
+                "exact gradient, and the sampled contrastive term is noisy. Use "
+                "solver='adam', 'sgd' or 'auto'.")
         if self.solver != "auto":
             return self.solver
-        if incremental or loss.stochastic_only or self.sampler is not None:
+        if (incremental or loss.stochastic_only or self.sampler is not None
+                or self.early_stopping):
             return "adam"
         if self.energy == "linear" or n_samples <= _AUTO_LBFGS_MAX_SAMPLES:
             return "lbfgs"
@@ -166,6 +185,8 @@ class BaseEnergyModel(BaseEstimator):
         dtype = energy.params_.dtype
 
         def fun(theta):
+            # no random numbers: the line search needs one deterministic
+            # objective (a sampler is refused with L-BFGS)
             energy.params_[...] = theta
             value, grad = self._objective(energy, X, y, sample_weight)
             return value, grad.astype(np.float64)
@@ -177,13 +198,15 @@ class BaseEnergyModel(BaseEstimator):
                 float(intermediate_result.fun)),
         )
         if not np.isfinite(result.fun) or not np.all(np.isfinite(result.x)):
-            raise self._diverged(result.nit)
+            raise self._diverged(result.nit, "lbfgs")
         energy.params_[...] = result.x.astype(dtype)
         state["loss_curve_"] += curve
         state["n_iter_"] += result.nit
         state["t_"] += result.nit * X.shape[0]
         state["best_loss_"] = float(result.fun)
         state["loss_"] = float(result.fun)
+        state["validation_scores_"] = None
+        state["best_validation_score_"] = None
         if result.status == 1:
             warnings.warn(
                 f"lbfgs reached max_iter={self.max_iter} before converging. "
@@ -197,22 +220,25 @@ class BaseEnergyModel(BaseEstimator):
         return SGDOptimizer(params, self.learning_rate_init, self.momentum)
 
     def _train_stochastic(self, energy, X, y, sample_weight, X_val, y_val, sw_val,
-                          rng, incremental, state, solver):
+                          rng, incremental, resume, state, solver):
         optimizer = getattr(self, "_optimizer", None)
-        resume = (incremental or self._warm) and isinstance(
-            optimizer, _OPTIMIZERS[solver]
-        ) and optimizer.params.shape == energy.params_.shape
-        if resume:
+        if resume and isinstance(optimizer, _OPTIMIZERS[solver]) \
+                and optimizer.params.shape == energy.params_.shape:
             optimizer = copy.deepcopy(optimizer)
             optimizer.rebind(energy.params_)
             optimizer.learning_rate_init = self.learning_rate_init
+            if solver == "sgd":
+                optimizer.momentum = self.momentum
         else:
             optimizer = self._make_optimizer(energy.params_, solver)
         n_samples = X.shape[0]
         batch_size = (min(200, n_samples) if self.batch_size == "auto"
                       else min(self.batch_size, n_samples))
-        early = self.early_stopping and not incremental
-        best_loss = getattr(self, "best_loss_", np.inf) if incremental else np.inf
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        early = self.early_stopping
+        best_loss = getattr(self, "best_loss_", None) if resume else None
+        best_loss = np.inf if best_loss is None else best_loss
         best_score = -np.inf
         best_params = None
         no_improvement = 0
@@ -227,7 +253,7 @@ class BaseEnergyModel(BaseEstimator):
                     energy, X[idx], y[idx], sample_weight[idx], rng
                 )
                 if not np.isfinite(value):
-                    raise self._diverged(state["n_iter_"] + 1)
+                    raise self._diverged(state["n_iter_"] + 1, solver)
                 optimizer.update(grad)
                 total += value * len(idx)
             state["n_iter_"] += 1
@@ -237,7 +263,7 @@ class BaseEnergyModel(BaseEstimator):
             if self.verbose:
                 print(f"Iteration {state['n_iter_']}, loss = {epoch_loss:.8f}")
             if not np.all(np.isfinite(energy.params_)):
-                raise self._diverged(state["n_iter_"])
+                raise self._diverged(state["n_iter_"], solver)
 
             if early:
                 score = self._validation_score(energy, X_val, y_val, sw_val)
@@ -284,6 +310,23 @@ class BaseEnergyModel(BaseEstimator):
     @property
     def _warm(self):
         return self.warm_start and hasattr(self, "energy_")
+
+
+def restore_on_error(method):
+    """Leave the estimator exactly as it was when ``method`` raises: no
+    half-updated model, no new ``n_features_in_`` beside old parameters."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        saved = dict(self.__dict__)
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    return wrapper
 
 
 _OPTIMIZERS = {"adam": AdamOptimizer, "sgd": SGDOptimizer}

@@ -1,6 +1,7 @@
 """EnergyClassifier: discrete answers, exhaustive inference."""
 
 import copy
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -17,7 +18,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import BaseEnergyModel
+from ._base import BaseEnergyModel, restore_on_error
 from .energies import DistanceEnergy, LinearEnergy, MLPEnergy
 from .losses import get_loss
 from .sampling import categorical_frequencies, mh_categorical
@@ -45,7 +46,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         ``"energy"``, ``"perceptron"``, ``"hinge"``, ``"log"``, ``"lvq2"``,
         ``"mce"``, ``"square_square"``, ``"square_exp"``, ``"nll"``, or an
         instance from :mod:`skebm.losses` (for constants such as ``delta`` of
-        LVQ2 or ``gamma`` of the square-exponential loss).
+        LVQ2 or ``gamma`` of the square-exponential loss); an instance keeps
+        its own constants, and ``margin`` and ``beta`` are then not used.
     energy : {"linear", "mlp", "distance"}, default="linear"
         ``"linear"``: ``E_k(x) = -(w_k . x + b_k)``. ``"mlp"``:
         ``E_k(x) = -g_k(x)`` with an MLP ``g``. ``"distance"``: squared
@@ -111,8 +113,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    loss_ : loss instance
-        The loss used, built from ``loss``, ``margin`` and ``beta``.
+    loss_ : float
+        Final value of the objective (as MLPClassifier's ``loss_``).
     energy_ : LinearEnergy, MLPEnergy or DistanceEnergy
         The fitted architecture; its parameters are ``energy_.coefs_``,
         ``energy_.intercepts_`` and, for ``distance``,
@@ -263,13 +265,12 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         if self.sampler is None:
             return self._training_loss.value_gradient(energies, answers, incorrect)
         s = self.sampler
-        burn_in = (int(s.burn_in * s.n_steps) if isinstance(s.burn_in, float)
-                   else s.burn_in)
         # chains start at the correct label, as in contrastive divergence
         init = np.repeat(answers[:, None], s.n_chains, axis=1)
         states, _ = mh_categorical(
             -self._training_loss.beta * energies, n_chains=s.n_chains,
-            n_steps=s.n_steps, random_state=rng, init=init, burn_in=burn_in,
+            n_steps=s.n_steps, random_state=rng, init=init,
+            burn_in=s._burn_in_steps(),
         )
         contrast = categorical_frequencies(states, energies.shape[1])
         return self._training_loss.value_gradient(
@@ -286,20 +287,30 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
             reset=reset,
         )
         check_classification_targets(y)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
+                                             ensure_non_negative=True)
         return X, y, sample_weight
 
-    def _weights(self, y_idx, sample_weight, n_classes):
+    def _weights(self, y, y_idx, sample_weight, classes, incremental):
         if self.class_weight is not None:
+            if incremental and self.class_weight == "balanced":
+                raise ValueError(
+                    "class_weight='balanced' is not supported by partial_fit: "
+                    "one batch does not tell the class frequencies. Pass a dict.")
             present = np.unique(y_idx)
-            cw = compute_class_weight(self.class_weight, classes=present, y=y_idx)
-            full = np.ones(n_classes)
+            cw = compute_class_weight(self.class_weight, classes=classes[present],
+                                      y=y)
+            full = np.ones(len(classes))
             full[present] = cw
             sample_weight = sample_weight * full[y_idx].astype(sample_weight.dtype)
         total = sample_weight.sum()
         if not total > 0:
             raise ValueError("sample_weight must have a positive sum.")
-        # mean one: a batch mean of weighted losses estimates the full objective
+        if incremental:
+            # batches keep their relative weights
+            return sample_weight
+        # mean one over the training set: a batch mean of weighted losses then
+        # estimates the full objective, and weights act as repetitions
         return sample_weight * (len(sample_weight) / total)
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
@@ -312,8 +323,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
                 classes = np.unique(classes)
                 if fitted is not None and not np.array_equal(classes, fitted):
                     raise ValueError(
-                        f"classes={classes.tolist()} differs from "
-                        f"{fitted.tolist()} given to the first partial_fit.")
+                        f"classes={classes.tolist()} differs from the classes "
+                        f"{fitted.tolist()} of the fitted model.")
         X, y, sample_weight = self._validate_input(
             X, y, sample_weight, reset=fitted is None)
         classes_ = np.unique(y) if not incremental else (
@@ -321,8 +332,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         unseen = np.setdiff1d(np.unique(y), classes_)
         if unseen.size:
             raise ValueError(
-                f"y has labels {unseen.tolist()} that are not in classes="
-                f"{classes_.tolist()} given to the first partial_fit.")
+                f"y has labels {unseen.tolist()} that are not among the classes "
+                f"{classes_.tolist()} of the first call to fit or partial_fit.")
         if len(classes_) < 2:
             raise ValueError(
                 "EnergyClassifier needs samples of at least two classes; got "
@@ -331,29 +342,32 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         loss = get_loss(self.loss, margin=self.margin, beta=self.beta)
         self._check_sampler(loss)
         energy = self._make_energy(loss)
-        rng = check_random_state(self.random_state)
+        keep = (incremental and fitted is not None) or self._warm
+        keep = keep and self._same_architecture(energy, X.shape[1], len(classes_))
+        # successive partial_fit calls draw on one stream of random numbers
+        rng = self._rng if keep and incremental else check_random_state(
+            self.random_state)
+        sample_weight = self._weights(y, y_idx, sample_weight, classes_, incremental)
 
         X_val = y_val = sw_val = None
-        if self.early_stopping and not incremental:
+        stochastic = self._resolve_solver(X.shape[0], incremental, loss) != "lbfgs"
+        if self.early_stopping and stochastic and not incremental:
             stratify = y_idx if np.bincount(y_idx).min() >= 2 else None
             X, X_val, y_idx, y_val, sample_weight, sw_val = train_test_split(
                 X, y_idx, sample_weight, test_size=self.validation_fraction,
                 random_state=rng, stratify=stratify,
             )
-        sample_weight = self._weights(y_idx, sample_weight, len(classes_))
-
-        keep = (incremental and fitted is not None) or self._warm
-        if keep and self._same_architecture(energy, X.shape[1], len(classes_)):
+        if keep:
             energy = copy.deepcopy(self.energy_)
             energy.set_params_vector(energy.params_.astype(X.dtype))
         else:
             energy.initialize(X.shape[1], len(classes_), rng, dtype=X.dtype,
                               X=X, y=y_idx, sample_weight=sample_weight)
         state = self._train(energy, loss, X, y_idx, sample_weight, X_val, y_val,
-                            sw_val, rng, incremental)
+                            sw_val, rng, incremental, resume=keep)
         self.classes_ = classes_
         self.energy_ = energy
-        self.loss_ = loss
+        self._rng = rng
         for name, value in state.items():
             setattr(self, name, value)
         return self
@@ -370,6 +384,7 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
             and old.n_answers_ == n_classes
         )
 
+    @restore_on_error
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the model to data.
@@ -387,6 +402,7 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(_solver_is_stochastic)
+    @restore_on_error
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch of the stochastic solver on a batch of data.
@@ -420,13 +436,20 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"],
                           dtype=[np.float64, np.float32], reset=False)
-        with np.errstate(over="ignore"):
-            return self.energy_.energies(X.astype(self.energy_.params_.dtype,
-                                                  copy=False))
+        with np.errstate(over="ignore", invalid="ignore"):
+            energies = self.energy_.energies(
+                X.astype(self.energy_.params_.dtype, copy=False))
+        bad = ~np.isfinite(energies).all(axis=1)
+        if bad.any():
+            warnings.warn(
+                f"{bad.sum()} sample(s) got non-finite energies (overflow): "
+                "inputs far outside the training range? Their predictions and "
+                "probabilities are not meaningful.", UserWarning)
+        return energies
 
     @property
     def _gibbs_beta(self):
-        return getattr(self.loss_, "beta", self.beta)
+        return getattr(self._training_loss, "beta", self.beta)
 
     def decision_function(self, X):
         """Negative energies; for two classes ``E_0 - E_1``, positive for
@@ -475,8 +498,11 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
     def score_samples(self, X):
         """Negative free energy ``(1/beta) log sum_k exp(-beta E_k(x))``.
 
-        Higher means more typical of the training data: an
-        out-of-distribution score.
+        Higher means lower energies, an input more typical of the training
+        data. This makes an out-of-distribution score for energies bounded
+        below by the data, such as ``distance``; the ``linear`` and ``mlp``
+        energies fall without bound far from the data, where this score then
+        grows.
 
         Returns
         -------

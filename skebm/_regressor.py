@@ -599,6 +599,9 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         edges = np.tile(np.array([lo, hi], dtype=grid.dtype), (n, 1))
         with np.errstate(over="ignore"):
             E, _ = energy.forward(X, edges, grid)
+        # an energy that overflowed to -inf (a density collapsing onto a
+        # spike, as with integer targets) must not give inf - inf below
+        E = np.clip(E, -1e100, 1e100)
         log_tail = self._log_tail_mass(beta)
         logits = np.empty((n, M + 2))
         logits[:, 0] = -beta * E[:, 0] + log_tail

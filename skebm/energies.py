@@ -179,9 +179,9 @@ class _BaseEnergy:
 
 
 class _ScoreEnergy(_BaseEnergy):
-    """``E_k(x) = -g_k(x)``, or with ``output="code"`` the squared distance of
-    the score vector to the one-hot code of class k,
-    ``E_k(x) = 1/2 ||g(x) - e_k||^2``.
+    """``E_k(x) = -g_k(x)``; with ``output="softplus"`` ``softplus(-g_k(x))``;
+    with ``output="code"`` the squared distance of the score vector to the
+    one-hot code of class k, ``E_k(x) = 1/2 ||g(x) - e_k||^2``.
 
     The code output is non-negative, orders the classes as ``-g`` does
     (``E_k = 1/2 ||g||^2 - g_k + 1/2``), and at a perfect fit puts the correct
@@ -216,9 +216,10 @@ class LinearEnergy(_ScoreEnergy):
 
     Parameters
     ----------
-    output : {"score", "code"}, default="score"
-        ``"code"`` maps the scores to the non-negative energies
-        ``1/2 ||g(x) - e_k||^2`` (see the user guide).
+    output : {"score", "softplus", "code"}, default="score"
+        ``"softplus"`` maps the scores to the positive energies
+        ``softplus(-g(x))``, ``"code"`` to ``1/2 ||g(x) - e_k||^2`` (see the
+        user guide).
 
     Examples
     --------
@@ -240,7 +241,8 @@ class MLPEnergy(_ScoreEnergy):
     ----------
     hidden_layer_sizes : tuple of int, default=(100,)
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
-    output : {"score", "code"}, default="score"
+    output : {"score", "softplus", "code"}, default="score"
+        As for :class:`LinearEnergy`.
 
     Examples
     --------

@@ -97,10 +97,12 @@ class BaseLoss:
 
     def set_params(self, **params):
         """Set constants of the loss; returns the loss."""
-        for key, value in params.items():
+        for key in params:
             if key not in self.get_params():
                 raise ValueError(f"{type(self).__name__} has no constant {key!r}.")
-            setattr(self, key, value)
+        # build a new instance so the constructor validates the values
+        checked = type(self)(**{**self.get_params(), **params})
+        vars(self).update(vars(checked))
         return self
 
     def __repr__(self):

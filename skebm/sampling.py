@@ -443,6 +443,19 @@ class MHSampler(DensityMixin, BaseEstimator):
             theta[ok], lp[ok] = jittered[ok], lp_jit[ok]
         return theta, lp
 
+    def _burn_in_steps(self):
+        """``burn_in`` as a number of iterations."""
+        if isinstance(self.burn_in, Integral):
+            n_burn = int(self.burn_in)
+        else:
+            n_burn = int(round(self.burn_in * self.n_steps))
+        if n_burn >= self.n_steps:
+            raise ValueError(
+                f"burn_in={self.burn_in!r} drops all n_steps={self.n_steps} "
+                "iterations."
+            )
+        return n_burn
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X=None, y=None):
         """Run the chains.
@@ -464,14 +477,7 @@ class MHSampler(DensityMixin, BaseEstimator):
         log_target = self._log_target(X)
         gen = _generator(self.random_state)
         n_steps = self.n_steps
-        if isinstance(self.burn_in, Integral):
-            n_burn = int(self.burn_in)
-        else:
-            n_burn = int(round(self.burn_in * n_steps))
-        if n_burn >= n_steps:
-            raise ValueError(
-                f"burn_in={self.burn_in!r} drops all n_steps={n_steps} iterations."
-            )
+        n_burn = self._burn_in_steps()
         native = isinstance(self.move, str) and self.move == "gaussian"
         if native and self.step_size == "auto" and n_burn == 0:
             raise ValueError("step_size='auto' is tuned during burn-in: set burn_in > 0.")

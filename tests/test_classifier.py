@@ -15,6 +15,7 @@ from sklearn.linear_model import LogisticRegression, Perceptron
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
 
 from skebm import EnergyClassifier, MHSampler, compatibility_table
 from skebm.losses import LOSSES, NLLLoss
@@ -131,15 +132,22 @@ def test_binary_decision_function(iris):
     np.testing.assert_array_equal(clf.predict(X[mask]), (decision > 0).astype(int))
 
 
-def test_score_samples_flags_out_of_distribution(digits):
+def test_score_samples_flags_out_of_distribution_with_distances(digits):
+    X, y = digits
+    clf = EnergyClassifier(energy="distance", hidden_layer_sizes=(),
+                           random_state=0).fit(X, y)
+    typical = np.median(clf.score_samples(X[:200]))
+    noise = np.random.default_rng(0).normal(size=X[:200].shape)
+    assert np.median(clf.score_samples(noise)) < typical
+    assert np.median(clf.score_samples(X[:50] * 8.0 + 20.0)) < typical
+
+
+def test_score_samples_of_unbounded_energies_grows_far_away(digits):
+    # documented: -g(x) falls without bound, so far points look "typical"
     X, y = digits
     clf = EnergyClassifier(random_state=0).fit(X, y)
-    far = X[:50] * 8.0 + 20.0
-    assert np.median(clf.score_samples(X[:200])) != np.median(clf.score_samples(far))
-    # the linear energy's free energy is convex in x: far points are not typical
-    noise = np.random.default_rng(0).normal(size=X[:200].shape)
-    typical = clf.score_samples(X[:200])
-    assert np.isfinite(typical).all() and np.isfinite(clf.score_samples(noise)).all()
+    assert (np.median(clf.score_samples(X[:50] * 8.0 + 20.0))
+            > np.median(clf.score_samples(X[:200])))
 
 
 def test_string_labels_and_pandas(iris):
@@ -153,6 +161,22 @@ def test_string_labels_and_pandas(iris):
     assert set(clf.predict(frame)) <= set(names)
     with pytest.warns(UserWarning, match="feature names"):
         clf.predict(X)
+
+
+def test_loss_instance_keeps_its_beta(iris):
+    X, y = iris
+    clf = EnergyClassifier(loss=NLLLoss(beta=3.0), beta=1.0).fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(X), softmax(-3.0 * clf.energy(X), axis=1))
+    assert isinstance(clf.loss_, float)
+
+
+def test_loss_constants_are_validated_through_set_params(iris):
+    X, y = iris
+    clf = EnergyClassifier(loss=NLLLoss())
+    with pytest.raises(ValueError, match="beta"):
+        clf.set_params(loss__beta=0.0)
+    clf.set_params(loss__beta=2.0)
+    assert clf.loss.beta == 2.0
 
 
 def test_energy_is_parameter_and_method(iris):
@@ -208,6 +232,17 @@ def test_integer_weights_match_repetition_for_a_convex_objective(iris):
                                atol=1e-4)
 
 
+@pytest.mark.parametrize("labels", [np.array([1, 2, 3]), np.array(["a", "b", "c"])])
+def test_class_weight_keys_are_labels(iris, labels):
+    X, y = iris
+    named = labels[y]
+    plain = EnergyClassifier(random_state=0).fit(X, named)
+    heavy = EnergyClassifier(class_weight={labels[1]: 20.0},
+                             random_state=0).fit(X, named)
+    col = list(heavy.classes_).index(labels[1])
+    assert heavy.predict_proba(X)[:, col].mean() > plain.predict_proba(X)[:, col].mean()
+
+
 def test_class_weight_shifts_predictions():
     X, y = load_wine(return_X_y=True)
     X = StandardScaler().fit_transform(X)
@@ -218,6 +253,20 @@ def test_class_weight_shifts_predictions():
     assert heavy.predict_proba(X)[:, 0].mean() > p0 + 0.01
     balanced = EnergyClassifier(class_weight="balanced", random_state=0).fit(X, y)
     assert balanced.score(X, y) > 0.95
+
+
+def test_negative_sample_weight_is_refused(iris):
+    X, y = iris
+    w = np.ones(len(y))
+    w[0] = -1.0
+    with pytest.raises(ValueError, match="(?i)negative"):
+        EnergyClassifier().fit(X, y, sample_weight=w)
+
+
+def test_balanced_class_weight_is_refused_by_partial_fit(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match="balanced"):
+        EnergyClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
 
 
 def test_zero_sample_weight_sum_is_refused(iris):
@@ -255,6 +304,25 @@ def test_convergence_warning_at_max_iter(iris):
         EnergyClassifier(solver="lbfgs", max_iter=2).fit(X, y)
 
 
+def test_early_stopping_chooses_a_stochastic_solver(iris):
+    X, y = iris
+    clf = EnergyClassifier(early_stopping=True, random_state=0).fit(X, y)
+    assert clf.solver_ == "adam" and clf.validation_scores_ is not None
+    lbfgs = EnergyClassifier(solver="lbfgs", early_stopping=True).fit(X, y)
+    assert lbfgs.validation_scores_ is None
+    assert lbfgs.t_ == lbfgs.n_iter_ * len(X)  # trained on every sample
+
+
+def test_partial_fit_refuses_early_stopping_and_continues_after_it(iris):
+    X, y = iris
+    clf = EnergyClassifier(solver="adam", early_stopping=True, random_state=0)
+    clf.fit(X, y)
+    with pytest.raises(ValueError, match="early_stopping"):
+        clf.partial_fit(X, y)
+    clf.set_params(early_stopping=False).partial_fit(X, y)
+    assert clf.best_loss_ is not None
+
+
 def test_early_stopping_keeps_the_best_validation_score(digits):
     X, y = digits
     clf = EnergyClassifier(solver="adam", early_stopping=True, random_state=0,
@@ -282,6 +350,39 @@ def test_warm_start_continues(iris):
     assert not np.array_equal(clf.energy_.params_, first)
 
 
+def test_warm_start_with_a_new_architecture_starts_over(iris):
+    X, y = iris
+    clf = EnergyClassifier(energy="mlp", hidden_layer_sizes=(5,), solver="adam",
+                           max_iter=10, warm_start=True, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    clf.set_params(activation="tanh")
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    cold = clone(clf).set_params(warm_start=False)
+    with pytest.warns(ConvergenceWarning):
+        cold.fit(X, y)
+    assert clf.n_iter_ == 10 and len(clf.loss_curve_) == 10
+    np.testing.assert_array_equal(clf.energy_.params_, cold.energy_.params_)
+
+
+def test_successive_partial_fits_shuffle_differently(iris):
+    X, y = iris
+    a = EnergyClassifier(batch_size=50, random_state=0)
+    a.partial_fit(X, y, classes=[0, 1, 2])
+    a.partial_fit(X, y)
+    b = EnergyClassifier(batch_size=50, random_state=0)
+    b.partial_fit(X, y, classes=[0, 1, 2])
+    b.partial_fit(X, y)
+    np.testing.assert_array_equal(a.energy_.params_, b.energy_.params_)
+    # the second call continues the random stream instead of replaying it
+    first = EnergyClassifier(batch_size=50, random_state=0)
+    first.partial_fit(X, y, classes=[0, 1, 2])
+    order = [check_random_state(0).permutation(len(X)) for _ in range(2)]
+    assert np.array_equal(order[0], order[1])
+    assert first._rng.permutation(len(X)).tolist() != order[0].tolist()
+
+
 def test_partial_fit_learns_and_keeps_classes(iris):
     X, y = iris
     clf = EnergyClassifier(learning_rate_init=0.05, random_state=0)
@@ -297,7 +398,7 @@ def test_partial_fit_errors(iris):
     with pytest.raises(ValueError, match="classes must be passed"):
         EnergyClassifier().partial_fit(X, y)
     clf = EnergyClassifier().partial_fit(X[y < 2], y[y < 2], classes=[0, 1])
-    with pytest.raises(ValueError, match=r"labels \[2\].*first partial_fit"):
+    with pytest.raises(ValueError, match=r"labels \[2\].*first call"):
         clf.partial_fit(X, y)
     with pytest.raises(ValueError, match="differs"):
         clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
@@ -326,6 +427,26 @@ def test_divergence_names_the_cause_and_keeps_the_model(iris):
     message = str(info.value)
     assert "energy='mlp'" in message and "learning_rate_init=1000000000000" in message
     np.testing.assert_array_equal(clf.energy(X), before)
+
+
+def test_failed_refit_leaves_the_model_as_it_was(iris):
+    pd = pytest.importorskip("pandas")
+    X, y = iris
+    frame = pd.DataFrame(X, columns=["w", "x", "y", "z"])
+    clf = EnergyClassifier(random_state=0).fit(frame, y)
+    before = clf.predict_proba(frame)
+    state = dict(vars(clf))
+    with pytest.raises(ValueError, match="two classes"):
+        clf.fit(pd.DataFrame(X[:5, :3], columns=["a", "b", "c"]), y[:5])
+    with pytest.raises(ValueError, match="diverged"):
+        with np.errstate(all="ignore"):
+            clf.set_params(loss="square_square", energy="mlp", solver="sgd",
+                           learning_rate_init=1e12).fit(np.hstack([X, X]) * 1e3, y)
+    clf.set_params(loss="nll", energy="linear", solver="auto",
+                   learning_rate_init=1e-3)
+    assert vars(clf).keys() == state.keys()
+    np.testing.assert_array_equal(clf.feature_names_in_, ["w", "x", "y", "z"])
+    np.testing.assert_allclose(clf.predict_proba(frame), before)
 
 
 # -- bad input ----------------------------------------------------------------------
@@ -360,6 +481,8 @@ def test_wrong_number_of_features_at_predict(iris):
         (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes"),
         (dict(energy="mlp", hidden_layer_sizes=()), "hidden layer"),
         (dict(loss="hinge", sampler=MHSampler()), "sampler"),
+        (dict(solver="lbfgs", sampler=MHSampler()), "lbfgs"),
+        (dict(sampler="mh"), "sampler"),
     ],
 )
 def test_invalid_parameters(iris, params, match):
@@ -414,10 +537,18 @@ def test_nll_with_sampler_matches_exact_nll_on_digits():
         X, y, cv=cv).mean()
     sampled = cross_val_score(make_pipeline(
         StandardScaler(),
-        EnergyClassifier(sampler=MHSampler(n_steps=10, n_chains=4, burn_in=0),
+        EnergyClassifier(sampler=MHSampler(n_steps=20, n_chains=4, burn_in=10),
                          random_state=0)),
         X, y, cv=cv).mean()
     assert sampled > exact - 0.01
+
+
+def test_sampled_nll_is_reproducible(iris):
+    X, y = iris
+    fits = [EnergyClassifier(sampler=MHSampler(n_steps=6, n_chains=2, burn_in=2),
+                             max_iter=20, random_state=0).fit(X, y)
+            for _ in range(2)]
+    np.testing.assert_array_equal(fits[0].energy_.params_, fits[1].energy_.params_)
 
 
 # -- accuracy against LogisticRegression (the acceptance) -------------------
