@@ -87,6 +87,19 @@ class BaseEnergyModel(BaseEstimator):
         params["energy"] = self.__dict__["energy"]
         return params
 
+    def _hidden(self):
+        """``hidden_layer_sizes`` as a tuple of positive ints."""
+        sizes = self.hidden_layer_sizes
+        sizes = (sizes,) if isinstance(sizes, Real) else tuple(sizes)
+        if any(int(s) != s or s < 1 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must hold positive integers, got {sizes}."
+            )
+        if self.energy == "mlp" and not sizes:
+            raise ValueError("energy='mlp' needs at least one hidden layer; use "
+                             "energy='linear' for none.")
+        return tuple(int(s) for s in sizes)
+
     # -- objective --------------------------------------------------------
     def _objective(self, energy, X, y, sample_weight, rng=None):
         """Mean weighted loss plus L2 penalty, and its gradient.

@@ -2,7 +2,6 @@
 
 import copy
 import warnings
-from numbers import Real
 
 import numpy as np
 from scipy.special import logsumexp, softmax
@@ -209,18 +208,6 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         self.class_weight = class_weight
 
     # -- set-up -------------------------------------------------------------
-    def _hidden(self):
-        sizes = self.hidden_layer_sizes
-        sizes = (sizes,) if isinstance(sizes, Real) else tuple(sizes)
-        if any(int(s) != s or s < 1 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must hold positive integers, got {sizes}."
-            )
-        if self.energy == "mlp" and not sizes:
-            raise ValueError("energy='mlp' needs at least one hidden layer; use "
-                             "energy='linear' for none.")
-        return tuple(int(s) for s in sizes)
-
     def _make_energy(self, loss):
         """The architecture for ``self.energy`` as ``loss`` needs it."""
         hidden = self._hidden()

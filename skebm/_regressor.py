@@ -19,7 +19,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import BaseEnergyModel
+from ._base import BaseEnergyModel, restore_on_error
 from ._classifier import _solver_is_stochastic
 from .energies import JointEnergy, QuadraticEnergy
 from .losses import NLLLoss, get_loss
@@ -228,18 +228,6 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         self.sampler = sampler
 
     # -- set-up -----------------------------------------------------------------
-    def _hidden(self):
-        sizes = self.hidden_layer_sizes
-        sizes = (sizes,) if isinstance(sizes, Real) else tuple(sizes)
-        if any(int(s) != s or s < 1 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must hold positive integers, got {sizes}."
-            )
-        if self.energy == "mlp" and not sizes:
-            raise ValueError("energy='mlp' needs at least one hidden layer; use "
-                             "energy='linear' for none.")
-        return tuple(int(s) for s in sizes)
-
     def _check_pair(self, loss):
         if self.energy == "joint" and not loss.contrastive:
             # accepted, as the tutorial's counter-example, so that it can be
@@ -539,6 +527,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
             and self.n_outputs_ == n_outputs
         )
 
+    @restore_on_error
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the model to data.
@@ -556,6 +545,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(_solver_is_stochastic)
+    @restore_on_error
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch of the stochastic solver on a batch of data.
