@@ -132,7 +132,7 @@ def energy_estimators_big(losses):
     for loss in losses:
         rows.append((f"EBM linear   {loss}",
                      EnergyClassifier(loss=loss, random_state=0),
-                     "[all-losses] default (adam)", False))
+                     "[all-losses] default (solver=auto)", False))
     rows.append(("EBM linear   nll lbfgs",
                  EnergyClassifier(solver="lbfgs", random_state=0),
                  "solver=lbfgs", False))
@@ -246,7 +246,7 @@ def report_targets(res, n_samples):
               f"{ebm_time:.2f} s = {ratio:.3f} x MLPClassifier(64)'s {mlp_time:.2f} s "
               f"(<= 0.333; MLPClassifier(64) accuracy {mlp_acc:.4f}) [{BIG_MLP_NOTE}]")
     lr_acc, lr_time = res.get("LogisticRegression", (None, None))
-    for row, label in (("EBM linear   nll", "default solver (adam above 10000 samples)"),
+    for row, label in (("EBM linear   nll", "default solver='auto' (lbfgs for linear; adam for perceptron)"),
                        ("EBM linear   nll lbfgs", "solver='lbfgs'")):
         acc, fit_time = res.get(row, (None, None))
         if None in (lr_time, acc, fit_time):
