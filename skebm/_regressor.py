@@ -151,7 +151,7 @@ class EnergyRegressor(RegressorMixin, BaseEnergyModel):
     solver_, n_iter_, t_, loss_curve_, best_loss_, validation_scores_, \
 best_validation_score_ : as in :class:`EnergyClassifier`
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     See Also
     --------
