@@ -205,11 +205,15 @@ class BaseEnergyModel(BaseEstimator):
             return value, grad.astype(np.float64)
 
         curve = []
-        result = minimize_lbfgs(
-            fun, energy.params_, self.max_iter, self.tol,
-            callback=lambda intermediate_result: curve.append(
-                float(intermediate_result.fun)),
-        )
+
+        def record(intermediate_result):
+            curve.append(float(intermediate_result.fun))
+            if self.verbose:
+                print(f"Iteration {state['n_iter_'] + len(curve)}, "
+                      f"loss = {curve[-1]:.8f}")
+
+        result = minimize_lbfgs(fun, energy.params_, self.max_iter, self.tol,
+                                callback=record)
         if not np.isfinite(result.fun) or not np.all(np.isfinite(result.x)):
             raise self._diverged(result.nit, "lbfgs")
         energy.params_[...] = result.x.astype(dtype)

@@ -405,11 +405,13 @@ def test_partial_fit_errors(iris):
     assert not hasattr(EnergyClassifier(solver="lbfgs"), "partial_fit")
 
 
-def test_verbose_prints_the_loss(iris, capsys):
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_verbose_prints_the_loss(iris, capsys, solver):
     X, y = iris
-    EnergyClassifier(solver="adam", max_iter=300, verbose=True).fit(X, y)
+    clf = EnergyClassifier(solver=solver, max_iter=300, verbose=True).fit(X, y)
     out = capsys.readouterr().out
     assert re.search(r"Iteration 1, loss = \d+\.\d+", out)
+    assert out.count("Iteration") == clf.n_iter_
 
 
 def test_divergence_names_the_cause_and_keeps_the_model(iris):
