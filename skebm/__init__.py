@@ -10,5 +10,5 @@ from ._regressor import EnergyRegressor
 from ._compatibility import compatibility_table
 from .sampling import MHSampler
 
-__all__ = ["EnergyClassifier", "MHSampler", "compatibility_table"]
+__all__ = ["EnergyClassifier", "EnergyRegressor", "MHSampler", "compatibility_table"]
 __version__ = "0.1.0.dev0"

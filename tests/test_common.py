@@ -1,6 +1,5 @@
 """scikit-learn's estimator checks, for several losses and energies."""
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skebm import EnergyClassifier, EnergyRegressor
