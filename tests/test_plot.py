@@ -1,0 +1,159 @@
+"""Tests of skebm.plot (Display objects, loss curve)."""
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+
+pytest.importorskip("matplotlib")
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from skebm import EnergyClassifier, EnergyRegressor, MHSampler  # noqa: E402
+from skebm.plot import (  # noqa: E402
+    EnergyLandscapeDisplay,
+    TraceDisplay,
+    plot_loss_curve,
+)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = make_blobs(n_samples=90, centers=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = EnergyClassifier(max_iter=50, random_state=0).fit(X, y)
+    return clf, X, y
+
+
+def _labelled(ax):
+    return ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+
+
+@pytest.mark.parametrize("class_index", [None, 1])
+def test_landscape_classifier(blobs, class_index):
+    clf, X, y = blobs
+    disp = EnergyLandscapeDisplay.from_estimator(
+        clf, X, y, grid_resolution=25, class_index=class_index)
+    assert disp.xx0.shape == disp.xx1.shape == disp.energy.shape == (25, 25)
+    assert disp.prediction.shape == (25, 25)
+    assert np.isfinite(disp.energy).all()
+    assert _labelled(disp.ax_)
+    assert disp.colorbar_ is not None
+    assert disp.colorbar_.ax.get_ylabel() == "energy"
+    assert disp.boundary_ is not None
+    assert disp.scatter_ is not None
+    assert disp.figure_ is disp.ax_.figure
+    grid = np.c_[disp.xx0.ravel(), disp.xx1.ravel()]
+    expected = clf.energy(grid)
+    expected = expected.min(axis=1) if class_index is None else \
+        expected[:, class_index]
+    np.testing.assert_allclose(disp.energy.ravel(), expected)
+
+
+def test_landscape_classifier_swapped_features_and_ax(blobs):
+    clf, X, _ = blobs
+    _, ax = plt.subplots()
+    disp = EnergyLandscapeDisplay.from_estimator(
+        clf, X, features=(1, 0), grid_resolution=10, ax=ax)
+    assert disp.ax_ is ax
+    # horizontal axis follows feature 1
+    assert disp.xx0.min() < X[:, 1].min() and disp.xx0.max() > X[:, 1].max()
+
+
+def test_landscape_classifier_rejects_three_features(blobs):
+    X, y = make_blobs(n_samples=60, n_features=3, centers=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = EnergyClassifier(max_iter=20, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="exactly 2 features"):
+        EnergyLandscapeDisplay.from_estimator(clf, X, y)
+
+
+def test_landscape_classifier_bad_class_index(blobs):
+    clf, X, y = blobs
+    with pytest.raises(ValueError, match="class_index"):
+        EnergyLandscapeDisplay.from_estimator(clf, X, y, class_index=5,
+                                              grid_resolution=5)
+
+
+def test_landscape_regressor():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, (80, 1))
+    y = X[:, 0] + rng.normal(0, 0.1, 80)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg = EnergyRegressor(max_iter=30, random_state=0).fit(X, y)
+    disp = EnergyLandscapeDisplay.from_estimator(reg, X, y, grid_resolution=20)
+    assert disp.energy.shape == (20, 20)
+    assert disp.prediction is None
+    assert disp.xx1.min() < y.min() and disp.xx1.max() > y.max()
+    assert _labelled(disp.ax_)
+    assert disp.colorbar_.ax.get_ylabel() == "energy"
+    with pytest.raises(ValueError, match="needs y"):
+        EnergyLandscapeDisplay.from_estimator(reg, X)
+    with pytest.raises(ValueError, match="exactly 1 feature"):
+        EnergyLandscapeDisplay.from_estimator(reg, np.c_[X, X], y)
+
+
+@pytest.fixture(scope="module")
+def sampler():
+    return MHSampler(lambda t: -0.5 * np.sum(t ** 2), init=np.zeros(2),
+                     n_steps=400, n_chains=3, random_state=0).fit()
+
+
+def test_trace_display(sampler):
+    disp = TraceDisplay.from_estimator(sampler, dim=1)
+    n_kept = sampler.chain_.shape[0]
+    assert disp.chain.shape == (n_kept, 3)
+    np.testing.assert_array_equal(disp.chain, sampler.chain_[:, :, 1])
+    assert disp.autocorrelation.shape[1] == 3
+    assert 2 <= disp.autocorrelation.shape[0] <= n_kept
+    np.testing.assert_allclose(disp.autocorrelation[0], 1.0)
+    assert len(disp.axes_) == 3 and len(disp.lines_) == 3
+    for ax in disp.axes_:
+        assert _labelled(ax)
+    assert disp.axes_[0].get_legend() is not None
+    assert disp.axes_[2].get_legend() is not None
+    with pytest.raises(ValueError, match="dim"):
+        TraceDisplay.from_estimator(sampler, dim=2)
+
+
+def test_trace_display_given_axes(sampler):
+    _, axes = plt.subplots(3, 1)
+    disp = TraceDisplay.from_estimator(sampler, ax=axes, max_lag=10)
+    assert disp.autocorrelation.shape == (11, 3)
+    assert list(disp.axes_) == list(axes)
+
+
+def test_plot_loss_curve(blobs):
+    clf, X, y = blobs
+    ax = plot_loss_curve(clf)
+    assert len(ax.lines[0].get_ydata()) == len(clf.loss_curve_)
+    assert _labelled(ax)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        es = EnergyClassifier(solver="adam", max_iter=15, early_stopping=True,
+                              random_state=0).fit(X, y)
+    ax = plot_loss_curve(es)
+    twins = [a for a in ax.figure.axes if a is not ax]
+    assert len(twins) == 1
+    assert twins[0].get_ylabel() == "validation score"
+    assert len(twins[0].lines[0].get_ydata()) == len(es.validation_scores_)
+
+
+def test_import_skebm_does_not_import_matplotlib():
+    code = ("import sys, skebm; "
+            "assert 'matplotlib' not in sys.modules, 'matplotlib imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
