@@ -395,6 +395,8 @@ class TraceDisplay:
             trace_ax.legend(fontsize="small", loc="upper right")
             acf_ax.legend(fontsize="small", loc="upper right")
         hist_ax.legend(fontsize="small")
+        if ax is None:
+            trace_ax.figure.tight_layout()
         self.axes_ = np.asarray(axes, dtype=object)
         self.ax_ = trace_ax
         self.figure_ = trace_ax.figure

@@ -1,0 +1,62 @@
+"""Smoke tests of the quickstart, grid-search and OOD examples (Agg backend)."""
+
+import importlib.util
+import pathlib
+
+import pytest
+
+pytest.importorskip("matplotlib")
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"_example_{name}",
+                                                  EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_quickstart(tmp_path):
+    accuracy = _load("plot_quickstart").main(save=tmp_path / "q.png")
+    assert accuracy > 0.9
+    assert (tmp_path / "q.png").stat().st_size > 0
+
+
+def test_grid_search_losses(tmp_path):
+    from skebm.losses import LOSSES
+
+    rows = _load("plot_grid_search_losses").main(save=tmp_path / "g.png")
+    assert sorted(r[0] for r in rows) == sorted(LOSSES) and len(rows) == 9
+    means = [r[1] for r in rows]
+    assert means == sorted(means, reverse=True)
+    assert means[0] > 0.9
+    assert (tmp_path / "g.png").stat().st_size > 0
+
+
+def test_ood_detection(tmp_path):
+    res = _load("plot_ood_detection").main(save=tmp_path / "o.png")
+    assert res["accuracy"] > 0.9
+    assert res["auc_free_energy"] > 0.5
+    assert res["auc_max_softmax"] > 0.5
+    assert (tmp_path / "o.png").stat().st_size > 0
+
+
+def test_main_without_save_does_not_show(monkeypatch):
+    # with the Agg backend and no --save, main() must not call plt.show()
+    def fail():
+        raise AssertionError("plt.show() called under Agg")
+
+    monkeypatch.setattr(plt, "show", fail)
+    assert _load("plot_quickstart").main() > 0.9
