@@ -24,17 +24,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skebm import EnergyRegressor
+from skebm.datasets import bimodal_sine_log_density, make_bimodal_sine
 
 
 def bimodal(n, rng):
-    x = rng.uniform(-3, 3, n)
-    s = np.where(rng.random(n) < 0.5, 1.0, -1.0)
-    return x[:, None], s * np.sin(x) + rng.normal(0, 0.1, n)
+    return make_bimodal_sine(n, random_state=rng)
 
 
-def bimodal_log_density(X, y):
-    m = np.sin(X[:, 0])
-    return np.logaddexp(norm.logpdf(y, m, 0.1), norm.logpdf(y, -m, 0.1)) - np.log(2)
+bimodal_log_density = bimodal_sine_log_density
 
 
 # Gustafsson et al. (2020), "How to train your energy-based model for

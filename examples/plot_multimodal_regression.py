@@ -24,18 +24,14 @@ from scipy.stats import norm
 from sklearn.neural_network import MLPRegressor
 
 from skebm import EnergyRegressor
+from skebm.datasets import bimodal_sine_log_density, make_bimodal_sine
 
 
 def make_data(n_samples, random_state=0):
-    rng = np.random.default_rng(random_state)
-    x = rng.uniform(-3, 3, n_samples)
-    sign = np.where(rng.random(n_samples) < 0.5, 1.0, -1.0)
-    return x[:, None], sign * np.sin(x) + rng.normal(0, 0.1, n_samples)
+    return make_bimodal_sine(n_samples, random_state=random_state)
 
 
-def true_log_density(X, y):
-    m = np.sin(X[:, 0])
-    return np.logaddexp(norm.logpdf(y, m, 0.1), norm.logpdf(y, -m, 0.1)) - np.log(2)
+true_log_density = bimodal_sine_log_density
 
 
 def compare(n_train=2000, n_test=2000, max_iter=200, random_state=0):

@@ -16,6 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skebm import EnergyRegressor, MHSampler
+from skebm.datasets import make_bimodal_sine
 from skebm.losses import LOSSES
 
 LOSS_NAMES = sorted(LOSSES)
@@ -23,10 +24,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def _bimodal(n, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-3, 3, n)
-    sign = np.where(rng.random(n) < 0.5, 1.0, -1.0)
-    return x[:, None], sign * np.sin(x) + rng.normal(0, 0.1, n)
+    return make_bimodal_sine(n, random_state=seed)
 
 
 @pytest.fixture(scope="module")
