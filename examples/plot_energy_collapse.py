@@ -13,7 +13,8 @@ along the data instead.
 
 The spread of the energy over ``y`` at fixed ``x`` measures it: zero on a
 flat surface. ``EnergyRegressor`` trains ``loss="energy"`` with
-``energy="joint"`` with a warning that it collapses, as shown here.
+``energy="joint"`` with a warning that it collapses, as shown here. The
+figure draws the four trained surfaces over the data.
 
 Run ``python examples/plot_energy_collapse.py --save collapse.png``.
 """
@@ -94,13 +95,14 @@ def main(save=None):
         print(f"{loss:>14}: energy spread over y at fixed x = {spread:.3f}")
     if save:
         fig.savefig(save, dpi=100)
-    else:
+    elif matplotlib.get_backend().lower() != "agg":
         plt.show()
     return spreads
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=(__doc__ or "").strip().partition("\n")[0])
     parser.add_argument("--save", metavar="PATH", help="save the figure instead "
                         "of showing it")
     main(parser.parse_args().save)

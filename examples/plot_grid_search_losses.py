@@ -82,7 +82,8 @@ def main(save=None):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=(__doc__ or "").strip().partition("\n")[0])
     parser.add_argument("--save", metavar="PATH",
                         help="save the figure instead of showing it")
     main(parser.parse_args().save)

@@ -1,11 +1,11 @@
 """
-===========================================================
 Estimating a standard deviation with Metropolis-Hastings
-===========================================================
+========================================================
 
-The seed example of the Metropolis-Hastings slides. 30000 points are drawn
-from N(10, 3) and 1000 of them are observed. The mean is fixed at the sample
-mean and sigma gets a flat prior on sigma > 0, so the posterior is
+The Metropolis-Hastings example of the tutorial's slides, run with
+:class:`skebm.MHSampler`. 30000 points are drawn from N(10, 3) and 1000 of
+them are observed. The mean is fixed at the sample mean and sigma gets a flat
+prior on sigma > 0, so the posterior is ::
 
     p(sigma | x) ∝ sigma^(-n) exp(-S / (2 sigma^2)),   S = sum_i (x_i - mean)^2.
 
@@ -13,7 +13,8 @@ A random walk N(sigma, 0.5) started at sigma = 0.1 runs 50000 iterations and
 the first 25% are dropped. The slides report about 8500 accepted proposals.
 Because the posterior is one-dimensional, its exact mean is a quadrature away,
 and the Monte Carlo estimate should agree with it within a few Monte Carlo
-standard errors (posterior std / sqrt(effective sample size)).
+standard errors (posterior std / sqrt(effective sample size)). The figure
+shows the kept chain and its histogram against the exact posterior.
 
 The estimate averages the *whole* kept chain, in which a rejected proposal
 repeats the current state. The slides' shortcut, averaging the accepted
@@ -24,7 +25,7 @@ state once gives the states in the tails, which are left quickly, too much
 weight; the distribution of accepted states is the posterior times the
 acceptance probability, not the posterior. Both numbers are printed below.
 
-Run ``python plot_mh_estimate_std.py --save figure.png`` to write the figure.
+Run ``python examples/plot_mh_estimate_std.py --save figure.png`` to write the figure.
 """
 
 import argparse

@@ -11,7 +11,8 @@ has both modes and its samples land on both branches.
 
 ``predict_interval`` is the central interval of the Gibbs distribution (from
 its 5% to its 95% quantile), which here spans both branches and the gap
-between them.
+between them. The figure shows the two conditional densities on an
+``(x, y)`` grid, and samples of the joint energy over the data.
 
 Run ``python examples/plot_multimodal_regression.py --save bimodal.png``.
 """
@@ -102,13 +103,14 @@ def main(save=None):
     fig.tight_layout()
     if save:
         fig.savefig(save, dpi=100)
-    else:
+    elif matplotlib.get_backend().lower() != "agg":
         plt.show()
     return result
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=(__doc__ or "").strip().partition("\n")[0])
     parser.add_argument("--save", metavar="PATH", help="save the figure instead "
                         "of showing it")
     main(parser.parse_args().save)

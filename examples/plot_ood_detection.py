@@ -18,7 +18,9 @@ On this data the max-softmax score separates them much better than the free
 energy: an 8 or a 9 lies about as close to its nearest prototype (a 3, a 5, a
 7) as a typical in-distribution digit does, so its distance-based free energy
 is not unusual, while the softmax is less confident between two similar
-prototypes. The free energy is still better than chance.
+prototypes. The free energy is still better than chance. The figure shows
+the ROC curves of both scores and the histograms of each score on the two
+sets.
 
 Run ``python examples/plot_ood_detection.py --save ood.png``.
 """
@@ -108,7 +110,8 @@ def main(save=None):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=(__doc__ or "").strip().partition("\n")[0])
     parser.add_argument("--save", metavar="PATH",
                         help="save the figure instead of showing it")
     main(parser.parse_args().save)

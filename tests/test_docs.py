@@ -1,19 +1,52 @@
-"""The documentation builds without a warning, and its generated table is
-the code's."""
+"""The documentation builds without a warning, its generated table is the
+code's, and the example gallery runs every example and shows its figures."""
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("plot_*.py"))
 
 
-def test_docs_build_without_warnings(tmp_path):
+@pytest.fixture(scope="module")
+def html(tmp_path_factory):
+    """Build the docs once, from a copy of docs/ and examples/, so that the
+    build leaves the source tree alone and sphinx-gallery, which skips
+    examples whose outputs are up to date, executes every example."""
     sphinx = pytest.importorskip("sphinx.cmd.build")
+    pytest.importorskip("sphinx_gallery")
+    pytest.importorskip("matplotlib")
+    tmp = tmp_path_factory.mktemp("docs")
+    generated = shutil.ignore_patterns("_build", "generated", "_generated",
+                                       "auto_examples", "sg_execution_times.rst")
+    shutil.copytree(ROOT / "docs", tmp / "docs", ignore=generated)
+    shutil.copytree(ROOT / "examples", tmp / "examples")
     status = sphinx.build_main(["-W", "--keep-going", "-q", "-b", "html",
-                                "-d", str(tmp_path / "doctrees"), str(DOCS),
-                                str(tmp_path / "html")])
+                                "-d", str(tmp / "doctrees"), str(tmp / "docs"),
+                                str(tmp / "html")])
     assert status == 0
-    page = (tmp_path / "html" / "user_guide.html").read_text()
+    return tmp / "html"
+
+
+def test_docs_build_without_warnings(html):
+    page = (html / "user_guide.html").read_text()
     assert "refused" in page and "softplus" in page
-    assert (tmp_path / "html" / "generated" / "skebm.EnergyClassifier.html").exists()
+    assert (html / "generated" / "skebm.EnergyClassifier.html").exists()
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_gallery_runs_example_and_shows_its_figure(html, name):
+    page = html / "auto_examples" / f"{name}.html"
+    assert page.exists()
+    images = re.findall(rf'<img[^>]+src="(\.\./_images/sphx_glr_{name}_\d+\.png)"',
+                        page.read_text())
+    assert images, f"no figure on the gallery page of {name}"
+    for src in images:
+        assert (html / "auto_examples" / src).resolve().stat().st_size > 0
+
+
+def test_gallery_is_linked_from_the_index(html):
+    assert "auto_examples/index.html" in (html / "index.html").read_text()
