@@ -105,7 +105,10 @@ class BaseEnergyModel(BaseEstimator):
         """Mean weighted loss plus L2 penalty, and its gradient.
 
         ``sample_weight`` is normalized to mean one over the training set, so
-        the batch mean is an unbiased estimate of the full objective.
+        the batch mean is an unbiased estimate of the full objective. The
+        penalty is ``alpha / 2 ||W||^2`` divided by the total sample weight:
+        the objective is the weighted sum of the losses plus the penalty,
+        divided by the total weight, as in LogisticRegression and Ridge.
         """
         energies, cache, answers, incorrect = self._batch_energies(energy, X, y)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -119,8 +122,8 @@ class BaseEnergyModel(BaseEstimator):
         grad = energy.backward(cache, d_energies)
         if self.alpha and not self._training_loss.scale_invariant:
             penalized = energy.params_ * self._penalty_mask
-            value += 0.5 * self.alpha * float(penalized @ energy.params_)
-            grad += self.alpha * penalized
+            value += 0.5 * self._penalty_scale * float(penalized @ energy.params_)
+            grad += self._penalty_scale * penalized
         return value, grad
 
     def _loss_value_gradient(self, energies, answers, incorrect, rng):
@@ -142,9 +145,12 @@ class BaseEnergyModel(BaseEstimator):
 
     # -- training ---------------------------------------------------------
     def _train(self, energy, loss, X, y, sample_weight, X_val, y_val, sw_val, rng,
-               incremental, resume=None):
+               incremental, weight_total, resume=None):
         """Run the solver on ``energy`` with ``loss``; return the fitted-state
         attributes.
+
+        ``weight_total`` is the total sample weight of the training data (of
+        the batch, for ``partial_fit``), which the L2 penalty is divided by.
 
         ``resume`` says whether ``energy`` continues the fitted model (so
         counters, loss curve and optimizer state carry on); by default,
@@ -156,6 +162,7 @@ class BaseEnergyModel(BaseEstimator):
             resume = incremental or self._warm
         self._training_loss = loss
         self._penalty_mask = energy.penalized_.astype(energy.params_.dtype)
+        self._penalty_scale = self.alpha / weight_total
         solver = self._resolve_solver(X.shape[0], incremental, loss)
         state = {
             "n_iter_": getattr(self, "n_iter_", 0) if resume else 0,

@@ -106,6 +106,17 @@ def test_energy_loss_with_identity_distance_is_nearest_centroid(iris):
     np.testing.assert_allclose(clf.energy_.prototypes_, means, atol=1e-4)
 
 
+def test_linear_nll_is_logistic_regression_with_c_one_over_alpha(iris):
+    X, y = iris
+    w = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+    clf = EnergyClassifier(alpha=2.0, tol=1e-10, max_iter=1000).fit(
+        X, y, sample_weight=w)
+    lr = LogisticRegression(C=0.5, tol=1e-10, max_iter=10000).fit(
+        X, y, sample_weight=w)
+    np.testing.assert_allclose(clf.predict_proba(X), lr.predict_proba(X),
+                               atol=1e-6)
+
+
 # -- inference methods ----------------------------------------------------------
 
 
