@@ -359,6 +359,18 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         log_w[:, :first] = -np.inf
         log_w[:, first:first + 2] = self._log_tail_mass(beta)
         log_w[:, first + 2:] = np.log(h)
+        if isinstance(self._training_loss, NLLLoss):
+            # the target is a node of the quadrature too (trapezoid rule on
+            # the grid with it inserted): on the grid alone a deterministic
+            # (L-BFGS) fit can push each target's energy below every node's
+            # and the estimated log-partition without bound
+            j = np.clip(np.floor((y_in - lo) / h - shift).astype(np.intp),
+                        0, m - 2)
+            a = np.clip(y_in - grid[j], 0.0, h)
+            rows = np.arange(n)
+            log_w[:, 0] = np.log(h / 2)
+            log_w[rows, first + 2 + j] = np.log(h - (h - a) / 2)
+            log_w[rows, first + 3 + j] = np.log(h - a / 2)
         contrast = None
         if n_samples:
             contrast = np.zeros((n, n_cols), dtype=energies.dtype)
