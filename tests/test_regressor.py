@@ -393,6 +393,20 @@ def test_bad_method_arguments(bimodal_model):
 # -- real data -----------------------------------------------------------------------
 
 
+def test_joint_nll_cannot_exploit_the_fixed_grid(smooth):
+    # with a weak penalty, L-BFGS on a fixed grid could put each target's
+    # energy below every node and drive the estimated log-partition to -inf
+    X, y = smooth
+    reg = EnergyRegressor(energy="joint", alpha=0.01, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    # the quadrature with the target as a node bounds the loss by log(h/2)
+    lo, hi = reg._support_std_fitted
+    assert reg.loss_ >= np.log((hi - lo) / 128 / 2)
+    assert reg.score(X, y) > 0.9
+
+
 def test_bimodal_acceptance_defaults():
     X, y = _bimodal(2000, 0)
     reg = EnergyRegressor(energy="joint", loss="nll", random_state=0)
