@@ -1,11 +1,15 @@
 """The documentation builds without a warning, its generated table is the
 code's, and the example gallery runs every example and shows its figures."""
 
+import doctest
 import re
+import shlex
 import shutil
 from pathlib import Path
 
 import pytest
+
+from skebm._cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("plot_*.py"))
@@ -50,3 +54,26 @@ def test_gallery_runs_example_and_shows_its_figure(html, name):
 
 def test_gallery_is_linked_from_the_index(html):
     assert "auto_examples/index.html" in (html / "index.html").read_text()
+
+
+def test_getting_started_is_first_in_the_index(html):
+    index = (html / "index.html").read_text()
+    assert 0 < index.find("getting_started.html") < index.find("user_guide.html")
+
+
+def test_getting_started_runs_as_written(tmp_path, monkeypatch, capsys):
+    # its doctest blocks, in a scratch directory (they write iris.csv), then
+    # every `python -m skebm ...` command it shows
+    monkeypatch.chdir(tmp_path)
+    page = ROOT / "docs" / "getting_started.rst"
+    result = doctest.testfile(str(page), module_relative=False,
+                              optionflags=doctest.ELLIPSIS
+                              | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 20
+    assert result.failed == 0, capsys.readouterr().out
+    commands = re.findall(r"^ *\$ python -m skebm (.+)$", page.read_text(), re.M)
+    assert len(commands) == 2
+    for command in commands:
+        assert main(shlex.split(command)) == 0
+    assert "EnergyClassifier" in capsys.readouterr().out
+    assert (tmp_path / "board.csv").exists()
