@@ -479,7 +479,8 @@ best_validation_score_ : as in :class:`EnergyClassifier`
             support = self._support_std_fitted
         else:
             mean, scale = self._standardization(y, sample_weight)
-            z = (y - mean) / scale
+            # samples of weight zero count as absent, here as in the loss
+            z = ((y - mean) / scale)[sample_weight > 0]
             width = z.max() - z.min()
             pad = _PAD_FRACTION * width + _PAD
             support = (float(z.min() - pad), float(z.max() + pad))

@@ -456,7 +456,9 @@ class JointEnergy(_AnswerEnergy):
     the span of the bumps, so any number of modes, is reachable for each x,
     and the energy of a whole grid of answers is one matrix product.
     ``output="softplus"`` maps it to ``log(1 + exp(G . psi))`` > 0 for the
-    losses that need non-negative energies.
+    losses that need non-negative energies; ``output="square"`` to
+    ``(G . psi)^2 / 2`` >= 0, for the energy loss, whose minimum is then
+    the collapsed surface ``E = 0`` rather than ``-inf``.
 
     Parameters
     ----------
@@ -467,7 +469,7 @@ class JointEnergy(_AnswerEnergy):
         ``n_answers=n_basis``.
     width : float
         Width ``w`` of the bumps.
-    output : {"score", "softplus"}, default="score"
+    output : {"score", "softplus", "square"}, default="score"
 
     Examples
     --------

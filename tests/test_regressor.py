@@ -282,6 +282,20 @@ def test_sample_weight_equals_repetition(smooth):
     np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-5)
 
 
+def test_zero_weight_samples_are_absent_for_the_joint_grid(smooth):
+    X, y = smooth
+    w = np.ones(len(y) + 1)
+    w[-1] = 0.0
+    kw = dict(energy="joint", hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = EnergyRegressor(**kw).fit(np.vstack([X, X[:1]]),
+                                      np.append(y, 1e3), sample_weight=w)
+        b = EnergyRegressor(**kw).fit(X, y)
+    np.testing.assert_allclose(a.support_, b.support_)
+    np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-6)
+
+
 def test_partial_fit_and_early_stopping(smooth):
     X, y = smooth
     reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(16,), solver="adam",
