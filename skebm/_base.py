@@ -177,9 +177,12 @@ class BaseEnergyModel(BaseEstimator):
             if solver == "lbfgs":
                 self._train_lbfgs(energy, X, y, sample_weight, state)
             else:
-                self._train_stochastic(energy, X, y, sample_weight, X_val, y_val,
-                                       sw_val, rng, incremental, resume, state,
-                                       solver)
+                try:
+                    self._train_stochastic(energy, X, y, sample_weight, X_val,
+                                           y_val, sw_val, rng, incremental,
+                                           resume, state, solver)
+                finally:
+                    self._batch_index = None
         return state
 
     def _resolve_solver(self, n_samples, incremental, loss):
@@ -273,6 +276,8 @@ class BaseEnergyModel(BaseEstimator):
             total = 0.0
             for batch in gen_batches(n_samples, batch_size):
                 idx = order[batch]
+                # which training rows the batch holds (persistent chains)
+                self._batch_index = None if incremental else idx
                 value, grad = self._objective(
                     energy, X[idx], y[idx], sample_weight[idx], rng
                 )

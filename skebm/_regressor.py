@@ -143,6 +143,13 @@ class EnergyRegressor(RegressorMixin, BaseEnergyModel):
         ``step_size`` (``"auto"`` tunes it during burn-in), the first
         ``burn_in`` dropped; the kept states replace the grid's Gibbs
         probabilities in the gradient. The reported loss stays the grid's.
+    persistent_chains : bool, default=False
+        With a ``sampler``, keep every training sample's chains between
+        updates (persistent contrastive divergence, Tieleman 2008) instead
+        of restarting them at its target: across epochs they mix towards
+        ``p(y|x)`` where short restarted chains stay near the target. Only
+        for ``fit``: a ``partial_fit`` batch holds new samples, whose
+        chains start at their targets.
 
     Attributes
     ----------
@@ -183,6 +190,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         "energy": [StrOptions({"linear", "mlp", "joint"})],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "inference": [StrOptions({"auto", "mode", "mean"})],
+        "persistent_chains": ["boolean"],
     }
 
     def __init__(
@@ -210,6 +218,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         random_state=None,
         verbose=False,
         sampler=None,
+        persistent_chains=False,
     ):
         self.loss = loss
         self.energy = energy
@@ -233,6 +242,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         self.random_state = random_state
         self.verbose = verbose
         self.sampler = sampler
+        self.persistent_chains = persistent_chains
 
     # -- set-up -----------------------------------------------------------------
     def _check_pair(self, loss):
@@ -379,9 +389,12 @@ best_validation_score_ : as in :class:`EnergyClassifier`
 
     def _sample_contrast(self, energy, g, y_start, beta, rng):
         """Kept states of random-walk Metropolis chains on ``p(y|x)``, started
-        at the targets: (n, n_kept * n_chains)."""
+        at the targets or where the batch's persistent chains stopped:
+        (n, n_kept * n_chains)."""
         s = self.sampler
         n, n_chains = len(y_start), s.n_chains
+        persistent = getattr(self, "_chains", None)
+        rows = getattr(self, "_batch_index", None)
         burn_in = (int(s.burn_in * s.n_steps) if isinstance(s.burn_in, float)
                    else s.burn_in)
         if burn_in >= s.n_steps:
@@ -393,10 +406,15 @@ best_validation_score_ : as in :class:`EnergyClassifier`
             E, _ = energy._answer_head(g, self._clip(Y), None)
             return (-beta * (E + self._wall_energy(Y))).ravel()
 
-        theta = np.repeat(y_start, n_chains)[:, None].astype(float)
+        if persistent is not None and rows is not None:
+            theta = persistent[rows].reshape(-1, 1)
+        else:
+            theta = np.repeat(y_start, n_chains)[:, None].astype(float)
         chain, *_ = _mh_gaussian(log_target, theta, log_target(theta), s.n_steps,
                                  burn_in, 1, s.step_size, _generator(rng))
         kept = chain[:, :, 0].reshape(-1, n, n_chains)
+        if persistent is not None and rows is not None:
+            persistent[rows] = kept[-1]
         return kept.transpose(1, 0, 2).reshape(n, -1)
 
     def _loss_value_gradient(self, energies, answers, incorrect, rng):
@@ -514,11 +532,17 @@ best_validation_score_ : as in :class:`EnergyClassifier`
                 # the output intercepts are the energy profile shared by all
                 # x; unpenalized, the NLL could sharpen it without bound
                 energy.penalized_[-_N_BASIS:] = True
+        self._chains = None
+        if self.persistent_chains and self.sampler is not None and not incremental:
+            # one row of chains per training sample, started at its target
+            self._chains = np.repeat(np.clip(z[:, :1], *support).astype(float),
+                                     self.sampler.n_chains, axis=1)
         try:
             state = self._train(energy, loss, X, z, sample_weight, X_val, y_val,
                                 sw_val, rng, incremental, weight_total)
         finally:
             self._batch_rng = None
+            self._chains = None
         self.energy_ = energy
         self._fitted_loss = loss
         self.y_mean_ = mean
