@@ -77,3 +77,12 @@ def test_getting_started_runs_as_written(tmp_path, monkeypatch, capsys):
         assert main(shlex.split(command)) == 0
     assert "EnergyClassifier" in capsys.readouterr().out
     assert (tmp_path / "board.csv").exists()
+
+
+def test_user_guide_examples_run(capsys):
+    page = ROOT / "docs" / "user_guide.rst"
+    result = doctest.testfile(str(page), module_relative=False,
+                              optionflags=doctest.ELLIPSIS
+                              | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 10
+    assert result.failed == 0, capsys.readouterr().out
