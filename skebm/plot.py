@@ -5,7 +5,11 @@ matplotlib is imported lazily, inside the functions of this module, so that
 """
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
+
+from ._classifier import EnergyClassifier
+from ._regressor import EnergyRegressor
 
 __all__ = ["EnergyLandscapeDisplay", "TraceDisplay", "plot_loss_curve"]
 
@@ -35,7 +39,10 @@ class EnergyLandscapeDisplay:
     class (or the minimum energy over the classes) on a grid, with the
     boundaries of the decision regions and the data points. For an
     :class:`~skebm.EnergyRegressor` on one feature: the energy ``E(x, y)`` on
-    an ``(x, y)`` grid, with the data points.
+    an ``(x, y)`` grid, with the data points. The estimator can be a
+    :class:`~sklearn.pipeline.Pipeline` ending in one of them: the grid then
+    spans the pipeline's input features, in their own units, and goes
+    through the preprocessing steps before the energies are computed.
 
     Use :meth:`from_estimator` to create it; all parameters are stored as
     attributes.
@@ -81,6 +88,15 @@ class EnergyLandscapeDisplay:
     (30, 30)
     >>> disp.colorbar_.ax.get_ylabel()
     'energy'
+
+    A pipeline is plotted in the units of its input features:
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> pipe = make_pipeline(StandardScaler(), EnergyClassifier(random_state=0))
+    >>> disp = EnergyLandscapeDisplay.from_estimator(pipe.fit(X, y), X, y)
+    >>> bool(disp.xx0.min() < X[:, 0].min() and disp.xx0.max() > X[:, 0].max())
+    True
     """
 
     def __init__(self, *, xx0, xx1, energy, kind, prediction=None, X=None,
@@ -156,12 +172,16 @@ class EnergyLandscapeDisplay:
 
         Parameters
         ----------
-        estimator : EnergyClassifier or EnergyRegressor (or a Pipeline ending
-            in one), fitted
-            A classifier must be fitted on exactly two features, a regressor
-            on exactly one.
+        estimator : EnergyClassifier, EnergyRegressor or Pipeline, fitted
+            A classifier must take exactly two features, a regressor exactly
+            one. A :class:`~sklearn.pipeline.Pipeline` must end in an
+            EnergyClassifier or EnergyRegressor; the numbers of features
+            are those of its input, which its first steps transform (into
+            any number of features) before the final step's energies are
+            computed. The axes are in the input's units.
         X : array-like of shape (n_samples, n_features)
-            Data whose range spans the grid; drawn as points.
+            Data whose range spans the grid; drawn as points. For a
+            pipeline, its raw input.
         y : array-like of shape (n_samples,), default=None
             Classifier: labels coloring the points. Regressor: targets,
             required; the y range (padded by 10%) spans the grid.
@@ -180,6 +200,7 @@ class EnergyLandscapeDisplay:
         -------
         display : EnergyLandscapeDisplay
         """
+        model, preprocess = _energy_model(estimator)
         check_is_fitted(estimator)
         X = np.asarray(X, dtype=float)
         if X.ndim != 2:
@@ -188,24 +209,30 @@ class EnergyLandscapeDisplay:
         if grid_resolution < 2:
             raise ValueError("grid_resolution must be at least 2, got "
                              f"{grid_resolution}.")
-        name = type(estimator).__name__
-        if getattr(estimator, "_estimator_type", None) == "classifier" or \
-                hasattr(estimator, "classes_"):
-            return cls._from_classifier(estimator, X, y, features,
-                                        grid_resolution, class_index, ax, name)
+        name = type(model).__name__
+        if isinstance(model, EnergyClassifier):
+            return cls._from_classifier(estimator, model, preprocess, X, y,
+                                        features, grid_resolution, class_index,
+                                        ax, name)
         if y is None:
             raise ValueError(f"EnergyLandscapeDisplay needs y for a regressor "
                              f"({name}): the grid spans the range of y.")
-        return cls._from_regressor(estimator, X, y, grid_resolution, ax, name)
+        return cls._from_regressor(estimator, model, preprocess, X, y,
+                                   grid_resolution, ax, name)
 
     @classmethod
-    def _from_classifier(cls, clf, X, y, features, grid_resolution,
-                         class_index, ax, name):
+    def _from_classifier(cls, estimator, clf, preprocess, X, y, features,
+                         grid_resolution, class_index, ax, name):
         if X.shape[1] != 2:
+            if preprocess is None:
+                hint = "Reduce X first (e.g. with PCA(n_components=2))."
+            else:
+                hint = ("The grid spans the pipeline's input; to plot in a "
+                        "space the pipeline computes (e.g. after PCA), pass "
+                        "pipe[-1] and pipe[:-1].transform(X).")
             raise ValueError(
-                f"EnergyLandscapeDisplay plots a classifier fitted on exactly 2 "
-                f"features; X has {X.shape[1]}. Reduce X first (e.g. a "
-                "Pipeline with PCA(n_components=2)).")
+                f"EnergyLandscapeDisplay plots a classifier on exactly 2 "
+                f"features; X has {X.shape[1]}. {hint}")
         features = tuple(int(f) for f in features)
         if len(features) != 2 or set(features) - {0, 1} or \
                 features[0] == features[1]:
@@ -217,6 +244,9 @@ class EnergyLandscapeDisplay:
         grid = np.empty((xx0.size, 2))
         grid[:, f0] = xx0.ravel()
         grid[:, f1] = xx1.ravel()
+        grid = _as_input(estimator, grid)
+        if preprocess is not None:
+            grid = preprocess(grid)
         energies = np.asarray(clf.energy(grid))
         n_classes = energies.shape[1]
         if class_index is None:
@@ -230,7 +260,7 @@ class EnergyLandscapeDisplay:
             energy = energies[:, class_index]
             what = f"class {clf.classes_[class_index]!r}"
         prediction = energies.argmin(axis=1).reshape(xx0.shape)
-        names = _feature_names(clf, 2)
+        names = _feature_names(estimator, 2)
         disp = cls(xx0=xx0, xx1=xx1, energy=energy.reshape(xx0.shape),
                    kind="classifier", prediction=prediction,
                    X=X[:, [f0, f1]], y=None if y is None else np.asarray(y),
@@ -239,10 +269,11 @@ class EnergyLandscapeDisplay:
         return disp.plot(ax=ax)
 
     @classmethod
-    def _from_regressor(cls, reg, X, y, grid_resolution, ax, name):
+    def _from_regressor(cls, estimator, reg, preprocess, X, y, grid_resolution,
+                        ax, name):
         if X.shape[1] != 1:
             raise ValueError(
-                f"EnergyLandscapeDisplay plots a regressor fitted on exactly 1 "
+                f"EnergyLandscapeDisplay plots a regressor on exactly 1 "
                 f"feature; X has {X.shape[1]}.")
         y = np.asarray(y, dtype=float)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -253,12 +284,53 @@ class EnergyLandscapeDisplay:
         xs = np.linspace(X[:, 0].min(), X[:, 0].max(), grid_resolution)
         ys = np.linspace(*_padded_range(y), grid_resolution)
         xx0, xx1 = np.meshgrid(xs, ys)
-        energy = np.asarray(reg.energy(xx0.reshape(-1, 1), xx1.ravel()))
-        names = _feature_names(reg, 1)
+        inputs = _as_input(estimator, xx0.reshape(-1, 1))
+        if preprocess is not None:
+            inputs = preprocess(inputs)
+        energy = np.asarray(reg.energy(inputs, xx1.ravel()))
+        names = _feature_names(estimator, 1)
         disp = cls(xx0=xx0, xx1=xx1, energy=energy.reshape(xx0.shape),
                    kind="regressor", X=X, y=y, xlabel=names[0], ylabel="y",
                    title=f"{name} energy E(x, y)")
         return disp.plot(ax=ax)
+
+
+def _energy_model(estimator):
+    """The energy-based model to plot, and the function that maps the grid
+    into its input space (None when the estimator is the model itself)."""
+    models = (EnergyClassifier, EnergyRegressor)
+    if isinstance(estimator, Pipeline):
+        final = estimator.steps[-1][1]
+        if not isinstance(final, models):
+            what = (repr(final) if final is None or isinstance(final, str)
+                    else type(final).__name__)
+            raise TypeError(
+                "EnergyLandscapeDisplay plots a Pipeline whose final step is "
+                f"an EnergyClassifier or an EnergyRegressor; its final step "
+                f"is {what}.")
+        if len(estimator.steps) == 1:
+            return final, None
+        return final, estimator[:-1].transform
+    if not isinstance(estimator, models):
+        raise TypeError(
+            "EnergyLandscapeDisplay plots an EnergyClassifier, an "
+            "EnergyRegressor or a Pipeline ending in one; got "
+            f"{type(estimator).__name__}.")
+    return estimator, None
+
+
+def _as_input(estimator, grid):
+    """The grid as a DataFrame with the estimator's column names when it was
+    fitted on named columns (pandas being installed then), so that it is not
+    warned about missing feature names; else the array itself."""
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is None or len(names) != grid.shape[1]:
+        return grid
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover
+        return grid
+    return pd.DataFrame(grid, columns=names)
 
 
 def _padded_range(values, pad=0.1):

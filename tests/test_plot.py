@@ -107,6 +107,98 @@ def test_landscape_regressor():
         EnergyLandscapeDisplay.from_estimator(reg, np.c_[X, X], y)
 
 
+# -- a Pipeline ending in an energy-based estimator --------------------------------
+
+
+@pytest.fixture(scope="module")
+def iris_pipeline():
+    pd = pytest.importorskip("pandas")
+    from sklearn.datasets import load_iris
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    iris = load_iris(as_frame=True)
+    X = iris.data[["petal length (cm)", "sepal width (cm)"]]
+    assert isinstance(X, pd.DataFrame)
+    pipe = make_pipeline(StandardScaler(), EnergyClassifier(random_state=0))
+    return pipe.fit(X, iris.target), X, iris.target
+
+
+@pytest.mark.parametrize("class_index", [None, 2])
+def test_landscape_of_a_pipeline_is_drawn_in_raw_units(iris_pipeline,
+                                                        class_index):
+    import pandas as pd
+
+    pipe, X, y = iris_pipeline
+    with warnings.catch_warnings():
+        # the grid keeps the column names: no "feature names" warning
+        warnings.simplefilter("error")
+        disp = EnergyLandscapeDisplay.from_estimator(
+            pipe, X, y, grid_resolution=30, class_index=class_index)
+    raw = X.to_numpy()
+    # the axes span the raw features (centimetres), not the standardized ones
+    for grid, column in [(disp.xx0, raw[:, 0]), (disp.xx1, raw[:, 1])]:
+        assert grid.min() < column.min() < column.max() < grid.max()
+        assert grid.max() - grid.min() < 1.5 * np.ptp(column)
+    assert disp.ax_.get_xlabel() == "petal length (cm)"
+    assert disp.ax_.get_ylabel() == "sepal width (cm)"
+    assert "EnergyClassifier" in disp.ax_.get_title()
+    # the energies are those of the final step on the transformed grid
+    grid = np.c_[disp.xx0.ravel(), disp.xx1.ravel()]
+    scaled = pipe[:-1].transform(pd.DataFrame(grid, columns=X.columns))
+    energies = pipe[-1].energy(scaled)
+    expected = energies.min(axis=1) if class_index is None else \
+        energies[:, class_index]
+    np.testing.assert_allclose(disp.energy.ravel(), expected)
+    np.testing.assert_array_equal(disp.prediction.ravel(),
+                                  energies.argmin(axis=1))
+    # and they are not the final step's energies on the raw grid
+    assert not np.allclose(disp.energy.ravel(), pipe[-1].energy(grid).min(axis=1))
+
+
+def test_landscape_of_a_regression_pipeline():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import SplineTransformer
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-3, 3, (120, 1))
+    y = np.sin(X[:, 0]) + rng.normal(0, 0.1, 120)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = make_pipeline(SplineTransformer(n_knots=6),
+                             EnergyRegressor(random_state=0)).fit(X, y)
+    disp = EnergyLandscapeDisplay.from_estimator(pipe, X, y, grid_resolution=15)
+    assert disp.xx0.min() == X.min() and disp.xx0.max() == X.max()
+    expected = pipe[-1].energy(pipe[:-1].transform(disp.xx0.reshape(-1, 1)),
+                               disp.xx1.ravel())
+    np.testing.assert_allclose(disp.energy.ravel(), expected)
+
+
+def test_landscape_refuses_what_it_cannot_plot(iris_pipeline):
+    from sklearn.decomposition import PCA
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipe, X, y = iris_pipeline
+    logistic = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    with pytest.raises(TypeError, match="final step is LogisticRegression"):
+        EnergyLandscapeDisplay.from_estimator(logistic, X, y)
+    with pytest.raises(TypeError, match="got LogisticRegression"):
+        EnergyLandscapeDisplay.from_estimator(logistic[-1], X, y)
+    with pytest.raises(NotFittedError):
+        EnergyLandscapeDisplay.from_estimator(
+            make_pipeline(StandardScaler(), EnergyClassifier()), X, y)
+    # a pipeline that reduces four features to two is gridded in its input
+    X4 = np.random.default_rng(0).normal(size=(60, 4))
+    y4 = (X4[:, 0] > 0).astype(int)
+    reduced = make_pipeline(PCA(n_components=2),
+                            EnergyClassifier(random_state=0)).fit(X4, y4)
+    with pytest.raises(ValueError, match="pipeline's input"):
+        EnergyLandscapeDisplay.from_estimator(reduced, X4, y4)
+
+
 @pytest.fixture(scope="module")
 def sampler():
     return MHSampler(lambda t: -0.5 * np.sum(t ** 2), init=np.zeros(2),
