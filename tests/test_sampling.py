@@ -7,6 +7,9 @@ k * std / sqrt(ess) with k = 4, never from tuning; seeds are fixed.
 import importlib.util
 import pathlib
 import pickle
+import re
+import sys
+import warnings
 
 import emcee
 import numpy as np
@@ -366,6 +369,20 @@ def test_progress_bar(capsys):
     pytest.importorskip("tqdm")
     fit_gaussian_chain(progress=True)
     assert "MHSampler" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("move", ["gaussian", "stretch"])
+def test_progress_bar_without_tqdm(capsys, monkeypatch, move):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm fails
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "needs tqdm" warning
+        fit_gaussian_chain(progress=True, move=move)
+    err = capsys.readouterr().err
+    assert re.search(r"\rMHSampler: 100%\|#{30}\| 300/300 \[", err)
+    assert err.endswith("\n")
+    fit_gaussian_chain(progress=False, move=move)
+    assert capsys.readouterr().err == ""
 
 
 # ---------------------------------------------------------------- bad input
