@@ -14,7 +14,12 @@ along the data instead.
 The spread of the energy over ``y`` at fixed ``x`` measures it: zero on a
 flat surface. ``EnergyRegressor`` trains ``loss="energy"`` with
 ``energy="joint"`` with a warning that it collapses, as shown here. The
-figure draws the four trained surfaces over the data.
+figure draws the four trained surfaces over the data, each relative to its
+minimum over ``y`` at every ``x`` (all that inference and ``p(y|x)`` depend
+on), on one colour scale two margins wide: the collapsed surface is flat,
+the others dig a valley along the data. The square-square loss is content
+once wrong answers sit one margin above zero, and here it leaves some
+regions away from the data almost as low as its valley.
 
 Run ``python examples/plot_energy_collapse.py --save collapse.png``.
 """
@@ -82,18 +87,26 @@ def main(save=None):
     X, y = make_data(600)
     xs = np.linspace(-3, 3, 61)
     ys = np.linspace(-1.6, 1.6, 81)
-    fig, axes = plt.subplots(1, len(LOSSES), figsize=(4 * len(LOSSES), 3.6),
-                             sharey=True)
+    fig, axes = plt.subplots(1, len(LOSSES), figsize=(4 * len(LOSSES), 3.8),
+                             sharey=True, layout="constrained")
     for ax, loss in zip(axes, LOSSES):
         surface = energy_surface(models[loss], xs, ys)
-        mesh = ax.pcolormesh(xs, ys, surface, shading="auto", cmap="viridis")
-        ax.plot(X[:, 0], y, ".", ms=1.5, color="white", alpha=0.5)
-        ax.set_title(f"{loss}: spread {spreads[loss]:.2f}")
+        # inference and p(y|x) only see the energy relative to its minimum
+        # over y at each x; one colour scale for all, two margins (1.0) wide
+        # so that a flat surface looks flat and a valley shows
+        relative = surface - surface.min(axis=0)
+        mesh = ax.pcolormesh(xs, ys, relative, shading="auto", cmap="viridis",
+                             vmin=0.0, vmax=2.0)
+        ax.plot(X[:, 0], y, ".", ms=1.5, color="white", alpha=0.5,
+                label="training data")
+        ax.set_title(f"loss={loss!r}: spread {spreads[loss]:.2f}")
         ax.set_xlabel("x")
-        fig.colorbar(mesh, ax=ax)
     axes[0].set_ylabel("y")
-    fig.suptitle("Joint energy E(x, y) after training (low = compatible)")
-    fig.tight_layout()
+    axes[0].legend(loc="lower right", fontsize="small", markerscale=4)
+    fig.colorbar(mesh, ax=axes, extend="max", pad=0.01,
+                 label="E(x, y) - min over y of E(x, y)")
+    fig.suptitle("Joint energy after training, relative to the best answer at "
+                 "each x (dark = compatible)")
     for loss, spread in spreads.items():
         print(f"{loss:>14}: energy spread over y at fixed x = {spread:.3f}")
     if save:

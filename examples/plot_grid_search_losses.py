@@ -69,7 +69,7 @@ def main(save=None):
     fig, ax = plt.subplots(figsize=(8, 3.8))
     ax.bar(names, means, yerr=stds, capsize=3, color="C0")
     ax.set_ylim(max(0.0, means.min() - 0.1), 1.0)
-    ax.set_ylabel("mean CV accuracy")
+    ax.set_ylabel("CV accuracy (mean ± std)")
     ax.set_xlabel("loss")
     ax.set_title("EnergyClassifier on wine: the nine losses (5-fold CV)")
     ax.tick_params(axis="x", rotation=30)

@@ -84,23 +84,29 @@ def main(save=None):
     density = np.exp(reg.predict_log_density(Xg, np.tile(ys, len(xs))))
     density = density.reshape(len(xs), len(ys)).T
     gauss = norm.pdf(ys[:, None], mlp.predict(xs[:, None])[None, :], result["sigma"])
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4), sharey=True)
-    axes[0].pcolormesh(xs, ys, density, shading="auto", cmap="magma")
-    axes[0].set_title(f"joint + nll: p(y|x), NLL {result['energy_nll']:.2f}")
-    axes[1].pcolormesh(xs, ys, gauss, shading="auto", cmap="magma")
-    axes[1].set_title(f"MLPRegressor as Gaussian, NLL {result['gaussian_nll']:.2f}")
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), sharey=True,
+                             layout="constrained")
+    for ax, values, title in [
+            (axes[0], density, "joint energy, nll loss: p(y|x)\n"
+             f"held-out NLL {result['energy_nll']:.2f} nats "
+             f"(truth {result['true_nll']:.2f})"),
+            (axes[1], gauss, "MLPRegressor + Gaussian noise: p(y|x)\n"
+             f"held-out NLL {result['gaussian_nll']:.2f} nats")]:
+        mesh = ax.pcolormesh(xs, ys, values, shading="auto", cmap="magma")
+        fig.colorbar(mesh, ax=ax, pad=0.01, label="density p(y|x)")
+        ax.set_title(title)
     samples = reg.sample_y(xs[:, None], n_samples=10, random_state=0)
-    axes[2].plot(X[:, 0], y, ".", ms=1, color="0.7", label="data")
-    axes[2].plot(np.repeat(xs, 10), samples.ravel(), ".", ms=2, label="sample_y")
+    axes[2].plot(X[:, 0], y, ".", ms=1, color="0.6", label="training data")
+    axes[2].plot(np.repeat(xs, 10), samples.ravel(), ".", ms=2,
+                 label="sample_y (10 per x)")
     interval = reg.predict_interval(xs[:, None], coverage=0.9)
     axes[2].fill_between(xs, interval[:, 0], interval[:, 1], alpha=0.15,
-                         label="90% central interval")
-    axes[2].legend(loc="lower left", fontsize=8)
-    axes[2].set_title("samples of the joint energy")
+                         label="predict_interval (90%)")
+    axes[2].legend(loc="lower center", fontsize=8, markerscale=4)
+    axes[2].set_title("samples and interval of the joint energy")
     for ax in axes:
         ax.set_xlabel("x")
     axes[0].set_ylabel("y")
-    fig.tight_layout()
     if save:
         fig.savefig(save, dpi=100)
     elif matplotlib.get_backend().lower() != "agg":

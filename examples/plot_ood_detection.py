@@ -88,9 +88,10 @@ def main(save=None):
         RocCurveDisplay.from_predictions(res["is_in"], res[key], name=name,
                                          ax=axes[0])
     axes[0].plot([0, 1], [0, 1], "k:", lw=0.8)
-    axes[0].set_title("In (0-7) vs out (8, 9) of distribution")
-    for ax, key, label in [(axes[1], "free_energy_score", "-F(x) (score_samples)"),
-                           (axes[2], "max_softmax", "max_k p(k|x)")]:
+    axes[0].set_title("ROC: in (0-7) vs out (8, 9) of distribution")
+    for ax, key, label, name in [
+            (axes[1], "free_energy_score", "-F(x) (score_samples)", "Free energy"),
+            (axes[2], "max_softmax", "max_k p(k|x)", "Max softmax")]:
         scores, is_in = res[key], res["is_in"].astype(bool)
         bins = np.linspace(scores.min(), scores.max(), 30)
         ax.hist(scores[is_in], bins=bins, alpha=0.6, density=True,
@@ -99,7 +100,8 @@ def main(save=None):
                 label="digits 8, 9 (OOD)")
         ax.set_xlabel(label)
         ax.set_ylabel("density")
-        ax.set_title(f"AUC {roc_auc_score(res['is_in'], scores):.3f}")
+        ax.set_title(f"{name} score: ROC AUC "
+                     f"{roc_auc_score(res['is_in'], scores):.3f}")
         ax.legend(fontsize="small")
     fig.tight_layout()
     if save:

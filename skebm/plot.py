@@ -69,7 +69,8 @@ class EnergyLandscapeDisplay:
     boundary_ : matplotlib QuadContourSet or None
         The decision boundaries (classifier with more than one class).
     scatter_ : matplotlib PathCollection or None
-        The data points.
+        The data points; a classifier's are coloured by class, with a legend
+        when there are at most ten classes.
     colorbar_ : matplotlib Colorbar
     ax_ : matplotlib Axes
     figure_ : matplotlib Figure
@@ -148,10 +149,15 @@ class EnergyLandscapeDisplay:
         if scatter and self.X is not None:
             if self.kind == "classifier":
                 if self.y is not None:
-                    _, codes = np.unique(self.y, return_inverse=True)
+                    classes, codes = np.unique(self.y, return_inverse=True)
                     self.scatter_ = ax.scatter(
                         self.X[:, 0], self.X[:, 1], c=codes, cmap="tab10",
                         vmin=0, vmax=9, edgecolors="k", s=20)
+                    if len(classes) <= 10:  # one colour of tab10 per class
+                        handles, _ = self.scatter_.legend_elements()
+                        ax.legend(handles, [str(c) for c in classes],
+                                  title="class", fontsize="small",
+                                  loc="best")
                 else:
                     self.scatter_ = ax.scatter(self.X[:, 0], self.X[:, 1],
                                                c="white", edgecolors="k", s=20)
@@ -549,6 +555,7 @@ def plot_loss_curve(estimator, ax=None):
     curve = getattr(estimator, "loss_curve_", None)
     if curve is None:
         raise ValueError(f"{type(estimator).__name__} has no loss_curve_.")
+    created = ax is None
     ax = _get_ax(ax, plt)
     epochs = np.arange(1, len(curve) + 1)
     lines = ax.plot(epochs, curve, color="C0", label="training loss")
@@ -556,10 +563,14 @@ def plot_loss_curve(estimator, ax=None):
     ax.set_ylabel("training loss")
     ax.set_title(f"{type(estimator).__name__} loss curve")
     scores = getattr(estimator, "validation_scores_", None)
+    top = ax
     if scores is not None and len(scores):
-        twin = ax.twinx()
-        lines += twin.plot(np.arange(1, len(scores) + 1), scores, color="C1",
-                           label="validation score")
-        twin.set_ylabel("validation score")
-    ax.legend(lines, [line.get_label() for line in lines], loc="best")
+        top = ax.twinx()
+        lines += top.plot(np.arange(1, len(scores) + 1), scores, color="C1",
+                          label="validation score")
+        top.set_ylabel("validation score")
+    # on the top-most axes, so that no curve is drawn over the legend
+    top.legend(lines, [line.get_label() for line in lines], loc="best")
+    if created:
+        ax.figure.tight_layout()  # room for the twin axis' label
     return ax

@@ -54,6 +54,8 @@ def test_landscape_classifier(blobs, class_index):
     assert disp.colorbar_.ax.get_ylabel() == "energy"
     assert disp.boundary_ is not None
     assert disp.scatter_ is not None
+    legend = disp.ax_.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["0", "1", "2"]
     assert disp.figure_ is disp.ax_.figure
     grid = np.c_[disp.xx0.ravel(), disp.xx1.ravel()]
     expected = clf.energy(grid)
@@ -242,6 +244,7 @@ def test_plot_loss_curve(blobs):
     twins = [a for a in ax.figure.axes if a is not ax]
     assert len(twins) == 1
     assert twins[0].get_ylabel() == "validation score"
+    assert twins[0].get_legend() is not None  # above both curves
     assert len(twins[0].lines[0].get_ydata()) == len(es.validation_scores_)
 
 
