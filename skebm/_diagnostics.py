@@ -37,6 +37,14 @@ def autocorr_function(chain):
     -------
     acf : ndarray of shape (n_steps, n_chains, n_dim)
         ``acf[0] == 1`` wherever the chain is not constant; NaN where it is.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skebm._diagnostics import autocorr_function
+    >>> x = np.cos(np.pi * np.arange(100))[:, None, None]  # +1, -1, +1, ...
+    >>> autocorr_function(x)[:3, 0, 0].round(2)
+    array([ 1.  , -0.99,  0.98])
     """
     chain = _as_chain(chain)
     n = chain.shape[0]
@@ -101,6 +109,14 @@ def effective_sample_size(chain, c=5.0):
     Returns
     -------
     ess : ndarray of shape (n_dim,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skebm._diagnostics import effective_sample_size
+    >>> x = np.random.default_rng(0).standard_normal((1000, 4, 1))
+    >>> bool(3000 < effective_sample_size(x)[0] < 5000)  # independent draws
+    True
     """
     chain = _as_chain(chain)
     return chain.shape[0] * chain.shape[1] / integrated_time(chain, c=c)

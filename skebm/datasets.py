@@ -14,6 +14,7 @@ def make_bimodal_sine(n_samples, noise=0.1, random_state=None):
     ----------
     n_samples : int
     noise : float, default=0.1
+        Standard deviation of the Gaussian noise around each branch.
     random_state : int, numpy Generator or None, default=None
 
     Returns
@@ -36,6 +37,19 @@ def make_bimodal_sine(n_samples, noise=0.1, random_state=None):
 
 def bimodal_sine_log_density(X, y, noise=0.1):
     """The true ``log p(y|x)`` of :func:`make_bimodal_sine`.
+
+    An equal mixture of ``N(sin(x), noise^2)`` and ``N(-sin(x), noise^2)``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, 1)
+    y : array-like of shape (n_samples,)
+    noise : float, default=0.1
+        The ``noise`` the data were made with.
+
+    Returns
+    -------
+    log_density : ndarray of shape (n_samples,)
 
     Examples
     --------
