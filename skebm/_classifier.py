@@ -243,6 +243,7 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
     def _check_sampler(self, loss):
         if self.sampler is None:
             return
+        self.sampler._validate_params()
         if loss.name != "nll":
             raise ValueError(
                 "sampler= estimates the contrastive term of the 'nll' loss; "

@@ -141,8 +141,9 @@ class EnergyRegressor(RegressorMixin, BaseEnergyModel):
         from ``p(y|x)``: for every sample ``n_chains`` chains start at its
         target (contrastive divergence) and run ``n_steps`` steps with
         ``step_size`` (``"auto"`` tunes it during burn-in), the first
-        ``burn_in`` dropped; the kept states replace the grid's Gibbs
-        probabilities in the gradient. The reported loss stays the grid's.
+        ``burn_in`` dropped and every ``thin``-th kept; the kept states
+        replace the grid's Gibbs probabilities in the gradient. The reported
+        loss stays the grid's.
     persistent_chains : bool, default=False
         With a ``sampler``, keep every training sample's chains between
         updates (persistent contrastive divergence, Tieleman 2008) instead
@@ -266,6 +267,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
                 "never learns. Use energy='joint' or another loss."
             )
         if self.sampler is not None:
+            self.sampler._validate_params()
             if loss.name != "nll":
                 raise ValueError(
                     "sampler= estimates the contrastive term of the 'nll' loss; "
@@ -395,11 +397,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         n, n_chains = len(y_start), s.n_chains
         persistent = getattr(self, "_chains", None)
         rows = getattr(self, "_batch_index", None)
-        burn_in = (int(s.burn_in * s.n_steps) if isinstance(s.burn_in, float)
-                   else s.burn_in)
-        if burn_in >= s.n_steps:
-            raise ValueError(f"sampler burn_in={s.burn_in} leaves no kept step "
-                             f"of n_steps={s.n_steps}.")
+        burn_in = s._burn_in_steps()
 
         def log_target(theta):
             Y = theta.reshape(n, n_chains)
@@ -411,7 +409,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         else:
             theta = np.repeat(y_start, n_chains)[:, None].astype(float)
         chain, *_ = _mh_gaussian(log_target, theta, log_target(theta), s.n_steps,
-                                 burn_in, 1, s.step_size, _generator(rng))
+                                 burn_in, s.thin, s.step_size, _generator(rng))
         kept = chain[:, :, 0].reshape(-1, n, n_chains)
         if persistent is not None and rows is not None:
             persistent[rows] = kept[-1]

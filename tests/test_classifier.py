@@ -117,6 +117,14 @@ def test_linear_nll_is_logistic_regression_with_c_one_over_alpha(iris):
                                atol=1e-6)
 
 
+def test_invalid_sampler_parameters_are_named(iris):
+    X, y = iris
+    clf = EnergyClassifier(sampler=MHSampler(n_steps=-3))
+    with pytest.raises(ValueError, match="'n_steps' parameter of MHSampler"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "energy_")
+
+
 # -- inference methods ----------------------------------------------------------
 
 

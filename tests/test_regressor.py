@@ -268,6 +268,14 @@ def test_sampled_contrastive_divergence_trains():
     assert -reg.predict_log_density(X_test, y_test).mean() < 0.9
 
 
+def test_invalid_sampler_parameters_are_named():
+    X, y = _bimodal(40, 0)
+    est = EnergyRegressor(energy="joint", sampler=MHSampler(n_steps=-3))
+    with pytest.raises(ValueError, match="'n_steps' parameter of MHSampler"):
+        est.fit(X, y)
+    assert not hasattr(est, "energy_")
+
+
 def test_persistent_chains_carry_on_between_updates(monkeypatch):
     X, y = _bimodal(300, 0)
     sampler = MHSampler(n_steps=4, n_chains=2, step_size=0.3, burn_in=2)
