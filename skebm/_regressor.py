@@ -81,8 +81,9 @@ class EnergyRegressor(RegressorMixin, BaseEnergyModel):
         columns and ``p(y|x)`` is Gaussian with variance ``1/beta``. The most
         offending incorrect answer is found in closed form. ``"joint"``: a
         scalar energy ``E(x, y) = G(x) . psi(y)``, an MLP ``G`` bilinear with
-        64 fixed Gaussian bumps ``psi`` spanning the target range, which can
-        put low energy on several ``y`` for one ``x``. Its candidate answers
+        64 fixed Gaussian bumps spanning the target range, which can put low
+        energy on several ``y`` for one ``x``, and with ``y`` and ``y^2 / 2``,
+        which give it the Gaussian family too. Its candidate answers
         are a grid of 128 points over the support (the training range padded
         by 20% and 0.5 standard deviations), shifted at random every
         mini-batch; inference uses 512 points, refined locally. For
@@ -108,16 +109,16 @@ class EnergyRegressor(RegressorMixin, BaseEnergyModel):
         squared error that ``score`` (R^2) measures, and the mode with the
         other losses, which shape only where the minimum lies. The mode is
         the better answer when ``p(y|x)`` has several separated modes.
-    alpha : float, default=4.0
+    alpha : float, default=6.0
         L2 penalty on the weights: the objective is the weighted sum of the
         losses plus ``alpha / 2 * ||W||^2``, divided by the total sample
         weight. With ``loss="nll"`` and ``energy="linear"`` this is Ridge
         with the same ``alpha``. The default is larger than the
         classifier's because a ``joint`` energy gives every hidden unit a
-        free profile over 64 answer bumps: at 1.0 it overfits a few hundred
-        samples (diabetes), while 4.0 still resolves a noise of 0.1 on the
-        bimodal toy with 2000. The margin losses with ``joint`` need the
-        larger energy gaps of a weaker penalty: try 0.1 to 1.
+        free profile over 66 answer features: at 1.0 it overfits a few
+        hundred samples (diabetes), while 6.0 still resolves a noise of 0.1
+        on the bimodal toy with 2000. The margin losses with ``joint`` need
+        the larger energy gaps of a weaker penalty: try 0.1 to 1.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and up to
         10000 samples; ``"adam"`` otherwise, for ``partial_fit``, with a
@@ -148,9 +149,11 @@ class EnergyRegressor(RegressorMixin, BaseEnergyModel):
         With a ``sampler``, keep every training sample's chains between
         updates (persistent contrastive divergence, Tieleman 2008) instead
         of restarting them at its target: across epochs they mix towards
-        ``p(y|x)`` where short restarted chains stay near the target. Only
-        for ``fit``: a ``partial_fit`` batch holds new samples, whose
-        chains start at their targets.
+        ``p(y|x)`` where short restarted chains stay near the target. The
+        chains lag behind a model that changes fast: use a small
+        ``learning_rate_init`` (on the bimodal toy 0.003 matched restarted
+        chains, 0.01 did much worse). Only for ``fit``: a ``partial_fit``
+        batch holds new samples, whose chains start at their targets.
 
     Attributes
     ----------
@@ -205,7 +208,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         beta=1.0,
         epsilon=0.3,
         inference="auto",
-        alpha=4.0,
+        alpha=6.0,
         solver="auto",
         learning_rate_init=1e-3,
         momentum=0.9,
@@ -293,7 +296,8 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         else:
             output = "score"
         return JointEnergy(hidden, self.activation, centers=centers,
-                           width=centers[1] - centers[0], output=output)
+                           width=centers[1] - centers[0], output=output,
+                           quadratic=True)
 
     @property
     def _gibbs_beta(self):
@@ -524,12 +528,13 @@ best_validation_score_ : as in :class:`EnergyClassifier`
             energy = copy.deepcopy(self.energy_)
             energy.set_params_vector(energy.params_.astype(X.dtype))
         else:
-            n_answers = _N_BASIS if self.energy == "joint" else z.shape[1]
+            n_answers = (energy.n_basis if self.energy == "joint"
+                         else z.shape[1])
             energy.initialize(X.shape[1], n_answers, rng, dtype=X.dtype)
             if self.energy == "joint":
                 # the output intercepts are the energy profile shared by all
                 # x; unpenalized, the NLL could sharpen it without bound
-                energy.penalized_[-_N_BASIS:] = True
+                energy.penalized_[-n_answers:] = True
         self._chains = None
         if self.persistent_chains and self.sampler is not None and not incremental:
             # one row of chains per training sample, started at its target

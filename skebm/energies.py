@@ -454,7 +454,11 @@ class JointEnergy(_AnswerEnergy):
     whose last layer is bilinear with fixed Gaussian bumps ``psi_k(y) =
     exp(-(y - c_k)^2 / (2 w^2))`` of the answer. Any energy profile over y in
     the span of the bumps, so any number of modes, is reachable for each x,
-    and the energy of a whole grid of answers is one matrix product.
+    and the energy of a whole grid of answers is one matrix product. With
+    ``quadratic=True`` the basis also holds ``y`` and ``y^2 / 2``, so that
+    ``E`` contains the Gaussian family ``a(x) y + b(x) y^2 / 2``: a mode
+    that moves smoothly with x then needs two outputs of ``G`` rather than
+    a pattern over many bumps.
     ``output="softplus"`` maps it to ``log(1 + exp(G . psi))`` > 0 for the
     losses that need non-negative energies; ``output="square"`` to
     ``(G . psi)^2 / 2`` >= 0, for the energy loss, whose minimum is then
@@ -464,12 +468,14 @@ class JointEnergy(_AnswerEnergy):
     ----------
     hidden_layer_sizes : tuple of int, default=(100,)
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
-    centers : array-like of shape (n_basis,)
-        Centers ``c_k`` of the bumps; ``initialize`` takes
-        ``n_answers=n_basis``.
+    centers : array-like of shape (n_bumps,)
+        Centers ``c_k`` of the bumps.
     width : float
         Width ``w`` of the bumps.
     output : {"score", "softplus", "square"}, default="score"
+    quadratic : bool, default=False
+        Append ``y`` and ``y^2 / 2`` to the bumps. ``initialize`` takes
+        ``n_answers=n_basis``, the number of bumps plus 2 if ``quadratic``.
 
     Examples
     --------
@@ -484,16 +490,27 @@ class JointEnergy(_AnswerEnergy):
     """
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", centers=(0.0,),
-                 width=1.0, output="score"):
+                 width=1.0, output="score", quadratic=False):
         super().__init__(hidden_layer_sizes, activation)
         self.centers = np.asarray(centers, dtype=float)
         self.width = float(width)
         self.output = output
+        self.quadratic = quadratic
+
+    @property
+    def n_basis(self):
+        """Length of ``psi(y)``."""
+        return len(self.centers) + 2 * bool(self.quadratic)
 
     def basis(self, y):
         """``psi(y)``: shape ``y.shape + (n_basis,)``."""
-        z = (np.asarray(y)[..., None] - self.centers) / self.width
-        return np.exp(-0.5 * z * z).astype(self.params_.dtype, copy=False)
+        y = np.asarray(y)
+        z = (y[..., None] - self.centers) / self.width
+        psi = np.exp(-0.5 * z * z)
+        if self.quadratic:
+            psi = np.concatenate([psi, y[..., None], 0.5 * y[..., None] ** 2],
+                                 axis=-1)
+        return psi.astype(self.params_.dtype, copy=False)
 
     def _answer_head(self, g, Y, grid):
         psi_y = self.basis(Y)

@@ -41,7 +41,7 @@ def bimodal_model():
     # alpha / n_samples is what counts: this is the default's penalty on the
     # acceptance test's 2000 samples (test_bimodal_acceptance_defaults)
     reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(32,), max_iter=150,
-                          alpha=4.0 * 600 / 2000, random_state=0)
+                          alpha=6.0 * 600 / 2000, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reg.fit(X, y)
@@ -65,10 +65,10 @@ def test_every_accepted_pair_trains(smooth, loss, energy):
     # the perceptron trains with Adam (one step per epoch on 160 samples):
     # at the default step size 100 epochs move a weight by at most 0.1
     lr = 0.02 if LOSSES[loss].stochastic_only else 1e-3
-    # the default alpha=4 is set for nll on a few hundred noisy samples; the
+    # the default alpha=6 is set for nll on a few hundred noisy samples; the
     # margin losses need the larger energy gaps a weaker penalty allows (as
     # the alpha docstring says)
-    alpha = 0.1 if energy == "joint" and loss != "nll" else 4.0
+    alpha = 0.1 if energy == "joint" and loss != "nll" else 6.0
     reg = EnergyRegressor(loss=loss, energy=energy, hidden_layer_sizes=(16,),
                           max_iter=100, learning_rate_init=lr, alpha=alpha,
                           random_state=0)
@@ -279,8 +279,11 @@ def test_invalid_sampler_parameters_are_named():
 def test_persistent_chains_carry_on_between_updates(monkeypatch):
     X, y = _bimodal(300, 0)
     sampler = MHSampler(n_steps=4, n_chains=2, step_size=0.3, burn_in=2)
+    # persistent chains lag behind a model that moves fast: a small step, and
+    # every epoch run (the epoch losses are too noisy for the stopping rule)
     kw = dict(energy="joint", hidden_layer_sizes=(32,), sampler=sampler,
-              learning_rate_init=0.01, max_iter=40, random_state=0)
+              learning_rate_init=0.003, max_iter=150, n_iter_no_change=150,
+              random_state=0)
     starts = []
     original = EnergyRegressor._sample_contrast
 
@@ -301,7 +304,7 @@ def test_persistent_chains_carry_on_between_updates(monkeypatch):
     assert reg.loss_curve_[-1] < reg.loss_curve_[0] - 0.3
     X_test, y_test = _bimodal(500, 1)
     # below the 1.1 nats of the best Gaussian: it learned the two branches
-    # (these 4-step chains restarted at the targets reach about 1.06)
+    # (about 0.88, as with these 4-step chains restarted at the targets)
     assert -reg.predict_log_density(X_test, y_test).mean() < 1.0
     assert getattr(reg, "_chains", None) is None  # no training state kept
 
@@ -469,7 +472,7 @@ def test_bimodal_acceptance_defaults():
     # a Gaussian regressor scores 1.1 nats, the true density -0.22
     assert -reg.predict_log_density(X_test, y_test).mean() <= 0.1
     lo, hi = reg.predict_interval(X_test, coverage=0.9).T
-    # the model's coverage is about 0.946; the binomial sd of 20000 draws is
+    # the model's coverage is about 0.948; the binomial sd of 20000 draws is
     # 0.002, so this measures the model rather than the draw
     assert 0.85 <= np.mean((y_test >= lo) & (y_test <= hi)) <= 0.95
 
