@@ -85,6 +85,12 @@ def _expected_failed_regressor_checks(estimator):
     # repetition to 1e-5), but on a non-convex energy rounding differences
     # between the two sums lead L-BFGS to other minima; whether they do on the
     # checks' tiny data depends on the BLAS, so the entries are not strict.
+    if estimator.energy == "joint" and estimator.loss == "nll":
+        reason = ("the checks' targets take three values: the NLL keeps "
+                  "sharpening the density onto them for thousands of L-BFGS "
+                  "iterations, and runs whose sums differ by rounding end "
+                  "apart at max_iter")
+        return dict.fromkeys(_WEIGHT_EQUIVALENCE, reason)
     if estimator.energy in ("mlp", "joint"):
         reason = "non-convex energy: rounding differences reach other minima"
         return dict.fromkeys(_WEIGHT_EQUIVALENCE, reason)
