@@ -19,6 +19,7 @@ from sklearn.utils.validation import (
 
 from ._base import BaseEnergyModel, restore_on_error
 from .energies import DistanceEnergy, LinearEnergy, MLPEnergy
+from ._rows import merge_duplicate_rows
 from .losses import get_loss
 from .sampling import categorical_frequencies, mh_categorical
 
@@ -74,10 +75,12 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         sum of the losses plus ``alpha / 2 * ||W||^2``, divided by the total
         sample weight, so that the penalty counts less as data grows
         (``class_weight`` moves weight between classes without changing
-        that total). With
-        ``loss="nll"`` and ``energy="linear"`` this is LogisticRegression
-        with ``C = 1 / alpha``. The default is half LogisticRegression's
-        ``C=1`` penalty: at 1.0 the square losses lose 5 or 6 points on iris.
+        that total). With ``loss="nll"`` and ``energy="linear"`` this is
+        multinomial LogisticRegression with ``C = 1 / alpha`` (``2 / alpha``
+        for two classes, whose single weight vector is the difference of
+        our two). The default is half LogisticRegression's ``C=1`` penalty
+        on three or more classes: at 1.0 the square losses lose 5 or 6
+        points on iris.
         Not applied with ``lvq2``, whose value does not change when the
         energies are scaled.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
@@ -343,6 +346,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
 
         X_val = y_val = sw_val = None
         stochastic = self._resolve_solver(X.shape[0], incremental, loss) != "lbfgs"
+        if not stochastic:
+            X, y_idx, sample_weight = merge_duplicate_rows(X, y_idx, sample_weight)
         if self.early_stopping and stochastic and not incremental:
             stratify = y_idx if np.bincount(y_idx).min() >= 2 else None
             X, X_val, y_idx, y_val, sample_weight, sw_val = train_test_split(
@@ -350,6 +355,9 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
                 random_state=rng, stratify=stratify,
             )
         weight_total = float(sample_weight.sum())
+        if not weight_total > 0:
+            raise ValueError("sample_weight sums to zero over the training part "
+                             "left by the early-stopping split.")
         if not incremental:
             # mean one over the training set: a batch mean of weighted losses
             # then estimates the full objective, and weights act as

@@ -22,6 +22,7 @@ from sklearn.utils.validation import (
 from ._base import BaseEnergyModel, restore_on_error
 from ._classifier import _solver_is_stochastic
 from .energies import JointEnergy, QuadraticEnergy
+from ._rows import merge_duplicate_rows
 from .losses import NLLLoss, get_loss
 from .sampling import _generator, _mh_gaussian
 
@@ -274,6 +275,15 @@ best_validation_score_ : as in :class:`EnergyClassifier`
             )
         if self.sampler is not None:
             self.sampler._validate_params()
+            if self.sampler.move != "gaussian":
+                raise ValueError(
+                    "the regressor's chains are Gaussian random walks over the "
+                    f"target: sampler move={self.sampler.move!r} is not "
+                    "supported; use move='gaussian'.")
+            if (self.sampler.step_size == "auto"
+                    and self.sampler._burn_in_steps() == 0):
+                raise ValueError("sampler step_size='auto' is tuned during "
+                                 "burn-in: set burn_in > 0.")
             if loss.name != "nll":
                 raise ValueError(
                     "sampler= estimates the contrastive term of the 'nll' loss; "
@@ -484,7 +494,8 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         X, y, sample_weight = self._validate_input(
             X, y, sample_weight, reset=fitted is None)
         y_2d = y.ndim == 2
-        if self.energy == "joint" and not incremental and np.ptp(y) == 0:
+        if (self.energy == "joint" and not incremental
+                and np.ptp(y[sample_weight > 0]) == 0):
             raise ValueError(
                 "energy='joint' needs a target that varies: y is constant (for "
                 "example 1 sample), and the Gibbs distribution of a constant is "
@@ -493,6 +504,9 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         y = y.reshape(len(y), -1).astype(np.float64)
         loss = get_loss(self.loss, margin=self.margin, beta=self.beta)
         self._check_pair(loss)
+        if (self._resolve_solver(X.shape[0], incremental, loss) == "lbfgs"
+                and sample_weight.sum() > 0):
+            X, y, sample_weight = merge_duplicate_rows(X, y, sample_weight)
         keep = (incremental and fitted is not None) or self._warm
         if keep and y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {y.shape[1]} columns; the model was fitted "
@@ -525,6 +539,9 @@ best_validation_score_ : as in :class:`EnergyClassifier`
                 X, z, sample_weight, test_size=self.validation_fraction,
                 random_state=rng)
         weight_total = float(sample_weight.sum())
+        if not weight_total > 0:
+            raise ValueError("sample_weight sums to zero over the training part "
+                             "left by the early-stopping split.")
         sample_weight = sample_weight * (len(sample_weight) / weight_total)
 
         if keep and self._same_architecture(energy, X.shape[1], z.shape[1]):

@@ -1,0 +1,59 @@
+"""Identical rows merged into weights before a full-batch fit."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from skebm import EnergyClassifier, EnergyRegressor
+from skebm._rows import merge_duplicate_rows
+
+
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix, sp.csr_array])
+def test_repeated_rows_and_integer_weights_give_the_same_arrays(container):
+    rng = np.random.default_rng(0)
+    X = np.round(rng.normal(size=(12, 4)), 1)
+    X[3, 1] = 0.0  # an explicit zero in the sparse layout of one copy
+    y = rng.integers(0, 3, 12)
+    w = rng.integers(0, 4, 12).astype(float)
+    order = rng.permutation(12)
+    a = merge_duplicate_rows(container(X[order]), y[order], w[order])
+    b = merge_duplicate_rows(container(X.repeat(w.astype(int), axis=0)),
+                             y.repeat(w.astype(int)), np.ones(int(w.sum())))
+    dense = [m.toarray() if sp.issparse(m) else m for m in (a[0], b[0])]
+    np.testing.assert_array_equal(dense[0], dense[1])
+    np.testing.assert_array_equal(a[1], b[1])
+    np.testing.assert_array_equal(a[2], b[2])
+    assert len(a[1]) == np.count_nonzero(w) and a[2].sum() == w.sum()
+
+
+def test_distinct_rows_of_equal_weight_are_left_as_they_are():
+    X = np.arange(12.0).reshape(6, 2)
+    y = np.array([0, 1, 0, 1, 0, 1])
+    Xm, ym, wm = merge_duplicate_rows(X, y, np.full(6, 2.0))
+    assert Xm is X and ym is y and np.all(wm == 2.0)
+
+
+def test_same_answer_and_same_features_only_are_merged():
+    X = np.zeros((3, 2))
+    Xm, ym, wm = merge_duplicate_rows(X, np.array([0, 1, 0]), np.ones(3))
+    assert sorted(zip(ym.tolist(), wm.tolist())) == [(0, 2.0), (1, 1.0)]
+
+
+@pytest.mark.parametrize("Estimator, kw", [
+    (EnergyClassifier, dict(loss="hinge", energy="mlp", hidden_layer_sizes=(8,))),
+    (EnergyRegressor, dict(energy="joint", hidden_layer_sizes=(8,))),
+])
+def test_lbfgs_fit_ignores_row_order_and_weights_are_repetitions(Estimator, kw):
+    # a non-convex objective: without the merge, rounding differences
+    # between the two sums send L-BFGS to different points
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(30, 3))
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+    w = rng.integers(1, 4, 30)
+    est = Estimator(max_iter=60, random_state=0, **kw)
+    method = "predict_proba" if Estimator is EnergyClassifier else "predict"
+    order = rng.permutation(30)
+    est.fit(X[order], y[order], sample_weight=w[order].astype(float))
+    weighted = getattr(est, method)(X)
+    repeated = getattr(est.fit(X.repeat(w, axis=0), y.repeat(w)), method)(X)
+    np.testing.assert_array_equal(weighted, repeated)
