@@ -502,6 +502,13 @@ class JointEnergy(_AnswerEnergy):
         """Length of ``psi(y)``."""
         return len(self.centers) + 2 * bool(self.quadratic)
 
+    def _n_outputs(self, n_features, n_answers):
+        if n_answers != self.n_basis:
+            raise ValueError(f"JointEnergy has {self.n_basis} answer features; "
+                             f"initialize it with n_answers={self.n_basis}, not "
+                             f"{n_answers}.")
+        return n_answers
+
     def basis(self, y):
         """``psi(y)``: shape ``y.shape + (n_basis,)``."""
         y = np.asarray(y)

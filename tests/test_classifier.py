@@ -115,6 +115,15 @@ def test_linear_nll_is_logistic_regression_with_c_one_over_alpha(iris):
         X, y, sample_weight=w)
     np.testing.assert_allclose(clf.predict_proba(X), lr.predict_proba(X),
                                atol=1e-6)
+    # two classes: LogisticRegression's one weight vector is w_1 - w_0, whose
+    # penalty is twice ours at the optimum (w_0 = -w_1)
+    binary = y > 0
+    clf = EnergyClassifier(alpha=2.0, tol=1e-10, max_iter=1000).fit(
+        X[binary], y[binary], sample_weight=w[binary])
+    lr = LogisticRegression(C=1.0, tol=1e-10, max_iter=10000).fit(
+        X[binary], y[binary], sample_weight=w[binary])
+    np.testing.assert_allclose(clf.predict_proba(X), lr.predict_proba(X),
+                               atol=1e-6)
 
 
 def test_invalid_sampler_parameters_are_named(iris):

@@ -396,3 +396,13 @@ def test_forward_does_not_modify_input(name, make):
     assert_array_equal(energy.params_, p0)
     assert_array_equal(E1, E2)
     assert E1.shape == (N, K)
+
+
+def test_joint_energy_checks_its_number_of_answer_features():
+    from skebm.energies import JointEnergy
+
+    energy = JointEnergy((4,), centers=np.linspace(-1, 1, 5), width=0.5,
+                         quadratic=True)
+    assert energy.n_basis == 7
+    with pytest.raises(ValueError, match="n_answers=7"):
+        energy.initialize(n_features=2, n_answers=5, random_state=0)

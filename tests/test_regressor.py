@@ -11,7 +11,8 @@ from sklearn.base import clone
 from sklearn.datasets import load_diabetes
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LinearRegression, Ridge
-from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.model_selection import (GridSearchCV, KFold, cross_val_score,
+                                     train_test_split)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -276,6 +277,17 @@ def test_invalid_sampler_parameters_are_named():
     assert not hasattr(est, "energy_")
 
 
+@pytest.mark.parametrize("sampler, match", [
+    (MHSampler(move="stretch"), "move='gaussian'"),
+    (MHSampler(step_size="auto", burn_in=0), "burn_in > 0"),
+])
+def test_sampler_settings_the_chains_cannot_honour_are_refused(sampler, match):
+    X, y = _bimodal(40, 0)
+    reg = EnergyRegressor(energy="joint", sampler=sampler)
+    with pytest.raises(ValueError, match=match):
+        reg.fit(X, y)
+
+
 def test_persistent_chains_carry_on_between_updates(monkeypatch):
     X, y = _bimodal(300, 0)
     sampler = MHSampler(n_steps=4, n_chains=2, step_size=0.3, burn_in=2)
@@ -335,6 +347,20 @@ def test_zero_weight_samples_are_absent_for_the_joint_grid(smooth):
         b = EnergyRegressor(**kw).fit(X, y)
     np.testing.assert_allclose(a.support_, b.support_)
     np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-6)
+
+
+def test_no_weight_left_after_the_validation_split(smooth):
+    X, y = smooth
+    # the split draws first from random_state: weight only validation rows
+    _, val = train_test_split(np.arange(len(y)), test_size=0.5,
+                              random_state=np.random.RandomState(0))
+    w = np.zeros(len(y))
+    w[val] = 1.0
+    reg = EnergyRegressor(early_stopping=True, validation_fraction=0.5,
+                          random_state=0)
+    with pytest.raises(ValueError, match="early-stopping split"):
+        reg.fit(X, y, sample_weight=w)
+    assert not hasattr(reg, "energy_")
 
 
 def test_partial_fit_and_early_stopping(smooth):
