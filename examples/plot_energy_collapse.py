@@ -45,7 +45,7 @@ def fit_models(n_samples=600, max_iter=200, random_state=0):
     X, y = make_data(n_samples, random_state)
     models = {}
     for loss in LOSSES:
-        # a weak penalty (the default, 15, suits nll on noisy data): the
+        # a weak penalty (the default, 10, suits nll on noisy data): the
         # margin losses need large energy gaps to dig a narrow valley
         reg = EnergyRegressor(loss=loss, energy="joint", hidden_layer_sizes=(32,),
                               alpha=0.3, max_iter=max_iter,
