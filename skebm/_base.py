@@ -145,12 +145,14 @@ class BaseEnergyModel(BaseEstimator):
 
     # -- training ---------------------------------------------------------
     def _train(self, energy, loss, X, y, sample_weight, X_val, y_val, sw_val, rng,
-               incremental, weight_total, resume=None):
+               incremental, weight_total, resume=None, n_samples=None):
         """Run the solver on ``energy`` with ``loss``; return the fitted-state
         attributes.
 
         ``weight_total`` is the total sample weight of the training data (of
         the batch, for ``partial_fit``), which the L2 penalty is divided by.
+        ``n_samples`` is the number of rows before identical ones were
+        merged, which ``t_`` counts (default: ``X.shape[0]``).
 
         ``resume`` says whether ``energy`` continues the fitted model (so
         counters, loss curve and optimizer state carry on); by default,
@@ -175,7 +177,8 @@ class BaseEnergyModel(BaseEstimator):
         # loaded 2-core machine
         with threadpool_limits(limits=1, user_api="blas"):
             if solver == "lbfgs":
-                self._train_lbfgs(energy, X, y, sample_weight, state)
+                self._train_lbfgs(energy, X, y, sample_weight, state,
+                                  X.shape[0] if n_samples is None else n_samples)
             else:
                 try:
                     self._train_stochastic(energy, X, y, sample_weight, X_val,
@@ -204,7 +207,7 @@ class BaseEnergyModel(BaseEstimator):
             return "lbfgs"
         return "adam"
 
-    def _train_lbfgs(self, energy, X, y, sample_weight, state):
+    def _train_lbfgs(self, energy, X, y, sample_weight, state, n_samples):
         dtype = energy.params_.dtype
 
         def fun(theta):
@@ -229,7 +232,7 @@ class BaseEnergyModel(BaseEstimator):
         energy.params_[...] = result.x.astype(dtype)
         state["loss_curve_"] += curve
         state["n_iter_"] += result.nit
-        state["t_"] += result.nit * X.shape[0]
+        state["t_"] += result.nit * n_samples
         state["best_loss_"] = float(result.fun)
         state["loss_"] = float(result.fun)
         state["validation_scores_"] = None

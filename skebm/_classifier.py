@@ -346,6 +346,7 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
 
         X_val = y_val = sw_val = None
         stochastic = self._resolve_solver(X.shape[0], incremental, loss) != "lbfgs"
+        n_samples = X.shape[0]
         if not stochastic:
             X, y_idx, sample_weight = merge_duplicate_rows(X, y_idx, sample_weight)
         if self.early_stopping and stochastic and not incremental:
@@ -371,7 +372,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
             energy.initialize(X.shape[1], len(classes_), rng, dtype=X.dtype,
                               X=X, y=y_idx, sample_weight=sample_weight)
         state = self._train(energy, loss, X, y_idx, sample_weight, X_val, y_val,
-                            sw_val, rng, incremental, weight_total, resume=keep)
+                            sw_val, rng, incremental, weight_total, resume=keep,
+                            n_samples=n_samples)
         self.classes_ = classes_
         self.energy_ = energy
         self._rng = rng

@@ -506,6 +506,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         y = y.reshape(len(y), -1).astype(np.float64)
         loss = get_loss(self.loss, margin=self.margin, beta=self.beta)
         self._check_pair(loss)
+        n_samples = X.shape[0]
         if (self._resolve_solver(X.shape[0], incremental, loss) == "lbfgs"
                 and sample_weight.sum() > 0):
             X, y, sample_weight = merge_duplicate_rows(X, y, sample_weight)
@@ -564,7 +565,8 @@ best_validation_score_ : as in :class:`EnergyClassifier`
                                      self.sampler.n_chains, axis=1)
         try:
             state = self._train(energy, loss, X, z, sample_weight, X_val, y_val,
-                                sw_val, rng, incremental, weight_total)
+                                sw_val, rng, incremental, weight_total,
+                                n_samples=n_samples)
         finally:
             self._batch_rng = None
             self._chains = None
