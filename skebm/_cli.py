@@ -229,8 +229,12 @@ def compare(dataset="digits", target=None, task=None, losses=None, energies=None
 def _progress(i, n, label, err):
     width = 30
     done = int(width * i / n)
-    print(f"\r[{'#' * done}{'.' * (width - done)}] {i}/{n} {label:<40.40}",
-          end="", file=err, flush=True)
+    line = f"[{'#' * done}{'.' * (width - done)}] {i}/{n} {label:<40.40}"
+    if getattr(err, "isatty", lambda: False)():
+        print(f"\r{line}", end="", file=err, flush=True)
+    else:
+        # a log file gets one line per candidate, not one line of redraws
+        print(line.rstrip(), file=err, flush=True)
 
 
 def _write(rows, output):

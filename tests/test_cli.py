@@ -27,6 +27,10 @@ def test_compare_builtin_classification(capsys, tmp_path):
     assert all(0.6 < s <= 1.0 for s in scores)
     assert "LogisticRegression" in out and "accuracy" in out
     assert "7/7" in err  # the progress line reached the end
+    # captured stderr is no terminal: one line per candidate, no redraws
+    assert "\r" not in err
+    assert [line.split()[1] for line in err.splitlines() if line][:7] == [
+        f"{i}/7" for i in range(1, 8)]
 
 
 def test_compare_regression_to_csv(capsys, tmp_path):
