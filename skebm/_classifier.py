@@ -18,8 +18,8 @@ from sklearn.utils.validation import (
 )
 
 from ._base import BaseEnergyModel, restore_on_error
-from .energies import DistanceEnergy, LinearEnergy, MLPEnergy
 from ._rows import merge_duplicate_rows
+from .energies import DistanceEnergy, LinearEnergy, MLPEnergy
 from .losses import get_loss
 from .sampling import categorical_frequencies, mh_categorical
 
@@ -80,9 +80,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         for two classes, whose single weight vector is the difference of
         our two). The default is half LogisticRegression's ``C=1`` penalty
         on three or more classes: at 1.0 the square losses lose 5 or 6
-        points on iris.
-        Not applied with ``lvq2``, whose value does not change when the
-        energies are scaled.
+        points on iris. Not applied with ``lvq2``, whose value does not
+        change when the energies are scaled.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and for
         up to 10000 samples; ``"adam"`` for larger networks, for

@@ -21,8 +21,8 @@ from sklearn.utils.validation import (
 
 from ._base import BaseEnergyModel, restore_on_error
 from ._classifier import _solver_is_stochastic
-from .energies import JointEnergy, QuadraticEnergy
 from ._rows import merge_duplicate_rows
+from .energies import JointEnergy, QuadraticEnergy
 from .losses import NLLLoss, get_loss
 from .sampling import _generator, _mh_gaussian
 
