@@ -157,9 +157,10 @@ class EnergyRegressor(RegressorMixin, BaseEnergyModel):
         of restarting them at its target: across epochs they mix towards
         ``p(y|x)`` where short restarted chains stay near the target. The
         chains lag behind a model that changes fast: use a small
-        ``learning_rate_init`` (on the bimodal toy, with 4-step chains, 0.003
-        came within 0.1 nats of restarted chains; 0.01 did much worse). Only for ``fit``: a ``partial_fit``
-        batch holds new samples, whose chains start at their targets.
+        ``learning_rate_init`` (on the bimodal toy, with 4-step chains,
+        0.003 came within 0.1 nats of restarted chains; 0.01 did much
+        worse). Only for ``fit``: a ``partial_fit`` batch holds new
+        samples, whose chains start at their targets.
 
     Attributes
     ----------
