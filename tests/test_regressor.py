@@ -315,9 +315,10 @@ def test_persistent_chains_carry_on_between_updates(monkeypatch):
     assert starts[0] == starts[1] == 0.0 and min(starts[2:]) > 0.05
     assert reg.loss_curve_[-1] < reg.loss_curve_[0] - 0.3
     X_test, y_test = _bimodal(500, 1)
-    # below the 1.1 nats of the best Gaussian: it learned the two branches
-    # (about 0.95; these 4-step chains restarted at the targets reach 0.84)
-    assert -reg.predict_log_density(X_test, y_test).mean() < 1.0
+    # below the 1.1 nats of a Gaussian p(y|x) (the multimodal example fits
+    # one): it learned the two branches. About 0.95 here, where these 4-step
+    # chains restarted at the targets reach 0.84
+    assert -reg.predict_log_density(X_test, y_test).mean() < 1.1
     assert getattr(reg, "_chains", None) is None  # no training state kept
 
 
