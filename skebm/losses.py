@@ -30,6 +30,14 @@ __all__ = [
 ]
 
 
+def _check_nonnegative(name, value):
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not value >= 0 or not np.isfinite(value)):
+        raise ValueError(
+            f"{name} must be a non-negative finite number, got {value!r}.")
+    return value
+
+
 def _check_positive(name, value):
     if (isinstance(value, bool) or not isinstance(value, numbers.Real)
             or not value > 0 or not np.isfinite(value)):
@@ -266,44 +274,59 @@ class LogLoss(BaseLoss):
 
 
 class LVQ2Loss(BaseLoss):
-    """LVQ2 loss: ``min(1, max(0, (E_C - E_I) / (delta * E_I)))``.
+    """LVQ2 loss: ``min(1, max(0, (E_C - E_I / (1 + m)) / (w * E_I)))``.
 
-    Defined for positive energies, such as distances to prototypes. Only
-    mistakes within a relative window ``delta`` of the decision boundary
-    contribute a gradient. The loss does not change when every energy is
-    scaled, so the estimators apply no L2 penalty with it.
+    Defined for positive energies, such as distances to prototypes. With
+    ``margin=0`` (the default) this is the tutorial's LVQ2 rule, a zero-margin
+    loss: only mistakes within a relative window ``delta`` of the decision
+    boundary contribute a gradient, and the loss saturates at 1 once
+    ``E_C >= (1 + delta) E_I``. A relative margin ``m > 0`` extends the linear
+    zone to correct answers until the most offending energy is ``1 + m`` times
+    the correct one (as the window of Kohonen's LVQ2.1 does), keeping the
+    saturation point: ``w = delta + m / (1 + m)``. Either way the loss does not
+    change when every energy is scaled, so the estimators apply no L2 penalty
+    with it.
 
     Parameters
     ----------
     delta : float, default=1.0
         Width of the linear zone, relative to ``E_I``.
+    margin : float, default=0.0
+        Relative margin ``m``: the loss is zero once ``E_I >= (1 + m) E_C``.
+        The estimators pass their own ``margin`` when ``loss="lvq2"``.
 
     Examples
     --------
     >>> import numpy as np
     >>> from skebm.losses import LVQ2Loss
-    >>> LVQ2Loss(delta=1.0).value(np.array([[1.5, 1.0], [0.5, 1.0]]), np.array([0, 0]))
-    array([0.5, 0. ])
+    >>> E, y = np.array([[1.5, 1.0], [0.5, 1.0], [0.8, 1.0]]), np.array([0, 0, 0])
+    >>> LVQ2Loss().value(E, y)
+    array([0.5, 0. , 0. ])
+    >>> LVQ2Loss(margin=1.0).value(E, y)
+    array([0.66666667, 0.        , 0.2       ])
     """
 
     name = "lvq2"
     energy_domain = "positive"
     scale_invariant = True
 
-    def __init__(self, delta=1.0):
+    def __init__(self, delta=1.0, margin=0.0):
         self.delta = _check_positive("delta", delta)
+        self.margin = _check_nonnegative("margin", margin)
 
     def value_gradient(self, energies, y, incorrect=None):
         e_c = _correct_energy(energies, y)
         e_i, cols = _most_offending(energies, y, incorrect)
         # a zero distance to a wrong prototype would divide by zero
         e_i_safe = np.maximum(e_i, np.finfo(energies.dtype).eps)
+        width = self.delta + self.margin / (1 + self.margin)
         with np.errstate(invalid="ignore"):
-            ratio = (e_c - e_i_safe) / (self.delta * e_i_safe)
+            ratio = (e_c - e_i_safe / (1 + self.margin)) / (width * e_i_safe)
         ratio = np.where(np.isinf(e_i), 0.0, ratio)
         active = ((ratio > 0) & (ratio < 1)).astype(energies.dtype)
-        d_c = active / (self.delta * e_i_safe)
-        d_i = -active * e_c / (self.delta * e_i_safe**2)
+        # ratio = e_c / (w e_i) - 1 / ((1 + m) w): the second term is constant
+        d_c = active / (width * e_i_safe)
+        d_i = -active * e_c / (width * e_i_safe**2)
         d_i = np.where(np.isinf(e_i), 0.0, d_i)
         return np.clip(ratio, 0.0, 1.0), _pair_gradient(energies, y, cols, d_c, d_i)
 
@@ -474,25 +497,31 @@ LOSSES = {
 }
 
 
-def get_loss(loss, margin=1.0, beta=1.0):
-    """The loss instance for a name (built with ``margin`` or ``beta`` where
-    the loss has one) or the instance itself.
+def get_loss(loss, margin=None, beta=None):
+    """The loss instance for a name or the instance itself.
+
+    A name builds its class with ``margin`` (hinge, square_square, lvq2) or
+    ``beta`` (nll) where the loss has one and the value is not None, and with
+    the class's defaults otherwise.
 
     Examples
     --------
     >>> from skebm.losses import get_loss
     >>> get_loss("hinge", margin=2.0)
     HingeLoss(margin=2.0)
+    >>> get_loss("lvq2")
+    LVQ2Loss(delta=1.0, margin=0.0)
     """
     if isinstance(loss, BaseLoss):
         return loss
     if isinstance(loss, str) and loss in LOSSES:
         cls = LOSSES[loss]
-        if cls in (HingeLoss, SquareSquareLoss):
-            return cls(margin=margin)
-        if cls is NLLLoss:
-            return cls(beta=beta)
-        return cls()
+        params = {}
+        if margin is not None and cls in (HingeLoss, SquareSquareLoss, LVQ2Loss):
+            params["margin"] = margin
+        if beta is not None and cls is NLLLoss:
+            params["beta"] = beta
+        return cls(**params)
     raise ValueError(
         f"Unknown loss {loss!r}. Use one of {sorted(LOSSES)} or an instance of "
         "a skebm.losses loss class."

@@ -27,11 +27,11 @@ from skebm.losses import (
 NAMES = sorted(LOSSES)
 # the constant of each loss that has one, and a non-default value for it
 CONSTANTS = {
-    "hinge": ("margin", 1.5),
-    "square_square": ("margin", 1.5),
-    "lvq2": ("delta", 0.7),
-    "square_exp": ("gamma", 1.3),
-    "nll": ("beta", 2.5),
+    "hinge": {"margin": 1.5},
+    "square_square": {"margin": 1.5},
+    "lvq2": {"delta": 0.7, "margin": 0.4},
+    "square_exp": {"gamma": 1.3},
+    "nll": {"beta": 2.5},
 }
 FD_STEP = 1e-6
 KINK_TOL = 1e-3  # a thousand finite-difference steps away from any kink
@@ -39,10 +39,7 @@ KINK_TOL = 1e-3  # a thousand finite-difference steps away from any kink
 
 def make_loss(name):
     cls = LOSSES[name]
-    if name in CONSTANTS:
-        key, value = CONSTANTS[name]
-        return cls(**{key: value})
-    return cls()
+    return cls(**CONSTANTS.get(name, {}))
 
 
 def random_energies(rng, domain, n, m):
@@ -87,7 +84,7 @@ def kink_distance(loss, E, y, mask):
         if loss.name == "hinge":
             dist = np.minimum(dist, np.abs(loss.margin + e_c - e_i))
         elif loss.name == "lvq2":
-            dist = np.minimum(dist, np.abs(e_c - e_i))
+            dist = np.minimum(dist, np.abs(e_c - e_i / (1 + loss.margin)))
             dist = np.minimum(dist, np.abs(e_c - (1 + loss.delta) * e_i))
         elif loss.name == "square_square":
             dist = np.minimum(dist, np.abs(loss.margin - e_i))
@@ -278,6 +275,35 @@ def test_lvq2_window(delta):
     assert 0 <= value[1] <= 1
 
 
+@pytest.mark.parametrize("margin", [0.25, 1.0, 3.0])
+@pytest.mark.parametrize("delta", [0.5, 1.0])
+def test_lvq2_relative_margin(margin, delta):
+    # zero once E_I >= (1 + m) E_C, saturated from the tutorial's (1 + delta)
+    # E_I as without a margin, linear in E_C in between
+    rng = np.random.default_rng(15)
+    E = rng.uniform(0.1, 3.0, size=(600, 3))
+    y = rng.integers(0, 3, size=600)
+    e_c, e_i = ref_most_offending(E, y, None)
+    loss = LVQ2Loss(delta=delta, margin=margin)
+    value = loss.value(E, y)
+    right = e_i >= (1 + margin) * e_c
+    far = e_c >= (1 + delta) * e_i
+    mid = ~(right | far)
+    assert right.any() and far.any() and mid.any()
+    assert np.all(value[right] == 0)
+    assert np.all(value[far] == 1)
+    assert np.all((value[mid] > 0) & (value[mid] < 1))
+    # correct answers inside the margin now cost something
+    assert np.any(value[mid & (e_c < e_i)] > 0)
+    slope = 1 / ((delta + margin / (1 + margin)) * e_i[mid])
+    assert_allclose(value[mid], (e_c[mid] - e_i[mid] / (1 + margin)) * slope)
+    # scaling every energy leaves it unchanged: no penalty is needed
+    assert_allclose(loss.value(7.0 * E, y), value)
+    # margin=0 is the tutorial's rule
+    assert_array_equal(LVQ2Loss(delta=delta, margin=0.0).value(E, y),
+                       LVQ2Loss(delta=delta).value(E, y))
+
+
 def test_mce_is_sigmoid_of_gap():
     rng = np.random.default_rng(6)
     E = rng.normal(scale=2.0, size=(50, 4))
@@ -424,7 +450,7 @@ def test_registry_has_the_nine_public_names():
 def test_get_loss_by_name(name):
     loss = get_loss(name, margin=2.5, beta=0.4)
     assert isinstance(loss, LOSSES[name])
-    if name in ("hinge", "square_square"):
+    if name in ("hinge", "square_square", "lvq2"):
         assert loss.margin == 2.5
     elif name == "nll":
         assert loss.beta == 0.4
@@ -432,6 +458,12 @@ def test_get_loss_by_name(name):
         assert "margin" not in loss.get_params()
         assert "beta" not in loss.get_params()
     assert get_loss(name) == LOSSES[name]()
+
+
+def test_get_loss_lvq2_without_margin_is_the_tutorials_rule():
+    # the estimators pass their margin; a bare name keeps the zero margin
+    assert get_loss("lvq2").margin == 0.0
+    assert get_loss("lvq2", beta=3.0).margin == 0.0
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -460,8 +492,15 @@ def test_invalid_constants_raise(cls, key, bad):
         cls(**{key: bad})
 
 
-@pytest.mark.parametrize("name", ["hinge", "square_square"])
-@pytest.mark.parametrize("bad", [0.0, -1.0, np.nan])
+@pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf, True, "1.0", None])
+def test_invalid_lvq2_margin_raises(bad):
+    with pytest.raises(ValueError, match="margin"):
+        LVQ2Loss(margin=bad)
+
+
+@pytest.mark.parametrize("name, bad", [
+    (name, bad) for name in ("hinge", "square_square") for bad in (0.0, -1.0, np.nan)
+] + [("lvq2", -1.0), ("lvq2", np.nan)])
 def test_get_loss_invalid_margin_raises(name, bad):
     with pytest.raises(ValueError, match="margin"):
         get_loss(name, margin=bad)
@@ -491,15 +530,15 @@ def test_clone_and_params_round_trip(name):
     assert_array_equal(cloned.value(E, y), loss.value(E, y))
     params = loss.get_params()
     if name in CONSTANTS:
-        key, value = CONSTANTS[name]
-        assert params == {key: value}
+        assert params == CONSTANTS[name]
         other = LOSSES[name]()
         assert other != loss
         assert other.set_params(**params) is other
         assert other == loss
         assert hash(other) == hash(loss)
         assert_array_equal(other.value(E, y), loss.value(E, y))
-        assert f"{key}={value!r}" in repr(loss)
+        for key, value in params.items():
+            assert f"{key}={value!r}" in repr(loss)
     else:
         assert params == {}
     with pytest.raises(ValueError, match="no_such_constant"):
