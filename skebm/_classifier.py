@@ -65,7 +65,10 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         Hidden layers of the ``mlp`` energy and of the ``distance`` embedding.
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
     margin : float, default=1.0
-        Margin of the ``hinge`` and ``square_square`` losses.
+        Margin of the ``hinge`` and ``square_square`` losses, in energy
+        units, and relative margin of ``lvq2``: its loss is zero once the
+        most offending energy is ``1 + margin`` times the correct one. Pass
+        ``loss=LVQ2Loss()`` for the tutorial's zero-margin LVQ2.
     beta : float, default=1.0
         Inverse temperature of the Gibbs distribution ``softmax(-beta E)``,
         used by the ``nll`` loss and by ``predict_proba``.

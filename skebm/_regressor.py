@@ -97,7 +97,10 @@ class EnergyRegressor(RegressorMixin, BaseEnergyModel):
         did only with so weak a penalty that diabetes overfit.
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
     margin : float, default=1.0
-        Margin of the ``hinge`` and ``square_square`` losses.
+        Margin of the ``hinge`` and ``square_square`` losses, in energy
+        units, and relative margin of ``lvq2``: its loss is zero once the
+        most offending energy is ``1 + margin`` times the correct one. Pass
+        ``loss=LVQ2Loss()`` for the tutorial's zero-margin LVQ2.
     beta : float, default=1.0
         Inverse temperature of the Gibbs distribution, used by the ``nll``
         loss and by the density methods.

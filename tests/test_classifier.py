@@ -9,16 +9,18 @@ import pytest
 from scipy import sparse
 from scipy.special import softmax
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
+from sklearn.datasets import (load_breast_cancer, load_digits, load_iris, load_wine,
+                              make_blobs)
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression, Perceptron
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.model_selection import (GridSearchCV, StratifiedKFold, cross_val_score,
+                                     train_test_split)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 
 from skebm import EnergyClassifier, MHSampler, compatibility_table
-from skebm.losses import LOSSES, NLLLoss
+from skebm.losses import LOSSES, LVQ2Loss, NLLLoss
 
 LOSS_NAMES = sorted(LOSSES)
 
@@ -104,6 +106,37 @@ def test_energy_loss_with_identity_distance_is_nearest_centroid(iris):
                            alpha=0.0, tol=1e-10, max_iter=1000).fit(X, y)
     means = np.stack([X[y == k].mean(axis=0) for k in range(3)])
     np.testing.assert_allclose(clf.energy_.prototypes_, means, atol=1e-4)
+
+
+def test_lvq2_by_name_takes_the_estimators_margin(iris):
+    X, y = iris
+
+    def prototypes(**params):
+        clf = EnergyClassifier(energy="distance", hidden_layer_sizes=(),
+                               random_state=0, **params).fit(X, y)
+        return clf.energy_.prototypes_
+
+    by_name = prototypes(loss="lvq2", margin=0.5)
+    np.testing.assert_array_equal(by_name, prototypes(loss=LVQ2Loss(margin=0.5)))
+    # the tutorial's zero-margin rule stops elsewhere
+    assert not np.allclose(by_name, prototypes(loss=LVQ2Loss()))
+
+
+def test_lvq2_margin_lets_class_weight_move_the_boundary():
+    # Overlapping blobs, class 0 weighted 1e7 times more (as in scikit-learn's
+    # check_class_weight_classifiers). The zero-margin rule stops once the
+    # last class-0 training point crosses the boundary; the relative margin
+    # keeps pushing it out, as the weighted objective asks.
+    X, y = make_blobs(centers=2, random_state=0, cluster_std=20)
+    X_train, X_test, y_train, _ = train_test_split(X, y, test_size=0.5,
+                                                   random_state=0)
+
+    def class0_share(loss):
+        clf = EnergyClassifier(loss=loss, energy="distance",
+                               class_weight={0: 1000, 1: 1e-4}, random_state=0)
+        return np.mean(clf.fit(X_train, y_train).predict(X_test) == 0)
+
+    assert class0_share(LVQ2Loss()) < 0.87 < class0_share("lvq2")
 
 
 def test_linear_nll_is_logistic_regression_with_c_one_over_alpha(iris):
