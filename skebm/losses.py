@@ -290,7 +290,8 @@ class LVQ2Loss(BaseLoss):
     Parameters
     ----------
     delta : float, default=1.0
-        Width of the linear zone, relative to ``E_I``.
+        How far past the boundary, relative to ``E_I``, the loss saturates:
+        at ``E_C = (1 + delta) E_I``.
     margin : float, default=0.0
         Relative margin ``m``: the loss is zero once ``E_I >= (1 + m) E_C``.
         The estimators pass their own ``margin`` when ``loss="lvq2"``.
@@ -327,7 +328,8 @@ class LVQ2Loss(BaseLoss):
         # ratio = e_c / (w e_i) - 1 / ((1 + m) w): the second term is constant
         d_c = active / (width * e_i_safe)
         d_i = -active * e_c / (width * e_i_safe**2)
-        d_i = np.where(np.isinf(e_i), 0.0, d_i)
+        # below eps the value no longer depends on e_i
+        d_i = np.where(np.isinf(e_i) | (e_i < e_i_safe), 0.0, d_i)
         return np.clip(ratio, 0.0, 1.0), _pair_gradient(energies, y, cols, d_c, d_i)
 
 
