@@ -30,18 +30,12 @@ __all__ = [
 ]
 
 
-def _check_nonnegative(name, value):
+def _check_positive(name, value, allow_zero=False):
     if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-            or not value >= 0 or not np.isfinite(value)):
-        raise ValueError(
-            f"{name} must be a non-negative finite number, got {value!r}.")
-    return value
-
-
-def _check_positive(name, value):
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-            or not value > 0 or not np.isfinite(value)):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}.")
+            or not (value >= 0 if allow_zero else value > 0)
+            or not np.isfinite(value)):
+        kind = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{name} must be a {kind} finite number, got {value!r}.")
     return value
 
 
@@ -313,7 +307,7 @@ class LVQ2Loss(BaseLoss):
 
     def __init__(self, delta=1.0, margin=0.0):
         self.delta = _check_positive("delta", delta)
-        self.margin = _check_nonnegative("margin", margin)
+        self.margin = _check_positive("margin", margin, allow_zero=True)
 
     def value_gradient(self, energies, y, incorrect=None):
         e_c = _correct_energy(energies, y)
