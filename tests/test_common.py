@@ -64,14 +64,8 @@ REGRESSORS = [
 ]
 
 
-def _expected_failed_regressor_checks(estimator):
-    # every pair here fits with L-BFGS, where weights are repetitions exactly
-    return {}
-
-
-@parametrize_with_checks(
-    REGRESSORS, expected_failed_checks=_expected_failed_regressor_checks,
-    xfail_strict=False,
-)
+# every pair here fits with L-BFGS, where weights are repetitions exactly: no
+# expected failure
+@parametrize_with_checks(REGRESSORS)
 def test_sklearn_compatible_regressor(estimator, check):
     check(estimator)
