@@ -32,7 +32,7 @@ import time
 import emcee
 import numpy as np
 
-from skebm._diagnostics import integrated_time
+from skebm.sampling import integrated_time
 from skebm.sampling import MHSampler
 
 HERE = pathlib.Path(__file__).resolve().parent

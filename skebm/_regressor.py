@@ -24,7 +24,7 @@ from ._classifier import _solver_is_stochastic
 from ._rows import merge_duplicate_rows
 from .energies import JointEnergy, QuadraticEnergy
 from .losses import NLLLoss, get_loss
-from .sampling import _generator, _mh_gaussian
+from .sampling._metropolis import _generator, _mh_gaussian
 
 # Gaussian bumps of the joint energy, candidate answers per training batch and
 # the finer grid of inference (log-partition, mode, mean, quantiles).

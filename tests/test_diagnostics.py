@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy.signal import lfilter
 
-from skebm._diagnostics import (
+from skebm.sampling import (
     autocorr_function,
     effective_sample_size,
     integrated_time,

@@ -22,7 +22,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skebm._diagnostics import integrated_time
+from skebm.sampling import integrated_time
 from skebm.sampling import MHSampler, categorical_frequencies, mh_categorical
 
 K = 4.0  # Monte Carlo standard errors allowed

@@ -41,7 +41,7 @@ def autocorr_function(chain):
     Examples
     --------
     >>> import numpy as np
-    >>> from skebm._diagnostics import autocorr_function
+    >>> from skebm.sampling import autocorr_function
     >>> x = np.cos(np.pi * np.arange(100))[:, None, None]  # +1, -1, +1, ...
     >>> autocorr_function(x)[:3, 0, 0].round(2)
     array([ 1.  , -0.99,  0.98])
@@ -78,7 +78,7 @@ def integrated_time(chain, c=5.0):
     Examples
     --------
     >>> import numpy as np
-    >>> from skebm._diagnostics import integrated_time
+    >>> from skebm.sampling import integrated_time
     >>> x = np.random.default_rng(0).standard_normal((4000, 4, 1))
     >>> bool(abs(integrated_time(x)[0] - 1.0) < 0.2)
     True
@@ -113,7 +113,7 @@ def effective_sample_size(chain, c=5.0):
     Examples
     --------
     >>> import numpy as np
-    >>> from skebm._diagnostics import effective_sample_size
+    >>> from skebm.sampling import effective_sample_size
     >>> x = np.random.default_rng(0).standard_normal((1000, 4, 1))
     >>> bool(3000 < effective_sample_size(x)[0] < 5000)  # independent draws
     True
@@ -142,7 +142,7 @@ def split_r_hat(chain):
     Examples
     --------
     >>> import numpy as np
-    >>> from skebm._diagnostics import split_r_hat
+    >>> from skebm.sampling import split_r_hat
     >>> x = np.random.default_rng(0).standard_normal((1000, 4, 2))
     >>> bool(np.all(np.abs(split_r_hat(x) - 1) < 0.01))
     True

@@ -1,0 +1,34 @@
+"""Sampling: the Metropolis-Hastings engines, MHSampler and its diagnostics.
+
+:class:`MHSampler` runs random-walk Metropolis-Hastings chains on a continuous
+target as a scikit-learn estimator; :func:`mh_categorical` runs many chains
+on small discrete state spaces (the label set of a classifier) at once.
+
+Every chain advances in one vectorized numpy step: the only Python-level work
+per iteration is the call of the user's log density (once for all chains when
+it is vectorized, once per chain otherwise) and a handful of array operations.
+
+Answer spaces call the engines for the NLL's sampled contrastive term. To add
+a proposal, write its update in a module of its own beside ``_metropolis.py``
+and let ``MHSampler`` select it by ``move``; anything emcee implements comes
+for free through ``move=<emcee Move>``.
+"""
+
+from ._categorical import categorical_frequencies, mh_categorical
+from ._diagnostics import (
+    autocorr_function,
+    effective_sample_size,
+    integrated_time,
+    split_r_hat,
+)
+from ._mh_sampler import MHSampler
+
+__all__ = [
+    "MHSampler",
+    "autocorr_function",
+    "categorical_frequencies",
+    "effective_sample_size",
+    "integrated_time",
+    "mh_categorical",
+    "split_r_hat",
+]
