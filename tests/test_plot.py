@@ -17,9 +17,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 from skebm import EnergyClassifier, EnergyRegressor, MHSampler  # noqa: E402
 from skebm.plot import (  # noqa: E402
     EnergyLandscapeDisplay,
+    LossCurveDisplay,
     TraceDisplay,
     plot_loss_curve,
 )
+from skebm.sampling import autocorr_function  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +60,7 @@ def test_landscape_classifier(blobs, class_index):
     assert [t.get_text() for t in legend.get_texts()] == ["0", "1", "2"]
     assert disp.figure_ is disp.ax_.figure
     grid = np.c_[disp.xx0.ravel(), disp.xx1.ravel()]
-    expected = clf.energy(grid)
+    expected = clf.energies(grid)
     expected = expected.min(axis=1) if class_index is None else \
         expected[:, class_index]
     np.testing.assert_allclose(disp.energy.ravel(), expected)
@@ -148,14 +150,15 @@ def test_landscape_of_a_pipeline_is_drawn_in_raw_units(iris_pipeline,
     # the energies are those of the final step on the transformed grid
     grid = np.c_[disp.xx0.ravel(), disp.xx1.ravel()]
     scaled = pipe[:-1].transform(pd.DataFrame(grid, columns=X.columns))
-    energies = pipe[-1].energy(scaled)
+    energies = pipe[-1].energies(scaled)
     expected = energies.min(axis=1) if class_index is None else \
         energies[:, class_index]
     np.testing.assert_allclose(disp.energy.ravel(), expected)
     np.testing.assert_array_equal(disp.prediction.ravel(),
                                   energies.argmin(axis=1))
     # and they are not the final step's energies on the raw grid
-    assert not np.allclose(disp.energy.ravel(), pipe[-1].energy(grid).min(axis=1))
+    assert not np.allclose(disp.energy.ravel(),
+                           pipe[-1].energies(grid).min(axis=1))
 
 
 def test_landscape_of_a_regression_pipeline():
@@ -171,7 +174,7 @@ def test_landscape_of_a_regression_pipeline():
                              EnergyRegressor(random_state=0)).fit(X, y)
     disp = EnergyLandscapeDisplay.from_estimator(pipe, X, y, grid_resolution=15)
     assert disp.xx0.min() == X.min() and disp.xx0.max() == X.max()
-    expected = pipe[-1].energy(pipe[:-1].transform(disp.xx0.reshape(-1, 1)),
+    expected = pipe[-1].energies(pipe[:-1].transform(disp.xx0.reshape(-1, 1)),
                                disp.xx1.ravel())
     np.testing.assert_allclose(disp.energy.ravel(), expected)
 
@@ -229,6 +232,19 @@ def test_trace_display_given_axes(sampler):
     disp = TraceDisplay.from_estimator(sampler, ax=axes, max_lag=10)
     assert disp.autocorrelation.shape == (11, 3)
     assert list(disp.axes_) == list(axes)
+    # the project's one autocorrelation function, cut at max_lag
+    np.testing.assert_array_equal(disp.autocorrelation,
+                                  autocorr_function(sampler.chain_)[:11, :, 0])
+
+
+def test_trace_display_of_a_chain_that_never_moves():
+    chain = np.r_[np.zeros((30, 1)), np.linspace(0, 1, 30)[:, None]]
+    chain = np.c_[np.full(60, 2.0), chain[:, 0]]
+    acf = autocorr_function(chain[:, :, None])[:, :, 0]
+    assert np.isnan(acf[:, 0]).all()  # undefined, not drawn
+    disp = TraceDisplay(chain=chain, autocorrelation=acf).plot()
+    assert len(disp.acf_lines_) == 2
+    assert np.isfinite(disp.acf_lines_[1].get_ydata()).all()
 
 
 def test_plot_loss_curve(blobs):
@@ -248,7 +264,28 @@ def test_plot_loss_curve(blobs):
     assert len(twins[0].lines[0].get_ydata()) == len(es.validation_scores_)
 
 
-def test_import_skebm_does_not_import_matplotlib():
-    code = ("import sys, skebm; "
+def test_loss_curve_display(blobs):
+    clf, _, _ = blobs
+    disp = LossCurveDisplay.from_estimator(clf)
+    np.testing.assert_array_equal(disp.line_.get_ydata(), clf.loss_curve_)
+    assert disp.validation_ax_ is None and disp.validation_line_ is None
+    assert disp.ax_.get_legend() is not None
+    assert disp.ax_.get_title() == "EnergyClassifier loss curve"
+    assert disp.figure_ is disp.ax_.figure
+    # drawn again on given Axes
+    _, ax = plt.subplots()
+    assert disp.plot(ax=ax).ax_ is ax
+    assert LossCurveDisplay(loss_curve=[2.0, 1.0]).plot().ax_.get_title() == \
+        "Loss curve"
+
+
+def test_loss_curve_needs_one(sampler):
+    with pytest.raises(ValueError, match="MHSampler has no loss_curve_"):
+        plot_loss_curve(sampler)
+
+
+@pytest.mark.parametrize("module", ["skebm", "skebm.plot"])
+def test_import_does_not_import_matplotlib(module):
+    code = (f"import sys, {module}; "
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
