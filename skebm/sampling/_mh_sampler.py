@@ -1,12 +1,14 @@
 """MHSampler: Metropolis-Hastings as a scikit-learn estimator."""
 
 import copy
+import sys
 import warnings
 from numbers import Integral, Real
 
 import emcee
 import numpy as np
 from scipy.special import logsumexp
+from tqdm import tqdm
 from sklearn.base import BaseEstimator, DensityMixin, _fit_context
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -15,7 +17,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._densities import _batched, _format_theta, _pointwise
 from ._diagnostics import integrated_time, split_r_hat
 from ._metropolis import _generator, _mh_gaussian
-from ._progress import _TextBar
 
 
 class MHSampler(DensityMixin, BaseEstimator):
@@ -62,8 +63,9 @@ class MHSampler(DensityMixin, BaseEstimator):
         ``"gaussian"`` is the native vectorized random walk. The others run
         through :class:`emcee.EnsembleSampler`, with the chains as walkers.
     progress : bool, default=False
-        Show a progress bar of the iterations on standard error: tqdm's when
-        tqdm is installed, else a plain text bar.
+        Show a tqdm progress bar of the iterations on standard error. It is
+        tqdm's plain text bar, which works in a terminal, a log file and a
+        notebook alike.
     random_state : int, RandomState instance or None, default=None
 
     Attributes
@@ -346,11 +348,8 @@ class MHSampler(DensityMixin, BaseEstimator):
     def _progress_bar(self):
         if not self.progress:
             return None
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            return _TextBar(self.n_steps, type(self).__name__)
-        return tqdm(total=self.n_steps, desc=type(self).__name__)
+        return tqdm(total=self.n_steps, desc=type(self).__name__, unit="it",
+                    file=sys.stderr)
 
     def _run_emcee(self, log_target, theta, lp, n_burn, gen, pbar):
         n_chains, n_dim = theta.shape
