@@ -2,6 +2,7 @@
 
 import numpy as np
 
+
 def _format_theta(theta):
     return np.array2string(np.asarray(theta), precision=6, threshold=20)
 
@@ -83,3 +84,42 @@ def _pointwise(fn, vectorized, theta, X):
             f"{expected}; got {ll.shape[1:] if not vectorized else ll.shape}."
         )
     return ll
+
+
+def _log_posterior(log_prob, log_likelihood, log_prior, vectorized, X):
+    """The log target as ``theta (n, n_dim) -> (n,)``, from the user's callables.
+
+    Either ``log_prob`` alone, or ``log_likelihood`` summed over the rows of
+    ``X`` plus ``log_prior`` (flat when None). The likelihood is not evaluated
+    where the prior is ``-inf`` (or NaN).
+    """
+    if log_prob is not None:
+        if log_likelihood is not None or log_prior is not None:
+            raise ValueError(
+                "Give either log_prob, or log_likelihood (with an optional "
+                "log_prior), not both."
+            )
+        return _batched(log_prob, "log_prob", vectorized)
+    if log_likelihood is None:
+        raise ValueError("One of log_prob or log_likelihood is required.")
+    if X is None:
+        raise ValueError("log_likelihood needs data: call fit(X).")
+    like = _batched(
+        lambda theta, X: np.sum(log_likelihood(theta, X), axis=-1),
+        "log_likelihood",
+        vectorized,
+    )
+    prior = None if log_prior is None else _batched(log_prior, "log_prior", vectorized)
+
+    def log_posterior(theta):
+        if prior is None:
+            return like(theta, X)
+        lp = prior(theta).copy()
+        inside = lp > -np.inf  # also skips NaN priors, which stay NaN
+        if inside.all():
+            lp += like(theta, X)
+        elif inside.any():
+            lp[inside] += like(theta[inside], X)
+        return lp
+
+    return log_posterior

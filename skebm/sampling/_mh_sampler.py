@@ -1,22 +1,23 @@
 """MHSampler: Metropolis-Hastings as a scikit-learn estimator."""
 
-import copy
 import sys
 import warnings
 from numbers import Integral, Real
 
 import emcee
 import numpy as np
-from scipy.special import logsumexp
-from tqdm import tqdm
 from sklearn.base import BaseEstimator, DensityMixin, _fit_context
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
+from tqdm import tqdm
 
-from ._densities import _batched, _format_theta, _pointwise
+from ._densities import _log_posterior
 from ._diagnostics import integrated_time, split_r_hat
+from ._emcee_runner import _run_emcee
 from ._metropolis import _generator, _mh_gaussian
+from ._scoring import _log_pointwise_predictive_density
+from ._starts import _initial_states
 
 
 class MHSampler(DensityMixin, BaseEstimator):
@@ -164,91 +165,6 @@ class MHSampler(DensityMixin, BaseEstimator):
         self.progress = progress
         self.random_state = random_state
 
-    def _log_target(self, X):
-        """The log posterior as ``theta (n, n_dim) -> (n,)``."""
-        if self.log_prob is not None:
-            if self.log_likelihood is not None or self.log_prior is not None:
-                raise ValueError(
-                    "Give either log_prob, or log_likelihood (with an optional "
-                    "log_prior), not both."
-                )
-            return _batched(self.log_prob, "log_prob", self.vectorized)
-        if self.log_likelihood is None:
-            raise ValueError("One of log_prob or log_likelihood is required.")
-        if X is None:
-            raise ValueError("log_likelihood needs data: call fit(X).")
-        like = _batched(
-            lambda theta, X: np.sum(self.log_likelihood(theta, X), axis=-1),
-            "log_likelihood",
-            self.vectorized,
-        )
-        prior = (
-            None
-            if self.log_prior is None
-            else _batched(self.log_prior, "log_prior", self.vectorized)
-        )
-
-        def log_posterior(theta):
-            if prior is None:
-                return like(theta, X)
-            lp = prior(theta).copy()
-            inside = lp > -np.inf  # also skips NaN priors, which stay NaN
-            if inside.all():
-                lp += like(theta, X)
-            elif inside.any():
-                lp[inside] += like(theta[inside], X)
-            return lp
-
-        return log_posterior
-
-    def _start(self, log_target, step, gen):
-        """Initial states (n_chains, n_dim) and their finite log densities."""
-        if self.init is None:
-            raise ValueError(
-                "init is required: a starting point of shape (n_dim,) or one per "
-                "chain, shape (n_chains, n_dim)."
-            )
-        try:
-            init = np.asarray(self.init, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"init must be numeric, got {self.init!r}.") from exc
-        if init.ndim == 0:
-            init = init.reshape(1)
-        n_chains = self.n_chains
-        if init.ndim > 2 or init.size == 0 or (
-            init.ndim == 2 and init.shape[0] != n_chains
-        ):
-            raise ValueError(
-                f"init has shape {init.shape}; expected (n_dim,) or (n_chains, "
-                f"n_dim) with n_chains={n_chains}."
-            )
-        if not np.isfinite(init).all():
-            raise ValueError("init must be finite.")
-        if init.ndim == 2:
-            lp = log_target(init)
-            bad = ~np.isfinite(lp)
-            if bad.any():
-                raise ValueError(
-                    "init has zero probability (or an invalid log density) for "
-                    f"chains {np.flatnonzero(bad).tolist()}: log density "
-                    f"{lp[bad].tolist()} at {_format_theta(init[bad])}."
-                )
-            return init.copy(), lp
-        lp0 = log_target(init[None])[0]
-        if not np.isfinite(lp0):
-            raise ValueError(
-                "init has zero probability (or an invalid log density): log "
-                f"density {lp0} at init={_format_theta(init)}."
-            )
-        theta = np.repeat(init[None], n_chains, axis=0)
-        lp = np.full(n_chains, lp0)
-        if n_chains > 1:
-            jittered = theta + 0.1 * step * gen.standard_normal(theta.shape)
-            lp_jit = log_target(jittered)
-            ok = np.isfinite(lp_jit)  # a jittered chain off the support stays put
-            theta[ok], lp[ok] = jittered[ok], lp_jit[ok]
-        return theta, lp
-
     def _burn_in_steps(self):
         """``burn_in`` as a number of iterations."""
         if isinstance(self.burn_in, Integral):
@@ -280,7 +196,9 @@ class MHSampler(DensityMixin, BaseEstimator):
         """
         if X is not None:
             X = validate_data(self, X)
-        log_target = self._log_target(X)
+        log_target = _log_posterior(
+            self.log_prob, self.log_likelihood, self.log_prior, self.vectorized, X
+        )
         gen = _generator(self.random_state)
         n_steps = self.n_steps
         n_burn = self._burn_in_steps()
@@ -289,46 +207,27 @@ class MHSampler(DensityMixin, BaseEstimator):
             raise ValueError("step_size='auto' is tuned during burn-in: set burn_in > 0.")
         step0 = 1.0 if self.step_size == "auto" else float(self.step_size)
 
-        # NaN log densities count as rejections; count them to warn once.
-        n_invalid = [0, None]
-
-        def counted_target(theta):
-            lp = log_target(theta)
-            if not (lp < np.inf).all():
-                if np.isposinf(lp).any():
-                    raise ValueError(
-                        "The log density returned +inf at theta="
-                        f"{_format_theta(theta[np.isposinf(lp)])}: the target is "
-                        "not a proper density."
-                    )
-                invalid = np.isnan(lp)
-                if n_invalid[1] is None:
-                    n_invalid[1] = f"theta={_format_theta(theta[invalid][0])}"
-                n_invalid[0] += int(invalid.sum())
-                lp = np.where(invalid, -np.inf, lp)
-            return lp
-
-        theta, lp = self._start(log_target, step0, gen)
+        theta, lp = _initial_states(self.init, self.n_chains, log_target, step0, gen)
         pbar = self._progress_bar()
         try:
             if native:
-                chain, lp_chain, n_acc, step, bad, first = _mh_gaussian(
+                chain, lp_chain, n_acc, step, n_invalid, first = _mh_gaussian(
                     log_target, theta, lp, n_steps, n_burn, self.thin,
                     self.step_size, gen, pbar,
                 )
-                n_invalid = [bad, first]
             else:
-                chain, lp_chain, n_acc = self._run_emcee(
-                    counted_target, theta, lp, n_burn, gen, pbar
+                chain, lp_chain, n_acc, n_invalid, first = _run_emcee(
+                    self.move, log_target, theta, lp, n_steps, n_burn, self.thin,
+                    gen, pbar,
                 )
                 step = None
         finally:
             if pbar is not None:
                 pbar.close()
-        if n_invalid[0]:
+        if n_invalid:
             warnings.warn(
-                f"The log density returned NaN for {n_invalid[0]} proposals "
-                f"(first at {n_invalid[1]}); they were rejected.",
+                f"The log density returned NaN for {n_invalid} proposals "
+                f"(first at {first}); they were rejected.",
                 UserWarning,
             )
 
@@ -350,35 +249,6 @@ class MHSampler(DensityMixin, BaseEstimator):
             return None
         return tqdm(total=self.n_steps, desc=type(self).__name__, unit="it",
                     file=sys.stderr)
-
-    def _run_emcee(self, log_target, theta, lp, n_burn, gen, pbar):
-        n_chains, n_dim = theta.shape
-        move = {"stretch": emcee.moves.StretchMove, "de": emcee.moves.DEMove}
-        move = move[self.move]() if isinstance(self.move, str) else copy.deepcopy(
-            self.move
-        )
-        ensemble = isinstance(move, emcee.moves.RedBlueMove)
-        if ensemble and n_chains < 2 * n_dim:
-            raise ValueError(
-                f"move={self.move!r} is an ensemble move: it needs n_chains >= 2 * "
-                f"n_dim = {2 * n_dim}, got n_chains={n_chains}."
-            )
-        sampler = emcee.EnsembleSampler(
-            n_chains, n_dim, log_target, moves=move, vectorize=True
-        )
-        rs = np.random.RandomState(gen.integers(np.iinfo(np.int32).max))
-        state = emcee.State(theta, log_prob=lp, random_state=rs.get_state())
-        for _ in sampler.sample(
-            state,
-            iterations=self.n_steps,
-            skip_initial_state_check=not ensemble or n_chains == 1,
-        ):
-            if pbar is not None:
-                pbar.update(1)
-        thin = self.thin
-        chain = sampler.get_chain()[n_burn::thin]
-        lp_chain = sampler.get_log_prob()[n_burn::thin]
-        return chain, lp_chain, sampler.backend.accepted.astype(np.intp)
 
     def _has_log_likelihood(self):
         if self.log_likelihood is None:
@@ -405,19 +275,9 @@ class MHSampler(DensityMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        samples = self.samples_
-        n_obs = X.shape[0]
-        # Chunks of samples keep the (chunk, n_obs) matrix within ~16 MB.
-        chunk = max(1, 2**21 // n_obs)
-        partial = [
-            logsumexp(
-                _pointwise(self.log_likelihood, self.vectorized,
-                           samples[s : s + chunk], X),
-                axis=0,
-            )
-            for s in range(0, len(samples), chunk)
-        ]
-        return logsumexp(np.stack(partial), axis=0) - np.log(len(samples))
+        return _log_pointwise_predictive_density(
+            self.log_likelihood, self.vectorized, self.samples_, X
+        )
 
     @available_if(_has_log_likelihood)
     def score(self, X, y=None):

@@ -1,0 +1,91 @@
+"""Chains through emcee's ensemble sampler, for ``move`` other than "gaussian"."""
+
+import copy
+
+import emcee
+import numpy as np
+
+from ._densities import _format_theta
+
+_NAMED_MOVES = {"stretch": emcee.moves.StretchMove, "de": emcee.moves.DEMove}
+
+
+class _NaNCounter:
+    """A log target that turns NaN into ``-inf`` (a rejection) and counts it.
+
+    emcee would reject a NaN proposal too, but silently; the count lets
+    ``MHSampler`` warn once per fit, naming the first offending ``theta``.
+    """
+
+    def __init__(self, log_target):
+        self.log_target = log_target
+        self.n_invalid = 0
+        self.first_invalid = None
+
+    def __call__(self, theta):
+        lp = self.log_target(theta)
+        if not (lp < np.inf).all():
+            if np.isposinf(lp).any():
+                raise ValueError(
+                    "The log density returned +inf at theta="
+                    f"{_format_theta(theta[np.isposinf(lp)])}: the target is not "
+                    "a proper density."
+                )
+            invalid = np.isnan(lp)
+            if self.first_invalid is None:
+                self.first_invalid = f"theta={_format_theta(theta[invalid][0])}"
+            self.n_invalid += int(invalid.sum())
+            lp = np.where(invalid, -np.inf, lp)
+        return lp
+
+
+def _run_emcee(move, log_target, theta, lp, n_steps, n_burn, thin, gen, pbar=None):
+    """Run ``emcee.EnsembleSampler`` with the chains as walkers.
+
+    Parameters
+    ----------
+    move : {"stretch", "de"} or emcee.moves.Move
+        A Move instance is deep-copied, so a fit never changes the user's.
+    log_target : callable
+        ``theta (n, n_dim) -> (n,)``.
+    theta, lp : ndarray of shape (n_chains, n_dim) and (n_chains,)
+        Starting states and their finite log densities.
+    n_steps, n_burn, thin : int
+    gen : numpy.random.Generator
+        Seeds emcee's RandomState.
+    pbar : tqdm or None
+        Advanced by one per iteration.
+
+    Returns
+    -------
+    chain : ndarray of shape (n_kept, n_chains, n_dim)
+    lp_chain : ndarray of shape (n_kept, n_chains)
+    n_accepted : ndarray of shape (n_chains,)
+    n_invalid, first_invalid : int and str or None
+        Number of NaN log densities, and where the first one was.
+    """
+    n_chains, n_dim = theta.shape
+    label = move
+    move = _NAMED_MOVES[move]() if isinstance(move, str) else copy.deepcopy(move)
+    ensemble = isinstance(move, emcee.moves.RedBlueMove)
+    if ensemble and n_chains < 2 * n_dim:
+        raise ValueError(
+            f"move={label!r} is an ensemble move: it needs n_chains >= 2 * "
+            f"n_dim = {2 * n_dim}, got n_chains={n_chains}."
+        )
+    counted = _NaNCounter(log_target)
+    sampler = emcee.EnsembleSampler(n_chains, n_dim, counted, moves=move, vectorize=True)
+    rs = np.random.RandomState(gen.integers(np.iinfo(np.int32).max))
+    state = emcee.State(theta, log_prob=lp, random_state=rs.get_state())
+    for _ in sampler.sample(
+        state, iterations=n_steps, skip_initial_state_check=not ensemble or n_chains == 1
+    ):
+        if pbar is not None:
+            pbar.update(1)
+    return (
+        sampler.get_chain()[n_burn::thin],
+        sampler.get_log_prob()[n_burn::thin],
+        sampler.backend.accepted.astype(np.intp),
+        counted.n_invalid,
+        counted.first_invalid,
+    )
