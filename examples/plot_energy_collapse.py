@@ -62,7 +62,7 @@ def energy_surface(reg, xs, ys):
     """Energies on the (x, y) mesh, shape (len(ys), len(xs))."""
     X = np.repeat(xs, len(ys))[:, None]
     Y = np.tile(ys, len(xs))
-    return reg.energy(X, Y).reshape(len(xs), len(ys)).T
+    return reg.energies(X, Y).reshape(len(xs), len(ys)).T
 
 
 def energy_spreads(n_samples=600, max_iter=200, random_state=0, models=None):

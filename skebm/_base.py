@@ -1,65 +1,40 @@
-"""What EnergyClassifier and EnergyRegressor share: parameters, the objective
-and the training loop over the solvers."""
+"""What EnergyClassifier and EnergyRegressor share: parameters, and the one
+``fit`` that picks an energy, an answer space and a loss from them and hands
+them to the training loop."""
 
 import copy
 import functools
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import gen_batches
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from threadpoolctl import threadpool_limits
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._solvers import AdamOptimizer, SGDOptimizer, minimize_lbfgs
-from .losses import LOSSES, BaseLoss
+from ._rows import merge_duplicate_rows
+from .losses import LOSSES, BaseLoss, get_loss
 from .sampling import MHSampler
-
-
-class _CallableName(str):
-    """The name held by the ``energy`` parameter, callable as the ``energy``
-    method of the estimator that holds it."""
-
-    def __new__(cls, value, owner):
-        self = super().__new__(cls, value)
-        self._owner = owner
-        return self
-
-    def __call__(self, *args, **kwargs):
-        return self._owner._energy_matrix(*args, **kwargs)
-
-    def __reduce__(self):
-        return str, (str(self),)
-
-
-class _EnergyParameterAndMethod:
-    """``estimator.energy`` is both the ``energy`` parameter (the architecture
-    name, for ``get_params`` and grid searches) and the ``energy(X)`` method
-    of DESIGN.md; Python allows one attribute per name, so the attribute is a
-    string that can be called. ``get_params`` returns the plain value."""
-
-    def __get__(self, obj, objtype=None):
-        if obj is None:
-            return self
-        value = obj.__dict__["energy"]
-        return _CallableName(value, obj) if isinstance(value, str) else value
-
-    def __set__(self, obj, value):
-        obj.__dict__["energy"] = value
+from .solvers import Objective, Settings, resolve_solver, train
 
 
 class BaseEnergyModel(BaseEstimator):
-    """Parameters, objective and solvers shared by the energy-based models.
+    """Parameters and the fitting procedure of the energy-based models.
 
-    Subclasses provide ``_batch_energies(energy, X, y)`` (energies, cache,
-    answer columns and incorrect-answer mask for a batch), ``_validation_score``
-    and the architecture.
+    A subclass names its energy registry (``_ENERGIES``) and provides the
+    steps that depend on the kind of target: ``_validate_input``,
+    ``_encode_targets`` (labels to answer columns, class weights),
+    ``_answer_space`` (standardization and the space of answers),
+    ``_stratify`` and ``_validation_score``. The fitted attributes of the
+    targets (``classes_``, ``y_mean_``, ...) travel from these steps to the
+    end of ``fit`` in one dict, so that a failure leaves none behind.
     """
 
+    _ENERGIES = {}
+
     _parameter_constraints = {
-        "loss": [StrOptions(set(LOSSES)), BaseLoss],
+        "loss": [StrOptions(LOSSES.keys()), BaseLoss],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
         "margin": [Interval(Real, 0, None, closed="neither")],
@@ -80,13 +55,6 @@ class BaseEnergyModel(BaseEstimator):
         "sampler": [None, MHSampler],
     }
 
-    energy = _EnergyParameterAndMethod()
-
-    def get_params(self, deep=True):
-        params = super().get_params(deep=deep)
-        params["energy"] = self.__dict__["energy"]
-        return params
-
     def _hidden(self):
         """``hidden_layer_sizes`` as a tuple of positive ints."""
         sizes = self.hidden_layer_sizes
@@ -95,253 +63,127 @@ class BaseEnergyModel(BaseEstimator):
             raise ValueError(
                 f"hidden_layer_sizes must hold positive integers, got {sizes}."
             )
-        if self.energy == "mlp" and not sizes:
-            raise ValueError("energy='mlp' needs at least one hidden layer; use "
-                             "energy='linear' for none.")
         return tuple(int(s) for s in sizes)
 
-    # -- objective --------------------------------------------------------
-    def _objective(self, energy, X, y, sample_weight, rng=None):
-        """Mean weighted loss plus L2 penalty, and its gradient.
+    def _settings(self, loss):
+        return Settings(
+            solver=self.solver, learning_rate_init=self.learning_rate_init,
+            momentum=self.momentum, batch_size=self.batch_size,
+            max_iter=self.max_iter, tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            early_stopping=self.early_stopping, verbose=self.verbose,
+            loss=repr(loss), energy=self.energy)
 
-        ``sample_weight`` is normalized to mean one over the training set, so
-        the batch mean is an unbiased estimate of the full objective. The
-        penalty is ``alpha / 2 ||W||^2`` divided by the total sample weight:
-        the objective is the weighted sum of the losses plus the penalty,
-        divided by the total weight, as in LogisticRegression and Ridge.
+    def _fit(self, X, y, sample_weight, incremental, **target_args):
+        """``fit`` (``incremental=False``) or one ``partial_fit`` step.
+
+        From the parameters: the loss, the answer space of the targets, and
+        the architecture; a warm start or a ``partial_fit`` after the first
+        continues the fitted architecture. Then the weights, the rows merged
+        for a full-batch solver, the early-stopping split, and the training
+        loop.
         """
-        energies, cache, answers, incorrect = self._batch_energies(energy, X, y)
-        with np.errstate(over="ignore", invalid="ignore"):
-            values, d_energies = self._loss_value_gradient(
-                energies, answers, incorrect, rng
-            )
-        n = energies.shape[0]
-        weights = sample_weight / n
-        value = float(weights @ values)
-        d_energies *= weights[:, None]
-        grad = energy.backward(cache, d_energies)
-        if self.alpha and not self._training_loss.scale_invariant:
-            penalized = energy.params_ * self._penalty_mask
-            value += 0.5 * self._penalty_scale * float(penalized @ energy.params_)
-            grad += self._penalty_scale * penalized
-        return value, grad
-
-    def _loss_value_gradient(self, energies, answers, incorrect, rng):
-        return self._training_loss.value_gradient(energies, answers, incorrect)
-
-    def _diverged(self, epoch, solver):
-        if solver == "lbfgs":
-            setting, advice = "", "Standardize the features (StandardScaler)"
-        else:
-            setting = f" and learning_rate_init={self.learning_rate_init}"
-            advice = ("Lower learning_rate_init or standardize the features "
-                      "(StandardScaler)")
-        return ValueError(
-            f"Training diverged: the {self._training_loss!r} loss became non-finite "
-            f"at iteration {epoch} with energy={self.energy!r}, solver={solver!r}"
-            f"{setting}. {advice}. The estimator was left as it was before this "
-            "call."
-        )
-
-    # -- training ---------------------------------------------------------
-    def _train(self, energy, loss, X, y, sample_weight, X_val, y_val, sw_val, rng,
-               incremental, weight_total, resume=None, n_samples=None):
-        """Run the solver on ``energy`` with ``loss``; return the fitted-state
-        attributes.
-
-        ``weight_total`` is the total sample weight of the training data (of
-        the batch, for ``partial_fit``), which the L2 penalty is divided by.
-        ``n_samples`` is the number of rows before identical ones were
-        merged, which ``t_`` counts (default: ``X.shape[0]``).
-
-        ``resume`` says whether ``energy`` continues the fitted model (so
-        counters, loss curve and optimizer state carry on); by default,
-        whenever ``partial_fit`` or ``warm_start`` could continue. Wrap the
-        public methods in :func:`restore_on_error` so that a failure leaves the
-        estimator as it was.
-        """
-        if resume is None:
-            resume = incremental or self._warm
-        self._training_loss = loss
-        self._penalty_mask = energy.penalized_.astype(energy.params_.dtype)
-        self._penalty_scale = self.alpha / weight_total
-        solver = self._resolve_solver(X.shape[0], incremental, loss)
-        state = {
-            "n_iter_": getattr(self, "n_iter_", 0) if resume else 0,
-            "t_": getattr(self, "t_", 0) if resume else 0,
-            "loss_curve_": list(getattr(self, "loss_curve_", [])) if resume else [],
-            "solver_": solver,
-        }
-        # the products are small (mini-batches, or data sets that L-BFGS takes
-        # whole): BLAS threads cost more than they save, up to 10x on a
-        # loaded 2-core machine
-        with threadpool_limits(limits=1, user_api="blas"):
-            if solver == "lbfgs":
-                self._train_lbfgs(energy, X, y, sample_weight, state,
-                                  X.shape[0] if n_samples is None else n_samples)
-            else:
-                try:
-                    self._train_stochastic(energy, X, y, sample_weight, X_val,
-                                           y_val, sw_val, rng, incremental,
-                                           resume, state, solver)
-                finally:
-                    self._batch_index = None
-        return state
-
-    def _resolve_solver(self, n_samples, incremental, loss):
-        """``"auto"``: full-batch L-BFGS for linear energies and up to
-        ``_AUTO_LBFGS_MAX_SAMPLES`` samples otherwise; Adam for larger
-        networks, ``partial_fit``, early stopping, a sampled (noisy) gradient
-        and losses that only train stochastically."""
-        if self.solver == "lbfgs" and self.sampler is not None:
-            raise ValueError(
-                "solver='lbfgs' cannot use a sampler: its line search needs an "
-                "exact gradient, and the sampled contrastive term is noisy. Use "
-                "solver='adam', 'sgd' or 'auto'.")
-        if self.solver != "auto":
-            return self.solver
-        if (incremental or loss.stochastic_only or self.sampler is not None
-                or self.early_stopping):
-            return "adam"
-        if self.energy == "linear" or n_samples <= _AUTO_LBFGS_MAX_SAMPLES:
-            return "lbfgs"
-        return "adam"
-
-    def _train_lbfgs(self, energy, X, y, sample_weight, state, n_samples):
-        dtype = energy.params_.dtype
-
-        def fun(theta):
-            # no random numbers: the line search needs one deterministic
-            # objective (a sampler is refused with L-BFGS)
-            energy.params_[...] = theta
-            value, grad = self._objective(energy, X, y, sample_weight)
-            return value, grad.astype(np.float64)
-
-        curve = []
-
-        def record(intermediate_result):
-            curve.append(float(intermediate_result.fun))
-            if self.verbose:
-                print(f"Iteration {state['n_iter_'] + len(curve)}, "
-                      f"loss = {curve[-1]:.8f}")
-
-        result = minimize_lbfgs(fun, energy.params_, self.max_iter, self.tol,
-                                callback=record)
-        if not np.isfinite(result.fun) or not np.all(np.isfinite(result.x)):
-            raise self._diverged(result.nit, "lbfgs")
-        energy.params_[...] = result.x.astype(dtype)
-        state["loss_curve_"] += curve
-        state["n_iter_"] += result.nit
-        state["t_"] += result.nit * n_samples
-        state["best_loss_"] = float(result.fun)
-        state["loss_"] = float(result.fun)
-        state["validation_scores_"] = None
-        state["best_validation_score_"] = None
-        if result.status == 1:
-            warnings.warn(
-                f"lbfgs reached max_iter={self.max_iter} before converging. "
-                "Increase max_iter or standardize the features.",
-                ConvergenceWarning,
-            )
-
-    def _make_optimizer(self, params, solver):
-        if solver == "adam":
-            return AdamOptimizer(params, self.learning_rate_init)
-        return SGDOptimizer(params, self.learning_rate_init, self.momentum)
-
-    def _train_stochastic(self, energy, X, y, sample_weight, X_val, y_val, sw_val,
-                          rng, incremental, resume, state, solver):
-        optimizer = getattr(self, "_optimizer", None)
-        if resume and isinstance(optimizer, _OPTIMIZERS[solver]) \
-                and optimizer.params.shape == energy.params_.shape:
-            optimizer = copy.deepcopy(optimizer)
-            optimizer.rebind(energy.params_)
-            optimizer.learning_rate_init = self.learning_rate_init
-            if solver == "sgd":
-                optimizer.momentum = self.momentum
-        else:
-            optimizer = self._make_optimizer(energy.params_, solver)
+        fitted = incremental and self.__sklearn_is_fitted__()
+        X, y, sample_weight = self._validate_input(X, y, sample_weight,
+                                                   reset=not fitted)
+        if not sample_weight.sum() > 0:
+            raise ValueError("sample_weight must have a positive sum.")
+        keep = fitted or (self.warm_start and self.__sklearn_is_fitted__())
+        loss = get_loss(self.loss, margin=self.margin, beta=self.beta)
+        energy_cls = self._ENERGIES[self.energy]
+        y, sample_weight, class_scale, fitted_targets = self._encode_targets(
+            y, sample_weight, incremental, fitted, **target_args)
+        solver = resolve_solver(self.solver, X.shape[0], incremental, loss,
+                                energy_cls, self.sampler, self.early_stopping)
         n_samples = X.shape[0]
-        batch_size = (min(200, n_samples) if self.batch_size == "auto"
-                      else min(self.batch_size, n_samples))
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True.")
-        early = self.early_stopping
-        best_loss = getattr(self, "best_loss_", None) if resume else None
-        best_loss = np.inf if best_loss is None else best_loss
-        best_score = -np.inf
-        best_params = None
-        no_improvement = 0
-        scores = []
-        converged = False
-        for _ in range(1 if incremental else self.max_iter):
-            order = rng.permutation(n_samples)
-            total = 0.0
-            for batch in gen_batches(n_samples, batch_size):
-                idx = order[batch]
-                # which training rows the batch holds (persistent chains)
-                self._batch_index = None if incremental else idx
-                value, grad = self._objective(
-                    energy, X[idx], y[idx], sample_weight[idx], rng
-                )
-                if not np.isfinite(value):
-                    raise self._diverged(state["n_iter_"] + 1, solver)
-                optimizer.update(grad)
-                total += value * len(idx)
-            state["n_iter_"] += 1
-            state["t_"] += n_samples
-            epoch_loss = total / n_samples
-            state["loss_curve_"].append(epoch_loss)
-            if self.verbose:
-                print(f"Iteration {state['n_iter_']}, loss = {epoch_loss:.8f}")
-            if not np.all(np.isfinite(energy.params_)):
-                raise self._diverged(state["n_iter_"], solver)
+        if solver == "lbfgs":
+            X, y, sample_weight = merge_duplicate_rows(X, y, sample_weight)
+        space, y = self._answer_space(energy_cls, y, sample_weight, keep,
+                                      fitted_targets)
+        if self.sampler is not None:
+            space.check_sampler(self.sampler, loss)
+        energy = energy_cls.build(loss, self._hidden(), self.activation, space)
+        keep = keep and energy.same_architecture(self.energy_) and (
+            self.energy_.n_features_ == X.shape[1]
+            and self.energy_.n_answers_ == space.n_answers)
+        # successive partial_fit calls draw on one stream of random numbers
+        rng = self._rng if keep and incremental else check_random_state(
+            self.random_state)
 
-            if early:
-                score = self._validation_score(energy, X_val, y_val, sw_val)
-                scores.append(score)
-                if score > best_score:
-                    best_params = energy.params_.copy()
-                if score < best_score + self.tol:
-                    no_improvement += 1
-                else:
-                    no_improvement = 0
-                best_score = max(best_score, score)
-                if self.verbose:
-                    print(f"Validation score: {score:.6f}")
-            else:
-                if epoch_loss > best_loss - self.tol:
-                    no_improvement += 1
-                else:
-                    no_improvement = 0
-                best_loss = min(best_loss, epoch_loss)
-            if no_improvement > self.n_iter_no_change:
-                converged = True
-                if self.verbose:
-                    print(f"Stopped: no improvement of more than tol={self.tol} "
-                          f"for {self.n_iter_no_change} consecutive epochs.")
-                break
-        if not incremental and not converged:
-            warnings.warn(
-                f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
-                "reached and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
-        if early:
-            energy.params_[...] = best_params
-            state["validation_scores_"] = scores
-            state["best_validation_score_"] = best_score
-            state["best_loss_"] = None
+        X_val = y_val = sw_val = None
+        if self.early_stopping and solver != "lbfgs" and not incremental:
+            X, X_val, y, y_val, sample_weight, sw_val = train_test_split(
+                X, y, sample_weight, test_size=self.validation_fraction,
+                random_state=rng, stratify=self._stratify(y))
+        weight_total = float(sample_weight.sum())
+        if not weight_total > 0:
+            raise ValueError("sample_weight sums to zero over the training part "
+                             "left by the early-stopping split.")
+        if not incremental:
+            # mean one over the training set: a batch mean of weighted losses
+            # then estimates the full objective, and weights act as
+            # repetitions; partial_fit batches keep their relative weights
+            sample_weight = sample_weight * (len(sample_weight) / weight_total)
+        if keep:
+            energy = copy.deepcopy(self.energy_)
+            energy.set_params_vector(energy.params_.astype(X.dtype))
         else:
-            state["validation_scores_"] = None
-            state["best_validation_score_"] = None
-            state["best_loss_"] = best_loss
-        state["loss_"] = state["loss_curve_"][-1]
-        state["_optimizer"] = optimizer
+            energy.initialize(X.shape[1], space.n_answers, rng, dtype=X.dtype,
+                              X=X, y=y, sample_weight=sample_weight)
+        beta = loss.gibbs_beta(self.beta)
+        objective = Objective(energy, space, loss, beta, self.alpha,
+                              weight_total * class_scale)
+
+        def validation():
+            return self._validation_score(space, energy, X_val, y_val, sw_val,
+                                          beta, loss)
+
+        previous = vars(self) if keep else None
+        space.start_training(y)
+        try:
+            state = train(objective, X, y, sample_weight, self._settings(loss),
+                          solver, rng, incremental=incremental, previous=previous,
+                          validation=validation, n_samples=n_samples)
+        finally:
+            space.stop_training()
+        self.energy_ = energy
+        self.answer_space_ = space
+        self._loss = loss
+        self._rng = rng
+        for name, value in {**fitted_targets, **state}.items():
+            setattr(self, name, value)
+        return self
+
+    def _stratify(self, y):
+        return None
+
+    # -- inference --------------------------------------------------------------
+    def _check_X(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"],
+                          dtype=[np.float64, np.float32], reset=False)
+        return X.astype(self.energy_.params_.dtype, copy=False)
 
     @property
-    def _warm(self):
-        return self.warm_start and hasattr(self, "energy_")
+    def _gibbs_beta(self):
+        return self._loss.gibbs_beta(self.beta)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "energy_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _solver_is_stochastic(estimator):
+    if estimator.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for the stochastic solvers 'adam' and "
+            f"'sgd', not solver={estimator.solver!r}."
+        )
+    return True
 
 
 def restore_on_error(method):
@@ -359,10 +201,3 @@ def restore_on_error(method):
             raise
 
     return wrapper
-
-
-_OPTIMIZERS = {"adam": AdamOptimizer, "sgd": SGDOptimizer}
-# for networks, above this many samples a full-batch iteration costs more than
-# an Adam epoch gains; below it L-BFGS converges in fewer passes and needs no
-# step size. Linear energies are cheap enough for L-BFGS at any size.
-_AUTO_LBFGS_MAX_SAMPLES = 10_000

@@ -1,36 +1,18 @@
 """EnergyClassifier: discrete answers, exhaustive inference."""
 
-import copy
 import warnings
 
 import numpy as np
-from scipy.special import logsumexp, softmax
 from sklearn.base import ClassifierMixin, _fit_context
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils import compute_class_weight
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._base import BaseEnergyModel, restore_on_error
-from ._rows import merge_duplicate_rows
-from .energies import DistanceEnergy, LinearEnergy, MLPEnergy
-from .losses import get_loss
-from .sampling import categorical_frequencies, mh_categorical
-
-
-def _solver_is_stochastic(estimator):
-    if estimator.solver == "lbfgs":
-        raise AttributeError(
-            "partial_fit is only available for the stochastic solvers 'adam' and "
-            f"'sgd', not solver={estimator.solver!r}."
-        )
-    return True
+from ._base import BaseEnergyModel, _solver_is_stochastic, restore_on_error
+from .energies import CLASSIFIER_ENERGIES
+from .inference import ClassSpace
 
 
 class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
@@ -48,7 +30,7 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         instance from :mod:`skebm.losses` (for constants such as ``delta`` of
         LVQ2 or ``gamma`` of the square-exponential loss); an instance keeps
         its own constants, and ``margin`` and ``beta`` are then not used.
-    energy : {"linear", "mlp", "distance"}, default="linear"
+    energy : {"linear", "mlp", "distance"} or a registered name, default="linear"
         ``"linear"``: ``E_k(x) = -(w_k . x + b_k)``. ``"mlp"``:
         ``E_k(x) = -g_k(x)`` with an MLP ``g``. ``"distance"``: squared
         distance between an embedding of ``x`` (the identity when
@@ -129,6 +111,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         The fitted architecture; its parameters are ``energy_.coefs_``,
         ``energy_.intercepts_`` and, for ``distance``,
         ``energy_.prototypes_``.
+    answer_space_ : ClassSpace
+        The answers and their search.
     solver_ : str
         The solver used.
     n_iter_ : int
@@ -165,9 +149,11 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
     True
     """
 
+    _ENERGIES = CLASSIFIER_ENERGIES
+
     _parameter_constraints = {
         **BaseEnergyModel._parameter_constraints,
-        "energy": [StrOptions({"linear", "mlp", "distance"})],
+        "energy": [StrOptions(CLASSIFIER_ENERGIES.keys())],
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
@@ -218,68 +204,7 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         self.sampler = sampler
         self.class_weight = class_weight
 
-    # -- set-up -------------------------------------------------------------
-    def _make_energy(self, loss):
-        """The architecture for ``self.energy`` as ``loss`` needs it."""
-        hidden = self._hidden()
-        if self.energy == "distance":
-            if not loss.contrastive and hidden:
-                raise ValueError(
-                    f"loss={loss.name!r} with energy='distance' and a learned "
-                    f"embedding (hidden_layer_sizes={hidden}) is ill-posed: "
-                    "nothing pulls the energies of wrong classes up, so the "
-                    "embedding and every prototype collapse to one point. Use "
-                    "hidden_layer_sizes=() (prototypes in input space, which this "
-                    "loss moves to the class means) or a contrastive loss."
-                )
-            return DistanceEnergy(hidden, self.activation)
-        # scores of unconstrained sign go through the code map when the loss
-        # needs non-negative energies or does not pull wrong answers up
-        if not loss.contrastive:
-            output = "code"
-        elif loss.energy_domain != "real":
-            output = "softplus"
-        else:
-            output = "score"
-        if self.energy == "linear":
-            return LinearEnergy(output)
-        return MLPEnergy(hidden, self.activation, output)
-
-    def _check_sampler(self, loss):
-        if self.sampler is None:
-            return
-        self.sampler._validate_params()
-        if loss.name != "nll":
-            raise ValueError(
-                "sampler= estimates the contrastive term of the 'nll' loss; "
-                f"loss={loss.name!r} has none to estimate."
-            )
-
-    # -- hooks of BaseEnergyModel ---------------------------------------------
-    def _batch_energies(self, energy, X, y):
-        energies, cache = energy.forward(X)
-        return energies, cache, y, None
-
-    def _loss_value_gradient(self, energies, answers, incorrect, rng):
-        if self.sampler is None:
-            return self._training_loss.value_gradient(energies, answers, incorrect)
-        s = self.sampler
-        # chains start at the correct label, as in contrastive divergence
-        init = np.repeat(answers[:, None], s.n_chains, axis=1)
-        states, _ = mh_categorical(
-            -self._training_loss.beta * energies, n_chains=s.n_chains,
-            n_steps=s.n_steps, random_state=rng, init=init,
-            burn_in=s._burn_in_steps(),
-        )
-        contrast = categorical_frequencies(states, energies.shape[1])
-        return self._training_loss.value_gradient(
-            energies, answers, contrast=contrast)
-
-    def _validation_score(self, energy, X, y, sample_weight):
-        pred = np.argmin(energy.energies(X), axis=1)
-        return float(np.average(pred == y, weights=sample_weight))
-
-    # -- fitting --------------------------------------------------------------
+    # -- steps of BaseEnergyModel._fit --------------------------------------------
     def _validate_input(self, X, y, sample_weight, reset):
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
@@ -290,38 +215,22 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
                                              ensure_non_negative=True)
         return X, y, sample_weight
 
-    def _weights(self, y, y_idx, sample_weight, classes, incremental):
-        if self.class_weight is not None:
-            if incremental and self.class_weight == "balanced":
-                raise ValueError(
-                    "class_weight='balanced' is not supported by partial_fit: "
-                    "one batch does not tell the class frequencies. Pass a dict.")
-            present = np.unique(y_idx)
-            cw = compute_class_weight(self.class_weight, classes=classes[present],
-                                      y=y)
-            full = np.ones(len(classes))
-            full[present] = cw
-            sample_weight = sample_weight * full[y_idx].astype(sample_weight.dtype)
-        if not sample_weight.sum() > 0:
-            raise ValueError("sample_weight must have a positive sum.")
-        return sample_weight
-
-    def _fit(self, X, y, sample_weight, incremental, classes=None):
-        fitted = getattr(self, "classes_", None) if incremental else None
+    def _encode_targets(self, y, sample_weight, incremental, fitted, classes=None):
+        """Class indices, the sample weights times the class weights, the
+        factor that keeps the penalty's amount of data, and ``classes_``."""
         if incremental:
-            if fitted is None and classes is None:
+            if not fitted and classes is None:
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit.")
             if classes is not None:
                 classes = np.unique(classes)
-                if fitted is not None and not np.array_equal(classes, fitted):
+                if fitted and not np.array_equal(classes, self.classes_):
                     raise ValueError(
                         f"classes={classes.tolist()} differs from the classes "
-                        f"{fitted.tolist()} of the fitted model.")
-        X, y, sample_weight = self._validate_input(
-            X, y, sample_weight, reset=fitted is None)
-        classes_ = np.unique(y) if not incremental else (
-            classes if fitted is None else fitted)
+                        f"{self.classes_.tolist()} of the fitted model.")
+            classes_ = self.classes_ if fitted else classes
+        else:
+            classes_ = np.unique(y)
         unseen = np.setdiff1d(np.unique(y), classes_)
         if unseen.size:
             raise ValueError(
@@ -332,68 +241,33 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
                 "EnergyClassifier needs samples of at least two classes; got "
                 f"one class: {classes_[0]!r}.")
         y_idx = np.searchsorted(classes_, y)
-        loss = get_loss(self.loss, margin=self.margin, beta=self.beta)
-        self._check_sampler(loss)
-        energy = self._make_energy(loss)
-        keep = (incremental and fitted is not None) or self._warm
-        keep = keep and self._same_architecture(energy, X.shape[1], len(classes_))
-        # successive partial_fit calls draw on one stream of random numbers
-        rng = self._rng if keep and incremental else check_random_state(
-            self.random_state)
-        n_weight = float(sample_weight.sum())
-        sample_weight = self._weights(y, y_idx, sample_weight, classes_, incremental)
+        fitted_targets = {"classes_": classes_}
+        if self.class_weight is None:
+            return y_idx, sample_weight, 1.0, fitted_targets
+        if incremental and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: one "
+                "batch does not tell the class frequencies. Pass a dict.")
+        present = np.unique(y_idx)
+        cw = compute_class_weight(self.class_weight, classes=classes_[present], y=y)
+        full = np.ones(len(classes_))
+        full[present] = cw
+        weighted = sample_weight * full[y_idx].astype(sample_weight.dtype)
+        if not weighted.sum() > 0:
+            raise ValueError("sample_weight must have a positive sum.")
         # class weights move weight between classes; the amount of data, which
         # the penalty is weighed against, stays that of sample_weight
-        class_scale = n_weight / float(sample_weight.sum())
+        return (y_idx, weighted, float(sample_weight.sum()) / float(weighted.sum()),
+                fitted_targets)
 
-        X_val = y_val = sw_val = None
-        stochastic = self._resolve_solver(X.shape[0], incremental, loss) != "lbfgs"
-        n_samples = X.shape[0]
-        if not stochastic:
-            X, y_idx, sample_weight = merge_duplicate_rows(X, y_idx, sample_weight)
-        if self.early_stopping and stochastic and not incremental:
-            stratify = y_idx if np.bincount(y_idx).min() >= 2 else None
-            X, X_val, y_idx, y_val, sample_weight, sw_val = train_test_split(
-                X, y_idx, sample_weight, test_size=self.validation_fraction,
-                random_state=rng, stratify=stratify,
-            )
-        weight_total = float(sample_weight.sum())
-        if not weight_total > 0:
-            raise ValueError("sample_weight sums to zero over the training part "
-                             "left by the early-stopping split.")
-        if not incremental:
-            # mean one over the training set: a batch mean of weighted losses
-            # then estimates the full objective, and weights act as
-            # repetitions; partial_fit batches keep their relative weights
-            sample_weight = sample_weight * (len(sample_weight) / weight_total)
-        weight_total *= class_scale
-        if keep:
-            energy = copy.deepcopy(self.energy_)
-            energy.set_params_vector(energy.params_.astype(X.dtype))
-        else:
-            energy.initialize(X.shape[1], len(classes_), rng, dtype=X.dtype,
-                              X=X, y=y_idx, sample_weight=sample_weight)
-        state = self._train(energy, loss, X, y_idx, sample_weight, X_val, y_val,
-                            sw_val, rng, incremental, weight_total, resume=keep,
-                            n_samples=n_samples)
-        self.classes_ = classes_
-        self.energy_ = energy
-        self._rng = rng
-        for name, value in state.items():
-            setattr(self, name, value)
-        return self
+    def _answer_space(self, energy_cls, y, sample_weight, keep, fitted_targets):
+        return ClassSpace(len(fitted_targets["classes_"]), self.sampler), y
 
-    def _same_architecture(self, energy, n_features, n_classes):
-        old = getattr(self, "energy_", None)
-        return (
-            old is not None
-            and type(old) is type(energy)
-            and old.hidden_layer_sizes == energy.hidden_layer_sizes
-            and getattr(old, "output", None) == getattr(energy, "output", None)
-            and old.activation == energy.activation
-            and old.n_features_ == n_features
-            and old.n_answers_ == n_classes
-        )
+    def _stratify(self, y):
+        return y if np.bincount(y).min() >= 2 else None
+
+    def _validation_score(self, space, energy, X, y, sample_weight, beta, loss):
+        return space.score(energy, X, y, sample_weight, beta)
 
     @restore_on_error
     @_fit_context(prefer_skip_nested_validation=True)
@@ -433,8 +307,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     # -- inference --------------------------------------------------------------
-    def _energy_matrix(self, X):
-        """Energy of every class for each sample: ``clf.energy(X)``.
+    def energies(self, X):
+        """Energy of every class for each sample.
 
         Parameters
         ----------
@@ -444,12 +318,9 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         -------
         energies : ndarray of shape (n_samples, n_classes)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"],
-                          dtype=[np.float64, np.float32], reset=False)
+        X = self._check_X(X)
         with np.errstate(over="ignore", invalid="ignore"):
-            energies = self.energy_.energies(
-                X.astype(self.energy_.params_.dtype, copy=False))
+            energies = self.energy_.energies(X)
         bad = ~np.isfinite(energies).all(axis=1)
         if bad.any():
             warnings.warn(
@@ -457,10 +328,6 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
                 "inputs far outside the training range? Their predictions and "
                 "probabilities are not meaningful.", UserWarning)
         return energies
-
-    @property
-    def _gibbs_beta(self):
-        return getattr(self._training_loss, "beta", self.beta)
 
     def decision_function(self, X):
         """Negative energies; for two classes ``E_0 - E_1``, positive for
@@ -470,7 +337,7 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
-        energies = self._energy_matrix(X)
+        energies = self.energies(X)
         if energies.shape[1] == 2:
             return energies[:, 0] - energies[:, 1]
         return -energies
@@ -482,8 +349,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         -------
         y : ndarray of shape (n_samples,)
         """
-        energies = self._energy_matrix(X)
-        return self.classes_[np.argmin(energies, axis=1)]
+        energies = self.energies(X)
+        return self.classes_[self.answer_space_.argmin(energies)]
 
     def predict_proba(self, X):
         """Gibbs distribution ``softmax(-beta E)`` over the classes.
@@ -492,8 +359,7 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        energies = self._energy_matrix(X)
-        return softmax(-self._gibbs_beta * energies, axis=1)
+        return self.answer_space_.proba(self.energies(X), self._gibbs_beta)
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed stably.
@@ -502,9 +368,7 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        energies = self._energy_matrix(X)
-        logits = -self._gibbs_beta * energies
-        return logits - logsumexp(logits, axis=1, keepdims=True)
+        return self.answer_space_.log_proba(self.energies(X), self._gibbs_beta)
 
     def score_samples(self, X):
         """Negative free energy ``(1/beta) log sum_k exp(-beta E_k(x))``.
@@ -519,15 +383,10 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         -------
         scores : ndarray of shape (n_samples,)
         """
-        energies = self._energy_matrix(X)
         beta = self._gibbs_beta
-        return logsumexp(-beta * energies, axis=1) / beta
-
-    def __sklearn_is_fitted__(self):
-        return hasattr(self, "energy_")
+        return self.answer_space_.log_partition(self.energies(X), beta) / beta
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
         tags.classifier_tags.multi_class = True
         return tags

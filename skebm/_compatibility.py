@@ -1,7 +1,7 @@
 """Which energies each loss sees, for every loss/energy pair: the table of the
 user guide, generated from the code that decides it."""
 
-from ._classifier import EnergyClassifier
+from .energies import CLASSIFIER_ENERGIES, DistanceEnergy
 from .losses import LOSSES, get_loss
 
 _MAPS = {
@@ -11,12 +11,21 @@ _MAPS = {
 }
 
 
-_ARCHITECTURES = [
-    ("linear", "linear", (100,)),
-    ("mlp", "mlp", (100,)),
-    ("distance", "distance", (100,)),
-    ("distance, hidden_layer_sizes=()", "distance", ()),
-]
+def _architectures():
+    """(label, name, hidden_layer_sizes) of every registered classifier
+    energy; the distance energy twice, with an MLP embedding and in input
+    space."""
+    for name, cls in CLASSIFIER_ENERGIES.items():
+        yield name, name, (100,)
+        if issubclass(cls, DistanceEnergy):
+            yield f"{name}, hidden_layer_sizes=()", name, ()
+
+
+def _outcome(energy):
+    if isinstance(energy, DistanceEnergy):
+        where = "MLP embedding" if energy.hidden_layer_sizes else "input space"
+        return f"E = ||h(x) - p_k||^2 / D >= 0 ({where})"
+    return _MAPS.get(getattr(energy, "output", None), "E as the architecture gives it")
 
 
 def compatibility_table():
@@ -39,18 +48,11 @@ def compatibility_table():
     rows = []
     for name in LOSSES:
         loss = get_loss(name)
-        for label, energy, hidden in _ARCHITECTURES:
-            clf = EnergyClassifier(loss=name, energy=energy,
-                                   hidden_layer_sizes=hidden)
+        for label, energy, hidden in _architectures():
             try:
-                arch = clf._make_energy(loss)
+                arch = CLASSIFIER_ENERGIES[energy].build(loss, hidden, "relu")
             except ValueError as exc:
                 rows.append((name, label, f"refused: {exc}"))
                 continue
-            if energy == "distance":
-                where = "MLP embedding" if hidden else "input space"
-                outcome = f"E = ||h(x) - p_k||^2 / D >= 0 ({where})"
-            else:
-                outcome = _MAPS[arch.output]
-            rows.append((name, label, outcome))
+            rows.append((name, label, _outcome(arch)))
     return rows

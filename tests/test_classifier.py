@@ -51,7 +51,7 @@ def test_every_accepted_pair_trains(iris, loss, energy):
     # the energy loss on a linear code is least-squares classification, which
     # masks iris' middle class (Hastie et al., ESL §4.2)
     assert clf.score(X, y) > (0.75 if loss == "energy" else 0.85)
-    assert clf.energy(X).shape == (len(X), 3)
+    assert clf.energies(X).shape == (len(X), 3)
 
 
 @pytest.mark.parametrize("loss", ["lvq2", "square_square", "square_exp", "energy"])
@@ -61,9 +61,9 @@ def test_losses_get_the_energies_they_need(iris, loss, energy):
     hidden = () if (energy == "distance" and loss == "energy") else (8,)
     clf = EnergyClassifier(loss=loss, energy=energy, hidden_layer_sizes=hidden,
                            random_state=0, max_iter=50).fit(X, y)
-    assert np.all(clf.energy(X) >= 0)
+    assert np.all(clf.energies(X) >= 0)
     if loss == "lvq2":
-        assert np.all(clf.energy(X) > 0)
+        assert np.all(clf.energies(X) > 0)
 
 
 def test_compatibility_table_says_what_fit_does(iris):
@@ -81,7 +81,7 @@ def test_compatibility_table_says_what_fit_does(iris):
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            energies = clf.fit(X, y).energy(X)
+            energies = clf.fit(X, y).energies(X)
         if ">= 0" in outcome:
             assert energies.min() >= 0, (loss, label)
         if "> 0" in outcome:
@@ -174,7 +174,7 @@ def test_invalid_sampler_parameters_are_named(iris):
 def test_prediction_methods_agree(iris):
     X, y = iris
     clf = EnergyClassifier(loss="hinge", beta=2.0, random_state=0).fit(X, y)
-    energies = clf.energy(X)
+    energies = clf.energies(X)
     proba = clf.predict_proba(X)
     np.testing.assert_allclose(proba, softmax(-2.0 * energies, axis=1))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
@@ -228,7 +228,7 @@ def test_string_labels_and_pandas(iris):
 def test_loss_instance_keeps_its_beta(iris):
     X, y = iris
     clf = EnergyClassifier(loss=NLLLoss(beta=3.0), beta=1.0).fit(X, y)
-    np.testing.assert_allclose(clf.predict_proba(X), softmax(-3.0 * clf.energy(X), axis=1))
+    np.testing.assert_allclose(clf.predict_proba(X), softmax(-3.0 * clf.energies(X), axis=1))
     assert isinstance(clf.loss_, float)
 
 
@@ -248,10 +248,10 @@ def test_energy_is_parameter_and_method(iris):
     assert type(clf.get_params()["energy"]) is str
     assert clone(clf).get_params()["energy"] == "mlp"
     with pytest.raises(NotFittedError):
-        clf.energy(X)
+        clf.energies(X)
     clf.fit(X, y)
     restored = pickle.loads(pickle.dumps(clf))
-    np.testing.assert_allclose(restored.energy(X), clf.energy(X))
+    np.testing.assert_allclose(restored.energies(X), clf.energies(X))
     assert restored.get_params() == clf.get_params()
 
 
@@ -259,7 +259,7 @@ def test_sparse_input_matches_dense(iris):
     X, y = iris
     dense = EnergyClassifier(random_state=0).fit(X, y)
     sp = EnergyClassifier(random_state=0).fit(sparse.csr_matrix(X), y)
-    np.testing.assert_allclose(sp.energy(sparse.csr_matrix(X)), dense.energy(X),
+    np.testing.assert_allclose(sp.energies(sparse.csr_matrix(X)), dense.energies(X),
                                rtol=1e-6, atol=1e-8)
 
 
@@ -268,7 +268,7 @@ def test_float32_is_kept(iris):
     clf = EnergyClassifier(energy="mlp", hidden_layer_sizes=(8,), random_state=0)
     clf.fit(X.astype(np.float32), y)
     assert clf.energy_.params_.dtype == np.float32
-    assert clf.energy(X.astype(np.float32)).dtype == np.float32
+    assert clf.energies(X.astype(np.float32)).dtype == np.float32
     assert clf.score(X, y) > 0.9
 
 
@@ -483,14 +483,14 @@ def test_divergence_names_the_cause_and_keeps_the_model(iris):
                            random_state=0)
     with pytest.warns(ConvergenceWarning):
         clf.fit(X, y)
-    before = clf.energy(X)
+    before = clf.energies(X)
     clf.set_params(learning_rate_init=1e12, warm_start=True)
     with pytest.raises(ValueError, match="square_square|SquareSquare") as info:
         with np.errstate(all="ignore"):
             clf.fit(X * 1e3, y)
     message = str(info.value)
     assert "energy='mlp'" in message and "learning_rate_init=1000000000000" in message
-    np.testing.assert_array_equal(clf.energy(X), before)
+    np.testing.assert_array_equal(clf.energies(X), before)
 
 
 def test_failed_refit_leaves_the_model_as_it_was(iris):

@@ -6,7 +6,16 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import sparse
 
-from skebm.energies import ENERGIES, DistanceEnergy, LinearEnergy, MLPEnergy
+from skebm.energies import (
+    CLASSIFIER_ENERGIES,
+    REGRESSOR_ENERGIES,
+    DistanceEnergy,
+    JointEnergy,
+    LinearEnergy,
+    LinearQuadraticEnergy,
+    MLPEnergy,
+    QuadraticEnergy,
+)
 
 N, D, K = 7, 4, 3
 EPS = 1e-6
@@ -379,8 +388,10 @@ def test_float32_kept(name, make):
 
 
 def test_registry_names():
-    assert ENERGIES == {"linear": LinearEnergy, "mlp": MLPEnergy,
-                        "distance": DistanceEnergy}
+    assert CLASSIFIER_ENERGIES == {"linear": LinearEnergy, "mlp": MLPEnergy,
+                                   "distance": DistanceEnergy}
+    assert REGRESSOR_ENERGIES == {"linear": LinearQuadraticEnergy,
+                                  "mlp": QuadraticEnergy, "joint": JointEnergy}
 
 
 @pytest.mark.parametrize("name, make", ALL_CASES, ids=ALL_IDS)
@@ -398,11 +409,11 @@ def test_forward_does_not_modify_input(name, make):
     assert E1.shape == (N, K)
 
 
-def test_joint_energy_checks_its_number_of_answer_features():
-    from skebm.energies import JointEnergy
-
+def test_joint_energy_models_one_target_column_of_n_basis_features():
     energy = JointEnergy((4,), centers=np.linspace(-1, 1, 5), width=0.5,
                          quadratic=True)
     assert energy.n_basis == 7
-    with pytest.raises(ValueError, match="n_answers=7"):
-        energy.initialize(n_features=2, n_answers=5, random_state=0)
+    energy.initialize(n_features=2, n_answers=1, random_state=0)
+    assert energy.coefs_[-1].shape == (4, 7)
+    with pytest.raises(ValueError, match="n_answers=1"):
+        energy.initialize(n_features=2, n_answers=2, random_state=0)

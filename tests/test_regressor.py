@@ -18,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skebm import EnergyRegressor, MHSampler
 from skebm.datasets import make_bimodal_sine
+from skebm.inference import IntervalSpace
 from skebm.losses import LOSSES
 
 LOSS_NAMES = sorted(LOSSES)
@@ -84,7 +85,7 @@ def test_every_accepted_pair_trains(smooth, loss, energy):
     # a grid, from 160 points: a looser bar
     bar = 0.3 if energy == "joint" and loss != "nll" else 0.75
     assert reg.score(X, y) > bar, reg.score(X, y)
-    assert reg.energy(X, y).shape == (len(X),)
+    assert reg.energies(X, y).shape == (len(X),)
 
 
 @pytest.mark.parametrize("loss", ["lvq2", "square_square", "square_exp"])
@@ -96,7 +97,7 @@ def test_nonnegative_losses_get_nonnegative_joint_energies(smooth, loss):
         warnings.simplefilter("ignore")
         reg.fit(X, y)
     rng = np.random.default_rng(0)
-    assert np.all(reg.energy(X, rng.permutation(y)) > 0)
+    assert np.all(reg.energies(X, rng.permutation(y)) > 0)
 
 
 def test_energy_loss_on_joint_collapses_with_a_warning(smooth):
@@ -107,8 +108,8 @@ def test_energy_loss_on_joint_collapses_with_a_warning(smooth):
         reg.fit(X, y)
     # every answer gets the energy of the targets: nothing is predicted
     rng = np.random.default_rng(0)
-    wrong = reg.energy(X, y + rng.choice([-3.0, 3.0], size=len(y)))
-    assert np.abs(wrong - reg.energy(X, y)).max() < 0.05
+    wrong = reg.energies(X, y + rng.choice([-3.0, 3.0], size=len(y)))
+    assert np.abs(wrong - reg.energies(X, y)).max() < 0.05
     assert reg.score(X, y) < 0.3
 
 
@@ -190,7 +191,7 @@ def test_log_density_is_minus_beta_energy_up_to_x(bimodal_model):
     reg = bimodal_model
     X = np.full((50, 1), 0.7)
     ys = np.linspace(-1, 1, 50)
-    diff = reg.predict_log_density(X, ys) + reg.beta * reg.energy(X, ys)
+    diff = reg.predict_log_density(X, ys) + reg.beta * reg.energies(X, ys)
     np.testing.assert_allclose(diff, diff[0], atol=1e-8)
 
 
@@ -231,7 +232,7 @@ def test_mode_is_argmin_energy_and_mean_is_gibbs_mean(bimodal_model):
     X = np.array([[-1.0], [0.3], [2.2]])
     lo, hi = reg.support_
     ys = np.linspace(lo, hi, 4001)
-    energies = np.stack([reg.energy(np.repeat(x[None], len(ys), 0), ys) for x in X])
+    energies = np.stack([reg.energies(np.repeat(x[None], len(ys), 0), ys) for x in X])
     mode = ys[np.argmin(energies, axis=1)]
     cell = (hi - lo) / 512
     np.testing.assert_allclose(reg.predict(X), mode, atol=cell)
@@ -297,15 +298,14 @@ def test_persistent_chains_carry_on_between_updates(monkeypatch):
               learning_rate_init=0.003, max_iter=150, n_iter_no_change=150,
               alpha=1.8, random_state=0)
     starts = []
-    original = EnergyRegressor._sample_contrast
+    original = IntervalSpace._sample
 
-    def spy(self, energy, g, y_start, beta, rng):
+    def spy(self, energy, g, y_start, step):
         if self._chains is not None:
-            starts.append(np.abs(self._chains[self._batch_index]
-                                 - y_start[:, None]).mean())
-        return original(self, energy, g, y_start, beta, rng)
+            starts.append(np.abs(self._chains[step.rows] - y_start[:, None]).mean())
+        return original(self, energy, g, y_start, step)
 
-    monkeypatch.setattr(EnergyRegressor, "_sample_contrast", spy)
+    monkeypatch.setattr(IntervalSpace, "_sample", spy)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reg = EnergyRegressor(persistent_chains=True, **kw).fit(X, y)
@@ -319,7 +319,7 @@ def test_persistent_chains_carry_on_between_updates(monkeypatch):
     # one): it learned the two branches. About 0.95 here, where these 4-step
     # chains restarted at the targets reach 0.84
     assert -reg.predict_log_density(X_test, y_test).mean() < 1.1
-    assert getattr(reg, "_chains", None) is None  # no training state kept
+    assert reg.answer_space_._chains is None  # no training state kept
 
 
 # -- training parameters ---------------------------------------------------------
@@ -396,7 +396,7 @@ def test_float32_pickle_and_energy_parameter(smooth):
     restored = pickle.loads(pickle.dumps(reg))
     np.testing.assert_array_equal(restored.predict(X), reg.predict(X))
     with pytest.raises(NotFittedError):
-        EnergyRegressor().energy(X, y)
+        EnergyRegressor().energies(X, y)
 
 
 def test_same_seed_same_result(smooth):
@@ -467,7 +467,7 @@ def test_bad_method_arguments(bimodal_model):
     with pytest.raises(ValueError, match="n_samples"):
         reg.sample_y([[0.0]], n_samples=0)
     with pytest.raises(ValueError, match="shape"):
-        reg.energy([[0.0], [1.0]], [0.0])
+        reg.energies([[0.0], [1.0]], [0.0])
     with pytest.raises(ValueError, match="NaN"):
         reg.predict_log_density([[0.0]], [np.nan])
 
@@ -484,7 +484,7 @@ def test_joint_nll_cannot_exploit_the_fixed_grid(smooth):
         warnings.simplefilter("ignore", ConvergenceWarning)
         reg.fit(X, y)
     # the quadrature with the target as a node bounds the loss by log(h/2)
-    lo, hi = reg._support_std_fitted
+    lo, hi = reg.answer_space_.support
     assert reg.loss_ >= np.log((hi - lo) / 128 / 2)
     assert reg.score(X, y) > 0.9
 

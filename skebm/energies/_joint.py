@@ -1,0 +1,142 @@
+"""A scalar energy of (x, y) bilinear in features of the answer: several
+low-energy answers for one input."""
+
+import warnings
+
+import numpy as np
+from scipy.special import expit
+
+from ..inference import IntervalSpace
+from ._continuous import _AnswerEnergy
+from ._network import output_map
+
+# Gaussian bumps of the answer basis
+_N_BASIS = 64
+
+
+class JointEnergy(_AnswerEnergy):
+    """A scalar energy of (x, y) that can be low at several y for one x.
+
+    ``E(x, y) = G(x) . psi(y)``: an MLP ``G`` of x (no hidden layer: linear)
+    whose last layer is bilinear with fixed Gaussian bumps ``psi_k(y) =
+    exp(-(y - c_k)^2 / (2 w^2))`` of the answer. Any energy profile over y in
+    the span of the bumps, so any number of modes, is reachable for each x,
+    and the energy of a whole grid of answers is one matrix product. With
+    ``quadratic=True`` the basis also holds ``y`` and ``y^2 / 2``, so that
+    ``E`` contains the Gaussian family ``a(x) y + b(x) y^2 / 2``: a mode
+    that moves smoothly with x then needs two outputs of ``G`` rather than
+    a pattern over many bumps.
+    ``output="softplus"`` maps it to ``log(1 + exp(G . psi))`` > 0 for the
+    losses that need non-negative energies; ``output="square"`` to
+    ``(G . psi)^2 / 2`` >= 0, for the energy loss, whose minimum is then
+    the collapsed surface ``E = 0`` rather than ``-inf``.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(100,)
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+    centers : array-like of shape (n_bumps,)
+        Centers ``c_k`` of the bumps.
+    width : float
+        Width ``w`` of the bumps.
+    output : {"score", "softplus", "square"}, default="score"
+    quadratic : bool, default=False
+        Append ``y`` and ``y^2 / 2`` to the bumps, giving ``n_basis`` answer
+        features: the number of bumps plus 2. ``initialize`` takes
+        ``n_answers=1``, one target column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skebm.energies import JointEnergy
+    >>> energy = JointEnergy((8,), centers=np.linspace(-3, 3, 16), width=0.4)
+    >>> energy = energy.initialize(n_features=2, n_answers=1, random_state=0)
+    >>> E, _ = energy.forward(np.ones((4, 2)), np.zeros((4, 1)),
+    ...                       grid=np.linspace(-3, 3, 50))
+    >>> E.shape
+    (4, 51)
+    """
+
+    answer_space = IntervalSpace
+    multi_output = False
+    # the output intercepts are the energy profile shared by all x;
+    # unpenalized, the NLL could sharpen it without bound
+    _penalize_output_intercepts = True
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", centers=(0.0,),
+                 width=1.0, output="score", quadratic=False):
+        super().__init__(hidden_layer_sizes, activation)
+        self.centers = np.asarray(centers, dtype=float)
+        self.width = float(width)
+        self.output = output
+        self.quadratic = quadratic
+
+    @classmethod
+    def build(cls, loss, hidden_layer_sizes=(64, 64), activation="relu",
+              answers=None):
+        """64 bumps spanning the support of ``answers``, with ``y`` and
+        ``y^2 / 2``."""
+        if not loss.contrastive:
+            # accepted, as the tutorial's counter-example, so that it can be
+            # shown and grid-searched; its score says what it is worth
+            warnings.warn(
+                f"loss={loss.name!r} with energy='joint' collapses: it only "
+                "pushes down the energy of the targets and nothing pulls up the "
+                "energy of other answers, so the joint energy flattens to zero "
+                "everywhere and predicts nothing (examples/"
+                "plot_energy_collapse.py shows it). Use a contrastive loss "
+                "('nll', 'hinge', 'square_square', ...) or energy='mlp', whose "
+                "quadratic energy makes it least squares.", UserWarning)
+        centers = np.linspace(*answers.support, _N_BASIS)
+        return cls(hidden_layer_sizes, activation, centers=centers,
+                   width=centers[1] - centers[0], output=output_map(loss, "square"),
+                   quadratic=True)
+
+    @property
+    def n_basis(self):
+        """Length of ``psi(y)``."""
+        return len(self.centers) + 2 * bool(self.quadratic)
+
+    def _n_outputs(self, n_features, n_answers):
+        if n_answers != 1:
+            raise ValueError("JointEnergy models one target column; initialize "
+                             f"it with n_answers=1, not {n_answers}.")
+        return self.n_basis
+
+    def basis(self, y):
+        """``psi(y)``: shape ``y.shape + (n_basis,)``."""
+        y = np.asarray(y)
+        z = (y[..., None] - self.centers) / self.width
+        psi = np.exp(-0.5 * z * z)
+        if self.quadratic:
+            psi = np.concatenate([psi, y[..., None], 0.5 * y[..., None] ** 2],
+                                 axis=-1)
+        return psi.astype(self.params_.dtype, copy=False)
+
+    def _answer_head(self, g, Y, grid):
+        psi_y = self.basis(Y)
+        scores = [np.einsum("nk,nck->nc", g, psi_y)]
+        psi_grid = None
+        if grid is not None:
+            psi_grid = self.basis(grid)
+            scores.append(g @ psi_grid.T)
+        s = np.concatenate(scores, axis=1) if len(scores) > 1 else scores[0]
+        if self.output == "softplus":
+            return np.logaddexp(0.0, s), (psi_y, psi_grid, s)
+        if self.output == "square":
+            return 0.5 * s * s, (psi_y, psi_grid, s)
+        return s, (psi_y, psi_grid, None)
+
+    def _answer_head_backward(self, g, Y, grid, head_cache, d_energies):
+        psi_y, psi_grid, s = head_cache
+        if s is None:
+            d_s = d_energies
+        elif self.output == "square":
+            d_s = d_energies * s
+        else:
+            d_s = d_energies * expit(s)
+        c = psi_y.shape[1]
+        d_g = np.einsum("nc,nck->nk", d_s[:, :c], psi_y)
+        if psi_grid is not None:
+            d_g += d_s[:, c:] @ psi_grid
+        return d_g

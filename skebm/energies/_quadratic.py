@@ -1,0 +1,167 @@
+"""``E(x, y) = 1/2 ||y - G(x)||^2``: regression as an energy, with every
+answer of inference in closed form."""
+
+import numpy as np
+from scipy.special import ndtri
+
+from ..inference import AnswerSpace, Candidates
+from ._continuous import _AnswerEnergy
+from ._network import require_hidden_layers
+
+
+class GaussianAnswers(AnswerSpace):
+    """The answers of a quadratic energy, in closed form.
+
+    The Gibbs distribution of ``1/2 ||y - G(x)||^2`` is the Gaussian
+    ``N(G(x), I / beta)``: its mode and mean are ``G(x)``, its log-partition
+    ``d/2 log(2 pi / beta)`` whatever the parameters, and the most offending
+    incorrect answer (the lowest energy outside the epsilon-ball around the
+    target) is ``G(x)`` itself when it lies outside the ball, else the point
+    of the ball's surface nearest to it.
+
+    Parameters
+    ----------
+    n_outputs : int, default=1
+        Columns of the target.
+    epsilon : float, default=0.3
+    sampler : None
+        A sampler has nothing to estimate here; one is refused.
+    persistent_chains : bool, default=False
+        Unused.
+    """
+
+    def __init__(self, n_outputs=1, epsilon=0.3, sampler=None,
+                 persistent_chains=False):
+        self.n_answers = n_outputs
+        self.epsilon = epsilon
+        self.sampler = sampler
+        self.persistent_chains = persistent_chains
+
+    @classmethod
+    def from_targets(cls, z, sample_weight, **params):
+        """The space of targets ``z``: their number of columns."""
+        return cls(z.shape[1], **params)
+
+    def check_sampler(self, sampler, loss):
+        super().check_sampler(sampler, loss)
+        raise ValueError(
+            "sampler= needs energy='joint': a quadratic energy has a Gaussian "
+            "Gibbs distribution whose log-partition is exact and "
+            "parameter-free, so there is nothing to sample.")
+
+    def candidates(self, energy, X, y, step):
+        g, activations = energy.network(X)
+        n, d = y.shape
+        diff = g - y
+        r = np.sqrt(np.einsum("nd,nd->n", diff, diff))
+        # the closest answer to G outside the epsilon-ball around y (envelope
+        # theorem: held fixed, it gives the gradient of min over answers)
+        direction = np.zeros_like(diff)
+        direction[:, 0] = 1.0
+        np.divide(diff, r[:, None], out=direction, where=r[:, None] > 0)
+        offending = np.where((r >= self.epsilon)[:, None], g,
+                             y + self.epsilon * direction)
+        # third answer: the mode G, energy 0 whatever the parameters, whose
+        # log weight is the exact Gaussian log-partition
+        Y = np.stack([y, offending, g.copy()], axis=1)
+        energies, cache = energy.forward(X, Y, G=(g, activations))
+        incorrect = np.zeros((n, 3), dtype=bool)
+        incorrect[:, 1] = True
+        log_w = np.array([-np.inf, -np.inf, self._log_partition(d, step.beta)])
+        return energies, cache, Candidates(np.zeros(n, dtype=np.intp), incorrect,
+                                           log_w[None, :])
+
+    @staticmethod
+    def _log_partition(d, beta):
+        return 0.5 * d * np.log(2 * np.pi / beta)
+
+    def outside(self, z):
+        return np.zeros(z.shape, dtype=bool)
+
+    def energies(self, energy, X, z):
+        E, _ = energy.forward(X, z[:, None, :].astype(energy.params_.dtype))
+        return E[:, 0]
+
+    def log_partition(self, energy, X, beta):
+        return np.full(X.shape[0], self._log_partition(self.n_answers, beta))
+
+    def predict(self, energy, X, beta, kind):
+        return energy.network(X)[0]
+
+    def quantiles(self, energy, X, beta, u):
+        g = energy.network(X)[0]
+        return g[:, :, None] + ndtri(u)[:, None, :] / np.sqrt(beta)
+
+    def sample(self, energy, X, beta, n_samples, rng):
+        g = energy.network(X)[0]
+        noise = rng.standard_normal((*g.shape, n_samples))
+        return g[:, :, None] + noise / np.sqrt(beta)
+
+    def score(self, energy, X, z, sample_weight, beta, kind):
+        from sklearn.metrics import r2_score
+
+        pred = energy.network(X)[0]
+        return float(r2_score(z, pred.reshape(z.shape), sample_weight=sample_weight))
+
+
+class QuadraticEnergy(_AnswerEnergy):
+    """``E(x, y) = 1/2 ||y - G(x)||^2`` with a linear (no hidden layer) or
+    MLP ``G``: regression as an energy, minimized by ``y = G(x)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skebm.energies import QuadraticEnergy
+    >>> energy = QuadraticEnergy().initialize(n_features=3, n_answers=1,
+    ...                                       random_state=0)
+    >>> energy.forward(np.ones((2, 3)), np.zeros((2, 5, 1)))[0].shape
+    (2, 5)
+    """
+
+    answer_space = GaussianAnswers
+
+    def __init__(self, hidden_layer_sizes=(), activation="relu"):
+        super().__init__(hidden_layer_sizes, activation)
+
+    @classmethod
+    def build(cls, loss, hidden_layer_sizes=(64, 64), activation="relu",
+              answers=None):
+        _refuse_positive_domain(loss)
+        return cls(require_hidden_layers(hidden_layer_sizes, "mlp"), activation)
+
+    def _answer_head(self, g, Y, grid):
+        if grid is not None:
+            raise ValueError("QuadraticEnergy takes per-sample answers only.")
+        diff = Y - g[:, None, :]
+        return 0.5 * np.einsum("ncd,ncd->nc", diff, diff), diff
+
+    def _answer_head_backward(self, g, Y, grid, diff, d_energies):
+        return -np.einsum("nc,ncd->nd", d_energies, diff)
+
+
+class LinearQuadraticEnergy(QuadraticEnergy):
+    """:class:`QuadraticEnergy` with a linear ``G``: least squares as an
+    energy."""
+
+    full_batch = True
+
+    def __init__(self):
+        super().__init__((), "identity")
+
+    @classmethod
+    def build(cls, loss, hidden_layer_sizes=(), activation="relu", answers=None):
+        _refuse_positive_domain(loss)
+        return cls()
+
+
+def _refuse_positive_domain(loss):
+    # the prediction G(x) has energy 0, where a loss of positive energies
+    # (LVQ2's ratio) is undefined
+    if loss.energy_domain == "positive":
+        raise ValueError(
+            f"loss={loss.name!r} with a quadratic energy (energy='linear' or "
+            "'mlp') is ill-posed: once the prediction is farther than epsilon "
+            "from the target, the prediction itself is the most offending "
+            f"answer, at energy 0, and {loss.name!r} gives no gradient, so the "
+            "model never learns. Use energy='joint' or another loss."
+        )

@@ -1,0 +1,65 @@
+"""The registries of energy names, one per estimator, read by the estimators,
+their parameter constraints, the command line and the compatibility table."""
+
+from ._distance import DistanceEnergy
+from ._joint import JointEnergy
+from ._quadratic import LinearQuadraticEnergy, QuadraticEnergy
+from ._score import LinearEnergy, MLPEnergy
+
+#: ``EnergyClassifier(energy=name)``: architectures giving one energy per class
+CLASSIFIER_ENERGIES = {
+    "linear": LinearEnergy,
+    "mlp": MLPEnergy,
+    "distance": DistanceEnergy,
+}
+
+#: ``EnergyRegressor(energy=name)``: architectures scoring real answers, each
+#: with the ``answer_space`` class its inference runs on
+REGRESSOR_ENERGIES = {
+    "linear": LinearQuadraticEnergy,
+    "mlp": QuadraticEnergy,
+    "joint": JointEnergy,
+}
+
+_REGISTRIES = {"classifier": CLASSIFIER_ENERGIES, "regressor": REGRESSOR_ENERGIES}
+
+
+def register_energy(name, estimator):
+    """Make an architecture usable as ``energy=name`` in an estimator.
+
+    Parameters
+    ----------
+    name : str
+    estimator : {"classifier", "regressor"}
+
+    Returns
+    -------
+    decorator : callable
+        Registers the class it decorates and returns it. The class provides
+        ``build(loss, hidden_layer_sizes, activation, answers)``; a regressor
+        energy also names its ``answer_space``.
+
+    Examples
+    --------
+    >>> from skebm.energies import (CLASSIFIER_ENERGIES, LinearEnergy,
+    ...                             register_energy)
+    >>> @register_energy("my_linear", "classifier")
+    ... class MyLinear(LinearEnergy):
+    ...     pass
+    >>> CLASSIFIER_ENERGIES["my_linear"] is MyLinear
+    True
+    >>> del CLASSIFIER_ENERGIES["my_linear"]
+    """
+    if estimator not in _REGISTRIES:
+        raise ValueError(f"estimator must be 'classifier' or 'regressor', got "
+                         f"{estimator!r}.")
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name must be a non-empty string, got {name!r}.")
+
+    def decorator(cls):
+        if not hasattr(cls, "build"):
+            raise TypeError(f"{cls!r} has no build classmethod.")
+        _REGISTRIES[estimator][name] = cls
+        return cls
+
+    return decorator

@@ -1,0 +1,27 @@
+"""Answer spaces and inference: the set Y of possible answers and the search
+over it.
+
+An answer space gives a training batch its candidate answers, with what the
+loss needs to know about them (:class:`Candidates`: which one is correct,
+which count as incorrect, quadrature weights or a sampled contrast for the
+log-partition), and it answers the questions of inference: the argmin, the
+Gibbs distribution's mean, quantiles and samples, and its log-partition.
+
+- :class:`ClassSpace`: a classifier's classes, searched exhaustively.
+- :class:`IntervalSpace`: one real answer, quadrature on a grid refined
+  locally, or Metropolis-Hastings chains for the NLL's contrastive term.
+
+The quadratic energy ``1/2 ||y - G(x)||^2`` answers all of this in closed
+form; its space lives with it, in :mod:`skebm.energies`.
+
+To add an answer space, subclass :class:`AnswerSpace` and implement
+``candidates`` and the inference methods its estimator calls; a test should
+compare any search or sampling it does against exhaustive enumeration on a
+problem small enough for both.
+"""
+
+from ._base import AnswerSpace, Candidates, Step
+from ._classes import ClassSpace
+from ._interval import IntervalSpace
+
+__all__ = ["AnswerSpace", "Candidates", "ClassSpace", "IntervalSpace", "Step"]

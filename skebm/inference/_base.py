@@ -1,0 +1,99 @@
+"""The interface of an answer space, and what it hands the loss."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Candidates:
+    """The answers of a training batch, as a loss sees them.
+
+    Attributes
+    ----------
+    correct : ndarray of shape (n_samples,), dtype int
+        Column of the correct answer in the energy matrix.
+    incorrect : ndarray of shape (n_samples, n_candidates), dtype bool, or None
+        Which candidates count as incorrect when looking for the most
+        offending one; None means every column but the correct one.
+    log_weights : ndarray broadcastable to the energy matrix, or None
+        Log quadrature weights of the candidates in the log-partition.
+    contrast : ndarray of shape (n_samples, n_candidates), or None
+        Sampled Gibbs probabilities of the candidates.
+    """
+
+    correct: np.ndarray
+    incorrect: np.ndarray = None
+    log_weights: np.ndarray = None
+    contrast: np.ndarray = None
+
+
+@dataclass
+class Step:
+    """What one training step knows besides its data.
+
+    Attributes
+    ----------
+    beta : float
+        Inverse temperature of the Gibbs distribution the loss trains.
+    rng : RandomState or None
+        Source of the step's random candidates and chains; None asks for a
+        deterministic objective (the line search of L-BFGS).
+    rows : ndarray of int or None
+        Training rows of the batch, for state kept per training sample
+        (persistent chains); None for a batch of new samples.
+    """
+
+    beta: float
+    rng: object = None
+    rows: np.ndarray = None
+
+
+class AnswerSpace:
+    """The set of possible answers for one kind of target, and the search over
+    it.
+
+    An answer space provides the candidate answers of a training batch with
+    the information the loss needs (:meth:`candidates`), and inference:
+    the argmin, the Gibbs distribution's mean, quantiles or samples, and its
+    log-partition. Subclasses document which of these they answer exactly
+    and which they search or sample.
+    """
+
+    #: standardized ``(low, high)`` range of the answers, where bounded
+    support = None
+
+    def candidates(self, energy, X, y, step):
+        """Energies of a training batch's candidate answers.
+
+        Parameters
+        ----------
+        energy : architecture
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        y : ndarray
+            The batch's correct answers, as the space encodes them.
+        step : Step
+
+        Returns
+        -------
+        energies : ndarray of shape (n_samples, n_candidates)
+        cache : object
+            What ``energy.backward`` needs.
+        candidates : Candidates
+        """
+        raise NotImplementedError
+
+    def check_sampler(self, sampler, loss):
+        """Raise a ValueError if ``sampler`` cannot estimate the contrastive
+        term of ``loss`` on this space."""
+        sampler._validate_params()
+        if not loss.partition:
+            raise ValueError(
+                "sampler= estimates the contrastive term of the 'nll' loss; "
+                f"loss={loss.name!r} has none to estimate.")
+
+    def start_training(self, y):
+        """Set up state kept per training sample (none by default)."""
+
+    def stop_training(self):
+        """Drop the state of :meth:`start_training`."""

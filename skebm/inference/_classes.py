@@ -1,0 +1,81 @@
+"""A handful to thousands of classes: exhaustive inference."""
+
+import numpy as np
+from scipy.special import logsumexp, softmax
+
+from ..sampling import categorical_frequencies, mh_categorical
+from ._base import AnswerSpace, Candidates
+
+
+class ClassSpace(AnswerSpace):
+    """The classes of a classifier, searched exhaustively.
+
+    Every class is a candidate of every sample; the energy architecture
+    gives the whole ``(n_samples, n_classes)`` matrix in one pass, the most
+    offending incorrect answer is the lowest-energy other class, and the
+    log-partition is an exact log-sum-exp. With a ``sampler`` the NLL's
+    contrastive term is instead the visit frequencies of Metropolis-Hastings
+    chains over the classes, started at the correct one.
+
+    Parameters
+    ----------
+    n_classes : int
+    sampler : MHSampler or None, default=None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skebm.inference import ClassSpace
+    >>> space = ClassSpace(3)
+    >>> E = np.array([[1.0, 0.0, 2.0]])
+    >>> space.argmin(E), space.log_partition(E, beta=1.0).round(3)
+    (array([1]), array([0.408]))
+    """
+
+    def __init__(self, n_classes, sampler=None):
+        self.n_classes = n_classes
+        self.sampler = sampler
+
+    @property
+    def n_answers(self):
+        """Width of the energy matrix: one column per class."""
+        return self.n_classes
+
+    def candidates(self, energy, X, y, step):
+        energies, cache = energy.forward(X)
+        contrast = None
+        if self.sampler is not None:
+            s = self.sampler
+            # chains start at the correct label, as in contrastive divergence
+            init = np.repeat(y[:, None], s.n_chains, axis=1)
+            states, _ = mh_categorical(
+                -step.beta * energies, n_chains=s.n_chains, n_steps=s.n_steps,
+                random_state=step.rng, init=init, burn_in=s._burn_in_steps())
+            contrast = categorical_frequencies(states, energies.shape[1])
+        return energies, cache, Candidates(y, contrast=contrast)
+
+    @staticmethod
+    def argmin(energies):
+        """Column of the lowest energy of each row."""
+        return np.argmin(energies, axis=1)
+
+    @staticmethod
+    def log_partition(energies, beta):
+        """``log sum_k exp(-beta E_k)`` of each row."""
+        return logsumexp(-beta * energies, axis=1)
+
+    @staticmethod
+    def proba(energies, beta):
+        """Gibbs probabilities ``softmax(-beta E)``."""
+        return softmax(-beta * energies, axis=1)
+
+    @staticmethod
+    def log_proba(energies, beta):
+        """Log Gibbs probabilities ``log softmax(-beta E)``."""
+        logits = -beta * energies
+        return logits - logsumexp(logits, axis=1, keepdims=True)
+
+    def score(self, energy, X, y, sample_weight, beta):
+        """Weighted accuracy of the argmin, for early stopping."""
+        pred = self.argmin(energy.energies(X))
+        return float(np.average(pred == y, weights=sample_weight))

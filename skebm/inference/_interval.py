@@ -1,0 +1,310 @@
+"""An interval of the real line: quadrature on a grid, refined locally."""
+
+import numpy as np
+from scipy.special import logsumexp, ndtri
+from sklearn.utils import gen_batches
+
+from ..sampling._metropolis import _generator, _mh_gaussian
+from ._base import AnswerSpace, Candidates
+
+# Candidate answers per training batch, and the finer grid of inference
+# (log-partition, mode, mean, quantiles).
+_N_TRAIN_GRID = 128
+_N_PREDICT_GRID = 512
+_N_REFINE = 17
+# Standardized units: the support is the training range padded by
+# _PAD_FRACTION of its width plus _PAD; beyond it the energy rises as a
+# quadratic wall of width _WALL, so the Gibbs distribution is proper on R.
+_PAD_FRACTION = 0.2
+_PAD = 0.5
+_WALL = 0.5
+# rows per chunk at inference, so that chunk x grid stays a few MB
+_CHUNK_CELLS = 2**20
+
+
+class IntervalSpace(AnswerSpace):
+    """One real answer in a bounded interval, searched on a grid.
+
+    The support is the (standardized) training range, padded; beyond it the
+    energy rises as a quadratic wall, so that the Gibbs distribution is a
+    proper density on the real line. Training candidates are the target and
+    a grid of 128 points shifted at random every mini-batch (an unbiased
+    quadrature of the partition; the fixed midpoint grid for L-BFGS), plus
+    the two wall tails. Inference uses 512 points: the mode is refined
+    locally around the best grid point, and the mean, quantiles, samples and
+    log-partition come from the piecewise-uniform density on the grid with
+    half-normal tails. With a ``sampler`` the NLL's contrastive term is the
+    kept states of random-walk Metropolis chains on ``p(y|x)``.
+
+    Parameters
+    ----------
+    support : tuple of float
+        ``(low, high)``, in the standardized units of the targets.
+    epsilon : float, default=0.3
+        Radius of the ball around the target whose answers do not count as
+        incorrect.
+    sampler : MHSampler or None, default=None
+    persistent_chains : bool, default=False
+        Keep every training sample's chains between updates (persistent
+        contrastive divergence) instead of restarting them at the target.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skebm.inference import IntervalSpace
+    >>> space = IntervalSpace.from_targets(np.array([[-1.0], [1.0]]), np.ones(2))
+    >>> space.support
+    (-1.9, 1.9)
+    """
+
+    def __init__(self, support, epsilon=0.3, sampler=None, persistent_chains=False):
+        self.support = support
+        self.epsilon = epsilon
+        self.sampler = sampler
+        self.persistent_chains = persistent_chains
+        self._chains = None
+
+    @classmethod
+    def from_targets(cls, z, sample_weight, **params):
+        """The space spanning the standardized targets ``z`` of positive
+        weight (samples of weight zero count as absent)."""
+        z = z[sample_weight > 0, 0]
+        if np.ptp(z) == 0:
+            raise ValueError(
+                "energy='joint' needs a target that varies: y is constant (for "
+                "example 1 sample), and the Gibbs distribution of a constant is "
+                "a point mass that no grid of answers holds. Use "
+                "energy='linear', which fits the constant.")
+        pad = _PAD_FRACTION * np.ptp(z) + _PAD
+        return cls((float(z.min() - pad), float(z.max() + pad)), **params)
+
+    n_answers = 1
+
+    def check_sampler(self, sampler, loss):
+        super().check_sampler(sampler, loss)
+        if sampler.move != "gaussian":
+            raise ValueError(
+                "the regressor's chains are Gaussian random walks over the "
+                f"target: sampler move={sampler.move!r} is not supported; use "
+                "move='gaussian'.")
+        if sampler.step_size == "auto" and sampler._burn_in_steps() == 0:
+            raise ValueError("sampler step_size='auto' is tuned during burn-in: "
+                             "set burn_in > 0.")
+
+    def start_training(self, z):
+        if self.persistent_chains and self.sampler is not None:
+            # one row of chains per training sample, started at its target
+            self._chains = np.repeat(self.clip(z[:, :1]).astype(float),
+                                     self.sampler.n_chains, axis=1)
+
+    def stop_training(self):
+        self._chains = None
+
+    # -- the support and its walls ---------------------------------------------
+    def clip(self, z):
+        """Answers moved into the support."""
+        return np.clip(z, *self.support)
+
+    def outside(self, z):
+        """Which answers lie outside the support."""
+        lo, hi = self.support
+        return (z < lo) | (z > hi)
+
+    def wall_energy(self, z):
+        """Energy added beyond the support."""
+        lo, hi = self.support
+        outside = np.maximum(lo - z, 0.0) + np.maximum(z - hi, 0.0)
+        return 0.5 * (outside / _WALL) ** 2
+
+    @staticmethod
+    def _log_tail_mass(beta):
+        # integral over d > 0 of exp(-beta d^2 / (2 WALL^2))
+        return np.log(_WALL) + 0.5 * np.log(np.pi / (2 * beta))
+
+    # -- training ------------------------------------------------------------------
+    def candidates(self, energy, X, z, step):
+        y = z[:, 0]
+        n = X.shape[0]
+        lo, hi = self.support
+        m = _N_TRAIN_GRID
+        h = (hi - lo) / m
+        shift = 0.5 if step.rng is None else step.rng.uniform()
+        dtype = energy.params_.dtype
+        grid = (lo + (np.arange(m) + shift) * h).astype(dtype)
+        y_in = np.clip(y, lo, hi)
+        g, activations = energy.network(X)
+        columns = [y_in[:, None]]
+        n_sampled = 0
+        if self.sampler is not None:
+            samples = self._sample(energy, g, y_in, step)
+            n_sampled = samples.shape[1]
+            columns.append(np.clip(samples, lo, hi))
+        Y = np.concatenate(columns, axis=1).astype(dtype)
+        # the edges carry the quadratic-wall tails of the partition
+        shared = np.concatenate([[lo, hi], grid]).astype(dtype)
+        energies, cache = energy.forward(X, Y, shared, G=(g, activations))
+        energies[:, 0] += self.wall_energy(y)
+        n_cols = energies.shape[1]
+        first = 1 + n_sampled
+        incorrect = np.zeros((n, n_cols), dtype=bool)
+        incorrect[:, first + 2:] = np.abs(grid - y[:, None]) > self.epsilon
+        log_w = np.empty((n, n_cols))
+        log_w[:, :first] = -np.inf
+        log_w[:, first:first + 2] = self._log_tail_mass(step.beta)
+        log_w[:, first + 2:] = np.log(h)
+        # the target is a node of the quadrature too (trapezoid rule on the
+        # grid with it inserted): on the grid alone a deterministic (L-BFGS)
+        # fit can push each target's energy below every node's and the
+        # estimated log-partition without bound
+        j = np.clip(np.floor((y_in - lo) / h - shift).astype(np.intp), 0, m - 2)
+        a = np.clip(y_in - grid[j], 0.0, h)
+        rows = np.arange(n)
+        log_w[:, 0] = np.log(h / 2)
+        log_w[rows, first + 2 + j] = np.log(h - (h - a) / 2)
+        log_w[rows, first + 3 + j] = np.log(h - a / 2)
+        contrast = None
+        if n_sampled:
+            contrast = np.zeros((n, n_cols), dtype=energies.dtype)
+            contrast[:, 1:first] = 1.0 / n_sampled
+        return energies, cache, Candidates(np.zeros(n, dtype=np.intp), incorrect,
+                                           log_w, contrast)
+
+    def _sample(self, energy, g, y_start, step):
+        """Kept states of random-walk Metropolis chains on ``p(y|x)``, started
+        at the targets or where the batch's persistent chains stopped:
+        (n, n_kept * n_chains)."""
+        s = self.sampler
+        n, n_chains = len(y_start), s.n_chains
+        persistent = self._chains is not None and step.rows is not None
+
+        def log_target(theta):
+            Y = theta.reshape(n, n_chains)
+            E, _ = energy._answer_head(g, self.clip(Y), None)
+            return (-step.beta * (E + self.wall_energy(Y))).ravel()
+
+        if persistent:
+            theta = self._chains[step.rows].reshape(-1, 1)
+        else:
+            theta = np.repeat(y_start, n_chains)[:, None].astype(float)
+        chain, *_ = _mh_gaussian(log_target, theta, log_target(theta), s.n_steps,
+                                 s._burn_in_steps(), s.thin, s.step_size,
+                                 _generator(step.rng))
+        kept = chain[:, :, 0].reshape(-1, n, n_chains)
+        if persistent:
+            self._chains[step.rows] = kept[-1]
+        return kept.transpose(1, 0, 2).reshape(n, -1)
+
+    # -- inference -----------------------------------------------------------------
+    def energies(self, energy, X, z):
+        """Energy of each (x, z) pair, the wall included: (n_samples,)."""
+        E, _ = energy.forward(X, self.clip(z).astype(energy.params_.dtype))
+        return E[:, 0] + self.wall_energy(z[:, 0])
+
+    def _chunks(self, n):
+        return gen_batches(n, max(1, _CHUNK_CELLS // _N_PREDICT_GRID))
+
+    def _grid(self, dtype):
+        lo, hi = self.support
+        h = (hi - lo) / _N_PREDICT_GRID
+        return (lo + (np.arange(_N_PREDICT_GRID) + 0.5) * h).astype(dtype), h
+
+    def _logits(self, energy, X, beta):
+        """Log quadrature weights times Gibbs factors on the prediction grid:
+        columns low tail, grid cells, high tail. Returns logits (n, M + 2)
+        and the energies of the grid."""
+        grid, h = self._grid(energy.params_.dtype)
+        n = X.shape[0]
+        edges = np.tile(np.array(self.support, dtype=grid.dtype), (n, 1))
+        with np.errstate(over="ignore"):
+            E, _ = energy.forward(X, edges, grid)
+        # an energy that overflowed to -inf (a density collapsing onto a
+        # spike, as with integer targets) must not give inf - inf below
+        E = np.clip(E, -1e100, 1e100)
+        log_tail = self._log_tail_mass(beta)
+        logits = np.empty((n, _N_PREDICT_GRID + 2))
+        logits[:, 0] = -beta * E[:, 0] + log_tail
+        logits[:, -1] = -beta * E[:, 1] + log_tail
+        logits[:, 1:-1] = -beta * E[:, 2:] + np.log(h)
+        return logits, E[:, 2:]
+
+    def log_partition(self, energy, X, beta):
+        """``log Z(x)``, a quadrature over the grid cells and the two wall
+        tails: (n_samples,)."""
+        out = np.empty(X.shape[0])
+        for rows in self._chunks(X.shape[0]):
+            out[rows] = logsumexp(self._logits(energy, X[rows], beta)[0], axis=1)
+        return out
+
+    def predict(self, energy, X, beta, kind):
+        """The Gibbs distribution's ``"mean"`` or its ``"mode"`` (the argmin
+        of the energy, refined around the best grid point): (n, 1)."""
+        lo, hi = self.support
+        grid, h = self._grid(energy.params_.dtype)
+        out = np.empty(X.shape[0])
+        for rows in self._chunks(X.shape[0]):
+            logits, E = self._logits(energy, X[rows], beta)
+            if kind == "mean":
+                p = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+                tail = _WALL / np.sqrt(beta) * np.sqrt(2 / np.pi)
+                out[rows] = (p[:, 1:-1] @ grid + p[:, 0] * (lo - tail)
+                             + p[:, -1] * (hi + tail))
+            else:
+                best = grid[np.argmin(E, axis=1)]
+                local = best[:, None] + np.linspace(-h, h, _N_REFINE)
+                local = np.clip(local, lo, hi).astype(grid.dtype)
+                with np.errstate(over="ignore"):
+                    E_local, _ = energy.forward(X[rows], local)
+                out[rows] = local[np.arange(len(local)), np.argmin(E_local, axis=1)]
+        return out[:, None]
+
+    def _cell_probabilities(self, energy, X, beta):
+        """Probabilities of the low tail, the grid cells and the high tail."""
+        probs = np.empty((X.shape[0], _N_PREDICT_GRID + 2))
+        for rows in self._chunks(X.shape[0]):
+            logits, _ = self._logits(energy, X[rows], beta)
+            probs[rows] = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+        return probs
+
+    def quantiles(self, energy, X, beta, u):
+        """Inverse CDF at ``u`` of shape (n, k) of the piecewise-uniform grid
+        density with half-normal tails: (n, 1, k)."""
+        probs = self._cell_probabilities(energy, X, beta)
+        lo, hi = self.support
+        n, k = u.shape
+        M = _N_PREDICT_GRID
+        h = (hi - lo) / M
+        cdf = np.cumsum(probs, axis=1)
+        cdf[:, -1] = 1.0
+        # one searchsorted for all rows: offset row i by i
+        offsets = np.arange(n)[:, None]
+        cell = np.searchsorted((cdf + offsets).ravel(), (u + offsets).ravel(),
+                               side="right")
+        cell = np.minimum(cell.reshape(n, k) - offsets * (M + 2), M + 1)
+        before = np.where(cell > 0, np.take_along_axis(
+            cdf, np.maximum(cell - 1, 0), axis=1), 0.0)
+        mass = np.take_along_axis(probs, cell, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.clip(np.where(mass > 0, (u - before) / mass, 0.5), 0, 1)
+        out = lo + (cell - 1 + frac) * h
+        sd = _WALL / np.sqrt(beta)
+        # tails: half-normal beyond the edges; frac runs away from the edge
+        # for the high tail and toward it for the low tail
+        low_tail = cell == 0
+        high_tail = cell == M + 1
+        out[low_tail] = lo - sd * ndtri(np.clip(1 - frac[low_tail] / 2, 0.5,
+                                                1 - 1e-16))
+        out[high_tail] = hi + sd * ndtri(np.clip(0.5 + frac[high_tail] / 2, 0.5,
+                                                 1 - 1e-16))
+        return out[:, None, :]
+
+    def sample(self, energy, X, beta, n_samples, rng):
+        """Draws from ``p(y|x)`` by inverting its CDF: (n, 1, n_samples)."""
+        u = rng.uniform(size=(X.shape[0], n_samples))
+        return self.quantiles(energy, X, beta, u)
+
+    def score(self, energy, X, z, sample_weight, beta, kind):
+        """Weighted R^2 of the prediction, for early stopping."""
+        from sklearn.metrics import r2_score
+
+        pred = self.predict(energy, X, beta, kind)
+        return float(r2_score(z, pred.reshape(z.shape), sample_weight=sample_weight))

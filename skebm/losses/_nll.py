@@ -1,0 +1,59 @@
+"""The negative log-likelihood loss (LeCun et al., 2006, section 2.2.4)."""
+
+import numpy as np
+from scipy.special import logsumexp
+
+from ._base import BaseLoss, _check_positive, _correct_energy, _log_softmax
+
+
+class NLLLoss(BaseLoss):
+    """Negative log-likelihood of the Gibbs distribution.
+
+    ``E_C + (1 / beta) * log sum_Y exp(-beta * E(Y))``, the cross-entropy of
+    ``softmax(-beta * E)``. Its gradient is ``onehot(C) - softmax(-beta * E)``:
+    push the correct answer down, pull every answer up in proportion to its
+    Gibbs probability.
+
+    Parameters
+    ----------
+    beta : float, default=1.0
+        Inverse temperature.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skebm.losses import NLLLoss
+    >>> NLLLoss().value(np.array([[0.0, 0.0]]), np.array([0]))
+    array([0.69314718])
+    """
+
+    name = "nll"
+    partition = True
+    constants = ("beta",)
+
+    def __init__(self, beta=1.0):
+        self.beta = _check_positive("beta", beta)
+
+    def gibbs_beta(self, default):
+        return self.beta
+
+    def value_gradient(self, energies, y, incorrect=None, *, log_weights=None,
+                       contrast=None):
+        # incorrect is unused: every answer is in the partition
+        logits = -self.beta * energies
+        if log_weights is not None:
+            logits = logits + log_weights
+        # E_C + log Z / beta as -log_softmax at the correct answer: subtracting
+        # the two large terms would lose log Z's small part at large energies
+        log_p = _log_softmax(logits)
+        if log_weights is None:
+            value = -_correct_energy(log_p, y) / self.beta
+        else:
+            # the correct answer's weight (possibly 0) is not part of E_C
+            value = (_correct_energy(energies, y)
+                     + logsumexp(logits, axis=1) / self.beta)
+        if contrast is None:
+            contrast = np.exp(log_p)
+        grad = -contrast.astype(energies.dtype, copy=True)
+        grad[np.arange(energies.shape[0]), y] += 1.0
+        return value, grad

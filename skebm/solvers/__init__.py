@@ -1,0 +1,19 @@
+"""Solvers: the optimizers of a flat parameter vector and the one training
+loop.
+
+``adam`` and ``sgd`` (Nesterov momentum) take one mini-batch gradient at a
+time; ``lbfgs`` is scipy's full-batch L-BFGS-B. :class:`Objective` composes an
+energy, an answer space and a loss into the function they minimize, and
+:func:`train` runs epochs, early stopping and divergence checks for every
+estimator. To add a solver, write an optimizer with ``update(grad)`` and
+``rebind(params)`` in a module of its own and name it in ``_training.py``.
+"""
+
+from ._adam import AdamOptimizer
+from ._lbfgs import minimize_lbfgs
+from ._objective import Objective
+from ._sgd import SGDOptimizer
+from ._training import Settings, resolve_solver, train
+
+__all__ = ["AdamOptimizer", "Objective", "SGDOptimizer", "Settings",
+           "minimize_lbfgs", "resolve_solver", "train"]

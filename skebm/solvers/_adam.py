@@ -1,0 +1,44 @@
+"""Adam on a flat parameter vector."""
+
+import numpy as np
+
+
+class AdamOptimizer:
+    """Adam (Kingma & Ba, 2014) on a flat parameter vector.
+
+    Parameters
+    ----------
+    params : ndarray of shape (n_params,)
+        Updated in place.
+    learning_rate_init : float
+    beta_1, beta_2 : float
+        Decay rates of the first and second moment estimates.
+    epsilon : float
+        Guards the division by the second moment.
+    """
+
+    def __init__(self, params, learning_rate_init=1e-3, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8):
+        self.params = params
+        self.learning_rate_init = learning_rate_init
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.ms = np.zeros_like(params)
+        self.vs = np.zeros_like(params)
+
+    def update(self, grad):
+        """Take one step along ``grad``."""
+        self.t += 1
+        self.ms *= self.beta_1
+        self.ms += (1 - self.beta_1) * grad
+        self.vs *= self.beta_2
+        self.vs += (1 - self.beta_2) * grad * grad
+        lr = (self.learning_rate_init * np.sqrt(1 - self.beta_2**self.t)
+              / (1 - self.beta_1**self.t))
+        self.params -= lr * self.ms / (np.sqrt(self.vs) + self.epsilon)
+
+    def rebind(self, params):
+        """Continue on another parameter vector of the same size."""
+        self.params = params

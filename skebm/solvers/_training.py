@@ -1,0 +1,249 @@
+"""The one training loop every estimator shares: epochs of a stochastic
+solver or one run of L-BFGS, early stopping, divergence checks."""
+
+import copy
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import gen_batches
+from threadpoolctl import threadpool_limits
+
+from ._adam import AdamOptimizer
+from ._lbfgs import minimize_lbfgs
+from ._sgd import SGDOptimizer
+
+_OPTIMIZERS = {"adam": AdamOptimizer, "sgd": SGDOptimizer}
+# for networks, above this many samples a full-batch iteration costs more than
+# an Adam epoch gains; below it L-BFGS converges in fewer passes and needs no
+# step size. Architectures marked full_batch (linear ones) are cheap enough
+# for L-BFGS at any size.
+_AUTO_LBFGS_MAX_SAMPLES = 10_000
+
+
+@dataclass
+class Settings:
+    """The estimator parameters the training loop reads, and the names its
+    messages give."""
+
+    solver: str
+    learning_rate_init: float
+    momentum: float
+    batch_size: object
+    max_iter: int
+    tol: float
+    n_iter_no_change: int
+    early_stopping: bool
+    verbose: bool
+    loss: str = ""
+    energy: str = ""
+
+
+def resolve_solver(solver, n_samples, incremental, loss, energy, sampler,
+                   early_stopping):
+    """``"auto"``: full-batch L-BFGS for full-batch architectures and up to
+    10000 samples otherwise; Adam for larger networks, ``partial_fit``,
+    early stopping, a sampled (noisy) gradient and losses that only train
+    stochastically."""
+    if solver == "lbfgs" and sampler is not None:
+        raise ValueError(
+            "solver='lbfgs' cannot use a sampler: its line search needs an "
+            "exact gradient, and the sampled contrastive term is noisy. Use "
+            "solver='adam', 'sgd' or 'auto'.")
+    if solver != "auto":
+        return solver
+    if incremental or loss.stochastic_only or sampler is not None or early_stopping:
+        return "adam"
+    if energy.full_batch or n_samples <= _AUTO_LBFGS_MAX_SAMPLES:
+        return "lbfgs"
+    return "adam"
+
+
+def _diverged(settings, iteration, solver):
+    if solver == "lbfgs":
+        setting, advice = "", "Standardize the features (StandardScaler)"
+    else:
+        setting = f" and learning_rate_init={settings.learning_rate_init}"
+        advice = ("Lower learning_rate_init or standardize the features "
+                  "(StandardScaler)")
+    return ValueError(
+        f"Training diverged: the {settings.loss} loss became non-finite at "
+        f"iteration {iteration} with energy={settings.energy!r}, "
+        f"solver={solver!r}{setting}. {advice}. The estimator was left as it "
+        "was before this call."
+    )
+
+
+def train(objective, X, y, sample_weight, settings, solver, rng, *,
+          incremental=False, previous=None, validation=None, n_samples=None):
+    """Run ``solver`` on ``objective.energy.params_`` in place.
+
+    Parameters
+    ----------
+    objective : Objective
+    X, y, sample_weight : training data, weights of mean one
+    settings : Settings
+    solver : {"lbfgs", "adam", "sgd"}
+    rng : RandomState
+        Shuffles the epochs and draws random candidates.
+    incremental : bool
+        One epoch on a batch (``partial_fit``).
+    previous : dict or None
+        The fitted state to continue (counters, loss curve, optimizer), or
+        None to start afresh.
+    validation : callable or None
+        ``validation() -> score`` of the current parameters, for early
+        stopping.
+    n_samples : int, default=None
+        Rows the user passed, which ``t_`` counts (default ``len(X)``).
+
+    Returns
+    -------
+    state : dict
+        The fitted-state attributes: ``n_iter_``, ``t_``, ``loss_curve_``,
+        ``loss_``, ``best_loss_``, ``validation_scores_``,
+        ``best_validation_score_``, ``solver_`` and ``_optimizer``.
+    """
+    previous = previous or {}
+    state = {
+        "n_iter_": previous.get("n_iter_", 0),
+        "t_": previous.get("t_", 0),
+        "loss_curve_": list(previous.get("loss_curve_", [])),
+        "solver_": solver,
+    }
+    n_samples = X.shape[0] if n_samples is None else n_samples
+    # the products are small (mini-batches, or data sets that L-BFGS takes
+    # whole): BLAS threads cost more than they save, up to 10x on a loaded
+    # 2-core machine
+    with threadpool_limits(limits=1, user_api="blas"):
+        if solver == "lbfgs":
+            _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples)
+        else:
+            _train_stochastic(objective, X, y, sample_weight, settings, solver,
+                              state, rng, incremental, previous, validation)
+    return state
+
+
+def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples):
+    params = objective.energy.params_
+
+    def fun(theta):
+        # no random numbers: the line search needs one deterministic objective
+        params[...] = theta
+        value, grad = objective(X, y, sample_weight)
+        return value, grad.astype(np.float64)
+
+    curve = []
+
+    def record(intermediate_result):
+        curve.append(float(intermediate_result.fun))
+        if settings.verbose:
+            print(f"Iteration {state['n_iter_'] + len(curve)}, "
+                  f"loss = {curve[-1]:.8f}")
+
+    result = minimize_lbfgs(fun, params, settings.max_iter, settings.tol,
+                            callback=record)
+    if not np.isfinite(result.fun) or not np.all(np.isfinite(result.x)):
+        raise _diverged(settings, result.nit, "lbfgs")
+    params[...] = result.x.astype(params.dtype)
+    state["loss_curve_"] += curve
+    state["n_iter_"] += result.nit
+    state["t_"] += result.nit * n_samples
+    state["best_loss_"] = state["loss_"] = float(result.fun)
+    state["validation_scores_"] = state["best_validation_score_"] = None
+    if result.status == 1:
+        warnings.warn(
+            f"lbfgs reached max_iter={settings.max_iter} before converging. "
+            "Increase max_iter or standardize the features.",
+            ConvergenceWarning,
+        )
+
+
+def _optimizer(params, settings, solver, previous):
+    """The previous optimizer, continued on ``params``, or a new one."""
+    old = previous.get("_optimizer")
+    if isinstance(old, _OPTIMIZERS[solver]) and old.params.shape == params.shape:
+        optimizer = copy.deepcopy(old)
+        optimizer.rebind(params)
+        optimizer.learning_rate_init = settings.learning_rate_init
+        if solver == "sgd":
+            optimizer.momentum = settings.momentum
+        return optimizer
+    if solver == "adam":
+        return AdamOptimizer(params, settings.learning_rate_init)
+    return SGDOptimizer(params, settings.learning_rate_init, settings.momentum)
+
+
+def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
+                      rng, incremental, previous, validation):
+    params = objective.energy.params_
+    optimizer = _optimizer(params, settings, solver, previous)
+    n_samples = X.shape[0]
+    batch_size = (min(200, n_samples) if settings.batch_size == "auto"
+                  else min(settings.batch_size, n_samples))
+    if settings.early_stopping and incremental:
+        raise ValueError("partial_fit does not support early_stopping=True.")
+    early = settings.early_stopping
+    best_loss = previous.get("best_loss_")
+    best_loss = np.inf if best_loss is None else best_loss
+    best_score, best_params = -np.inf, None
+    no_improvement, scores, converged = 0, [], False
+    for _ in range(1 if incremental else settings.max_iter):
+        order = rng.permutation(n_samples)
+        total = 0.0
+        for batch in gen_batches(n_samples, batch_size):
+            idx = order[batch]
+            # which training rows the batch holds (persistent chains); a
+            # partial_fit batch holds new samples
+            value, grad = objective(X[idx], y[idx], sample_weight[idx], rng,
+                                    rows=None if incremental else idx)
+            if not np.isfinite(value):
+                raise _diverged(settings, state["n_iter_"] + 1, solver)
+            optimizer.update(grad)
+            total += value * len(idx)
+        state["n_iter_"] += 1
+        state["t_"] += n_samples
+        epoch_loss = total / n_samples
+        state["loss_curve_"].append(epoch_loss)
+        if settings.verbose:
+            print(f"Iteration {state['n_iter_']}, loss = {epoch_loss:.8f}")
+        if not np.all(np.isfinite(params)):
+            raise _diverged(settings, state["n_iter_"], solver)
+
+        if early:
+            score = validation()
+            scores.append(score)
+            if score > best_score:
+                best_params = params.copy()
+            no_improvement = no_improvement + 1 if score < best_score + settings.tol \
+                else 0
+            best_score = max(best_score, score)
+            if settings.verbose:
+                print(f"Validation score: {score:.6f}")
+        else:
+            no_improvement = no_improvement + 1 \
+                if epoch_loss > best_loss - settings.tol else 0
+            best_loss = min(best_loss, epoch_loss)
+        if no_improvement > settings.n_iter_no_change:
+            converged = True
+            if settings.verbose:
+                print(f"Stopped: no improvement of more than tol={settings.tol} "
+                      f"for {settings.n_iter_no_change} consecutive epochs.")
+            break
+    if not incremental and not converged:
+        warnings.warn(
+            f"Stochastic optimizer: maximum iterations ({settings.max_iter}) "
+            "reached and the optimization hasn't converged yet.",
+            ConvergenceWarning,
+        )
+    if early:
+        params[...] = best_params
+        state["validation_scores_"] = scores
+        state["best_validation_score_"] = best_score
+        state["best_loss_"] = None
+    else:
+        state["validation_scores_"] = state["best_validation_score_"] = None
+        state["best_loss_"] = best_loss
+    state["loss_"] = state["loss_curve_"][-1]
+    state["_optimizer"] = optimizer
