@@ -1,11 +1,20 @@
-"""The command line: compare on built-in data and CSV files, sample, errors."""
+"""The command line: compare on built-in data and CSV files, failures and
+warnings inside the leaderboard, progress, sample, errors."""
 
+import io
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
 
-from skebm._cli import infer_task, main, read_csv
+import skebm._cli
+from skebm._cli import _compare, _progress, infer_task, main, read_csv
+from skebm._cli._evaluate import outcome
+from skebm.energies import CLASSIFIER_ENERGIES, REGRESSOR_ENERGIES
+from skebm.losses import LOSSES
 
 
 def run(argv, capsys):
@@ -14,36 +23,17 @@ def run(argv, capsys):
     return status, captured.out, captured.err
 
 
-def test_compare_builtin_classification(capsys, tmp_path):
-    out_file = tmp_path / "board.json"
-    status, out, err = run(["compare", "iris", "--energies", "linear,distance",
-                            "--losses", "nll,hinge,energy", "--output",
-                            str(out_file)], capsys)
-    assert status == 0
-    rows = json.loads(out_file.read_text())
-    assert len(rows) == 7  # baseline + 3 losses x 2 energies
-    scores = [r["score"] for r in rows]
-    assert scores == sorted(scores, reverse=True)
-    assert all(0.6 < s <= 1.0 for s in scores)
-    assert "LogisticRegression" in out and "accuracy" in out
-    assert "7/7" in err  # the progress line reached the end
-    # captured stderr is no terminal: one line per candidate, no redraws
-    assert "\r" not in err
-    assert [line.split()[1] for line in err.splitlines() if line][:7] == [
-        f"{i}/7" for i in range(1, 8)]
+def table(out):
+    """The leaderboard's rows as lists of words, keyed by (loss, energy)."""
+    rows = {}
+    for line in out.splitlines():
+        words = line.split()
+        if len(words) > 3 and (words[0].isdigit() or words[0] == "-"):
+            rows[words[2], words[3]] = words
+    return rows
 
 
-def test_compare_regression_to_csv(capsys, tmp_path):
-    out_file = tmp_path / "board.csv"
-    status, out, _ = run(["compare", "diabetes", "--energies", "linear",
-                          "--losses", "energy,nll", "--output", str(out_file)],
-                         capsys)
-    assert status == 0 and "R^2" in out and "Ridge" in out
-    lines = out_file.read_text().splitlines()
-    assert lines[0].startswith("model,loss,energy,score") and len(lines) == 4
-
-
-def _write_csv(path, rng, n=90):
+def _classification_csv(path, rng, n=90):
     x1 = rng.normal(size=n)
     color = rng.choice(["red", "green", "blue"], size=n)
     label = np.where(x1 + (color == "red") > 0.3, "yes", "no")
@@ -54,32 +44,237 @@ def _write_csv(path, rng, n=90):
     path.write_text("\n".join(rows) + "\n")
 
 
+def _regression_csv(path, n=60):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 2))
+    y = x @ [1.5, -1.0] + 0.3 * rng.normal(size=n)
+    lines = ["a,b,y"] + [f"{a:.3f},{b:.3f},{t:.3f}" for (a, b), t in zip(x, y)]
+    path.write_text("\n".join(lines) + "\n")
+
+
+# -- compare: built-in data ----------------------------------------------------
+
+
+def test_compare_builtin_classification(capsys, tmp_path, monkeypatch):
+    # stderr captured is no terminal: a log line per redraw, none of tqdm's
+    # carriage returns; with no interval between redraws, one per candidate
+    monkeypatch.setattr(_progress, "LOG_INTERVAL", 0)
+    out_file = tmp_path / "board.json"
+    status, out, err = run(["compare", "iris", "--energies", "linear,distance",
+                            "--losses", "nll,hinge,energy", "--cv", "2",
+                            "--output", str(out_file)], capsys)
+    assert status == 0
+    rows = json.loads(out_file.read_text())
+    assert len(rows) == 7  # baseline + 3 losses x 2 energies
+    scores = [r["score"] for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.6 < s <= 1.0 for s in scores)
+    assert {r["status"] for r in rows} == {"ok"}
+    assert "LogisticRegression" in out and "accuracy" in out
+    assert ("energy", "distance*") in table(out)  # input space: see footnote
+    assert "\r" not in err
+    progress = [line for line in err.splitlines() if line.startswith("compare")]
+    assert [line.split("|")[2].split()[0] for line in progress] == [
+        f"{i}/7" for i in range(8)]
+
+
+def test_compare_regression_to_csv(capsys, tmp_path):
+    out_file = tmp_path / "board.csv"
+    status, out, _ = run(["compare", "diabetes", "--energies", "linear",
+                          "--losses", "energy,nll", "--cv", "2", "--output",
+                          str(out_file)], capsys)
+    assert status == 0 and "R^2" in out and "Ridge" in out
+    lines = out_file.read_text().splitlines()
+    assert lines[0].startswith("model,loss,energy,score") and len(lines) == 4
+
+
+def test_compare_diabetes_reports_refused_pairs_instead_of_crashing(capsys):
+    # lvq2 is refused by the regressor's quadratic energies at fit; that used
+    # to fail the whole run
+    status, out, err = run(["compare", "diabetes", "--energies", "linear",
+                            "--losses", "lvq2,nll", "--cv", "2"], capsys)
+    assert status == 0 and "error" not in err
+    rows = table(out)
+    refused = rows["lvq2", "linear"]
+    assert refused[0] == "-" and refused[4] == "refused"
+    assert "ill-posed" in " ".join(refused)
+    assert out.index("refused") > out.index(" nll ")  # at the bottom
+    assert rows["nll", "linear"][0] in {"1", "2"}
+
+
+def test_no_arguments_is_compare_digits(monkeypatch):
+    calls = []
+    monkeypatch.setattr(skebm._cli, "compare", lambda *args: calls.append(args))
+    assert main([]) == 0
+    assert calls[0][0] == "digits" and calls[0][3] is None  # all losses
+
+
+def test_python_dash_m_runs_the_command_line():
+    result = subprocess.run([sys.executable, "-m", "skebm", "--help"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "compare" in result.stdout
+
+
+# -- compare: CSV files ------------------------------------------------------------
+
+
 def test_compare_csv_with_a_categorical_column_and_a_missing_value(capsys, tmp_path):
     path = tmp_path / "data.csv"
-    _write_csv(path, np.random.default_rng(0))
-    status, out, err = run(["compare", str(path), "--target", "label",
-                            "--losses", "nll,hinge", "--energies", "linear"], capsys)
+    _classification_csv(path, np.random.default_rng(0))
+    status, out, err = run(["compare", str(path), "--target", "label", "--cv",
+                            "2", "--losses", "nll,hinge", "--energies", "linear"],
+                           capsys)
     assert status == 0
     assert "column 'x2' has 1 missing value" in err
     assert "classification" in out
-    best = [line for line in out.splitlines() if line.strip().startswith("1 ")][0]
-    assert float(best.split()[4]) > 0.8
+    best = [words for words in table(out).values() if words[0] == "1"][0]
+    assert float(best[4]) > 0.8
 
 
-def test_read_csv_types(tmp_path):
+def test_read_csv_quoting_na_tokens_and_types(tmp_path):
     path = tmp_path / "data.csv"
-    _write_csv(path, np.random.default_rng(1), n=12)
-    X, y, names, numeric, categorical, notes = read_csv(path, "label")
-    assert names == ["x1", "color", "x2"]
-    assert numeric == [0, 2] and categorical == [1]
-    assert np.isnan(X[5, 2]) and len(notes) == 1
-    assert set(y) <= {"yes", "no"}
+    path.write_text(
+        'size,city,flag,label\n'
+        '1.5,"Paris, France",True,a\n'
+        'NA,"Lyon, France",False,b\n'
+        '?, "Paris, France",True,a\n'
+        ',NULL,False,b\n'
+        'n/a,Nice,True,a\n'
+        '2.5,Nice,False,b\n')
+    X, y, numeric, categorical, notes = read_csv(path, "label")
+    assert list(X.columns) == ["size", "city", "flag"]
+    assert numeric == ["size", "flag"] and categorical == ["city"]
+    # quoted commas stay inside the field, also after a space
+    assert set(X["city"].dropna()) == {"Paris, France", "Lyon, France", "Nice"}
+    # pandas' NA tokens, and "?"
+    assert X["size"].isna().sum() == 4 and X["city"].isna().sum() == 1
+    assert list(X["flag"]) == [1.0, 0.0, 1.0, 0.0, 1.0, 0.0]
+    assert notes == [
+        "column 'size' has 4 missing value(s): filled with the median of each "
+        "training fold",
+        "column 'city' has 1 missing value(s): filled with the most frequent "
+        "value of each training fold"]
+    assert y.dtype.kind == "U" and set(y) == {"a", "b"}
+
+
+def test_read_csv_numeric_target(tmp_path):
+    path = tmp_path / "data.csv"
+    _regression_csv(path)
+    X, y, numeric, categorical, notes = read_csv(path, "y")
+    assert X.shape == (60, 2) and numeric == ["a", "b"] and not categorical
+    assert y.dtype == float and infer_task(y) == "regression" and not notes
+
+
+def test_compare_regression_csv_with_the_default_losses(capsys, tmp_path):
+    path = tmp_path / "data.csv"
+    _regression_csv(path, n=40)
+    status, out, err = run(["compare", str(path), "--target", "y", "--cv", "2"],
+                           capsys)
+    assert status == 0, err
+    rows = table(out)
+    n_pairs = len(LOSSES) * len(REGRESSOR_ENERGIES)
+    # every pair but the collapsing one, which runs only when asked for
+    assert len(rows) == 1 + n_pairs - 1 and ("energy", "joint") not in rows
+    assert rows["lvq2", "linear"][4] == "refused"
+    assert rows["nll", "linear"][0].isdigit()
+    assert float(rows["nll", "linear"][4]) > 0.5
+    assert "Warning" not in err
 
 
 def test_infer_task():
     assert infer_task(np.array(["a", "b"])) == "classification"
     assert infer_task(np.repeat([0.0, 1.0, 2.0], 20)) == "classification"
     assert infer_task(np.linspace(0, 1, 100)) == "regression"
+
+
+# -- failures and warnings -------------------------------------------------------
+
+
+class _Broken(RegressorMixin, BaseEstimator):
+    def fit(self, X, y):
+        raise FloatingPointError("overflow in the solver. Details follow.")
+
+
+def test_a_configuration_failing_in_every_fold_is_a_row(capsys, tmp_path,
+                                                        monkeypatch):
+    real = _compare.candidates
+
+    def with_a_broken_one(task, losses, energies):
+        yield from real(task, losses, energies)
+        yield "Broken", "nll", "linear", _Broken(), ""
+
+    monkeypatch.setattr(_compare, "candidates", with_a_broken_one)
+    path = tmp_path / "data.csv"
+    _regression_csv(path)
+    out_file = tmp_path / "board.json"
+    status, out, _ = run(["compare", str(path), "--target", "y", "--cv", "2",
+                          "--energies", "linear", "--losses", "nll",
+                          "--output", str(out_file)], capsys)
+    assert status == 0
+    line = [line for line in out.splitlines() if "Broken" in line][0]
+    assert line.split()[:5] == ["-", "Broken", "nll", "linear", "failed"]
+    assert line.endswith("FloatingPointError: overflow in the solver.")
+    broken = json.loads(out_file.read_text())[-1]
+    assert broken["status"] == "failed" and broken["score"] is None
+
+
+@pytest.mark.parametrize("failures, expected", [
+    ([], ("ok", "")),
+    ([("fit", "ValueError", "Bad pair.")] * 2, ("refused", "Bad pair.")),
+    ([("fit", "ValueError", "Diverged at 3."),
+      ("fit", "ValueError", "Diverged at 5.")], ("failed", "Diverged at 3.")),
+    ([("score", "ValueError", "NaN.")] * 2, ("failed", "NaN.")),
+    ([("fit", "ValueError", "Diverged.")], ("ok", "1/2 folds failed: Diverged.")),
+])
+def test_outcome(failures, expected):
+    assert outcome(dict(failures=failures), 2) == expected
+
+
+def test_warnings_are_counted_not_leaked_even_from_workers(capfd, tmp_path):
+    # the collapsing pair warns at every fit, and runs because it was named;
+    # two jobs: the fits run in joblib's worker processes
+    path = tmp_path / "data.csv"
+    _regression_csv(path, n=40)
+    status = main(["compare", str(path), "--target", "y", "--cv", "2",
+                   "--losses", "energy", "--energies", "joint,linear",
+                   "--jobs", "2"])
+    out, err = capfd.readouterr()
+    assert status == 0
+    assert "Warning" not in err and "warn" not in err
+    counter = table(out)["energy", "joint"]
+    assert counter[8] == "2"  # one warning per fold, in the warn column
+    assert "counter-example" in " ".join(counter)
+    assert "UserWarning" in out.split("warn:")[1]
+
+
+# -- progress ----------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_redraws_in_place_on_a_terminal():
+    terminal = _Terminal()
+    with _progress.progress_bar(3, terminal) as bar:
+        for _ in range(3):
+            bar.update()
+    assert "\r" in terminal.getvalue() and "3/3" in terminal.getvalue()
+
+
+def test_progress_in_a_log_file_is_a_few_lines():
+    log = io.StringIO()
+    with _progress.progress_bar(50, log) as bar:
+        for _ in range(50):
+            bar.update()
+    lines = log.getvalue().splitlines()
+    # the start and the end; nothing in between within LOG_INTERVAL seconds
+    assert len(lines) == 2 and "0/50" in lines[0] and "50/50" in lines[1]
+    assert "\r" not in log.getvalue()
+
+
+# -- errors ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -89,7 +284,10 @@ def test_infer_task():
         (["compare", "nosuchset"], "unknown data set"),
         (["compare", "iris", "--losses", "squared"], "unknown loss"),
         (["compare", "iris", "--energies", "joint"], "not one of"),
+        (["compare", "diabetes", "--energies", "distance"], "not one of"),
         (["compare", "iris", "--cv", "1"], "--cv"),
+        (["compare", "iris", "--output", "board.txt"], ".csv or .json"),
+        (["sample", "--step-size", "big"], "--step-size"),
     ],
 )
 def test_errors_are_one_line(capsys, argv, message):
@@ -99,15 +297,44 @@ def test_errors_are_one_line(capsys, argv, message):
     assert err.strip().count("\n") == 0
 
 
-def test_csv_errors(capsys, tmp_path):
+@pytest.mark.parametrize("text, message", [
+    ("", "is empty"),
+    ("a,y\n", "no data rows"),
+    ("a,y\n1,5\n2,5\n3,5\n", "single value"),
+    ("a,y\n1,2\n3,4,5\n", "not a readable CSV"),
+    ("a,y\n1,\n2,3\n", "target 'y' has 1 missing value"),
+    ("y\n1\n2\n", "no feature columns"),
+])
+def test_csv_errors(capsys, tmp_path, text, message):
     path = tmp_path / "data.csv"
-    _write_csv(path, np.random.default_rng(0))
+    path.write_text(text)
+    status, _, err = run(["compare", str(path), "--target", "y"], capsys)
+    assert status == 2 and message in err, err
+    assert err.strip().count("\n") == 0
+
+
+def test_csv_missing_target_column_lists_the_columns(capsys, tmp_path):
+    path = tmp_path / "data.csv"
+    _classification_csv(path, np.random.default_rng(0))
     status, _, err = run(["compare", str(path), "--target", "nope"], capsys)
     assert status == 2 and "no column 'nope'" in err and "x1" in err
-    constant = tmp_path / "constant.csv"
-    constant.write_text("a,y\n1,5\n2,5\n3,5\n")
-    status, _, err = run(["compare", str(constant), "--target", "y"], capsys)
-    assert status == 2 and "single value" in err
+
+
+# -- the registries ----------------------------------------------------------------
+
+
+def test_names_come_from_the_registries(monkeypatch, capsys):
+    monkeypatch.setitem(CLASSIFIER_ENERGIES, "mine", CLASSIFIER_ENERGIES["linear"])
+    names = [c[2] for c in _compare.candidates("classification", ["hinge"], None)]
+    assert names == ["-", *CLASSIFIER_ENERGIES]
+    assert len(list(_compare.candidates("regression", None, ["linear"]))) == (
+        1 + len(LOSSES))
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    assert "mine" in capsys.readouterr().out
+
+
+# -- sample ------------------------------------------------------------------------
 
 
 def test_sample_prints_the_estimate(capsys):

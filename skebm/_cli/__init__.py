@@ -1,0 +1,101 @@
+"""The command line: ``python -m skebm`` (or ``skebm``).
+
+``compare`` (the default job) cross-validates every loss and energy on a data
+set, scikit-learn's or a CSV file, and prints a leaderboard; ``sample`` runs
+the Metropolis-Hastings example of the tutorial slides.
+"""
+
+import argparse
+import sys
+
+from ..losses import LOSSES
+from ._compare import ENERGIES, candidates, compare
+from ._data import BUILTIN, infer_task, load, read_csv
+from ._errors import CLIError
+from ._sample import sample
+
+__all__ = ["main", "compare", "sample", "candidates", "load", "read_csv",
+           "infer_task", "CLIError", "BUILTIN"]
+
+
+def _names(text):
+    return [v.strip() for v in text.split(",") if v.strip()] if text else None
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="skebm",
+        description="Energy-based learning (LeCun et al., 2006) for "
+                    "scikit-learn. Without a command, runs 'compare' on digits.",
+    )
+    commands = parser.add_subparsers(dest="command")
+    comp = commands.add_parser(
+        "compare", help="leaderboard of losses and energies on a data set")
+    comp.add_argument("dataset", nargs="?", default="digits",
+                      help=f"{', '.join(BUILTIN)}, or a CSV file "
+                           "(default: digits)")
+    comp.add_argument("--target", help="target column of a CSV file")
+    comp.add_argument("--task", choices=["classification", "regression"],
+                      help="inferred from the target when not given")
+    comp.add_argument("--losses", help=f"comma-separated, from "
+                                       f"{', '.join(LOSSES)} (default: all)")
+    comp.add_argument(
+        "--energies",
+        help="comma-separated, from " + "; ".join(
+            f"{task}: {', '.join(names)}" for task, names in ENERGIES.items())
+        + " (default: all). A loss that collapses the joint energy runs only "
+          "when named, as the tutorial's counter-example")
+    comp.add_argument("--cv", type=int, default=3, help="folds (default: 3)")
+    comp.add_argument("--jobs", type=int, default=1,
+                      help="configurations run in parallel (joblib; -1: all "
+                           "cores)")
+    comp.add_argument("--output",
+                      help="write the table to this .csv or .json file")
+    samp = commands.add_parser(
+        "sample", help="the slides' Metropolis-Hastings example")
+    samp.add_argument("--steps", type=int, default=50000)
+    samp.add_argument("--chains", type=int, default=1)
+    samp.add_argument("--step-size", default="0.5",
+                      help="proposal standard deviation, or 'auto'")
+    samp.add_argument("--burn-in", type=float, default=0.25)
+    samp.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def main(argv=None):
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default: ``sys.argv[1:]``); without a command, or with
+        a data set first, the command is ``compare``.
+
+    Returns
+    -------
+    status : int
+        0, or 2 after a one-line error on the standard error.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in ("compare", "sample", "-h", "--help"):
+        argv = ["compare", *argv]
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "sample":
+            step = args.step_size
+            if step != "auto":
+                try:
+                    step = float(step)
+                except ValueError:
+                    raise CLIError("--step-size must be a number or 'auto', "
+                                   f"got {step!r}") from None
+            sample(args.steps, args.chains, step, args.burn_in, args.seed)
+        else:
+            if args.cv < 2:
+                raise CLIError("--cv must be at least 2")
+            compare(args.dataset, args.target, args.task, _names(args.losses),
+                    _names(args.energies), args.cv, args.jobs, args.output)
+    except (CLIError, ValueError) as exc:
+        print(f"skebm: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

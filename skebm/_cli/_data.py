@@ -1,0 +1,148 @@
+"""The data ``compare`` runs on: scikit-learn's data sets by name, or a CSV
+file read by pandas, and the preprocessing fitted inside each training fold."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
+from sklearn import datasets
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from ._errors import CLIError
+
+BUILTIN = {
+    "digits": (datasets.load_digits, "classification"),
+    "iris": (datasets.load_iris, "classification"),
+    "wine": (datasets.load_wine, "classification"),
+    "breast_cancer": (datasets.load_breast_cancer, "classification"),
+    "diabetes": (datasets.load_diabetes, "regression"),
+}
+#: missing-value tokens on top of pandas' own ("", "NA", "N/A", "null", "NaN",
+#: "None", ...): UCI files write "?"
+EXTRA_NA = ["?"]
+
+
+def read_csv(path, target):
+    """Features and target of a CSV file with a header row.
+
+    Parameters
+    ----------
+    path : str or Path
+    target : str
+        The column to predict.
+
+    Returns
+    -------
+    X : DataFrame
+        The other columns, as :func:`pandas.read_csv` parses them (quoting,
+        missing-value tokens, dtypes), with ``"?"`` read as missing too and
+        spaces after a delimiter skipped.
+    y : ndarray
+        Floats for a numeric target, strings otherwise.
+    numeric, categorical : list of str
+        The names of the numeric (and boolean) and of the other columns.
+    notes : list of str
+        One line per feature column with missing values.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CLIError(f"no such file: {path}")
+    if target is None:
+        raise CLIError("a CSV file needs --target COLUMN")
+    try:
+        frame = pd.read_csv(path, skipinitialspace=True, na_values=EXTRA_NA,
+                            low_memory=False)
+    except pd.errors.EmptyDataError:
+        raise CLIError(f"{path} is empty; it needs a header row and data "
+                       "rows") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        detail = str(exc).strip().splitlines()[-1]
+        raise CLIError(f"{path} is not a readable CSV file: {detail}") from None
+    frame.columns = [str(name).strip() for name in frame.columns]
+    if target not in frame.columns:
+        raise CLIError(f"no column {target!r} in {path}; columns: "
+                       f"{', '.join(frame.columns)}")
+    if len(frame) == 0:
+        raise CLIError(f"{path} has a header row but no data rows")
+    if frame.shape[1] < 2:
+        raise CLIError(f"{path} has no feature columns besides {target!r}")
+    missing = int(frame[target].isna().sum())
+    if missing:
+        raise CLIError(f"target {target!r} has {missing} missing value(s); "
+                       "drop or fill those rows")
+    y_col = frame.pop(target)
+    if is_numeric_dtype(y_col) and not is_bool_dtype(y_col):
+        y = y_col.to_numpy(dtype=float)
+    else:
+        y = y_col.astype(str).to_numpy(dtype=str)
+    numeric, categorical, notes = [], [], []
+    for name in frame.columns:
+        column = frame[name]
+        if is_bool_dtype(column):
+            frame[name] = column.astype(float)
+        if is_numeric_dtype(frame[name]):
+            numeric.append(name)
+        else:
+            categorical.append(name)
+        n_missing = int(column.isna().sum())
+        if n_missing:
+            fill = "median" if name in numeric else "most frequent value"
+            notes.append(f"column {name!r} has {n_missing} missing value(s): "
+                         f"filled with the {fill} of each training fold")
+    return frame, y, numeric, categorical, notes
+
+
+def infer_task(y):
+    """Classification for labels or a few integer values, else regression.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skebm._cli import infer_task
+    >>> infer_task(np.array(["cat", "dog"])), infer_task(np.linspace(0, 1, 50))
+    ('classification', 'regression')
+    """
+    if y.dtype.kind in "OUS":
+        return "classification"
+    values = np.unique(y)
+    few = max(2, min(20, len(y) // 10))
+    if np.all(values == np.round(values)) and len(values) <= few:
+        return "classification"
+    return "regression"
+
+
+def preprocessor(numeric, categorical):
+    """Median imputation and scaling of the numeric columns, most frequent
+    value and one-hot encoding of the others (fitted on each training fold)."""
+    return ColumnTransformer([
+        ("numeric", make_pipeline(SimpleImputer(strategy="median"),
+                                  StandardScaler()), numeric),
+        ("categorical", make_pipeline(
+            SimpleImputer(strategy="most_frequent"),
+            OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+         categorical),
+    ])
+
+
+def load(dataset, target):
+    """Data for a built-in name or a CSV file.
+
+    Returns
+    -------
+    X, y, task, preprocessing, notes
+        ``task`` is the data set's or the inferred one; ``preprocessing`` an
+        unfitted transformer for the front of each pipeline.
+    """
+    if dataset in BUILTIN:
+        loader, task = BUILTIN[dataset]
+        X, y = loader(return_X_y=True)
+        return X, y, task, StandardScaler(), []
+    if not dataset.lower().endswith(".csv") and not Path(dataset).exists():
+        raise CLIError(f"unknown data set {dataset!r}: use one of "
+                       f"{', '.join(BUILTIN)} or a CSV file")
+    X, y, numeric, categorical, notes = read_csv(dataset, target)
+    return X, y, infer_task(y), preprocessor(numeric, categorical), notes
