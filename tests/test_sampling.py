@@ -265,7 +265,8 @@ def test_r_hat_flags_chains_stuck_in_separate_modes():
     mh = MHSampler(two_modes, vectorized=True, init=init, n_steps=2000, step_size=0.5,
                    random_state=0).fit()
     assert np.all(mh.chain_[:, :2] < 0) and np.all(mh.chain_[:, 2:] > 0)  # stuck
-    assert mh.r_hat_[0] > 2
+    # The rank R-hat of perfectly separated chains is bounded (about 1.7).
+    assert mh.r_hat_[0] > 1.5
     one_mode = MHSampler(two_modes, vectorized=True, init=init[:2] + [[0.5], [-0.5]],
                          n_chains=2, n_steps=2000, step_size=1.0, random_state=0)
     assert abs(one_mode.fit().r_hat_[0] - 1) < 0.05

@@ -15,12 +15,8 @@ for free through ``move=<emcee Move>``.
 """
 
 from ._categorical import categorical_frequencies, mh_categorical
-from ._diagnostics import (
-    autocorr_function,
-    effective_sample_size,
-    integrated_time,
-    split_r_hat,
-)
+from ._autocorrelation import autocorr_function
+from ._diagnostics import effective_sample_size, integrated_time, r_hat
 from ._mh_sampler import MHSampler
 
 __all__ = [
@@ -30,5 +26,5 @@ __all__ = [
     "effective_sample_size",
     "integrated_time",
     "mh_categorical",
-    "split_r_hat",
+    "r_hat",
 ]

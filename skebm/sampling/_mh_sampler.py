@@ -13,14 +13,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm import tqdm
 
 from ._densities import _log_posterior
-from ._diagnostics import integrated_time, split_r_hat
 from ._emcee_runner import _run_emcee
 from ._metropolis import _generator, _mh_gaussian
+from ._sampler_diagnostics import _ChainDiagnosticsMixin
 from ._scoring import _log_pointwise_predictive_density
 from ._starts import _initial_states
 
 
-class MHSampler(DensityMixin, BaseEstimator):
+class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
     """Metropolis-Hastings sampler of a posterior or any unnormalized density.
 
     Give either ``log_prob`` (the log target), or ``log_likelihood`` (per
@@ -81,18 +81,42 @@ class MHSampler(DensityMixin, BaseEstimator):
         ``n_accepted_ / n_steps``.
     step_size_ : float or None
         The proposal scale of the kept chain (None for emcee moves).
-    autocorr_time_ : ndarray of shape (n_dim,)
-        Integrated autocorrelation time, in kept (thinned) iterations.
-    ess_ : ndarray of shape (n_dim,)
-        Effective sample size, ``n_kept * n_chains / autocorr_time_``.
     r_hat_ : ndarray of shape (n_dim,)
-        Split-chain potential scale reduction factor.
+        Rank-normalized, folded split R-hat (Vehtari et al. 2021): the larger
+        of the split R-hat of the rank-normalized draws and of the draws
+        folded about their median. Run longer while it exceeds 1.01. With
+        one chain, its two halves are compared.
+    ess_ : ndarray of shape (n_dim,)
+        Bulk effective sample size: the ESS of the rank-normalized split
+        chains, by Geyer's initial monotone sequence. The Monte Carlo
+        standard error of ``mean_`` is about ``std_ / sqrt(ess_)``.
+    ess_tail_ : ndarray of shape (n_dim,)
+        Tail effective sample size: the smaller ESS of the indicators of the
+        5% and 95% quantiles, which governs credible intervals.
+    autocorr_time_ : ndarray of shape (n_dim,)
+        Integrated autocorrelation time implied by the bulk ESS,
+        ``n_kept * n_chains / ess_``, in kept (thinned) iterations.
     mean_, std_ : ndarray of shape (n_dim,)
         Posterior mean and standard deviation estimated from ``samples_``.
     n_features_in_ : int
         Number of columns of ``X`` (only when ``X`` was given to ``fit``).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined only when ``X`` has string column names.
+
+    Notes
+    -----
+    ``r_hat_``, ``ess_``, ``ess_tail_`` and ``autocorr_time_`` match ArviZ's
+    ``rhat(method="rank")`` and ``ess(method="bulk" / "tail")`` of the same
+    draws (except that ArviZ gives no R-hat for one chain, and an ESS of
+    ``n_kept * n_chains`` rather than NaN for a dimension that never moved).
+    They rank every kept draw, which can cost more than sampling a cheap
+    target: they are computed from ``chain_`` when first read, and cached.
+
+    References
+    ----------
+    A. Vehtari, A. Gelman, D. Simpson, B. Carpenter and P.-C. Bürkner,
+    "Rank-normalization, folding, and localization: an improved R-hat for
+    assessing convergence of MCMC", Bayesian Analysis 16 (2021) 667-718.
 
     See Also
     --------
@@ -204,7 +228,9 @@ class MHSampler(DensityMixin, BaseEstimator):
         n_burn = self._burn_in_steps()
         native = isinstance(self.move, str) and self.move == "gaussian"
         if native and self.step_size == "auto" and n_burn == 0:
-            raise ValueError("step_size='auto' is tuned during burn-in: set burn_in > 0.")
+            raise ValueError(
+                "step_size='auto' is tuned during burn-in: set burn_in > 0."
+            )
         step0 = 1.0 if self.step_size == "auto" else float(self.step_size)
 
         theta, lp = _initial_states(self.init, self.n_chains, log_target, step0, gen)
@@ -231,15 +257,13 @@ class MHSampler(DensityMixin, BaseEstimator):
                 UserWarning,
             )
 
+        self.__dict__.pop("_diagnostics_cache", None)
         self.chain_ = chain
         self.log_prob_chain_ = lp_chain
         self.samples_ = chain.reshape(-1, chain.shape[2])
         self.n_accepted_ = n_acc
         self.acceptance_rate_ = n_acc / n_steps
         self.step_size_ = step
-        self.autocorr_time_ = integrated_time(chain)
-        self.ess_ = chain.shape[0] * chain.shape[1] / self.autocorr_time_
-        self.r_hat_ = split_r_hat(chain)
         self.mean_ = self.samples_.mean(axis=0)
         self.std_ = self.samples_.std(axis=0)
         return self

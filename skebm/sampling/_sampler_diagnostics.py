@@ -1,0 +1,67 @@
+"""The convergence diagnostics of a fitted sampler, computed when first read.
+
+Rank normalization sorts every kept draw twice, which costs more than a fast
+sampler's own work on a cheap target; so ``fit`` only samples, and the
+diagnostics are computed from ``chain_`` on first access and cached with it.
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ._diagnostics import _diagnose
+
+
+class _ChainDiagnosticsMixin:
+    """``r_hat_``, ``ess_``, ``ess_tail_`` and ``autocorr_time_`` of ``chain_``."""
+
+    def _chain_diagnostics(self):
+        check_is_fitted(self, "chain_")
+        cached = self.__dict__.get("_diagnostics_cache")
+        if cached is None or cached[0] is not self.chain_:
+            r_hat, ess, ess_tail = _diagnose(self.chain_)
+            n_kept, n_chains = self.chain_.shape[:2]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                tau = n_kept * n_chains / ess
+            values = {"r_hat": r_hat, "ess": ess, "ess_tail": ess_tail, "tau": tau}
+            cached = (self.chain_, values)
+            self._diagnostics_cache = cached
+        return cached[1]
+
+    @property
+    def r_hat_(self):
+        """Rank-normalized, folded split R-hat of each dimension (n_dim,).
+
+        The larger of the rank-normalized split R-hat and the rank-normalized
+        split R-hat of the draws folded about their median (Vehtari et al.
+        2021), as :func:`skebm.sampling.r_hat`. Run longer while it exceeds
+        1.01. With one chain, its two halves are compared.
+        """
+        return self._chain_diagnostics()["r_hat"]
+
+    @property
+    def ess_(self):
+        """Bulk effective sample size of each dimension (n_dim,).
+
+        The ESS of the rank-normalized split chains (Vehtari et al. 2021);
+        the Monte Carlo standard error of ``mean_`` is about
+        ``std_ / sqrt(ess_)``.
+        """
+        return self._chain_diagnostics()["ess"]
+
+    @property
+    def ess_tail_(self):
+        """Tail effective sample size of each dimension (n_dim,).
+
+        The smaller ESS of the indicators of the 5% and 95% quantiles: how
+        well the chains pin down the tails, hence credible intervals.
+        """
+        return self._chain_diagnostics()["ess_tail"]
+
+    @property
+    def autocorr_time_(self):
+        """Integrated autocorrelation time of each dimension (n_dim,).
+
+        ``n_kept * n_chains / ess_``, in kept (thinned) iterations: how many
+        kept iterations of one chain are worth one independent draw.
+        """
+        return self._chain_diagnostics()["tau"]
