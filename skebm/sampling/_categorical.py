@@ -53,7 +53,9 @@ def mh_categorical(log_p, n_chains, n_steps, random_state, init=None, burn_in=0)
     """
     log_p = np.asarray(log_p, dtype=float)
     if log_p.ndim != 2 or log_p.shape[1] == 0:
-        raise ValueError(f"log_p must have shape (n, m) with m >= 1, got {log_p.shape}.")
+        raise ValueError(
+            f"log_p must have shape (n, m) with m >= 1, got {log_p.shape}."
+        )
     if np.isnan(log_p).any() or np.isposinf(log_p).any():
         raise ValueError("log_p must not contain NaN or +inf.")
     for name, value, low in [("n_chains", n_chains, 1), ("n_steps", n_steps, 1),
@@ -66,7 +68,8 @@ def mh_categorical(log_p, n_chains, n_steps, random_state, init=None, burn_in=0)
     allowed = log_p > -np.inf
     empty = ~allowed.any(axis=1)
     if empty.any():
-        raise ValueError(f"Rows {np.flatnonzero(empty).tolist()} of log_p allow no state.")
+        rows = np.flatnonzero(empty).tolist()
+        raise ValueError(f"Rows {rows} of log_p allow no state.")
     gen = _generator(random_state)
     if init is None:
         # The k-th allowed state of each row, k uniform.

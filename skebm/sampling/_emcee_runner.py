@@ -74,11 +74,14 @@ def _run_emcee(move, log_target, theta, lp, n_steps, n_burn, thin, gen, pbar=Non
             f"n_dim = {2 * n_dim}, got n_chains={n_chains}."
         )
     counted = _NaNCounter(log_target)
-    sampler = emcee.EnsembleSampler(n_chains, n_dim, counted, moves=move, vectorize=True)
+    sampler = emcee.EnsembleSampler(
+        n_chains, n_dim, counted, moves=move, vectorize=True
+    )
     rs = np.random.RandomState(gen.integers(np.iinfo(np.int32).max))
     state = emcee.State(theta, log_prob=lp, random_state=rs.get_state())
+    check_start = ensemble and n_chains > 1
     for _ in sampler.sample(
-        state, iterations=n_steps, skip_initial_state_check=not ensemble or n_chains == 1
+        state, iterations=n_steps, skip_initial_state_check=not check_start
     ):
         if pbar is not None:
             pbar.update(1)

@@ -25,7 +25,8 @@ def _initial_states(init, n_chains, log_target, step, gen):
         raise ValueError(f"init must be numeric, got {init!r}.") from exc
     if init.ndim == 0:
         init = init.reshape(1)
-    if init.ndim > 2 or init.size == 0 or (init.ndim == 2 and init.shape[0] != n_chains):
+    one_per_chain = init.ndim == 2 and init.shape[0] == n_chains
+    if init.ndim > 2 or init.size == 0 or (init.ndim == 2 and not one_per_chain):
         raise ValueError(
             f"init has shape {init.shape}; expected (n_dim,) or (n_chains, "
             f"n_dim) with n_chains={n_chains}."
