@@ -7,7 +7,7 @@ import functools
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -17,6 +17,32 @@ from ._rows import merge_duplicate_rows
 from .losses import LOSSES, BaseLoss, get_loss
 from .sampling import MHSampler
 from .solvers import Objective, Settings, resolve_solver, train
+
+
+def _solver_is_stochastic(estimator):
+    if estimator.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for the stochastic solvers 'adam' and "
+            f"'sgd', not solver={estimator.solver!r}."
+        )
+    return True
+
+
+def restore_on_error(method):
+    """Leave the estimator exactly as it was when ``method`` raises: no
+    half-updated model, no new ``n_features_in_`` beside old parameters."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        saved = dict(self.__dict__)
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    return wrapper
 
 
 class BaseEnergyModel(BaseEstimator):
@@ -157,6 +183,25 @@ class BaseEnergyModel(BaseEstimator):
     def _stratify(self, y):
         return None
 
+    @restore_on_error
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels, or real targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
     # -- inference --------------------------------------------------------------
     def _check_X(self, X):
         check_is_fitted(self)
@@ -176,28 +221,3 @@ class BaseEnergyModel(BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-
-def _solver_is_stochastic(estimator):
-    if estimator.solver == "lbfgs":
-        raise AttributeError(
-            "partial_fit is only available for the stochastic solvers 'adam' and "
-            f"'sgd', not solver={estimator.solver!r}."
-        )
-    return True
-
-
-def restore_on_error(method):
-    """Leave the estimator exactly as it was when ``method`` raises: no
-    half-updated model, no new ``n_features_in_`` beside old parameters."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        saved = dict(self.__dict__)
-        try:
-            return method(self, *args, **kwargs)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
-
-    return wrapper

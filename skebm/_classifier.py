@@ -269,23 +269,6 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
     def _validation_score(self, space, energy, X, y, sample_weight, beta, loss):
         return space.score(energy, X, y, sample_weight, beta)
 
-    @restore_on_error
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to data.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self : EnergyClassifier
-        """
-        return self._fit(X, y, sample_weight, incremental=False)
-
     @available_if(_solver_is_stochastic)
     @restore_on_error
     @_fit_context(prefer_skip_nested_validation=True)
@@ -359,7 +342,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        return self.answer_space_.proba(self.energies(X), self._gibbs_beta)
+        energies = self.energies(X)
+        return self.answer_space_.proba(energies, self._gibbs_beta)
 
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed stably.
@@ -368,7 +352,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        return self.answer_space_.log_proba(self.energies(X), self._gibbs_beta)
+        energies = self.energies(X)
+        return self.answer_space_.log_proba(energies, self._gibbs_beta)
 
     def score_samples(self, X):
         """Negative free energy ``(1/beta) log sum_k exp(-beta E_k(x))``.
@@ -383,8 +368,9 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         -------
         scores : ndarray of shape (n_samples,)
         """
+        energies = self.energies(X)
         beta = self._gibbs_beta
-        return self.answer_space_.log_partition(self.energies(X), beta) / beta
+        return self.answer_space_.log_partition(energies, beta) / beta
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

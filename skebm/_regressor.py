@@ -12,6 +12,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._base import BaseEnergyModel, _solver_is_stochastic, restore_on_error
+from ._targets import standardization, standardize, unstandardize
 from .energies import REGRESSOR_ENERGIES
 
 
@@ -43,20 +44,14 @@ class EnergyRegressor(RegressorMixin, BaseEnergyModel):
         linear or MLP ``G``; inference is ``y = G(x)``, ``y`` may have several
         columns and ``p(y|x)`` is Gaussian with variance ``1/beta``. The most
         offending incorrect answer is found in closed form. ``"joint"``: a
-        scalar energy ``E(x, y) = G(x) . psi(y)``, an MLP ``G`` bilinear with
-        64 fixed Gaussian bumps spanning the target range, which can put low
-        energy on several ``y`` for one ``x``, and with ``y`` and ``y^2 / 2``,
-        which give it the Gaussian family too. Its candidate answers
-        are a grid of 128 points over the support (the training range padded
-        by 20% and 0.5 standard deviations), shifted at random every
-        mini-batch; inference uses 512 points, refined locally. For
+        scalar energy ``E(x, y) = G(x) . psi(y)`` (:class:`~skebm.energies.
+        JointEnergy`), which can put low energy on several ``y`` for one
+        ``x``; one target column, searched on a grid over the padded
+        training range (:class:`~skebm.inference.IntervalSpace`). For
         ``lvq2``, ``square_square`` and ``square_exp`` it is mapped through
-        a softplus to positive energies. One target column only.
+        a softplus to positive energies.
     hidden_layer_sizes : array-like of int, default=(64, 64)
-        Hidden layers of ``G`` for ``mlp`` and ``joint``. Two layers: the
-        joint energy's coefficients of an answer feature must follow a
-        branch of ``p(y|x)`` sharply in ``x``, which one layer of 100 units
-        did only with so weak a penalty that diabetes overfit.
+        Hidden layers of ``G`` for ``mlp`` and ``joint``.
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
     margin : float, default=1.0
         Margin of the ``hinge`` and ``square_square`` losses, in energy
@@ -84,12 +79,9 @@ class EnergyRegressor(RegressorMixin, BaseEnergyModel):
         weight. With ``loss="nll"`` and ``energy="linear"`` this is Ridge
         with the same ``alpha``. The default is larger than the
         classifier's because a ``joint`` energy gives every hidden unit a
-        free profile over 66 answer features: at 8 it overfits a few hundred
-        samples (diabetes, 5-fold CV R^2 0.40 against Ridge's 0.49), and at
-        15 the 90% interval of the bimodal toy (noise 0.1, 2000 samples)
-        grows too wide, covering up to 0.947. The margin losses with
-        ``joint`` need the larger energy gaps of a weaker penalty: try 0.1
-        to 1.
+        free profile over 66 answer features (see the user guide). The
+        margin losses with ``joint`` need the larger energy gaps of a weaker
+        penalty: try 0.1 to 1.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and up to
         10000 samples; ``"adam"`` otherwise, for ``partial_fit``, with a
@@ -122,10 +114,9 @@ class EnergyRegressor(RegressorMixin, BaseEnergyModel):
         of restarting them at its target: across epochs they mix towards
         ``p(y|x)`` where short restarted chains stay near the target. The
         chains lag behind a model that changes fast: use a small
-        ``learning_rate_init`` (on the bimodal toy, with 4-step chains,
-        0.003 came within 0.1 nats of restarted chains; 0.01 did much
-        worse). Only for ``fit``: a ``partial_fit`` batch holds new
-        samples, whose chains start at their targets.
+        ``learning_rate_init`` (see the user guide). Only for ``fit``: a
+        ``partial_fit`` batch holds new samples, whose chains start at their
+        targets.
 
     Attributes
     ----------
@@ -258,7 +249,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         if keep:
             mean, scale, space = self.y_mean_, self.y_scale_, self.answer_space_
         else:
-            mean, scale = _standardization(y, sample_weight)
+            mean, scale = standardization(y, sample_weight)
             space = energy_cls.answer_space.from_targets(
                 (y - mean) / scale, sample_weight, epsilon=self.epsilon,
                 sampler=self.sampler, persistent_chains=self.persistent_chains)
@@ -290,23 +281,6 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         # where the minimum lies
         return "mean" if loss.partition else "mode"
 
-    @restore_on_error
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to data.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self : EnergyRegressor
-        """
-        return self._fit(X, y, sample_weight, incremental=False)
-
     @available_if(_solver_is_stochastic)
     @restore_on_error
     @_fit_context(prefer_skip_nested_validation=True)
@@ -332,16 +306,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
 
     # -- inference ------------------------------------------------------------------
     def _standardized(self, X, y):
-        y = np.asarray(y, dtype=float)
-        if y.ndim == 1:
-            y = y[:, None]
-        if y.shape != (X.shape[0], self.n_outputs_):
-            raise ValueError(
-                f"y must have shape ({X.shape[0]},) or ({X.shape[0]}, "
-                f"{self.n_outputs_}) to match X, got {np.shape(y)}.")
-        if not np.isfinite(y).all():
-            raise ValueError("Input y contains NaN or infinity.")
-        z = (y - self.y_mean_) / self.y_scale_
+        z = standardize(y, X.shape[0], self.y_mean_, self.y_scale_)
         outside = self.answer_space_.outside(z)
         if outside.any():
             warnings.warn(
@@ -351,11 +316,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         return z
 
     def _original(self, z):
-        """Standardized answers of shape (n, n_outputs[, k]) in target units,
-        with the shape of the fitted ``y``."""
-        extra = (slice(None),) + (None,) * (z.ndim - 2)
-        y = z * self.y_scale_[extra] + self.y_mean_[extra]
-        return y if self._y_2d else y[:, 0]
+        return unstandardize(z, self.y_mean_, self.y_scale_, self._y_2d)
 
     def predict(self, X):
         """Predicted targets: the mode (``argmin_y E(x, y)``) or the mean of
@@ -470,11 +431,3 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         tags.target_tags.single_output = True
         return tags
 
-
-def _standardization(y, sample_weight):
-    """Weighted mean and standard deviation of each target column; a
-    constant target gets scale 1 and is fitted as it is."""
-    mean = np.average(y, axis=0, weights=sample_weight)
-    scale = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))
-    scale = np.where(scale > 1e-12 * np.maximum(np.abs(mean), 1.0), scale, 1.0)
-    return mean, scale

@@ -63,10 +63,10 @@ class Objective:
             value = float(weights @ values)
             d_energies *= weights[:, None]
             grad = energy.backward(cache, d_energies)
-        if self._mask is not None:
-            penalized = energy.params_ * self._mask
-            value += 0.5 * self._scale * float(penalized @ energy.params_)
-            grad += self._scale * penalized
+            if self._mask is not None:
+                penalized = energy.params_ * self._mask
+                value += 0.5 * self._scale * float(penalized @ energy.params_)
+                grad += self._scale * penalized
         if not (np.isfinite(value) and np.all(np.isfinite(grad))):
             return np.inf, np.zeros_like(grad)
         return value, grad
