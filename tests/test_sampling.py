@@ -8,6 +8,8 @@ import importlib.util
 import pathlib
 import pickle
 import re
+import sys
+import warnings
 
 import emcee
 import numpy as np
@@ -15,6 +17,7 @@ import pytest
 from scipy import stats
 from scipy.special import logsumexp
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -371,10 +374,62 @@ def test_progress_bar_is_tqdm_on_stderr_and_changes_nothing(capsys, move):
     shown = fit_gaussian_chain(progress=True, move=move)
     out, err = capsys.readouterr()
     assert out == ""
-    # tqdm's closing line: description, 100%, the bar and the count.
-    assert re.search(r"MHSampler: 100%\|[^|]+\| 300/300 \[", err)
+    # tqdm's closing line: description, 100%, the bar and the count of draws
+    # (300 iterations of 4 chains).
+    assert re.search(r"MHSampler: 100%\|[^|]+\| 1\.20k/1\.20k \[", err)
     np.testing.assert_array_equal(shown.chain_, quiet.chain_)
     np.testing.assert_array_equal(shown.n_accepted_, quiet.n_accepted_)
+
+
+def test_accepted_chain_records_each_kept_proposal():
+    full = fit_gaussian_chain(n_steps=400, burn_in=0, step_size=2.0)
+    moved = np.any(np.diff(full.chain_, axis=0) != 0, axis=2)
+    np.testing.assert_array_equal(full.accepted_chain_[1:], moved)
+    np.testing.assert_array_equal(full.accepted_chain_.sum(axis=0), full.n_accepted_)
+    part = fit_gaussian_chain(n_steps=400, burn_in=100, thin=3, step_size=2.0)
+    np.testing.assert_array_equal(part.accepted_chain_, full.accepted_chain_[100::3])
+    ensemble = fit_gaussian_chain(n_steps=400, burn_in=0, move="stretch")
+    moved = np.any(np.diff(ensemble.chain_, axis=0) != 0, axis=2)
+    np.testing.assert_array_equal(ensemble.accepted_chain_[1:], moved)
+    np.testing.assert_array_equal(ensemble.accepted_chain_.sum(axis=0),
+                                  ensemble.n_accepted_)
+
+
+def arviz():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # ArviZ 0.2x on import
+        return pytest.importorskip("arviz")
+
+
+@pytest.mark.parametrize("move", ["gaussian", "stretch"])
+def test_to_arviz_summary_agrees_with_the_sampler(move):
+    az = arviz()
+    mh = MHSampler(correlated_gaussian, vectorized=True, init=[0.0, 0.0], n_chains=8,
+                   n_steps=2001, thin=2, move=move, random_state=0).fit()
+    idata = mh.to_arviz()
+    assert isinstance(idata, az.InferenceData)
+    assert idata.posterior["theta"].dims == ("chain", "draw", "theta_dim")
+    np.testing.assert_array_equal(idata.posterior["theta"].values,
+                                  np.moveaxis(mh.chain_, 0, 1))
+    np.testing.assert_array_equal(idata.sample_stats["lp"].values, mh.log_prob_chain_.T)
+    np.testing.assert_array_equal(idata.sample_stats["accepted"].values,
+                                  mh.accepted_chain_.T)
+    assert ("step_size" in idata.sample_stats) == (move == "gaussian")
+    summary = az.summary(idata, round_to="none")
+    assert list(summary.index) == ["theta[0]", "theta[1]"]
+    np.testing.assert_allclose(summary["r_hat"], mh.r_hat_, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(summary["ess_bulk"], mh.ess_, rtol=0.01)
+    np.testing.assert_allclose(summary["ess_tail"], mh.ess_tail_, rtol=0.01)
+    np.testing.assert_allclose(summary["mean"], mh.mean_, rtol=1e-12)
+
+
+def test_to_arviz_without_arviz_says_how_to_install_it(monkeypatch):
+    mh = fit_gaussian_chain()
+    monkeypatch.setitem(sys.modules, "arviz", None)  # import arviz fails
+    with pytest.raises(ImportError, match="pip install arviz"):
+        mh.to_arviz()
+    with pytest.raises(NotFittedError):
+        MHSampler(std_normal).to_arviz()
 
 
 # ---------------------------------------------------------------- bad input

@@ -54,12 +54,16 @@ def _run_emcee(move, log_target, theta, lp, n_steps, n_burn, thin, gen, pbar=Non
     gen : numpy.random.Generator
         Seeds emcee's RandomState.
     pbar : tqdm or None
-        Advanced by one per iteration.
+        Advanced by ``n_chains`` draws per iteration.
 
     Returns
     -------
     chain : ndarray of shape (n_kept, n_chains, n_dim)
     lp_chain : ndarray of shape (n_kept, n_chains)
+    accepted : ndarray of bool of shape (n_kept, n_chains)
+        Whether the proposal of each kept iteration was accepted, read off
+        the full chain as a change of state (a continuous proposal repeats
+        the current state with probability zero).
     n_accepted : ndarray of shape (n_chains,)
     n_invalid, first_invalid : int and str or None
         Number of NaN log densities, and where the first one was.
@@ -84,10 +88,13 @@ def _run_emcee(move, log_target, theta, lp, n_steps, n_burn, thin, gen, pbar=Non
         state, iterations=n_steps, skip_initial_state_check=not check_start
     ):
         if pbar is not None:
-            pbar.update(1)
+            pbar.update(n_chains)
+    full = sampler.get_chain()
+    moved = np.any(full != np.concatenate([theta[None], full[:-1]]), axis=2)
     return (
-        sampler.get_chain()[n_burn::thin],
+        full[n_burn::thin],
         sampler.get_log_prob()[n_burn::thin],
+        moved[n_burn::thin],
         sampler.backend.accepted.astype(np.intp),
         counted.n_invalid,
         counted.first_invalid,

@@ -21,32 +21,84 @@ def _target_rate(n_dim):
     return 0.234 + 0.206 / n_dim
 
 
-def _mh_gaussian(
-    log_target, theta, lp, n_steps, n_burn, thin, step_size, gen, pbar=None
+def _one_stream(gen):
+    """Blocks of normals then log-uniforms, all chains from one Generator."""
+
+    def draw(size, n_chains, n_dim):
+        z = gen.standard_normal((size, n_chains, n_dim))
+        return z, -gen.standard_exponential((size, n_chains))
+
+    return draw
+
+
+def _group_streams(streams):
+    """Blocks drawn group by group, each group from its own two Generators.
+
+    ``streams`` holds a (normals, uniforms) pair of Generators per group of
+    chains. Separate streams, drawn step-major, make a group's numbers the
+    same however the iterations are cut into blocks and whichever other
+    groups run beside it.
+    """
+
+    def draw(size, sizes, n_dim):
+        z = [gz.standard_normal((size, n, n_dim)) for (gz, _), n in zip(streams, sizes)]
+        u = [gu.standard_exponential((size, n)) for (_, gu), n in zip(streams, sizes)]
+        if len(z) == 1:
+            return z[0], -u[0]
+        return np.concatenate(z, axis=1), -np.concatenate(u, axis=1)
+
+    return draw
+
+
+class _Run:
+    """What one run of the engine produced (see ``_random_walk``)."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+
+def _random_walk(
+    log_target, theta, lp, n_steps, n_burn, thin, step_size, gen, pbar=None,
+    group_sizes=None, chain_offset=0,
 ):
-    """Random-walk Metropolis on all chains at once.
+    """Random-walk Metropolis on all chains at once; the engine behind both
+    ``_mh_gaussian`` and ``MHSampler``.
 
-    ``theta`` (n_chains, n_dim) and ``lp`` (n_chains,) are the finite starting
-    states. With ``step_size="auto"`` the common proposal scale follows a
-    Robbins-Monro recursion on its logarithm during burn-in and is then frozen
-    at the average of the second half of burn-in, so the kept iterations come
-    from one fixed, valid Metropolis kernel.
-
-    Returns chain, log_prob_chain, n_accepted (per chain), step, the number
-    of NaN log densities and where the first one occurred.
+    With ``group_sizes`` None, ``gen`` is one Generator and ``"auto"`` tunes
+    one proposal scale on all chains. Otherwise the chains form consecutive
+    groups of the given sizes, ``gen`` holds a (normals, uniforms) pair of
+    Generators per group, and ``"auto"`` tunes one scale per group: a group
+    then evolves exactly as it would if run alone. ``chain_offset`` numbers
+    the chains in messages. ``pbar`` is advanced by draws (chains times
+    iterations).
     """
     n_chains, n_dim = theta.shape
     theta, lp = theta.copy(), lp.copy()
-    n_kept = len(range(n_burn, n_steps, thin))
-    chain = np.empty((n_kept, n_chains, n_dim))
-    lp_chain = np.empty((n_kept, n_chains))
+    kept = range(n_burn, n_steps, thin)
+    chain = np.empty((len(kept), n_chains, n_dim))
+    lp_chain = np.empty((len(kept), n_chains))
+    accepted = np.empty((len(kept), n_chains), dtype=bool)
     n_accepted = np.zeros(n_chains, dtype=np.intp)
     n_invalid, first_invalid = 0, None
 
+    grouped = group_sizes is not None
+    if grouped:
+        sizes = np.asarray(group_sizes, dtype=np.intp)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        member = np.repeat(np.arange(len(sizes)), sizes)
+        draw, noise_shape = _group_streams(gen), sizes
+    else:
+        sizes = np.array([n_chains])
+        draw, noise_shape = _one_stream(gen), n_chains
     tune = isinstance(step_size, str)
     if tune:
-        log_step, rate, averaged, n_averaged = 0.0, _target_rate(n_dim), 0.0, 0
-    step = 1.0 if tune else float(step_size)
+        rate, n_averaged = _target_rate(n_dim), 0
+        log_step, averaged = np.zeros(len(sizes)), np.zeros(len(sizes))
+        step = np.ones(len(sizes))
+    else:
+        step = np.full(len(sizes), float(step_size))
+    # The scale of each chain's proposal; a plain float when all agree.
+    scale = float(step[0]) if not tune else (step[member][:, None] if grouped else 1.0)
     block = max(1, min(n_steps, _BLOCK // (n_chains * n_dim)))
     shape = (n_chains,)
     copyto, ndarray, inf = np.copyto, np.ndarray, np.inf
@@ -55,14 +107,13 @@ def _mh_gaussian(
     while t < n_steps:
         adapting = tune and t < n_burn
         size = min(block, (n_burn if adapting else n_steps) - t)
-        z = gen.standard_normal((size, n_chains, n_dim))
+        z, log_u = draw(size, noise_shape, n_dim)
         if not adapting:
-            z *= step
-        log_u = -gen.standard_exponential((size, n_chains))
+            z *= scale
         lp_props = np.empty((size, n_chains))
         accepts = np.empty((size, n_chains), dtype=bool)
         for i in range(size):
-            prop = theta + (z[i] * step if adapting else z[i])
+            prop = theta + (z[i] * scale if adapting else z[i])
             lp_prop = log_target(prop)
             if lp_prop.__class__ is not ndarray or lp_prop.shape != shape:
                 lp_prop = _as_log_values(lp_prop, n_chains, "log_prob", prop)
@@ -75,12 +126,20 @@ def _mh_gaussian(
                 # The mean acceptance probability is a less noisy signal than
                 # the accept/reject outcomes.
                 with np.errstate(invalid="ignore"):
-                    prob = np.exp(np.minimum(lp_prop - lp, 0.0)).mean()
-                if prob != prob:
-                    prob = accept.mean()
+                    prob = np.exp(np.minimum(lp_prop - lp, 0.0))
+                if grouped:
+                    mean = np.add.reduceat(prob, starts) / sizes
+                    if np.isnan(mean).any():
+                        fallback = np.add.reduceat(accept, starts) / sizes
+                        mean = np.where(np.isnan(mean), fallback, mean)
+                else:
+                    mean = prob.mean()
+                    if mean != mean:
+                        mean = accept.mean()
                 k = t + i + 1
-                log_step += (prob - rate) / k**0.6
+                log_step += (mean - rate) / k**0.6
                 step = np.exp(log_step)
+                scale = step[member][:, None] if grouped else float(step[0])
                 if 2 * k > n_burn:
                     averaged += log_step
                     n_averaged += 1
@@ -91,21 +150,59 @@ def _mh_gaussian(
                 chain[k // thin] = theta
                 lp_chain[k // thin] = lp
         n_accepted += accepts.sum(axis=0)
+        offsets = np.arange(t, t + size) - n_burn
+        keep = (offsets >= 0) & (offsets % thin == 0)
+        accepted[offsets[keep] // thin] = accepts[keep]
         if not (lp_props < inf).all():
             if np.isposinf(lp_props).any():
                 i, c = np.argwhere(np.isposinf(lp_props))[0]
                 raise ValueError(
                     "The log density returned +inf (iteration "
-                    f"{t + i}, chain {c}): the target is not a proper density."
+                    f"{t + i}, chain {c + chain_offset}): the target is not a "
+                    "proper density."
                 )
             bad = np.isnan(lp_props)
             if first_invalid is None:
                 i, c = np.argwhere(bad)[0]
-                first_invalid = f"iteration {t + i}, chain {c}"
+                first_invalid = (t + i, c + chain_offset)
             n_invalid += int(bad.sum())
         t += size
         if pbar is not None:
-            pbar.update(size)
+            pbar.update(size * n_chains)
         if tune and t == n_burn:
-            step = float(np.exp(averaged / max(n_averaged, 1)))
-    return chain, lp_chain, n_accepted, step, n_invalid, first_invalid
+            step = np.exp(averaged / max(n_averaged, 1))
+            scale = step[member][:, None] if grouped else float(step[0])
+    return _Run(
+        chain=chain, lp_chain=lp_chain, accepted=accepted, n_accepted=n_accepted,
+        step=step[member] if grouped else np.full(n_chains, step[0]),
+        n_invalid=n_invalid, first_invalid=first_invalid,
+    )
+
+
+def _mh_gaussian(
+    log_target, theta, lp, n_steps, n_burn, thin, step_size, gen, pbar=None,
+    accepted=None,
+):
+    """Random-walk Metropolis on all chains at once.
+
+    ``theta`` (n_chains, n_dim) and ``lp`` (n_chains,) are the finite starting
+    states. With ``step_size="auto"`` the common proposal scale follows a
+    Robbins-Monro recursion on its logarithm during burn-in and is then frozen
+    at the average of the second half of burn-in, so the kept iterations come
+    from one fixed, valid Metropolis kernel. ``pbar`` is advanced by draws
+    (chains times iterations). ``accepted``, if given, is a bool array of
+    shape (n_kept, n_chains) that receives whether the proposal of each kept
+    iteration was accepted.
+
+    Returns chain, log_prob_chain, n_accepted (per chain), step, the number
+    of NaN log densities and where the first one occurred.
+    """
+    run = _random_walk(
+        log_target, theta, lp, n_steps, n_burn, thin, step_size, gen, pbar
+    )
+    if accepted is not None:
+        accepted[...] = run.accepted
+    first = run.first_invalid
+    where = None if first is None else f"iteration {first[0]}, chain {first[1]}"
+    return (run.chain, run.lp_chain, run.n_accepted, float(run.step[0]),
+            run.n_invalid, where)

@@ -14,7 +14,8 @@ from tqdm import tqdm
 
 from ._densities import _log_posterior
 from ._emcee_runner import _run_emcee
-from ._metropolis import _generator, _mh_gaussian
+from ._arviz_export import _inference_data
+from ._metropolis import _generator, _random_walk
 from ._sampler_diagnostics import _ChainDiagnosticsMixin
 from ._scoring import _log_pointwise_predictive_density
 from ._starts import _initial_states
@@ -73,6 +74,8 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
     ----------
     chain_ : ndarray of shape (n_kept, n_chains, n_dim)
     log_prob_chain_ : ndarray of shape (n_kept, n_chains)
+    accepted_chain_ : ndarray of bool of shape (n_kept, n_chains)
+        Whether the proposal of each kept iteration was accepted.
     samples_ : ndarray of shape (n_kept * n_chains, n_dim)
         ``chain_`` flattened, iteration-major.
     n_accepted_ : ndarray of shape (n_chains,)
@@ -237,12 +240,17 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
         pbar = self._progress_bar()
         try:
             if native:
-                chain, lp_chain, n_acc, step, n_invalid, first = _mh_gaussian(
+                run = _random_walk(
                     log_target, theta, lp, n_steps, n_burn, self.thin,
                     self.step_size, gen, pbar,
                 )
+                chain, lp_chain, accepted = run.chain, run.lp_chain, run.accepted
+                n_acc, n_invalid = run.n_accepted, run.n_invalid
+                step = float(run.step[0])
+                first = run.first_invalid and "iteration {}, chain {}".format(
+                    *run.first_invalid)
             else:
-                chain, lp_chain, n_acc, n_invalid, first = _run_emcee(
+                chain, lp_chain, accepted, n_acc, n_invalid, first = _run_emcee(
                     self.move, log_target, theta, lp, n_steps, n_burn, self.thin,
                     gen, pbar,
                 )
@@ -260,6 +268,7 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
         self.__dict__.pop("_diagnostics_cache", None)
         self.chain_ = chain
         self.log_prob_chain_ = lp_chain
+        self.accepted_chain_ = accepted
         self.samples_ = chain.reshape(-1, chain.shape[2])
         self.n_accepted_ = n_acc
         self.acceptance_rate_ = n_acc / n_steps
@@ -271,8 +280,43 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
     def _progress_bar(self):
         if not self.progress:
             return None
-        return tqdm(total=self.n_steps, desc=type(self).__name__, unit="it",
-                    file=sys.stderr)
+        return tqdm(total=self.n_steps * self.n_chains, desc=type(self).__name__,
+                    unit="draw", unit_scale=True, file=sys.stderr)
+
+    def to_arviz(self):
+        """The chains as ArviZ's InferenceData, for its plots and summaries.
+
+        Needs ArviZ (``pip install arviz``), imported only here.
+
+        Returns
+        -------
+        idata : arviz.InferenceData
+            The posterior group holds ``theta`` with dimensions ``(chain,
+            draw, theta_dim)``; the sample_stats group holds ``lp`` (the log
+            density of each draw), ``accepted`` (whether that iteration's
+            proposal was accepted) and, for ``move="gaussian"``,
+            ``step_size``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skebm.sampling import MHSampler
+        >>> def log_prob(theta):
+        ...     return -0.5 * np.sum(theta**2, axis=-1)
+        >>> mh = MHSampler(log_prob, vectorized=True, init=[0.0, 0.0],
+        ...                n_steps=2000, random_state=0).fit()
+        >>> idata = mh.to_arviz()
+        >>> idata.posterior["theta"].shape
+        (4, 1000, 2)
+        >>> import arviz as az
+        >>> summary = az.summary(idata, round_to="none")
+        >>> bool(np.allclose(summary["r_hat"], mh.r_hat_))
+        True
+        """
+        check_is_fitted(self)
+        return _inference_data(
+            self.chain_, self.log_prob_chain_, self.accepted_chain_, self.step_size_
+        )
 
     def _has_log_likelihood(self):
         if self.log_likelihood is None:

@@ -1,0 +1,44 @@
+"""Export of a fitted sampler's chains to ArviZ, imported only when asked."""
+
+import warnings
+
+import numpy as np
+
+
+def _import_arviz():
+    try:
+        with warnings.catch_warnings():
+            # ArviZ 0.2x announces its coming 1.0 refactor on import: news
+            # about ArviZ's API, not about this call.
+            warnings.simplefilter("ignore", FutureWarning)
+            import arviz
+    except ImportError as exc:
+        raise ImportError(
+            "MHSampler.to_arviz needs ArviZ, which is not installed: "
+            "pip install arviz (or pip install skebm[arviz])."
+        ) from exc
+    return arviz
+
+
+def _inference_data(chain, lp_chain, accepted, step_size=None):
+    """ArviZ's InferenceData of chains stored iteration-major.
+
+    The posterior holds ``theta`` with dimensions (chain, draw, theta_dim);
+    the sample statistics hold ArviZ's conventional ``lp`` (log density),
+    ``accepted`` (whether that draw's proposal was accepted) and, for the
+    Gaussian random walk, ``step_size``.
+    """
+    az = _import_arviz()
+    n_kept, n_chains, n_dim = chain.shape
+    stats = {"lp": lp_chain.T, "accepted": accepted.T}
+    if step_size is not None:
+        stats["step_size"] = np.repeat(
+            np.broadcast_to(step_size, (n_chains,))[:, None], n_kept, axis=1
+        )
+    return az.from_dict(
+        posterior={"theta": np.moveaxis(chain, 0, 1)},
+        sample_stats=stats,
+        coords={"theta_dim": np.arange(n_dim)},
+        dims={"theta": ["theta_dim"]},
+        attrs={"inference_library": "skebm"},
+    )
