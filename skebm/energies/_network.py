@@ -94,7 +94,9 @@ class _BaseEnergy:
         n_layers = len(shapes) // 2
         shapes += self._extra_shapes(n_features, n_answers)
         sizes_flat = [int(np.prod(s)) for s in shapes]
-        self.params_ = np.empty(sum(sizes_flat), dtype=dtype)
+        # zeros, not empty: the scaling below must not meet NaN garbage in
+        # parameters that _init_extra sets afterwards
+        self.params_ = np.zeros(sum(sizes_flat), dtype=dtype)
         views = self._views(self.params_, shapes)
         self.coefs_ = views[0 : 2 * n_layers : 2]
         self.intercepts_ = views[1 : 2 * n_layers : 2]
