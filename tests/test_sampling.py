@@ -14,6 +14,7 @@ import warnings
 import emcee
 import numpy as np
 import pytest
+from joblib import parallel_config
 from scipy import stats
 from scipy.special import logsumexp
 from sklearn.base import clone
@@ -283,7 +284,10 @@ def test_auto_step_size_reaches_the_target_acceptance(n_dim, scale):
     target = 0.234 + 0.206 / n_dim
     assert abs(moved.mean() - target) < 0.05
     # The optimal scale of a Gaussian random walk is about 2.4 sd / sqrt(n_dim).
-    assert 0.5 < mh.step_size_ / (2.4 * scale / np.sqrt(n_dim)) < 2
+    # Each group of chains tunes its own scale: 8 groups of 2 chains here.
+    assert mh.step_size_.shape == (16,) and len(np.unique(mh.step_size_)) == 8
+    assert np.all((0.5 < mh.step_size_ / (2.4 * scale / np.sqrt(n_dim)))
+                  & (mh.step_size_ / (2.4 * scale / np.sqrt(n_dim)) < 2))
 
 
 def test_emcee_gaussian_move_matches_the_native_kernel_statistically():
@@ -432,6 +436,50 @@ def test_to_arviz_without_arviz_says_how_to_install_it(monkeypatch):
         MHSampler(std_normal).to_arviz()
 
 
+def assert_same_run(a, b):
+    for name in ["chain_", "log_prob_chain_", "accepted_chain_", "n_accepted_",
+                 "step_size_"]:
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        # 11 chains: 8 groups of 2, 2, 2, 1, 1, 1, 1, 1; auto tuning per group.
+        dict(log_prob=correlated_gaussian, vectorized=True, init=[0.0, 0.0],
+             n_chains=11, n_steps=600, thin=3),
+        dict(log_prob=std_normal, init=[0.5], n_chains=4, n_steps=300, step_size=1.5),
+        dict(log_likelihood=location_loglik_vec, log_prior=positive_prior_vec,
+             vectorized=True, init=[1.0], n_chains=6, n_steps=300, burn_in=100),
+    ],
+)
+def test_same_seed_same_result_whatever_n_jobs(params):
+    X = np.random.default_rng(0).normal(1.0, 1.0, size=(20, 1))
+    serial = MHSampler(random_state=3, **params).fit(X)
+    parallel = clone(serial).set_params(n_jobs=2).fit(X)
+    assert_same_run(serial, parallel)
+    with parallel_config(n_jobs=2):  # n_jobs=None follows joblib's context
+        assert_same_run(serial, clone(serial).fit(X))
+    assert not np.array_equal(clone(serial).set_params(random_state=4).fit(X).chain_,
+                              serial.chain_)
+
+
+def test_n_jobs_keeps_nan_warnings_errors_and_the_progress_bar(capsys):
+    mh = MHSampler(nan_above_one_vec, vectorized=True, init=[0.0], n_chains=4,
+                   n_steps=500, step_size=1.0, random_state=0)
+    with pytest.warns(UserWarning, match="NaN") as serial_warning:
+        serial = mh.fit()
+    with pytest.warns(UserWarning, match="NaN") as parallel_warning:
+        parallel = clone(mh).set_params(n_jobs=2, progress=True).fit()
+    assert_same_run(serial, parallel)
+    # Same count, same first offending iteration and chain.
+    assert str(serial_warning[0].message) == str(parallel_warning[0].message)
+    assert "100%" in capsys.readouterr().err
+    with pytest.raises(ValueError, match=r"log_prob raised ValueError: boom"):
+        MHSampler(raises_above_half, init=[0.0], n_steps=200, step_size=1.0,
+                  n_jobs=2, random_state=0).fit()
+
+
 # ---------------------------------------------------------------- bad input
 
 
@@ -447,6 +495,8 @@ def test_to_arviz_without_arviz_says_how_to_install_it(monkeypatch):
         (dict(thin=0), "thin"),
         (dict(move="hamiltonian"), "move"),
         (dict(vectorized="yes"), "vectorized"),
+        (dict(n_jobs="two"), "n_jobs"),
+        (dict(n_jobs=1.5), "n_jobs"),
         (dict(burn_in=300), "drops all"),
         (dict(burn_in=0), "burn_in > 0"),
         (dict(move="stretch", n_chains=1), "n_chains >= 2"),

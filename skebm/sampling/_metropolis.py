@@ -92,13 +92,13 @@ def _random_walk(
         draw, noise_shape = _one_stream(gen), n_chains
     tune = isinstance(step_size, str)
     if tune:
+        # Floats for one group (the cheapest arithmetic), arrays for several.
         rate, n_averaged = _target_rate(n_dim), 0
-        log_step, averaged = np.zeros(len(sizes)), np.zeros(len(sizes))
-        step = np.ones(len(sizes))
+        log_step = np.zeros(len(sizes)) if grouped else 0.0
+        averaged = np.zeros(len(sizes)) if grouped else 0.0
+        scale = np.ones((n_chains, 1)) if grouped else 1.0
     else:
-        step = np.full(len(sizes), float(step_size))
-    # The scale of each chain's proposal; a plain float when all agree.
-    scale = float(step[0]) if not tune else (step[member][:, None] if grouped else 1.0)
+        scale = float(step_size)
     block = max(1, min(n_steps, _BLOCK // (n_chains * n_dim)))
     shape = (n_chains,)
     copyto, ndarray, inf = np.copyto, np.ndarray, np.inf
@@ -126,20 +126,20 @@ def _random_walk(
                 # The mean acceptance probability is a less noisy signal than
                 # the accept/reject outcomes.
                 with np.errstate(invalid="ignore"):
-                    prob = np.exp(np.minimum(lp_prop - lp, 0.0))
-                if grouped:
-                    mean = np.add.reduceat(prob, starts) / sizes
-                    if np.isnan(mean).any():
-                        fallback = np.add.reduceat(accept, starts) / sizes
-                        mean = np.where(np.isnan(mean), fallback, mean)
-                else:
-                    mean = prob.mean()
-                    if mean != mean:
-                        mean = accept.mean()
+                    if grouped:
+                        # A NaN log density is a rejection: probability 0.
+                        log_prob = np.fmax(np.minimum(lp_prop - lp, 0.0), -inf)
+                        mean = np.add.reduceat(np.exp(log_prob), starts) / sizes
+                    else:
+                        mean = np.exp(np.minimum(lp_prop - lp, 0.0)).mean()
+                        if mean != mean:
+                            mean = accept.mean()
                 k = t + i + 1
                 log_step += (mean - rate) / k**0.6
-                step = np.exp(log_step)
-                scale = step[member][:, None] if grouped else float(step[0])
+                if grouped:
+                    scale = np.exp(log_step[member])[:, None]
+                else:
+                    scale = np.exp(log_step)
                 if 2 * k > n_burn:
                     averaged += log_step
                     n_averaged += 1
@@ -170,12 +170,15 @@ def _random_walk(
         if pbar is not None:
             pbar.update(size * n_chains)
         if tune and t == n_burn:
-            step = np.exp(averaged / max(n_averaged, 1))
-            scale = step[member][:, None] if grouped else float(step[0])
+            final = np.exp(averaged / max(n_averaged, 1))
+            scale = final[member][:, None] if grouped else float(final)
+    if grouped:
+        step = scale[:, 0].copy() if tune else np.full(n_chains, scale)
+    else:
+        step = np.full(n_chains, scale)
     return _Run(
         chain=chain, lp_chain=lp_chain, accepted=accepted, n_accepted=n_accepted,
-        step=step[member] if grouped else np.full(n_chains, step[0]),
-        n_invalid=n_invalid, first_invalid=first_invalid,
+        step=step, n_invalid=n_invalid, first_invalid=first_invalid,
     )
 
 

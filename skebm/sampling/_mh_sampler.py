@@ -15,7 +15,8 @@ from tqdm import tqdm
 from ._densities import _log_posterior
 from ._emcee_runner import _run_emcee
 from ._arviz_export import _inference_data
-from ._metropolis import _generator, _random_walk
+from ._chain_groups import _run_chain_groups
+from ._metropolis import _generator
 from ._sampler_diagnostics import _ChainDiagnosticsMixin
 from ._scoring import _log_pointwise_predictive_density
 from ._starts import _initial_states
@@ -55,7 +56,9 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
     step_size : float or "auto", default="auto"
         Standard deviation of the Gaussian random-walk proposal. ``"auto"``
         tunes it during burn-in toward an acceptance rate of about 0.44 in
-        one dimension and 0.234 in many, then freezes it. Only used by
+        one dimension and 0.234 in many, then freezes it. It is tuned per
+        group of chains (see ``n_jobs``), so that the result does not depend
+        on how the groups are spread over processes. Only used by
         ``move="gaussian"``; emcee moves carry their own scale.
     burn_in : float in [0, 1) or int, default=0.5
         Fraction of ``n_steps``, or number of iterations, to drop.
@@ -65,10 +68,25 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
         ``"gaussian"`` is the native vectorized random walk. The others run
         through :class:`emcee.EnsembleSampler`, with the chains as walkers.
     progress : bool, default=False
-        Show a tqdm progress bar of the iterations on standard error. It is
-        tqdm's plain text bar, which works in a terminal, a log file and a
-        notebook alike.
+        Show a tqdm progress bar on standard error, counting draws (chains
+        times iterations, burn-in included). It is tqdm's plain text bar,
+        which works in a terminal, a log file and a notebook alike. With
+        ``n_jobs > 1`` it advances as groups of chains finish.
+    n_jobs : int, default=None
+        Processes for ``move="gaussian"``, through joblib: None means 1
+        unless in a :func:`joblib.parallel_config` context, -1 all cores.
+        The chains form ``min(n_chains, 8)`` groups, a number fixed by
+        ``n_chains`` alone; each group has its own random stream, spawned
+        from ``random_state``, and its own tuned ``step_size``. Workers take
+        whole groups, so the same ``random_state`` gives the same chains for
+        any ``n_jobs`` (provided the log density of one parameter vector does
+        not depend on the others evaluated with it). Parallel runs pay off
+        for costly log densities, the scalar ones above all; in one process
+        all chains already share each vectorized call. emcee moves couple
+        their walkers and run in this process.
     random_state : int, RandomState instance or None, default=None
+        Seeds the starting jitter and the chains; an int gives the same
+        result on every fit.
 
     Attributes
     ----------
@@ -82,8 +100,9 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
         Accepted proposals of each chain over all ``n_steps`` iterations.
     acceptance_rate_ : ndarray of shape (n_chains,)
         ``n_accepted_ / n_steps``.
-    step_size_ : float or None
-        The proposal scale of the kept chain (None for emcee moves).
+    step_size_ : ndarray of shape (n_chains,) or None
+        The proposal scale of each chain's kept iterations, shared within a
+        group of chains (None for emcee moves).
     r_hat_ : ndarray of shape (n_dim,)
         Rank-normalized, folded split R-hat (Vehtari et al. 2021): the larger
         of the split R-hat of the rank-normalized draws and of the draws
@@ -158,6 +177,7 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
         "thin": [Interval(Integral, 1, None, closed="left")],
         "move": [StrOptions({"gaussian", "stretch", "de"}), emcee.moves.Move],
         "progress": ["boolean"],
+        "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
 
@@ -176,6 +196,7 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
         thin=1,
         move="gaussian",
         progress=False,
+        n_jobs=None,
         random_state=None,
     ):
         self.log_prob = log_prob
@@ -190,6 +211,7 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
         self.thin = thin
         self.move = move
         self.progress = progress
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def _burn_in_steps(self):
@@ -240,13 +262,12 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
         pbar = self._progress_bar()
         try:
             if native:
-                run = _random_walk(
+                run = _run_chain_groups(
                     log_target, theta, lp, n_steps, n_burn, self.thin,
-                    self.step_size, gen, pbar,
+                    self.step_size, gen, self.n_jobs, pbar,
                 )
                 chain, lp_chain, accepted = run.chain, run.lp_chain, run.accepted
-                n_acc, n_invalid = run.n_accepted, run.n_invalid
-                step = float(run.step[0])
+                n_acc, n_invalid, step = run.n_accepted, run.n_invalid, run.step
                 first = run.first_invalid and "iteration {}, chain {}".format(
                     *run.first_invalid)
             else:
