@@ -338,6 +338,27 @@ def test_rejections_repeat_the_state_and_bookkeeping_agrees():
     np.testing.assert_array_equal(mh.samples_[4:8], mh.chain_[1])
 
 
+@pytest.mark.parametrize("step_size", ["auto", 0.8])
+@pytest.mark.parametrize("groups", [None, [1]])
+def test_one_chain_fast_path_is_the_vectorized_engine(step_size, groups):
+    from skebm.sampling._chain_groups import _group_streams
+    from skebm.sampling._metropolis import _random_walk, _walk_chains
+
+    theta = np.array([[0.3, -0.2]])
+    lp = nan_above_one_vec(theta)
+    runs = []
+    for walk in (_random_walk, _walk_chains):  # one chain: the float fast path
+        gen = np.random.default_rng(5)
+        streams = gen if groups is None else _group_streams(gen, 1)
+        runs.append(walk(nan_above_one_vec, theta, lp, 900, 300, 2, step_size,
+                         streams, None, groups))
+    fast, general = runs
+    assert fast.n_invalid == general.n_invalid > 0
+    assert fast.first_invalid == general.first_invalid
+    for name in ["chain", "lp_chain", "accepted", "n_accepted", "step"]:
+        np.testing.assert_array_equal(getattr(fast, name), getattr(general, name))
+
+
 def test_thin_and_burn_in_select_iterations():
     full = fit_gaussian_chain(n_steps=100, burn_in=0, step_size=1.0)
     for burn_in, thin in [(10, 3), (0.25, 1), (0.25, 4)]:

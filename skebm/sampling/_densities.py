@@ -50,13 +50,24 @@ def _batched(fn, name, vectorized):
     else:
 
         def batch(theta, *args):
-            values = []
-            for row in theta:  # the user's scalar function: one call per chain
+            n_rows = len(theta)
+            out = np.empty(n_rows)
+            others = None  # every value, once one is not a plain float
+            for i in range(n_rows):  # the user's scalar function: once per chain
+                row = theta[i]
                 try:
-                    values.append(fn(row, *args))
+                    value = fn(row, *args)
                 except Exception as exc:
                     raise _named_error(exc, name, row) from exc
-            return _as_log_values(values, len(theta), name, theta)
+                if others is None and isinstance(value, float):  # numpy's too
+                    out[i] = value
+                else:
+                    if others is None:
+                        others = list(out[:i])
+                    others.append(value)
+            if others is None:
+                return out
+            return _as_log_values(others, n_rows, name, theta)
 
     return batch
 

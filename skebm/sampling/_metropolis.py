@@ -61,8 +61,23 @@ def _random_walk(
     log_target, theta, lp, n_steps, n_burn, thin, step_size, gen, pbar=None,
     group_sizes=None, chain_offset=0,
 ):
-    """Random-walk Metropolis on all chains at once; the engine behind both
-    ``_mh_gaussian`` and ``MHSampler``.
+    """Random-walk Metropolis; the engine behind ``_mh_gaussian`` and MHSampler.
+
+    All chains advance in one vectorized step (``_walk_chains``); a single
+    chain takes ``_walk_one_chain``, which gives the identical chain with
+    Python floats where arrays of one element would cost microseconds per
+    iteration. See ``_walk_chains`` for the parameters.
+    """
+    walk = _walk_one_chain if len(theta) == 1 else _walk_chains
+    return walk(log_target, theta, lp, n_steps, n_burn, thin, step_size, gen, pbar,
+                group_sizes, chain_offset)
+
+
+def _walk_chains(
+    log_target, theta, lp, n_steps, n_burn, thin, step_size, gen, pbar=None,
+    group_sizes=None, chain_offset=0,
+):
+    """Random-walk Metropolis on all chains at once.
 
     With ``group_sizes`` None, ``gen`` is one Generator and ``"auto"`` tunes
     one proposal scale on all chains. Otherwise the chains form consecutive
@@ -179,6 +194,83 @@ def _random_walk(
     return _Run(
         chain=chain, lp_chain=lp_chain, accepted=accepted, n_accepted=n_accepted,
         step=step, n_invalid=n_invalid, first_invalid=first_invalid,
+    )
+
+
+def _walk_one_chain(
+    log_target, theta, lp, n_steps, n_burn, thin, step_size, gen, pbar=None,
+    group_sizes=None, chain_offset=0,
+):
+    """``_walk_chains`` for one chain: the same numbers, the same arithmetic."""
+    n_dim = theta.shape[1]
+    x, current = theta.copy(), float(lp[0])
+    kept = range(n_burn, n_steps, thin)
+    chain = np.empty((len(kept), 1, n_dim))
+    lp_chain = np.empty((len(kept), 1))
+    accepted = np.zeros((len(kept), 1), dtype=bool)
+    n_accepted, n_invalid, first_invalid = 0, 0, None
+    if group_sizes is None:
+        draw, noise_shape = _one_stream(gen), 1
+    else:
+        draw, noise_shape = _group_streams(gen), np.asarray(group_sizes)
+    tune = isinstance(step_size, str)
+    if tune:
+        rate, n_averaged, log_step, averaged = _target_rate(n_dim), 0, 0.0, 0.0
+    scale = 1.0 if tune else float(step_size)
+    block = max(1, min(n_steps, _BLOCK // n_dim))
+    ndarray, inf, exp = np.ndarray, np.inf, np.exp
+
+    t = 0
+    while t < n_steps:
+        adapting = tune and t < n_burn
+        size = min(block, (n_burn if adapting else n_steps) - t)
+        z, log_u = draw(size, noise_shape, n_dim)
+        if not adapting:
+            z *= scale
+        log_u = log_u[:, 0].tolist()
+        for i in range(size):
+            prop = x + (z[i] * scale if adapting else z[i])
+            value = log_target(prop)
+            if value.__class__ is not ndarray or value.shape != (1,):
+                value = _as_log_values(value, 1, "log_prob", prop)
+            value = float(value[0])
+            accept = log_u[i] + current < value  # False for NaN
+            if not value < inf:
+                if value == inf:
+                    raise ValueError(
+                        f"The log density returned +inf (iteration {t + i}, chain "
+                        f"{chain_offset}): the target is not a proper density."
+                    )
+                n_invalid += 1
+                if first_invalid is None:
+                    first_invalid = (t + i, chain_offset)
+            if adapting:
+                # As _walk_chains: a NaN log density has acceptance probability 0.
+                diff = value - current
+                mean = 0.0 if diff != diff else float(exp(min(diff, 0.0)))
+                k = t + i + 1
+                log_step += (mean - rate) / k**0.6
+                scale = exp(log_step)
+                if 2 * k > n_burn:
+                    averaged += log_step
+                    n_averaged += 1
+            if accept:
+                x, current = prop, value
+                n_accepted += 1
+            k = t + i - n_burn
+            if k >= 0 and k % thin == 0:
+                chain[k // thin] = x
+                lp_chain[k // thin] = current
+                accepted[k // thin] = accept
+        t += size
+        if pbar is not None:
+            pbar.update(size)
+        if tune and t == n_burn:
+            scale = float(exp(averaged / max(n_averaged, 1)))
+    return _Run(
+        chain=chain, lp_chain=lp_chain, accepted=accepted,
+        n_accepted=np.array([n_accepted], dtype=np.intp), step=np.array([float(scale)]),
+        n_invalid=n_invalid, first_invalid=first_invalid,
     )
 
 
