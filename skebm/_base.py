@@ -64,7 +64,7 @@ class BaseEnergyModel(BaseEstimator):
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
         "margin": [Interval(Real, 0, None, closed="neither")],
-        "beta": [Interval(Real, 0, None, closed="neither")],
+        "beta": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "solver": [StrOptions({"auto", "adam", "sgd", "lbfgs"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -115,12 +115,16 @@ class BaseEnergyModel(BaseEstimator):
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight must have a positive sum.")
         keep = fitted or (self.warm_start and self.__sklearn_is_fitted__())
-        loss = get_loss(self.loss, margin=self.margin, beta=self.beta)
+        fixed_beta = None if self.beta == "auto" else self.beta
+        loss = get_loss(self.loss, margin=self.margin, beta=fixed_beta)
         energy_cls = self._ENERGIES[self.energy]
         y, sample_weight, class_scale, fitted_targets = self._encode_targets(
             y, sample_weight, incremental, fitted, **target_args)
         solver = resolve_solver(self.solver, X.shape[0], incremental, loss,
                                 energy_cls, self.sampler, self.early_stopping)
+        if self.solver == "auto" and self._samples_answers(energy_cls, y):
+            # a sampled contrastive term is noisy: no line search
+            solver = "adam"
         n_samples = X.shape[0]
         if solver == "lbfgs":
             X, y, sample_weight = merge_duplicate_rows(X, y, sample_weight)
@@ -145,6 +149,7 @@ class BaseEnergyModel(BaseEstimator):
         if not weight_total > 0:
             raise ValueError("sample_weight sums to zero over the training part "
                              "left by the early-stopping split.")
+        raw_weight = sample_weight
         if not incremental:
             # mean one over the training set: a batch mean of weighted losses
             # then estimates the full objective, and weights act as
@@ -156,7 +161,7 @@ class BaseEnergyModel(BaseEstimator):
         else:
             energy.initialize(X.shape[1], space.n_answers, rng, dtype=X.dtype,
                               X=X, y=y, sample_weight=sample_weight)
-        beta = loss.gibbs_beta(self.beta)
+        beta = loss.gibbs_beta(1.0 if fixed_beta is None else fixed_beta)
         objective = Objective(energy, space, loss, beta, self.alpha,
                               weight_total * class_scale)
 
@@ -164,14 +169,23 @@ class BaseEnergyModel(BaseEstimator):
             return self._validation_score(space, energy, X_val, y_val, sw_val,
                                           beta, loss)
 
+        def training_score():
+            return self._validation_score(space, energy, X, y, sample_weight,
+                                          beta, loss)
+
         previous = vars(self) if keep else None
         space.start_training(y)
         try:
             state = train(objective, X, y, sample_weight, self._settings(loss),
                           solver, rng, incremental=incremental, previous=previous,
-                          validation=validation, n_samples=n_samples)
+                          validation=validation, training_score=training_score,
+                          n_samples=n_samples)
         finally:
             space.stop_training()
+        if fixed_beta is None:
+            with np.errstate(over="ignore", invalid="ignore"):
+                beta = space.fit_beta(energy, X, y, raw_weight, loss, beta)
+        self.beta_ = beta
         self.energy_ = energy
         self.answer_space_ = space
         self._loss = loss
@@ -182,6 +196,11 @@ class BaseEnergyModel(BaseEstimator):
 
     def _stratify(self, y):
         return None
+
+    def _samples_answers(self, energy_cls, y):
+        """Whether the answer space of targets ``y`` samples its contrastive
+        term even without a ``sampler``."""
+        return False
 
     @restore_on_error
     @_fit_context(prefer_skip_nested_validation=True)
@@ -211,7 +230,7 @@ class BaseEnergyModel(BaseEstimator):
 
     @property
     def _gibbs_beta(self):
-        return self._loss.gibbs_beta(self.beta)
+        return self.beta_
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "energy_")

@@ -139,10 +139,16 @@ def test_linear_nll_is_least_squares(smooth):
     reg = EnergyRegressor(alpha=0.0, tol=1e-10).fit(X, y)
     ols = LinearRegression().fit(X, y)
     np.testing.assert_allclose(reg.predict(X), ols.predict(X), rtol=1e-6, atol=1e-6)
-    # the Gibbs distribution is N(G(x), y_scale^2 / beta)
+    # the Gibbs distribution is N(G(x), y_scale^2 / beta_), beta_ the noise
+    # precision of the standardized residuals
+    residual = (y - ols.predict(X)) / reg.y_scale_[0]
+    assert reg.beta_ == pytest.approx(1 / np.mean(residual**2), rel=1e-6)
     interval = reg.predict_interval(X, coverage=0.6827)
-    np.testing.assert_allclose(interval[:, 1] - reg.predict(X), reg.y_scale_[0],
-                               rtol=1e-3)
+    np.testing.assert_allclose(interval[:, 1] - reg.predict(X),
+                               reg.y_scale_[0] / np.sqrt(reg.beta_), rtol=1e-3)
+    _, std = reg.predict(X, return_std=True)
+    np.testing.assert_allclose(std, np.sqrt(np.mean((y - ols.predict(X)) ** 2)),
+                               rtol=1e-6)
 
 
 def test_quadratic_hinge_is_robust_to_outliers(smooth):
@@ -191,7 +197,7 @@ def test_log_density_is_minus_beta_energy_up_to_x(bimodal_model):
     reg = bimodal_model
     X = np.full((50, 1), 0.7)
     ys = np.linspace(-1, 1, 50)
-    diff = reg.predict_log_density(X, ys) + reg.beta * reg.energies(X, ys)
+    diff = reg.predict_log_density(X, ys) + reg.beta_ * reg.energies(X, ys)
     np.testing.assert_allclose(diff, diff[0], atol=1e-8)
 
 

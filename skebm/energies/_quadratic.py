@@ -88,6 +88,19 @@ class GaussianAnswers(AnswerSpace):
     def predict(self, energy, X, beta, kind):
         return energy.network(X)[0]
 
+    def fit_beta(self, energy, X, y, sample_weight, loss, beta):
+        """The noise precision: the inverse of the weighted mean squared
+        residual per target column, whatever the loss (every loss of a
+        quadratic energy shapes ``G`` only)."""
+        residual = y - energy.network(X)[0]
+        mean_square = np.average(np.einsum("nd,nd->n", residual, residual),
+                                 weights=sample_weight) / residual.shape[1]
+        return 1.0 / max(float(mean_square), 1e-12)
+
+    def predict_std(self, energy, X, beta):
+        """Standard deviation of each output: ``1 / sqrt(beta)``."""
+        return np.full((X.shape[0], self.n_answers), 1.0 / np.sqrt(beta))
+
     def quantiles(self, energy, X, beta, u):
         g = energy.network(X)[0]
         return g[:, :, None] + ndtri(u)[:, None, :] / np.sqrt(beta)

@@ -5,6 +5,7 @@ from scipy.special import logsumexp, softmax
 
 from ..sampling import categorical_frequencies, mh_categorical
 from ._base import AnswerSpace, Candidates
+from ._temperature import fit_inverse_temperature
 
 
 class ClassSpace(AnswerSpace):
@@ -74,6 +75,31 @@ class ClassSpace(AnswerSpace):
         """Log Gibbs probabilities ``log softmax(-beta E)``."""
         logits = -beta * energies
         return logits - logsumexp(logits, axis=1, keepdims=True)
+
+    def fit_beta(self, energy, X, y, sample_weight, loss, beta):
+        """Inverse temperature of ``predict_proba``: the loss's own for a
+        loss with a partition (NLL), which fixes the energy scale; otherwise
+        the maximum-likelihood temperature of the training energies, with the
+        targets smoothed by one pseudo-observation per class (spread over all
+        classes), so that separable training data do not drive it to
+        infinity."""
+        if loss.partition:
+            return beta
+        energies = energy.energies(X).astype(np.float64)
+        w = sample_weight / sample_weight.sum()
+        k = energies.shape[1]
+        smooth = k / (sample_weight.sum() + k)
+        rows = np.arange(len(y))
+
+        # d/dbeta of the smoothed cross-entropy: the target's energy minus
+        # the Gibbs mean energy
+        target = (1 - smooth) * energies[rows, y] + smooth * energies.mean(axis=1)
+
+        def nll_gradient(b):
+            p = self.proba(energies, b)
+            return float(w @ (target - np.einsum("nk,nk->n", p, energies)))
+
+        return fit_inverse_temperature(nll_gradient, float(np.std(energies)))
 
     def score(self, energy, X, y, sample_weight, beta):
         """Weighted accuracy of the argmin, for early stopping."""

@@ -6,6 +6,7 @@ from sklearn.utils import gen_batches
 
 from ..sampling._metropolis import _generator, _mh_gaussian
 from ._base import AnswerSpace, Candidates
+from ._temperature import fit_inverse_temperature
 
 # Candidate answers per training batch, and the finer grid of inference
 # (log-partition, mode, mean, quantiles).
@@ -20,6 +21,7 @@ _PAD = 0.5
 _WALL = 0.5
 # rows per chunk at inference, so that chunk x grid stays a few MB
 _CHUNK_CELLS = 2**20
+_MAX_TEMPERATURE_ROWS = 4000
 
 
 class IntervalSpace(AnswerSpace):
@@ -256,6 +258,54 @@ class IntervalSpace(AnswerSpace):
                     E_local, _ = energy.forward(X[rows], local)
                 out[rows] = local[np.arange(len(local)), np.argmin(E_local, axis=1)]
         return out[:, None]
+
+    def predict_std(self, energy, X, beta):
+        """Standard deviation of the Gibbs distribution: (n, 1)."""
+        lo, hi = self.support
+        grid, h = self._grid(np.float64)
+        sd = _WALL / np.sqrt(beta)
+        # the half-normal tails' first and second moments about their edges
+        tail_mean, tail_square = sd * np.sqrt(2 / np.pi), sd**2
+        p = self._cell_probabilities(energy, X, beta)
+        mean = (p[:, 1:-1] @ grid + p[:, 0] * (lo - tail_mean)
+                + p[:, -1] * (hi + tail_mean))
+        # cells are uniform of width h: variance h^2 / 12 within each
+        square = (p[:, 1:-1] @ (grid**2 + h**2 / 12)
+                  + p[:, 0] * (lo**2 - 2 * lo * tail_mean + tail_square)
+                  + p[:, -1] * (hi**2 + 2 * hi * tail_mean + tail_square))
+        return np.sqrt(np.maximum(square - mean**2, 0.0))[:, None]
+
+    def fit_beta(self, energy, X, z, sample_weight, loss, beta):
+        """The loss's own inverse temperature for a loss with a partition
+        (NLL), which fixes the energy scale; otherwise the one maximizing the
+        likelihood of the training targets under the grid's density."""
+        if loss.partition:
+            return beta
+        if X.shape[0] > _MAX_TEMPERATURE_ROWS:
+            # one parameter: a few thousand rows pin it down
+            rows = np.linspace(0, X.shape[0] - 1, _MAX_TEMPERATURE_ROWS).astype(int)
+            X, z, sample_weight = X[rows], z[rows], sample_weight[rows]
+        grid, h = self._grid(energy.params_.dtype)
+        n = X.shape[0]
+        edges = np.tile(np.array(self.support, dtype=grid.dtype), (n, 1))
+        with np.errstate(over="ignore"):
+            E, _ = energy.forward(X, edges, grid)
+        E = np.clip(E.astype(np.float64), -1e100, 1e100)
+        e_target = np.clip(self.energies(energy, X, z), -1e100, 1e100)
+        w = sample_weight / sample_weight.sum()
+
+        def nll_gradient(b):
+            # d/dbeta of beta E(y) + log Z(beta): E(y) minus the Gibbs mean
+            # energy, the tails' weights adding -1 / (2 beta) each
+            logits = np.empty((n, E.shape[1]))
+            logits[:, :2] = -b * E[:, :2] + self._log_tail_mass(b)
+            logits[:, 2:] = -b * E[:, 2:] + np.log(h)
+            p = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+            mean_energy = np.einsum("nk,nk->n", p, E) + (p[:, 0] + p[:, 1]) / (2 * b)
+            return float(w @ (e_target - mean_energy))
+
+        return fit_inverse_temperature(nll_gradient,
+                                       float(np.std(E[:, 2:], axis=1).mean()))
 
     def _cell_probabilities(self, energy, X, beta):
         """Probabilities of the low tail, the grid cells and the high tail."""

@@ -32,6 +32,9 @@ class BaseLoss:
       answers (NLL) rather than the most offending incorrect answer, so
       that an answer space hands it quadrature weights or a sampled
       contrast;
+    - ``average_iterates``: whether the stochastic solvers return the
+      average of their iterates rather than the last one (the averaged
+      perceptron);
     - ``constants``: the estimator parameters (``"margin"``, ``"beta"``)
       that :func:`get_loss` passes to the constructor when the loss is
       chosen by name.
@@ -43,6 +46,7 @@ class BaseLoss:
     stochastic_only = False
     scale_invariant = False
     partition = False
+    average_iterates = False
     constants = ()
 
     def value_gradient(self, energies, y, incorrect=None, *, log_weights=None,

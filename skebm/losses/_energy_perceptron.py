@@ -37,7 +37,10 @@ class PerceptronLoss(BaseLoss):
     margin. Scaling the energies scales the loss, and equal energies give
     zero loss, so its exact minimum is the collapsed model: like the
     classical perceptron it learns through per-batch updates, and
-    ``solver="auto"`` trains it with Adam.
+    ``solver="auto"`` trains it with Adam. The estimators return the average
+    of the iterates, as the averaged perceptron (Freund & Schapire, 1999) and
+    ``SGDClassifier(loss="perceptron", average=True)`` do: the last iterate
+    of a zero-margin loss wanders with the last mistakes it saw.
 
     Examples
     --------
@@ -49,6 +52,7 @@ class PerceptronLoss(BaseLoss):
 
     name = "perceptron"
     stochastic_only = True
+    average_iterates = True
 
     def value_gradient(self, energies, y, incorrect=None, **answers):
         e_c = _correct_energy(energies, y)

@@ -76,7 +76,8 @@ def _diverged(settings, iteration, solver):
 
 
 def train(objective, X, y, sample_weight, settings, solver, rng, *,
-          incremental=False, previous=None, validation=None, n_samples=None):
+          incremental=False, previous=None, validation=None, training_score=None,
+          n_samples=None):
     """Run ``solver`` on ``objective.energy.params_`` in place.
 
     Parameters
@@ -95,6 +96,9 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
     validation : callable or None
         ``validation() -> score`` of the current parameters, for early
         stopping.
+    training_score : callable or None
+        The same on the training data, for a loss that averages its
+        iterates.
     n_samples : int, default=None
         Rows the user passed, which ``t_`` counts (default ``len(X)``).
 
@@ -121,7 +125,8 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
             _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples)
         else:
             _train_stochastic(objective, X, y, sample_weight, settings, solver,
-                              state, rng, incremental, previous, validation)
+                              state, rng, incremental, previous, validation,
+                              training_score)
     return state
 
 
@@ -176,8 +181,16 @@ def _optimizer(params, settings, solver, previous):
 
 
 def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
-                      rng, incremental, previous, validation):
+                      rng, incremental, previous, validation, training_score):
     params = objective.energy.params_
+    averaging = objective.loss.average_iterates
+    if averaging and "_iterate" in previous:
+        # the fitted parameters are the average; the solver goes on from its
+        # own last iterate
+        average, n_averaged = params.copy(), previous["_n_averaged"]
+        params[...] = previous["_iterate"]
+    elif averaging:
+        average, n_averaged = params.copy(), 0
     optimizer = _optimizer(params, settings, solver, previous)
     n_samples = X.shape[0]
     batch_size = (min(200, n_samples) if settings.batch_size == "auto"
@@ -201,6 +214,9 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
             if not np.isfinite(value):
                 raise _diverged(settings, state["n_iter_"] + 1, solver)
             optimizer.update(grad)
+            if averaging:
+                n_averaged += 1
+                average += (params - average) / n_averaged
             total += value * len(idx)
         state["n_iter_"] += 1
         state["t_"] += n_samples
@@ -212,10 +228,15 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
             raise _diverged(settings, state["n_iter_"], solver)
 
         if early:
+            if averaging:
+                iterate = params.copy()
+                params[...] = average
             score = validation()
+            if averaging:
+                params[...] = iterate
             scores.append(score)
             if score > best_score:
-                best_params = params.copy()
+                best_params = (average if averaging else params).copy()
             no_improvement = no_improvement + 1 if score < best_score + settings.tol \
                 else 0
             best_score = max(best_score, score)
@@ -237,6 +258,15 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
             "reached and the optimization hasn't converged yet.",
             ConvergenceWarning,
         )
+    if averaging:
+        state["_iterate"], state["_n_averaged"] = params.copy(), n_averaged
+        # the average, unless the last iterate scores better on the training
+        # data (a short run, whose average lags behind)
+        last = training_score()
+        params[...] = average
+        # a margin for rounding: weights and repeated rows must choose alike
+        if last > training_score() + 1e-9:
+            params[...] = state["_iterate"]
     if early:
         params[...] = best_params
         state["validation_scores_"] = scores
