@@ -140,12 +140,20 @@ def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples):
         return value, grad.astype(np.float64)
 
     curve = []
+    best = [np.inf, 0]  # best objective, iterations without improving it
 
     def record(intermediate_result):
         curve.append(float(intermediate_result.fun))
         if settings.verbose:
             print(f"Iteration {state['n_iter_'] + len(curve)}, "
                   f"loss = {curve[-1]:.8f}")
+        # the stochastic solvers' rule: converged once the objective has not
+        # improved by tol for n_iter_no_change iterations (a kinked loss never
+        # brings the gradient below tol)
+        best[1] = best[1] + 1 if curve[-1] > best[0] - settings.tol else 0
+        best[0] = min(best[0], curve[-1])
+        if best[1] > settings.n_iter_no_change:
+            raise StopIteration
 
     result = minimize_lbfgs(fun, params, settings.max_iter, settings.tol,
                             callback=record)
