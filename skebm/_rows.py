@@ -4,33 +4,45 @@ import numpy as np
 import scipy.sparse as sp
 
 
+# rows whose keys are computed at a time: the products are made in float64,
+# and a block of about 2 MB, not a float64 copy of the whole X, is the
+# memory this costs beyond the data
+_BLOCK_VALUES = 2**18
+
+
 def _keys(X, y):
     # two fixed random projections: equal rows get equal keys, and unequal
     # rows almost surely do not (equality is checked exactly afterwards).
     # Not X @ r: BLAS may sum a row in another order depending on where the
     # row sits, and equal rows must give bitwise equal keys; numpy's sum
-    # along a row, and scipy's product of a CSR row, do not depend on it
+    # along a C-contiguous row, and scipy's product of a CSR row, do not
+    # depend on it, nor on the block of rows the row is computed in
     rng = np.random.default_rng(0)
     r = rng.standard_normal(X.shape[1])
-    if sp.issparse(X):
-        kx = np.asarray(X @ r, dtype=np.float64).ravel()
-    else:
-        kx = (X * r).sum(axis=1, dtype=np.float64)
+    kx = np.empty(X.shape[0])
+    step = max(1, _BLOCK_VALUES // max(1, X.shape[1]))
+    for start in range(0, X.shape[0], step):
+        rows = slice(start, start + step)
+        if sp.issparse(X):
+            kx[rows] = np.asarray(X[rows] @ r, dtype=np.float64).ravel()
+        else:
+            kx[rows] = np.multiply(X[rows], r, dtype=np.float64,
+                                   order="C").sum(axis=1)
     y2 = y.reshape(len(y), -1).astype(np.float64)
     ky = (y2 * rng.standard_normal(y2.shape[1])).sum(axis=1)
     return kx, ky
 
 
-def _equal_to_previous(X, y, rows):
-    """Whether row ``rows[i] + 1`` of (X, y) equals row ``rows[i]``."""
+def _equal_rows(X, y, rows, others):
+    """Whether row ``rows[i]`` of (X, y) equals row ``others[i]``."""
     if sp.issparse(X):
-        diff = (X[rows + 1] - X[rows]).tocsr()
+        diff = (X[others] - X[rows]).tocsr()
         diff.eliminate_zeros()
         same_x = np.diff(diff.indptr) == 0
     else:
-        same_x = np.all(X[rows + 1] == X[rows], axis=1)
+        same_x = np.all(X[others] == X[rows], axis=1)
     y2 = y.reshape(len(y), -1)
-    return same_x & np.all(y2[rows + 1] == y2[rows], axis=1)
+    return same_x & np.all(y2[others] == y2[rows], axis=1)
 
 
 def merge_duplicate_rows(X, y, sample_weight):
@@ -64,9 +76,13 @@ def merge_duplicate_rows(X, y, sample_weight):
     [(1.0, 0, 2.0), (2.0, 1, 1.0)]
     """
     if sp.issparse(X):
-        # one layout per row content: sorted indices, no duplicate entries
-        X = X.tocsr(copy=True)
-        X.sum_duplicates()
+        # one layout per row content: sorted indices, no duplicate entries.
+        # A CSR matrix in that layout already is used as it is, not copied
+        csr = X.tocsr()
+        if not csr.has_canonical_format:
+            csr = csr.copy() if csr is X else csr
+            csr.sum_duplicates()
+        X = csr
     positive = sample_weight > 0
     if not positive.all():
         X, y, sample_weight = X[positive], y[positive], sample_weight[positive]
@@ -78,10 +94,15 @@ def merge_duplicate_rows(X, y, sample_weight):
         # the common case, kept in the caller's order: dropping rows of
         # weight zero is then the same as not passing them
         return X, y, sample_weight
-    X, y, sample_weight = X[order], y[order], sample_weight[order]
+    # in sorted order, whether each row starts a group of equal rows; the
+    # rows are compared, and kept, through ``order``: one copy of the merged
+    # rows, not a sorted copy of all of them first
     first = np.ones(len(y), dtype=bool)
     if candidates.size:
-        first[candidates[_equal_to_previous(X, y, candidates)] + 1] = False
+        same = _equal_rows(X, y, order[candidates], order[candidates + 1])
+        first[candidates[same] + 1] = False
     group = np.cumsum(first) - 1
-    weight = np.bincount(group, weights=sample_weight).astype(sample_weight.dtype)
-    return X[first], y[first], weight
+    weight = np.bincount(group, weights=sample_weight[order]).astype(
+        sample_weight.dtype)
+    keep = order[first]
+    return X[keep], y[keep], weight

@@ -57,3 +57,31 @@ def test_lbfgs_fit_ignores_row_order_and_weights_are_repetitions(Estimator, kw):
     weighted = getattr(est, method)(X)
     repeated = getattr(est.fit(X.repeat(w, axis=0), y.repeat(w)), method)(X)
     np.testing.assert_array_equal(weighted, repeated)
+
+
+def test_no_copy_of_the_data_when_no_row_is_merged():
+    # a million-row fit must not pay a float64 copy of X for finding no
+    # duplicate: the keys are made a block of rows at a time
+    import tracemalloc
+
+    X = np.random.default_rng(0).normal(size=(100_000, 50)).astype(np.float32)
+    y = np.zeros(len(X), dtype=int)
+    tracemalloc.start()
+    try:
+        Xm, _, _ = merge_duplicate_rows(X, y, np.ones(len(X), dtype=np.float32))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert Xm is X
+    assert peak < 0.5 * X.nbytes
+
+
+def test_sparse_rows_are_used_as_they_are_or_copied_before_canonicalizing():
+    X = sp.random(200, 30, density=0.1, format="csr", random_state=0)
+    assert merge_duplicate_rows(X, np.arange(200), np.ones(200))[0] is X
+    # a duplicate entry in one row: summed in a copy, the caller's matrix kept
+    X = sp.csr_matrix((np.ones(3), np.array([1, 1, 0]), np.array([0, 3])),
+                      shape=(1, 3))
+    Xm, _, _ = merge_duplicate_rows(X, np.zeros(1, dtype=int), np.ones(1))
+    assert X.nnz == 3 and Xm.nnz == 2
+    np.testing.assert_array_equal(Xm.toarray(), [[1.0, 2.0, 0.0]])
