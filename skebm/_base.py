@@ -7,7 +7,7 @@ import functools
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -17,6 +17,12 @@ from ._rows import merge_duplicate_rows
 from .losses import LOSSES, BaseLoss, get_loss
 from .sampling import MHSampler
 from .solvers import Objective, Settings, resolve_solver, train
+
+
+# alpha="auto": the penalties tried, and the share of rows held out to score them
+_AUTO_ALPHAS = (0.1, 1.0, 10.0)
+_AUTO_VALIDATION = 0.2
+_AUTO_MIN_ROWS = 20
 
 
 def _solver_is_stochastic(estimator):
@@ -100,7 +106,7 @@ class BaseEnergyModel(BaseEstimator):
             early_stopping=self.early_stopping, verbose=self.verbose,
             loss=repr(loss), energy=self.energy)
 
-    def _fit(self, X, y, sample_weight, incremental, **target_args):
+    def _fit(self, X, y, sample_weight, incremental, alpha=None, **target_args):
         """``fit`` (``incremental=False``) or one ``partial_fit`` step.
 
         From the parameters: the loss, the answer space of the targets, and
@@ -110,6 +116,11 @@ class BaseEnergyModel(BaseEstimator):
         loop.
         """
         fitted = incremental and self.__sklearn_is_fitted__()
+        if alpha is None:
+            # "auto" without rows to hold out (partial_fit): the alpha_ a
+            # previous fit chose, else the middle candidate
+            alpha = self.alpha if not isinstance(self.alpha, str) else getattr(
+                self, "alpha_", _AUTO_ALPHAS[len(_AUTO_ALPHAS) // 2])
         X, y, sample_weight = self._validate_input(X, y, sample_weight,
                                                    reset=not fitted)
         if not sample_weight.sum() > 0:
@@ -162,7 +173,7 @@ class BaseEnergyModel(BaseEstimator):
             energy.initialize(X.shape[1], space.n_answers, rng, dtype=X.dtype,
                               X=X, y=y, sample_weight=sample_weight)
         beta = loss.gibbs_beta(1.0 if fixed_beta is None else fixed_beta)
-        objective = Objective(energy, space, loss, beta, self.alpha,
+        objective = Objective(energy, space, loss, beta, alpha,
                               weight_total * class_scale)
 
         def validation():
@@ -186,6 +197,7 @@ class BaseEnergyModel(BaseEstimator):
             with np.errstate(over="ignore", invalid="ignore"):
                 beta = space.fit_beta(energy, X, y, raw_weight, loss, beta)
         self.beta_ = beta
+        self.alpha_ = alpha
         self.energy_ = energy
         self.answer_space_ = space
         self._loss = loss
@@ -219,7 +231,37 @@ class BaseEnergyModel(BaseEstimator):
         self : object
             The fitted estimator.
         """
+        if isinstance(self.alpha, str):
+            return self._fit_selecting_alpha(X, y, sample_weight)
         return self._fit(X, y, sample_weight, incremental=False)
+
+    def _fit_selecting_alpha(self, X, y, sample_weight):
+        """``alpha="auto"``: each of ``_AUTO_ALPHAS`` is fitted on 80% of the
+        distinct rows and scored by the log-likelihood of the other 20%; the
+        best is refitted on all the data, and with ``beta="auto"`` the held-out
+        rows also give ``beta_`` (out-of-sample residuals, not the training
+        ones a flexible model shrinks). The split is of the rows merged with
+        their duplicates, so that weights still act as repetitions."""
+        Xv, yv, wv = self._validate_input(X, y, sample_weight, reset=True)
+        rows = merge_duplicate_rows(Xv, yv.reshape(len(yv), -1), wv)
+        X_m, y_m, w_m = rows[0], rows[1].reshape((-1,) + yv.shape[1:]), rows[2]
+        if len(w_m) < _AUTO_MIN_ROWS:
+            alpha, selected = _AUTO_ALPHAS[-1], None
+        else:
+            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            X_tr, X_va, y_tr, y_va, w_tr, w_va = train_test_split(
+                X_m, y_m, w_m, test_size=_AUTO_VALIDATION, random_state=seed)
+            scores, models = [], []
+            for candidate in _AUTO_ALPHAS:
+                model = clone(self).set_params(alpha=candidate, warm_start=False)
+                models.append(model.fit(X_tr, y_tr, sample_weight=w_tr))
+                scores.append(model._held_out_log_likelihood(X_va, y_va, w_va))
+            best = int(np.nanargmax(np.nan_to_num(scores, nan=-np.inf)))
+            alpha, selected = _AUTO_ALPHAS[best], models[best]
+        self._fit(X, y, sample_weight, incremental=False, alpha=alpha)
+        if selected is not None and self.beta == "auto":
+            self.beta_ = selected._held_out_beta(X_va, y_va, w_va)
+        return self
 
     # -- inference --------------------------------------------------------------
     def _check_X(self, X):
