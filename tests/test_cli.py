@@ -343,7 +343,7 @@ def test_sample_prints_the_estimate(capsys):
     assert status == 0
     estimate = float(out.split("estimate of sigma:")[1].split()[0])
     assert abs(estimate - 3.0) < 0.2
-    assert "split R-hat" in out and "effective samples" in out
+    assert "R-hat (rank, folded)" in out and "effective samples" in out
 
 
 def test_help_lists_the_commands(capsys):
