@@ -136,6 +136,9 @@ class BaseEnergyModel(BaseEstimator):
         if self.solver == "auto" and self._samples_answers(energy_cls, y):
             # a sampled contrastive term is noisy: no line search
             solver = "adam"
+        if self.solver == "auto" and self._samples_answers(energy_cls, y):
+            # a sampled contrastive term is noisy: no line search
+            solver = "adam"
         n_samples = X.shape[0]
         if solver == "lbfgs":
             X, y, sample_weight = merge_duplicate_rows(X, y, sample_weight)
@@ -214,6 +217,11 @@ class BaseEnergyModel(BaseEstimator):
         term even without a ``sampler``."""
         return False
 
+    def _samples_answers(self, energy_cls, y):
+        """Whether the answer space of targets ``y`` samples its contrastive
+        term even without a ``sampler``."""
+        return False
+
     @restore_on_error
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -281,4 +289,3 @@ class BaseEnergyModel(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-

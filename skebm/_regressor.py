@@ -46,10 +46,13 @@ class EnergyRegressor(RegressorMixin, BaseEnergyModel):
         offending incorrect answer is found in closed form. ``"joint"``: a
         scalar energy ``E(x, y) = G(x) . psi(y)`` (:class:`~skebm.energies.
         JointEnergy`), which can put low energy on several ``y`` for one
-        ``x``; one target column, searched on a grid over the padded
-        training range (:class:`~skebm.inference.IntervalSpace`). For
-        ``lvq2``, ``square_square`` and ``square_exp`` it is mapped through
-        a softplus to positive energies.
+        ``x``; one target column is searched on a grid over the padded
+        training range (:class:`~skebm.inference.IntervalSpace`), several
+        (``d``) by descent and Markov chains in R^d
+        (:class:`~skebm.energies.JointVectorEnergy` on a
+        :class:`~skebm.inference.VectorSpace`). For ``lvq2``,
+        ``square_square`` and ``square_exp`` it is mapped through a
+        softplus to positive energies.
     hidden_layer_sizes : array-like of int, default=(64, 64)
         Hidden layers of ``G`` for ``mlp`` and ``joint``.
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
@@ -124,7 +127,7 @@ class EnergyRegressor(RegressorMixin, BaseEnergyModel):
         Final value of the objective (as MLPRegressor's ``loss_``).
     energy_ : QuadraticEnergy or JointEnergy
         The fitted architecture.
-    answer_space_ : GaussianAnswers or IntervalSpace
+    answer_space_ : GaussianAnswers, IntervalSpace or VectorSpace
         The answers and their search, in standardized units.
     y_mean_, y_scale_ : ndarray of shape (n_outputs,)
         Standardization of the targets (a constant target gets scale 1).
@@ -225,8 +228,9 @@ best_validation_score_ : as in :class:`EnergyClassifier`
             if y.shape[1] > 1:
                 raise ValueError(
                     f"energy={self.energy!r} models one target; y has "
-                    f"{y.shape[1]} columns. Use energy='linear' or 'mlp', or one "
-                    "model per target (sklearn.multioutput.MultiOutputRegressor).")
+                    f"{y.shape[1]} columns. Use energy='linear', 'mlp' or "
+                    "'joint', or one model per target "
+                    "(sklearn.multioutput.MultiOutputRegressor).")
             warnings.warn(
                 "A column-vector y was passed when a 1d array was expected. "
                 "Please change the shape of y to (n_samples,), for example "
@@ -269,6 +273,10 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         if space.support is None:
             return None
         return tuple(float(s * scale[0] + mean[0]) for s in space.support)
+
+    def _samples_answers(self, energy_cls, y):
+        samples = getattr(energy_cls.answer_space, "samples", None)
+        return bool(samples is not None and samples(y))
 
     def _validation_score(self, space, energy, X, y, sample_weight, beta, loss):
         return space.score(energy, X, y, sample_weight, beta, self._inference(loss))
@@ -352,9 +360,16 @@ best_validation_score_ : as in :class:`EnergyClassifier`
             return self.answer_space_.energies(self.energy_, X,
                                                self._standardized(X, y))
 
-    def predict_log_density(self, X, y):
+    def predict_log_density(self, X, y, method="auto", return_std=False):
         """``log p(y|x)`` of the Gibbs distribution ``exp(-beta E) / Z(x)``,
         a density over the original target units.
+
+        For ``joint`` with several target columns (``d``), the log-partition
+        is a quadrature over a 96^d grid for ``d <= 2`` and an importance
+        sampling estimate above, whose standard error ``return_std`` gives
+        (see :class:`~skebm.inference.VectorSpace`). ``method="quadrature"``
+        asks for the exact value (a ValueError above ``d = 2``),
+        ``"importance"`` for the estimate.
 
         For ``joint`` the log-partition is a quadrature over 512 grid cells
         plus the two quadratic-wall tails, so the density integrates to one
@@ -365,18 +380,29 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        method : {"auto", "quadrature", "importance"}, default="auto"
+            How several columns' log-partition is computed.
+        return_std : bool, default=False
+            Also return the standard error of the estimate (zero where it is
+            exact).
 
         Returns
         -------
         log_density : ndarray of shape (n_samples,)
+        std : ndarray of shape (n_samples,)
+            Only with ``return_std=True``.
         """
         X = self._check_X(X)
         beta = self._gibbs_beta
         space = self.answer_space_
         with np.errstate(over="ignore"):
             E = space.energies(self.energy_, X, self._standardized(X, y))
-        return (-beta * E - space.log_partition(self.energy_, X, beta)
-                - np.sum(np.log(self.y_scale_)))
+        if hasattr(space, "log_partition_estimate"):
+            log_z, std = space.log_partition_estimate(self.energy_, X, beta, method)
+        else:
+            log_z, std = space.log_partition(self.energy_, X, beta), np.zeros(len(E))
+        log_density = -beta * E - log_z - np.sum(np.log(self.y_scale_))
+        return (log_density, std) if return_std else log_density
 
     def sample_y(self, X, n_samples=1, random_state=None):
         """Draw targets from the Gibbs distribution ``p(y|x)``.
@@ -390,15 +416,20 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         Returns
         -------
         y_samples : ndarray of shape (n_samples_X, n_samples) or \
-(n_samples_X, n_outputs, n_samples)
-            As :meth:`sklearn.gaussian_process.GaussianProcessRegressor.sample_y`.
+(n_samples_X, n_samples, n_outputs)
+            For a 1-D ``y`` as
+            :meth:`sklearn.gaussian_process.GaussianProcessRegressor.sample_y`.
+            For a 2-D ``y`` each sample is a whole answer vector,
+            ``y_samples[i, j]`` the ``j``-th draw for ``X[i]``: the outputs
+            come last, where GaussianProcessRegressor puts the draws.
         """
         X = self._check_X(X)
         rng = check_random_state(random_state)
         if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
-        return self._original(self.answer_space_.sample(
+        samples = self._original(self.answer_space_.sample(
             self.energy_, X, self._gibbs_beta, n_samples, rng))
+        return samples.transpose(0, 2, 1) if self._y_2d else samples
 
     def predict_interval(self, X, coverage=0.9):
         """Central interval of the Gibbs distribution ``p(y|x)``: between its
@@ -430,4 +461,3 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         tags.target_tags.multi_output = energy is None or energy.multi_output
         tags.target_tags.single_output = True
         return tags
-

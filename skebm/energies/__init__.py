@@ -14,7 +14,9 @@ ill-posed pair.
   give an ``(n_samples, n_classes)`` matrix in one pass;
 - real answers: :class:`QuadraticEnergy` (``1/2 ||y - G(x)||^2``, with its
   closed-form :class:`GaussianAnswers`) and :class:`JointEnergy` (a scalar
-  network over (x, y), searched on an :class:`~skebm.inference.IntervalSpace`).
+  network over (x, y), searched on an :class:`~skebm.inference.IntervalSpace`;
+  for several target columns a :class:`JointVectorEnergy` on a
+  :class:`~skebm.inference.VectorSpace`).
 
 To add an architecture, subclass ``_BaseEnergy`` (or ``_AnswerEnergy`` for
 real answers), give it a ``build`` classmethod, and register it with
@@ -23,6 +25,7 @@ real answers), give it a ``build`` classmethod, and register it with
 
 from ._distance import DistanceEnergy
 from ._joint import JointEnergy
+from ._joint_vector import JointVectorEnergy
 from ._network import _BaseEnergy
 from ._quadratic import GaussianAnswers, LinearQuadraticEnergy, QuadraticEnergy
 from ._registry import CLASSIFIER_ENERGIES, REGRESSOR_ENERGIES, register_energy
@@ -34,6 +37,7 @@ __all__ = [
     "DistanceEnergy",
     "GaussianAnswers",
     "JointEnergy",
+    "JointVectorEnergy",
     "LinearEnergy",
     "LinearQuadraticEnergy",
     "MLPEnergy",

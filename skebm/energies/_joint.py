@@ -6,12 +6,32 @@ import warnings
 import numpy as np
 from scipy.special import expit
 
-from ..inference import IntervalSpace
+from ..inference import IntervalSpace, VectorSpace
 from ._continuous import _AnswerEnergy
+from ._joint_vector import JointVectorEnergy
 from ._network import output_map
 
 # Gaussian bumps of the answer basis
 _N_BASIS = 64
+
+
+class _JointAnswers:
+    """The answer space of ``energy="joint"``, chosen by the number of target
+    columns: the exact grid of an :class:`~skebm.inference.IntervalSpace` for
+    one, the descent and chains of a :class:`~skebm.inference.VectorSpace`
+    for several (where :meth:`JointEnergy.build` returns a
+    :class:`JointVectorEnergy`)."""
+
+    @staticmethod
+    def from_targets(z, sample_weight, **params):
+        space = IntervalSpace if z.shape[1] == 1 else VectorSpace
+        return space.from_targets(z, sample_weight, **params)
+
+    @staticmethod
+    def samples(z):
+        """Whether training on targets ``z`` samples its contrastive term (so
+        that ``solver="auto"`` picks a stochastic solver)."""
+        return z.shape[1] > 1
 
 
 class JointEnergy(_AnswerEnergy):
@@ -57,8 +77,8 @@ class JointEnergy(_AnswerEnergy):
     (4, 51)
     """
 
-    answer_space = IntervalSpace
-    multi_output = False
+    answer_space = _JointAnswers
+    multi_output = True
     # the output intercepts are the energy profile shared by all x;
     # unpenalized, the NLL could sharpen it without bound
     _penalize_output_intercepts = True
@@ -75,7 +95,8 @@ class JointEnergy(_AnswerEnergy):
     def build(cls, loss, hidden_layer_sizes=(64, 64), activation="relu",
               answers=None):
         """64 bumps spanning the support of ``answers``, with ``y`` and
-        ``y^2 / 2``."""
+        ``y^2 / 2``; a :class:`JointVectorEnergy` when ``answers`` is a
+        :class:`~skebm.inference.VectorSpace` (several target columns)."""
         if not loss.contrastive:
             # accepted, as the tutorial's counter-example, so that it can be
             # shown and grid-searched; its score says what it is worth
@@ -87,6 +108,9 @@ class JointEnergy(_AnswerEnergy):
                 "plot_energy_collapse.py shows it). Use a contrastive loss "
                 "('nll', 'hinge', 'square_square', ...) or energy='mlp', whose "
                 "quadratic energy makes it least squares.", UserWarning)
+        if isinstance(answers, VectorSpace):
+            return JointVectorEnergy.build(loss, hidden_layer_sizes, activation,
+                                           answers, output_map(loss, "square"))
         centers = np.linspace(*answers.support, _N_BASIS)
         return cls(hidden_layer_sizes, activation, centers=centers,
                    width=centers[1] - centers[0], output=output_map(loss, "square"),

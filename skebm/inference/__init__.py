@@ -10,6 +10,9 @@ Gibbs distribution's mean, quantiles and samples, and its log-partition.
 - :class:`ClassSpace`: a classifier's classes, searched exhaustively.
 - :class:`IntervalSpace`: one real answer, quadrature on a grid refined
   locally, or Metropolis-Hastings chains for the NLL's contrastive term.
+- :class:`VectorSpace`: answers in R^d, descent from several starts for the
+  argmin, Langevin (MALA) or random-walk chains for samples, the Gibbs mean
+  and the NLL's contrastive term, quadrature for ``d <= 2``.
 
 The quadratic energy ``1/2 ||y - G(x)||^2`` answers all of this in closed
 form; its space lives with it, in :mod:`skebm.energies`.
@@ -23,5 +26,7 @@ problem small enough for both.
 from ._base import AnswerSpace, Candidates, Step
 from ._classes import ClassSpace
 from ._interval import IntervalSpace
+from ._vectors import VectorSpace
 
-__all__ = ["AnswerSpace", "Candidates", "ClassSpace", "IntervalSpace", "Step"]
+__all__ = ["AnswerSpace", "Candidates", "ClassSpace", "IntervalSpace", "Step",
+           "VectorSpace"]

@@ -1,0 +1,192 @@
+"""A scalar energy of (x, y) for answers that are vectors: learned ridge
+features of the answer read by weights that depend on the input, in a
+quadratic confinement; differentiable in the answer."""
+
+import numpy as np
+from scipy.special import expit
+
+from ._continuous import _AnswerEnergy
+
+# log precisions of the quadratic term are clipped to this range
+_LOG_PRECISION = 9.0
+
+
+class JointVectorEnergy(_AnswerEnergy):
+    """A scalar energy of (x, y) over answer vectors ``y`` in R^d, with
+    several low-energy answers for one x and dependence between the outputs.
+
+    ``E(x, y) = sum_j exp(s_j(x)) y_j^2 / 2 - a(x) . y
+    + sum_k v_k(x) softplus(w_k . y + b_k(x))``: an MLP ``G(x) = (s, a, b,
+    v)`` of the input gives the log precisions ``s`` and the linear term
+    ``a`` of a quadratic confinement, and the biases ``b`` and output
+    weights ``v`` of ``n_units`` hidden units that read the answer through
+    learned weights ``w_k`` (a network over ``(x, y)`` whose hidden layer
+    over ``y`` is modulated by ``x``). With ``v = -1`` it is the free energy
+    of a Gaussian-Bernoulli RBM whose biases depend on x, a mixture of
+    ``2^n_units`` Gaussians; free ``v(x)`` also bends the energy along
+    ridges of ``y`` (a ring's radius is a sum of ridges), so the Gibbs
+    distribution can have several modes and outputs that move together.
+    Softplus grows linearly, so the quadratic term keeps the density proper.
+    The energy is differentiable in ``y`` (:meth:`answer_gradient`), which
+    descent and Langevin inference use.
+
+    ``output="softplus"`` maps the energy to ``log(1 + exp(E))`` > 0 for the
+    losses that need non-negative energies; ``output="square"`` to ``E^2 /
+    2``, for the energy loss. The answer space's wall keeps these proper.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(64, 64)
+        Hidden layers of ``G``.
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+    n_units : int, default=64
+        Hidden units reading the answer.
+    output : {"score", "softplus", "square"}, default="score"
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skebm.energies import JointVectorEnergy
+    >>> energy = JointVectorEnergy((8,), n_units=4)
+    >>> energy = energy.initialize(n_features=3, n_answers=2, random_state=0)
+    >>> E, _ = energy.forward(np.ones((5, 3)), np.zeros((5, 7, 2)))
+    >>> E.shape
+    (5, 7)
+    >>> E, dE = energy.answer_gradient(energy.network(np.ones((5, 3)))[0],
+    ...                                np.zeros((5, 7, 2)))
+    >>> dE.shape
+    (5, 7, 2)
+    """
+
+    _penalize_extra = True
+
+    def __init__(self, hidden_layer_sizes=(64, 64), activation="relu", n_units=64,
+                 output="score"):
+        super().__init__(hidden_layer_sizes, activation)
+        self.n_units = int(n_units)
+        self.output = output
+
+    @classmethod
+    def build(cls, loss, hidden_layer_sizes=(64, 64), activation="relu",
+              answers=None, output="score"):
+        """The vector architecture, with the output map ``JointEnergy`` chose
+        for ``loss``; the NLL needs no descended candidates in ``answers``."""
+        if answers is not None:
+            answers.descend = not loss.partition
+        return cls(hidden_layer_sizes, activation, output=output)
+
+    # -- parameters -----------------------------------------------------------
+    def _n_outputs(self, n_features, n_answers):
+        return 2 * n_answers + 2 * self.n_units
+
+    def _extra_shapes(self, n_features, n_answers):
+        return [(self.n_units, n_answers)]
+
+    def _init_extra(self, rng, X, y, sample_weight):
+        d = self.n_answers_
+        self._extra[0][...] = rng.normal(0.0, 1.0 / np.sqrt(d), (self.n_units, d))
+        # start near the standard normal of standardized targets: s = a = 0,
+        # small output weights v of the hidden units
+        last = self.coefs_[-1]
+        last[:, :2 * d] *= 0.1
+        last[:, 2 * d + self.n_units:] *= 0.1
+        self.intercepts_[-1][:2 * d] = 0.0
+        self.intercepts_[-1][2 * d + self.n_units:] *= 0.1
+
+    @property
+    def weights_(self):
+        """The answer weights ``w_k``: (n_units, n_answers)."""
+        return self._extra[0]
+
+    def _split(self, g):
+        d, k = self.n_answers_, self.n_units
+        s = np.clip(g[:, :d], -_LOG_PRECISION, _LOG_PRECISION)
+        return np.exp(s), g[:, d:2 * d], g[:, 2 * d:2 * d + k], g[:, 2 * d + k:]
+
+    def precision(self, g):
+        """``exp(s(x))``, the precision of the quadratic term: (n, d)."""
+        return self._split(g)[0]
+
+    # -- energies --------------------------------------------------------------
+    def _raw(self, g, Y):
+        lam, a, b, v = self._split(g)
+        pre = Y @ self.weights_.T.astype(Y.dtype, copy=False) + b[:, None, :]
+        feat = np.logaddexp(0.0, pre)
+        raw = (0.5 * np.einsum("nd,ncd->nc", lam, Y * Y)
+               - np.einsum("nd,ncd->nc", a, Y)
+               + np.einsum("nk,nck->nc", v, feat))
+        return raw, (pre, feat), lam
+
+    def _map(self, raw):
+        if self.output == "softplus":
+            return np.logaddexp(0.0, raw), expit(raw)
+        if self.output == "square":
+            return 0.5 * raw * raw, raw
+        return raw, None
+
+    def _answer_head(self, g, Y, grid):
+        if grid is not None and Y.shape[1] == 0:
+            # answers shared by all rows (a quadrature grid): one product
+            lam, a, b, v = self._split(g)
+            W = self.weights_.astype(grid.dtype, copy=False)
+            pre = (grid @ W.T)[None] + b[:, None, :]
+            # the bulk of a quadrature's cost: softplus in single precision
+            feat = np.logaddexp(np.float32(0), pre.astype(np.float32))
+            raw = (0.5 * lam @ (grid * grid).T - a @ grid.T
+                   + np.einsum("nk,nck->nc", v.astype(np.float32), feat))
+            pre = (pre, feat)
+            E, slope = self._map(raw)
+            return E, (np.broadcast_to(grid, (len(g), *grid.shape)), pre, lam,
+                       slope)
+        if grid is not None:
+            Y = np.concatenate([Y, np.broadcast_to(grid, (len(g), *grid.shape))],
+                               axis=1)
+        raw, pre, lam = self._raw(g, Y)
+        E, slope = self._map(raw)
+        return E, (Y, pre, lam, slope)
+
+    def _answer_head_backward(self, g, Y, grid, head_cache, d_energies):
+        Y, (pre, feat), lam, slope = head_cache
+        d_raw = d_energies if slope is None else d_energies * slope
+        d, k = self.n_answers_, self.n_units
+        v = g[:, 2 * d + k:]
+        inside = (np.abs(g[:, :d]) < _LOG_PRECISION).astype(g.dtype)
+        # dE/dpre of each candidate, weighted by dL/dE
+        d_pre = d_raw[:, :, None] * expit(pre) * v[:, None, :]
+        d_g = np.empty_like(g)
+        d_g[:, :d] = 0.5 * np.einsum("nc,ncd->nd", d_raw, Y * Y) * lam * inside
+        d_g[:, d:2 * d] = -np.einsum("nc,ncd->nd", d_raw, Y)
+        d_g[:, 2 * d:2 * d + k] = d_pre.sum(axis=1)
+        d_g[:, 2 * d + k:] = np.einsum("nc,nck->nk", d_raw, feat)
+        self._d_weights = np.einsum("nck,ncd->kd", d_pre, Y)
+        return d_g
+
+    def backward(self, cache, d_energies):
+        grad = super().backward(cache, d_energies)
+        self._views(grad, self._shapes)[-1][...] = self._d_weights
+        del self._d_weights
+        return grad
+
+    def answer_gradient(self, g, Y):
+        """Energies and their gradient with respect to the answers.
+
+        Parameters
+        ----------
+        g : ndarray of shape (n_samples, n_outputs)
+            ``network(X)[0]``.
+        Y : ndarray of shape (n_samples, n_candidates, n_answers)
+
+        Returns
+        -------
+        energies : ndarray of shape (n_samples, n_candidates)
+        gradient : ndarray of shape (n_samples, n_candidates, n_answers)
+        """
+        raw, (pre, _), lam = self._raw(g, Y)
+        E, slope = self._map(raw)
+        _, a, _, v = self._split(g)
+        d_raw = (lam[:, None, :] * Y - a[:, None, :]
+                 + (expit(pre) * v[:, None, :])
+                 @ self.weights_.astype(Y.dtype, copy=False))
+        if slope is not None:
+            d_raw *= slope[:, :, None]
+        return E, d_raw

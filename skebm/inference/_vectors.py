@@ -1,0 +1,457 @@
+"""Vectors in R^d: descent for the argmin, Markov chains for samples, the
+Gibbs mean and the NLL's contrastive term."""
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import logsumexp
+from sklearn.utils import gen_batches
+
+from ..sampling._langevin import _mala
+from ..sampling._metropolis import _generator, _mh_gaussian
+from ._base import AnswerSpace, Candidates
+
+# Standardized units: the box is the training range of each column padded by
+# _PAD_FRACTION of its width plus _PAD; beyond it a quadratic wall of width
+# _WALL raises the energy, so every output map gives a proper density.
+_PAD_FRACTION = 0.2
+_PAD = 0.5
+_WALL = 0.5
+# training chains without a sampler: Langevin (MALA) from the targets
+_TRAIN_CHAINS, _TRAIN_STEPS, _TRAIN_BURN = 4, 10, 5
+# inference chains: started at stored training targets, MALA, tuned per row
+_INFER_STEPS, _INFER_BURN = 200, 100
+_MEAN_CHAINS = 16
+# every _JUMP_EVERY-th move of a chain is a jump to a stored training target
+_JUMP_EVERY = 2
+_DESCENT_STEPS = 50
+# exact log-partition: a midpoint grid of _QUAD_NODES^d over the box widened
+# by _QUAD_WALLS wall widths; otherwise importance sampling
+_MAX_QUAD_DIM = 2
+_QUAD_NODES = 96
+_QUAD_WALLS = 4.0
+_IS_DRAWS, _IS_WIDTH = 256, 0.5
+_TRAIN_IS_DRAWS = 8
+_MAX_STARTS = 1000
+_CHUNK_CELLS = 2**21
+
+
+class VectorSpace(AnswerSpace):
+    """Answers that are vectors of R^d, searched by descent and sampled by
+    Markov chains.
+
+    No grid can enumerate these answers. Each column of the standardized
+    targets gets a box (its training range padded by 20% of its width and
+    0.5); beyond the box a quadratic wall of width 0.5 adds to the energy,
+    so the Gibbs distribution is proper for every output map.
+
+    - Training: the candidates of a batch are its targets and the kept
+      states of Markov chains on ``p(y|x)`` started at the targets
+      (contrastive divergence; persistent contrastive divergence with
+      ``persistent_chains``): 4 chains of 10 Metropolis-adjusted Langevin
+      (MALA) steps, preconditioned by the architecture's precision, the
+      last 5 kept, with one step size adapted from batch to batch toward an
+      acceptance rate of 0.574. A ``sampler`` replaces them with its
+      random-walk chains (``n_chains``, ``n_steps``, ``step_size``,
+      ``burn_in``, ``thin``). The NLL's contrastive term is the mean over
+      the kept states; the margin losses' most offending incorrect answer is
+      the lowest-energy one outside the ``epsilon``-ball around the target,
+      among the chain states and the same states after a few descent
+      steps.
+    - Inference: chains start at training targets drawn at random (a
+      stored subset of up to 1000) and run 200 MALA steps, tuned per row
+      during the first 100. ``sample`` keeps each chain's last state;
+      the mean averages 16 chains' last 100 states; the mode descends
+      from their last states with a backtracking, preconditioned gradient
+      descent and keeps the lowest.
+    - ``log_partition``: a quadrature on a 96^d midpoint grid (the box
+      widened by 4 wall widths) for ``d <= 2``; above, an importance
+      sampling estimate (256 draws from Gaussian kernels around chain
+      states) with its standard error.
+
+    Parameters
+    ----------
+    low, high : ndarray of shape (n_answers,)
+        The box, in standardized units.
+    starts : ndarray of shape (n_starts, n_answers)
+        Training targets at which inference chains start.
+    epsilon : float, default=0.3
+        Radius of the ball around the target whose answers do not count as
+        incorrect.
+    sampler : MHSampler or None, default=None
+    persistent_chains : bool, default=False
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skebm.inference import VectorSpace
+    >>> z = np.array([[-1.0, 0.0], [1.0, 2.0]])
+    >>> space = VectorSpace.from_targets(z, np.ones(2))
+    >>> space.low, space.high
+    (array([-1.9, -0.9]), array([1.9, 2.9]))
+    """
+
+    support = None
+
+    def __init__(self, low, high, starts, epsilon=0.3, sampler=None,
+                 persistent_chains=False):
+        self.low = np.asarray(low, dtype=float)
+        self.high = np.asarray(high, dtype=float)
+        self.starts = starts
+        self.epsilon = epsilon
+        self.sampler = sampler
+        self.persistent_chains = persistent_chains
+        self.n_answers = len(self.low)
+        self._log_step = np.log(self.n_answers ** (-1 / 3))
+        #: whether training candidates include descended answers (the
+        #: margin losses' search; the architecture's ``build`` sets it)
+        self.descend = True
+        self._chains = None
+
+    @classmethod
+    def from_targets(cls, z, sample_weight, **params):
+        """The box of the standardized targets ``z`` of positive weight."""
+        z = z[sample_weight > 0]
+        pad = _PAD_FRACTION * np.ptp(z, axis=0) + _PAD
+        rng = np.random.default_rng(0)
+        starts = z if len(z) <= _MAX_STARTS else z[rng.choice(len(z), _MAX_STARTS,
+                                                           replace=False)]
+        return cls(z.min(axis=0) - pad, z.max(axis=0) + pad, starts.copy(),
+                   **params)
+
+    def check_sampler(self, sampler, loss):
+        sampler._validate_params()
+        if sampler.move != "gaussian":
+            raise ValueError(
+                "the regressor's chains are Gaussian random walks over the "
+                f"target: sampler move={sampler.move!r} is not supported; use "
+                "move='gaussian'.")
+        if sampler.step_size == "auto" and sampler._burn_in_steps() == 0:
+            raise ValueError("sampler step_size='auto' is tuned during burn-in: "
+                             "set burn_in > 0.")
+
+    def start_training(self, z):
+        if self.persistent_chains:
+            n_chains = _TRAIN_CHAINS if self.sampler is None else self.sampler.n_chains
+            self._chains = np.repeat(z[:, None, :], n_chains, axis=1)
+
+    def stop_training(self):
+        self._chains = None
+
+    # -- the box and its wall ----------------------------------------------------
+    def outside(self, z):
+        """Which answers lie outside the box (always False: a vector's wall
+        is a soft confinement, not a grid's edge)."""
+        return np.zeros(z.shape, dtype=bool)
+
+    def _wall(self, Y):
+        over = np.maximum(Y - self.high, 0.0) - np.maximum(self.low - Y, 0.0)
+        return 0.5 * np.sum((over / _WALL) ** 2, axis=-1), over / _WALL**2
+
+    def _target(self, energy, g, beta):
+        """``theta -> (log p, gradient)`` of the rows of ``g``, unnormalized."""
+        def log_target(theta):
+            E, dE = energy.answer_gradient(g, theta)
+            wall, d_wall = self._wall(theta)
+            return -beta * (E + wall), -beta * (dE + d_wall)
+        return log_target
+
+    def _precond(self, energy, g, beta):
+        if not hasattr(energy, "precision"):
+            return np.ones((len(g), 1, self.n_answers)) / beta
+        return np.clip(1.0 / energy.precision(g), 1e-6, 1e2)[:, None, :] / beta
+
+    # -- training ---------------------------------------------------------------
+    def candidates(self, energy, X, z, step):
+        if step.rng is None:
+            raise ValueError(
+                f"energy='joint' with {self.n_answers} target columns samples "
+                "its contrastive term, and solver='lbfgs' needs an exact "
+                "gradient: use solver='adam', 'sgd' or 'auto'.")
+        n = len(z)
+        G = energy.network(X)
+        gen = _generator(step.rng)
+        samples = self._contrast_samples(energy, G[0], z, step, gen)
+        # the chains' last states, a few descent steps on: candidates for
+        # the most offending answer of the margin losses
+        n_chains = _TRAIN_CHAINS if self.sampler is None else self.sampler.n_chains
+        descended = samples[:, :0]
+        if self.descend:
+            descended = self._descend(energy, G[0], samples[:, -n_chains:],
+                                      step.beta, 3)[0]
+        # draws around the chain states, whose importance weights make the
+        # reported NLL an estimate of the true one (the gradient's contrast
+        # is the chains')
+        precond = self._precond(energy, G[0], step.beta)
+        draws, log_q = _kernel_draws(samples, precond, _TRAIN_IS_DRAWS, gen)
+        Y = np.concatenate([z[:, None, :], samples, descended, draws], axis=1)
+        Y = Y.astype(energy.params_.dtype)
+        energies, cache = energy.forward(X, Y, G=G)
+        energies += self._wall(Y)[0]
+        incorrect = np.linalg.norm(Y - z[:, None, :], axis=2) > self.epsilon
+        incorrect[:, 0] = False
+        incorrect[:, -_TRAIN_IS_DRAWS:] = False
+        contrast = np.zeros_like(energies)
+        contrast[:, 1:1 + samples.shape[1]] = 1.0 / samples.shape[1]
+        log_w = np.full(energies.shape, -np.inf)
+        log_w[:, -_TRAIN_IS_DRAWS:] = -log_q - np.log(_TRAIN_IS_DRAWS)
+        return energies, cache, Candidates(np.zeros(n, dtype=np.intp), incorrect,
+                                           log_w, contrast)
+
+    def _contrast_samples(self, energy, g, z, step, gen):
+        """Kept states of chains on ``p(y|x)`` started at the targets or where
+        the batch's persistent chains stopped: (n, n_kept * n_chains, d)."""
+        persistent = self._chains is not None and step.rows is not None
+        s = self.sampler
+        n_chains = _TRAIN_CHAINS if s is None else s.n_chains
+        theta = (self._chains[step.rows] if persistent
+                 else np.repeat(z[:, None, :], n_chains, axis=1)).astype(float)
+        log_target = self._target(energy, g, step.beta)
+        if s is None:
+            precond = self._precond(energy, g, step.beta)
+            chain, _, acceptance, _ = _mala(
+                log_target, theta, _TRAIN_STEPS, _TRAIN_BURN, 1,
+                np.exp(self._log_step), gen, precond, jump=self._jump(precond),
+                jump_every=_JUMP_EVERY)
+            # one step size for every batch, adapted between batches
+            self._log_step += 0.1 * (acceptance.mean() - 0.574)
+        else:
+            n, d = z.shape
+
+            def flat_target(t):
+                return log_target(t.reshape(n, n_chains, d))[0].ravel()
+
+            flat = theta.reshape(-1, d)
+            chain, *_ = _mh_gaussian(flat_target, flat, flat_target(flat),
+                                     s.n_steps, s._burn_in_steps(), s.thin,
+                                     s.step_size, gen)
+            chain = chain.reshape(len(chain), n, n_chains, d)
+        if persistent:
+            self._chains[step.rows] = chain[-1]
+        return chain.transpose(1, 0, 2, 3).reshape(len(z), -1, z.shape[1])
+
+    # -- inference ----------------------------------------------------------------
+    def _descend(self, energy, g, Y, beta, n_steps=_DESCENT_STEPS):
+        """Backtracking gradient descent on the energy (wall included) from
+        starts ``Y`` of shape (n, k, d), preconditioned by the architecture's
+        precision: the descended answers and their energies."""
+        log_target = self._target(energy, g, 1.0)
+        precond = self._precond(energy, g, 1.0)
+        lp, grad = log_target(Y)
+        rate = np.ones(lp.shape)
+        for _ in range(n_steps):
+            trial = Y + rate[..., None] * precond * grad
+            lp_trial, grad_trial = log_target(trial)
+            better = lp_trial >= lp
+            Y = np.where(better[..., None], trial, Y)
+            grad = np.where(better[..., None], grad_trial, grad)
+            lp = np.where(better, lp_trial, lp)
+            rate = np.where(better, np.minimum(rate * 1.5, 1.0), rate * 0.3)
+        return Y, -lp
+
+    def _chains_from_starts(self, energy, g, beta, n_chains, gen, n_keep):
+        """Inference chains from stored training targets: the last ``n_keep``
+        states, (n_keep, n, n_chains, d)."""
+        n = len(g)
+        starts = self.starts[gen.integers(len(self.starts), size=(n, n_chains))]
+        precond = self._precond(energy, g, beta)
+        chain, *_ = _mala(self._target(energy, g, beta), starts.astype(float),
+                          _INFER_STEPS, _INFER_STEPS - n_keep, 1, "auto", gen,
+                          precond, jump=self._jump(precond), jump_every=_JUMP_EVERY)
+        return chain
+
+    def _jump(self, precond):
+        """Independence proposals from Gaussians ``N(c, M)`` around the stored
+        training targets ``c``, ``M`` the rows' preconditioner: chains move
+        to the answers of other training samples, and the Hastings ratio
+        weighs them by the Gibbs density of each row."""
+        C = self.starts
+        var = np.broadcast_to(precond, (len(precond), 1, self.n_answers))[:, 0]
+        inv = 1.0 / var                                   # (n, d)
+        c_term = inv @ (C * C).T                          # (n, N)
+        norm = -0.5 * np.sum(np.log(2 * np.pi * var), axis=1) - np.log(len(C))
+
+        def log_q(Y):
+            quad = (np.einsum("ncd,nd->nc", Y * Y, inv)[..., None]
+                    - 2 * (Y * inv[:, None, :]) @ C.T + c_term[:, None, :])
+            return logsumexp(-0.5 * quad, axis=2) + norm[:, None]
+
+        def jump(theta, gen):
+            n, k, d = theta.shape
+            pick = gen.integers(len(C), size=(n, k))
+            prop = C[pick] + np.sqrt(var)[:, None, :] * gen.standard_normal(theta.shape)
+            return prop, log_q(prop), log_q(theta)
+
+        return jump
+
+    def _chunks(self, n, per_row):
+        return gen_batches(n, max(1, _CHUNK_CELLS // max(per_row, 1)))
+
+    def energies(self, energy, X, z):
+        """Energy of each (x, z) pair, the wall included: (n_samples,)."""
+        Y = z[:, None, :].astype(energy.params_.dtype)
+        E, _ = energy.forward(X, Y)
+        return E[:, 0] + self._wall(Y)[0][:, 0]
+
+    def sample(self, energy, X, beta, n_samples, rng):
+        """Last states of ``n_samples`` chains per row: (n, d, n_samples)."""
+        gen = _generator(rng)
+        out = np.empty((X.shape[0], self.n_answers, n_samples))
+        for rows in self._chunks(X.shape[0], n_samples * self.n_answers * 8):
+            g = energy.network(X[rows])[0]
+            chain = self._chains_from_starts(energy, g, beta, n_samples, gen, 1)
+            out[rows] = chain[-1].transpose(0, 2, 1)
+        return out
+
+    def predict(self, energy, X, beta, kind, rng=0):
+        """The Gibbs mean (16 chains, 100 kept states each), its standard
+        deviation (``kind="std"``) or the mode (descent from those chains'
+        last states): (n, d)."""
+        gen = _generator(rng)
+        out = np.empty((X.shape[0], self.n_answers))
+        n_keep = _INFER_STEPS - _INFER_BURN
+        for rows in self._chunks(X.shape[0], _MEAN_CHAINS * n_keep * self.n_answers):
+            g = energy.network(X[rows])[0]
+            chain = self._chains_from_starts(energy, g, beta, _MEAN_CHAINS, gen,
+                                             n_keep)
+            if kind in ("mean", "std"):
+                out[rows] = getattr(chain, kind)(axis=(0, 2))
+            else:
+                Y, E = self._descend(energy, g, chain[-1], beta)
+                out[rows] = Y[np.arange(len(Y)), np.argmin(E, axis=1)]
+        return out
+
+    def predict_std(self, energy, X, beta):
+        """Standard deviation of each output under the Gibbs distribution,
+        from the chains of the mean: (n, d)."""
+        return self.predict(energy, X, beta, "std")
+
+    def argmin(self, energy, X, starts):
+        """Descent from ``starts`` of shape (n, k, d): the lowest answer found
+        and its energy, (n, d) and (n,)."""
+        g = energy.network(X)[0]
+        Y, E = self._descend(energy, g, np.asarray(starts, dtype=float), 1.0)
+        best = np.argmin(E, axis=1)
+        rows = np.arange(len(Y))
+        return Y[rows, best], E[rows, best]
+
+    def quadrature_grid(self, beta):
+        """Nodes (m, d) and log cell volume of the exact log-partition."""
+        if self.n_answers > _MAX_QUAD_DIM:
+            raise ValueError(
+                f"the exact density is a quadrature over a grid of answers, "
+                f"possible for at most {_MAX_QUAD_DIM} target columns; y has "
+                f"{self.n_answers}. Use method='auto' or 'importance' for an "
+                "importance-sampling estimate with its standard error.")
+        widen = _QUAD_WALLS * _WALL / np.sqrt(beta)
+        axes, log_volume = [], 0.0
+        for lo, hi in zip(self.low - widen, self.high + widen):
+            h = (hi - lo) / _QUAD_NODES
+            axes.append(lo + (np.arange(_QUAD_NODES) + 0.5) * h)
+            log_volume += np.log(h)
+        mesh = np.meshgrid(*axes, indexing="ij")
+        return np.stack([m.ravel() for m in mesh], axis=1), log_volume
+
+    def log_partition(self, energy, X, beta):
+        """``log Z(x)``: see :meth:`log_partition_estimate`."""
+        return self.log_partition_estimate(energy, X, beta)[0]
+
+    def log_partition_estimate(self, energy, X, beta, method="auto", rng=0):
+        """``log Z(x)`` and its standard error: exact (se 0) by quadrature
+        for ``d <= 2``, an importance-sampling estimate above.
+
+        ``method`` is ``"auto"``, ``"quadrature"`` (a ValueError above
+        ``d = 2``) or ``"importance"``. Returns two (n_samples,) arrays.
+        """
+        if method not in ("auto", "quadrature", "importance"):
+            raise ValueError("method must be 'auto', 'quadrature' or "
+                             f"'importance', got {method!r}.")
+        n = X.shape[0]
+        if method == "quadrature" or (method == "auto"
+                                      and self.n_answers <= _MAX_QUAD_DIM):
+            nodes, log_volume = self.quadrature_grid(beta)
+            nodes = nodes.astype(energy.params_.dtype)
+            wall = self._wall(nodes)[0]
+            out = np.empty(n)
+            empty = np.empty((1, 0, self.n_answers), dtype=nodes.dtype)
+            for rows in self._chunks(n, len(nodes) * 64):
+                Y = np.broadcast_to(empty, (rows.stop - rows.start, 0,
+                                            self.n_answers))
+                E, _ = energy.forward(X[rows], Y, nodes)
+                out[rows] = logsumexp(-beta * (E + wall), axis=1) + log_volume
+            return out, np.zeros(n)
+        return self._importance(energy, X, beta, _generator(rng))
+
+    def _importance(self, energy, X, beta, gen):
+        """Importance sampling of ``Z(x)`` from Gaussian kernels (covariance
+        ``0.25 M``) around 16 chains' last 16 states."""
+        n, d = X.shape[0], self.n_answers
+        log_z, se = np.empty(n), np.empty(n)
+        for rows in self._chunks(n, _IS_DRAWS * 256 * d):
+            g = energy.network(X[rows])[0]
+            m = len(g)
+            centers = self._chains_from_starts(energy, g, beta, _MEAN_CHAINS,
+                                               gen, 16)
+            centers = centers.transpose(1, 0, 2, 3).reshape(m, -1, d)
+            draws, log_q = _kernel_draws(centers, self._precond(energy, g, beta),
+                                         _IS_DRAWS, gen)
+            lp = self._target(energy, g, beta)(draws)[0]
+            log_w = lp - log_q
+            log_z[rows] = logsumexp(log_w, axis=1) - np.log(_IS_DRAWS)
+            w = np.exp(log_w - log_w.max(axis=1, keepdims=True))
+            se[rows] = w.std(axis=1) / (w.mean(axis=1) * np.sqrt(_IS_DRAWS))
+        return log_z, se
+
+    def fit_beta(self, energy, X, z, sample_weight, loss, beta):
+        """The loss's own inverse temperature for a loss with a partition
+        (NLL); otherwise, for ``d <= 2``, the one maximizing the likelihood
+        of (up to 500) training targets under the quadrature's density, and
+        ``beta`` unchanged above."""
+        if loss.partition or self.n_answers > _MAX_QUAD_DIM:
+            return beta
+        rows = np.linspace(0, len(z) - 1, min(len(z), 500)).astype(int)
+        X, z, w = X[rows], z[rows], sample_weight[rows] / sample_weight[rows].sum()
+        e_target = self.energies(energy, X, z)
+        # one grid, widened for beta = 1
+        nodes, log_volume = self.quadrature_grid(1.0)
+        E = np.empty((len(z), len(nodes)))
+        empty = np.empty((len(z), 0, self.n_answers), dtype=energy.params_.dtype)
+        for chunk in self._chunks(len(z), len(nodes) * 64):
+            E[chunk] = energy.forward(X[chunk], empty[chunk],
+                                      nodes.astype(empty.dtype))[0]
+        E += self._wall(nodes)[0]
+
+        def nll(log_b):
+            b = np.exp(log_b)
+            return float(w @ (b * e_target + logsumexp(-b * E, axis=1))) + log_volume
+
+        center = -np.log(max(float(np.std(E, axis=1).mean()), 1e-12))
+        result = minimize_scalar(nll, bounds=(center - 10, center + 10),
+                                 method="bounded", options={"xatol": 1e-4})
+        return float(np.exp(result.x))
+
+    def quantiles(self, energy, X, beta, u):
+        raise ValueError(
+            f"predict_interval is for one target column; y has {self.n_answers}."
+            " Use sample_y for the joint distribution of the outputs.")
+
+    def score(self, energy, X, z, sample_weight, beta, kind):
+        """Weighted R^2 of the prediction, averaged over the outputs."""
+        from sklearn.metrics import r2_score
+
+        pred = self.predict(energy, X, beta, kind)
+        return float(r2_score(z, pred, sample_weight=sample_weight))
+
+
+def _kernel_draws(centers, precond, n_draws, gen):
+    """Draws from the mixture of Gaussians ``N(c, 0.25 M)`` around each row's
+    ``centers`` (n, k, d), and their log density: (n, n_draws, d), (n,
+    n_draws)."""
+    n, k, d = centers.shape
+    var = _IS_WIDTH**2 * np.broadcast_to(precond, (n, 1, d))
+    pick = gen.integers(k, size=(n, n_draws))
+    draws = (np.take_along_axis(centers, pick[..., None], axis=1)
+             + np.sqrt(var) * gen.standard_normal((n, n_draws, d)))
+    diff = draws[:, :, None, :] - centers[:, None, :, :]
+    log_kernel = (-0.5 * np.sum(diff**2 / var[:, None], axis=-1)
+                  - 0.5 * np.sum(np.log(2 * np.pi * var), axis=-1)[:, None])
+    return draws, logsumexp(log_kernel, axis=2) - np.log(k)
