@@ -12,6 +12,9 @@ ill-posed pair.
 
 - classes: :class:`LinearEnergy`, :class:`MLPEnergy`, :class:`DistanceEnergy`
   give an ``(n_samples, n_classes)`` matrix in one pass;
+- label vectors: :class:`LabelPairEnergy` adds learned pairwise label
+  interactions to the per-label energies of any of these, and gives the
+  :class:`Potentials` of a pairwise energy over label vectors;
 - real answers: :class:`QuadraticEnergy` (``1/2 ||y - G(x)||^2``, with its
   closed-form :class:`GaussianAnswers`) and :class:`JointEnergy` (a scalar
   network over (x, y), searched on an :class:`~skebm.inference.IntervalSpace`;
@@ -26,6 +29,7 @@ real answers), give it a ``build`` classmethod, and register it with
 from ._distance import DistanceEnergy
 from ._joint import JointEnergy
 from ._joint_vector import JointVectorEnergy
+from ._label_pairs import LabelPairEnergy, Potentials
 from ._network import _BaseEnergy
 from ._quadratic import GaussianAnswers, LinearQuadraticEnergy, QuadraticEnergy
 from ._registry import CLASSIFIER_ENERGIES, REGRESSOR_ENERGIES, register_energy
@@ -38,9 +42,11 @@ __all__ = [
     "GaussianAnswers",
     "JointEnergy",
     "JointVectorEnergy",
+    "LabelPairEnergy",
     "LinearEnergy",
     "LinearQuadraticEnergy",
     "MLPEnergy",
+    "Potentials",
     "QuadraticEnergy",
     "register_energy",
 ]

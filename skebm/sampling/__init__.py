@@ -2,7 +2,8 @@
 
 :class:`MHSampler` runs random-walk Metropolis-Hastings chains on a continuous
 target as a scikit-learn estimator; :func:`mh_categorical` runs many chains
-on small discrete state spaces (the label set of a classifier) at once.
+on small discrete state spaces (the label set of a classifier) at once, and
+:func:`mh_label_vectors` over label vectors {0,1}^L with a pairwise energy.
 
 Every chain advances in one vectorized numpy step: the only Python-level work
 per iteration is the call of the user's log density (once for all chains when
@@ -23,6 +24,7 @@ for free through ``move=<emcee Move>``.
 """
 
 from ._autocorrelation import autocorr_function
+from ._binary import mh_label_vectors
 from ._categorical import categorical_frequencies, mh_categorical
 from ._diagnostics import effective_sample_size, integrated_time, r_hat
 from ._mh_sampler import MHSampler
@@ -34,5 +36,6 @@ __all__ = [
     "effective_sample_size",
     "integrated_time",
     "mh_categorical",
+    "mh_label_vectors",
     "r_hat",
 ]
