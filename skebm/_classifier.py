@@ -1,26 +1,32 @@
-"""EnergyClassifier: discrete answers, exhaustive inference."""
+"""EnergyClassifier: classes (exhaustive inference) or label vectors."""
 
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils import compute_class_weight
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._base import BaseEnergyModel, _solver_is_stochastic, restore_on_error
+from ._multilabel import LabelVectorsMixin, over_labels
 from .energies import CLASSIFIER_ENERGIES
 from .inference import ClassSpace
 
 
-class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
+class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
     """Energy-based classifier (LeCun et al., 2006).
 
     The model gives every (input, class) pair an energy ``E_k(x)``; inference
     is ``argmin_k E_k(x)``, an exhaustive search over the classes. Training
     minimizes a loss of the energies, selected by name.
+
+    With a 2-D 0/1 indicator ``y`` (multi-label) the answers are label
+    vectors, the energy adds learned label interactions to per-label energies,
+    and :meth:`predict` is the jointly lowest-energy label vector (user guide).
 
     Parameters
     ----------
@@ -54,7 +60,9 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
     beta : float, default=1.0
         Inverse temperature of the Gibbs distribution ``softmax(-beta E)``,
         used by the ``nll`` loss and by ``predict_proba``.
-    alpha : float, default=0.5
+    alpha : float or "auto", default="auto"
+        ``"auto"``: 0.5 for classes; for label vectors chosen among 0.1 to 1000
+        by cross-validation on the training data (see the user guide). The
         L2 penalty on the network's weights and on prototypes in input
         space (not in a learned embedding): the objective is the weighted
         sum of the losses plus ``alpha / 2 * ||W||^2``, divided by the total
@@ -63,8 +71,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         that total). With ``loss="nll"`` and ``energy="linear"`` this is
         multinomial LogisticRegression with ``C = 1 / alpha`` (``2 / alpha``
         for two classes, whose single weight vector is the difference of
-        our two). The default is half LogisticRegression's ``C=1`` penalty
-        on three or more classes: at 1.0 the square losses lose 5 or 6
+        our two). Over classes ``"auto"`` is half LogisticRegression's
+        ``C=1`` penalty on three or more classes: at 1.0 the square losses lose 5 or 6
         points on iris. Not applied with ``lvq2``, whose value does not
         change when the energies are scaled.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
@@ -100,18 +108,29 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         steps, the first ``burn_in`` dropped (the sampler's parameters); the
         visit frequencies replace ``softmax(-beta E)`` in the gradient.
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes, multiplied with ``sample_weight``.
+        Weights of the classes, multiplied with ``sample_weight``. Not for
+        multi-label targets, whose loss has one term per label vector.
+    label_interactions : bool, default=True
+        Multi-label: learn pairwise label interactions (False: labels depend
+        on each other only through the input).
+    max_enumerated_labels : int, default=16
+        Multi-label: exact inference over all 2^L label vectors while ``L`` is
+        at most this; beyond, local search and Metropolis-Hastings
+        (:class:`~skebm.inference.LabelVectorSpace`).
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+        For multi-label targets, the label columns ``arange(n_labels)``.
     loss_ : float
         Final value of the objective (as MLPClassifier's ``loss_``).
+    alpha_ : float
+        The L2 penalty used, see ``alpha``.
     energy_ : LinearEnergy, MLPEnergy or DistanceEnergy
         The fitted architecture; its parameters are ``energy_.coefs_``,
         ``energy_.intercepts_`` and, for ``distance``,
         ``energy_.prototypes_``.
-    answer_space_ : ClassSpace
+    answer_space_ : ClassSpace or LabelVectorSpace
         The answers and their search.
     solver_ : str
         The solver used.
@@ -149,12 +168,13 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
     True
     """
 
-    _ENERGIES = CLASSIFIER_ENERGIES
-
     _parameter_constraints = {
         **BaseEnergyModel._parameter_constraints,
         "energy": [StrOptions(CLASSIFIER_ENERGIES.keys())],
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_interactions": ["boolean"],
+        "max_enumerated_labels": [Interval(Integral, 0, 22, closed="both")],
+        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
     }
 
     def __init__(
@@ -166,7 +186,7 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         activation="relu",
         margin=1.0,
         beta=1.0,
-        alpha=0.5,
+        alpha="auto",
         solver="auto",
         learning_rate_init=1e-3,
         momentum=0.9,
@@ -181,6 +201,8 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         verbose=False,
         sampler=None,
         class_weight=None,
+        label_interactions=True,
+        max_enumerated_labels=16,
     ):
         self.loss = loss
         self.energy = energy
@@ -203,9 +225,13 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         self.verbose = verbose
         self.sampler = sampler
         self.class_weight = class_weight
+        self.label_interactions = label_interactions
+        self.max_enumerated_labels = max_enumerated_labels
 
     # -- steps of BaseEnergyModel._fit --------------------------------------------
     def _validate_input(self, X, y, sample_weight, reset):
+        if (labels := self._validate_label_vectors(X, y, sample_weight, reset)):
+            return labels
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
             reset=reset,
@@ -218,6 +244,9 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
     def _encode_targets(self, y, sample_weight, incremental, fitted, classes=None):
         """Class indices, the sample weights times the class weights, the
         factor that keeps the penalty's amount of data, and ``classes_``."""
+        if (labels := self._encode_label_vectors(y, sample_weight, incremental,
+                                                 fitted, classes)):
+            return labels
         if incremental:
             if not fitted and classes is None:
                 raise ValueError(
@@ -261,10 +290,12 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
                 fitted_targets)
 
     def _answer_space(self, energy_cls, y, sample_weight, keep, fitted_targets):
+        if y.ndim == 2:
+            return self._label_answer_space(y), y
         return ClassSpace(len(fitted_targets["classes_"]), self.sampler), y
 
     def _stratify(self, y):
-        return y if np.bincount(y).min() >= 2 else None
+        return y if y.ndim == 1 and np.bincount(y).min() >= 2 else None
 
     def _validation_score(self, space, energy, X, y, sample_weight, beta, loss):
         return space.score(energy, X, y, sample_weight, beta)
@@ -278,9 +309,10 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
         classes : array-like of shape (n_classes,), default=None
-            Every class of the problem; required on the first call.
+            Every class of the problem; required on the first call. For
+            label vectors optional (``range(n_labels)``).
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
@@ -291,7 +323,9 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
 
     # -- inference --------------------------------------------------------------
     def energies(self, X):
-        """Energy of every class for each sample.
+        """Energy of every class for each sample; for label vectors, the
+        energy ``u_l(x)`` that label ``l`` adds when on, before the
+        interactions ``energy_.interactions_``.
 
         Parameters
         ----------
@@ -299,7 +333,7 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
 
         Returns
         -------
-        energies : ndarray of shape (n_samples, n_classes)
+        energies : ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
         """
         X = self._check_X(X)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -312,51 +346,61 @@ class EnergyClassifier(ClassifierMixin, BaseEnergyModel):
                 "probabilities are not meaningful.", UserWarning)
         return energies
 
+    @over_labels
     def decision_function(self, X):
         """Negative energies; for two classes ``E_0 - E_1``, positive for
-        ``classes_[1]``.
+        ``classes_[1]``. For label vectors, per label the lowest energy with
+        it off minus the lowest with it on: positive for predicted labels.
 
         Returns
         -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        scores : ndarray of shape (n_samples,), (n_samples, n_classes) or \
+(n_samples, n_labels)
         """
         energies = self.energies(X)
         if energies.shape[1] == 2:
             return energies[:, 0] - energies[:, 1]
         return -energies
 
+    @over_labels
     def predict(self, X):
-        """The class of lowest energy.
+        """The class, or the label vector, of lowest energy.
 
         Returns
         -------
-        y : ndarray of shape (n_samples,)
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
         energies = self.energies(X)
         return self.classes_[self.answer_space_.argmin(energies)]
 
+    @over_labels
     def predict_proba(self, X):
-        """Gibbs distribution ``softmax(-beta E)`` over the classes.
+        """Gibbs distribution ``softmax(-beta E)`` over the classes; for
+        label vectors its marginals ``P(y_l = 1 | x)``.
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
+        proba : ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
         """
         energies = self.energies(X)
         return self.answer_space_.proba(energies, self._gibbs_beta)
 
+    @over_labels
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed stably.
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes)
+        log_proba : ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
         """
         energies = self.energies(X)
         return self.answer_space_.log_proba(energies, self._gibbs_beta)
 
+    @over_labels
     def score_samples(self, X):
-        """Negative free energy ``(1/beta) log sum_k exp(-beta E_k(x))``.
+        """Negative free energy ``(1/beta) log sum_k exp(-beta E_k(x))``; the
+        sum runs over all label vectors for multi-label targets (at most
+        ``max_enumerated_labels`` labels).
 
         Higher means lower energies, an input more typical of the training
         data. This makes an out-of-distribution score for energies bounded

@@ -1,0 +1,373 @@
+"""Multi-label targets: label vectors as answers, exact and approximate
+inference over them, and EnergyClassifier on a 0/1 indicator y."""
+
+import itertools
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import make_multilabel_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
+
+from skebm import EnergyClassifier, MHSampler
+from skebm.energies import (
+    DistanceEnergy,
+    LabelPairEnergy,
+    LinearEnergy,
+    MLPEnergy,
+    Potentials,
+)
+from skebm.inference import LabelVectorSpace, Step
+from skebm.inference._label_search import (
+    Enumeration,
+    all_label_vectors,
+    enumerated_energies,
+    label_codes,
+    search_argmin,
+)
+from skebm.inference._label_sums import SplitSum
+from skebm.losses import get_loss
+from skebm.sampling import mh_label_vectors
+
+
+def _potentials(n, L, scale, seed):
+    rng = np.random.default_rng(seed)
+    W = np.triu(rng.normal(0.0, scale, (L, L)), 1)
+    return Potentials(rng.normal(size=n), rng.normal(0.5, 1.0, (n, L)), W + W.T)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, Y = make_multilabel_classification(n_samples=400, n_features=10, n_classes=5,
+                                          n_labels=2, length=300, random_state=0)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    return X[:250], Y[:250], X[250:], Y[250:]
+
+
+# -- exact sums and search against enumeration ---------------------------------
+@pytest.mark.parametrize("L", [1, 2, 7, 12])
+def test_split_sum_matches_enumeration(L):
+    pot = _potentials(20, L, 1.5, L)
+    E = enumerated_energies(pot, all_label_vectors(L))
+    split = SplitSum(pot, beta=0.7)
+    enum = Enumeration(L)
+    np.testing.assert_allclose(split.log_partition(), enum.log_partition(pot, 0.7),
+                               rtol=1e-12)
+    np.testing.assert_allclose(split.marginals(), enum.marginals(pot, 0.7),
+                               atol=1e-12)
+    best, energy = enum.argmin(pot)
+    np.testing.assert_array_equal(energy, E.min(axis=1))
+    off, on = enum.max_marginals(pot)
+    V = all_label_vectors(L) > 0
+    for l in range(L):
+        np.testing.assert_array_equal(on[:, l], E[:, V[:, l]].min(axis=1))
+        np.testing.assert_array_equal(off[:, l], E[:, ~V[:, l]].min(axis=1))
+
+
+@pytest.mark.parametrize("L, scale", [(10, 1.0), (12, 3.0), (14, 2.0)])
+def test_search_finds_the_exact_mode(L, scale):
+    # the acceptance: the mode's energy within 1e-9 on at least 99% of rows
+    pot = _potentials(400, L, scale, seed=L)
+    _, exact = Enumeration(L).argmin(pot)
+    best, energy, other = search_argmin(pot, 8, np.random.default_rng(0))
+    assert np.mean(np.abs(energy - exact) <= 1e-9) >= 0.99
+    # the search's energies are those of the vectors it returns, never below
+    # the exact minimum; the other side of each label is at least as high
+    E = enumerated_energies(pot, all_label_vectors(L))
+    np.testing.assert_allclose(energy, E[np.arange(400), label_codes(best)])
+    assert np.all(energy >= exact - 1e-9) and np.all(other >= energy[:, None])
+
+
+def test_mh_label_vectors_marginals_within_monte_carlo_error():
+    L = 6
+    pot = _potentials(5, L, 2.0, seed=3)
+    exact = Enumeration(L).marginals(pot, 1.0)
+    init = np.zeros((5, 40, L), dtype=bool)
+    states, rao_blackwell, rate = mh_label_vectors(pot.unary, pot.pairs, 1.0, init,
+                                                   600, 0, burn_in=100)
+    assert states.shape == (500, 5, 40, L) and 0 < rate < 1
+    # 20000 correlated draws per row: a few times the iid error of 0.0035
+    assert np.abs(rao_blackwell - exact).max() < 0.02
+    assert np.abs(states.mean(axis=(0, 2)) - exact).max() < 0.03
+
+
+def test_mh_label_vectors_checks_its_input():
+    pot = _potentials(2, 3, 1.0, 0)
+    with pytest.raises(ValueError, match="init must have shape"):
+        mh_label_vectors(pot.unary, pot.pairs, 1.0, np.zeros((2, 4)), 5, 0)
+    with pytest.raises(ValueError, match="burn_in"):
+        mh_label_vectors(pot.unary, pot.pairs, 1.0, np.zeros((2, 1, 3)), 5, 0,
+                         burn_in=5)
+
+
+def test_approximate_inference_agrees_with_exact():
+    L = 8
+    pot = _potentials(60, L, 2.0, seed=1)
+    exact, approx = LabelVectorSpace(L, L), LabelVectorSpace(L, 0)
+    np.testing.assert_array_equal(approx.argmin(pot), exact.argmin(pot))
+    np.testing.assert_array_equal(approx.decision(pot) > 0, exact.argmin(pot))
+    assert np.abs(approx.marginals(pot, 1.0) - exact.marginals(pot, 1.0)).max() < 0.08
+    draws = approx.sample(pot, 1.0, 400, random_state=0)
+    assert draws.shape == (60, 400, L)
+    assert np.abs(draws.mean(axis=1) - exact.marginals(pot, 1.0)).mean() < 0.03
+    with pytest.raises(ValueError, match="max_enumerated_labels >= 8"):
+        approx.log_partition(pot, 1.0)
+
+
+# -- the energy over label vectors ---------------------------------------------
+def _gradient_error(energy, space, loss, X, Y):
+    def f(theta):
+        energy.params_[...] = theta
+        E, cache, c = space.candidates(energy, X, Y, Step(1.3, None))
+        v, D = loss.value_gradient(E, c.correct, c.incorrect,
+                                   log_weights=c.log_weights, contrast=c.contrast)
+        return v.sum(), energy.backward(cache, D)
+
+    theta = energy.params_.copy()
+    _, grad = f(theta)
+    rng = np.random.default_rng(0)
+    idx = rng.choice(theta.size, min(theta.size, 25), replace=False)
+    num = []
+    for i in idx:
+        t = theta.copy()
+        t[i] += 1e-6
+        a = f(t)[0]
+        t[i] -= 2e-6
+        num.append((a - f(t)[0]) / 2e-6)
+    f(theta)
+    return np.abs(np.array(num) - grad[idx]).max() / (np.abs(num).max() + 1e-12)
+
+
+@pytest.mark.parametrize("output, base, path", list(itertools.product(
+    ["score", "softplus", "code"],
+    [LinearEnergy(), MLPEnergy((5,), "tanh"), DistanceEnergy((4,), "tanh")],
+    ["flat", "split", "search", "independent"])))
+def test_gradients_match_finite_differences(output, base, path):
+    L = {"flat": 5, "split": 11, "search": 6, "independent": 6}[path]
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(6, 3))
+    Y = (rng.random((6, L)) < 0.4).astype(int)
+    base = type(base)(**({} if isinstance(base, LinearEnergy) else dict(
+        hidden_layer_sizes=base.hidden_layer_sizes, activation=base.activation)))
+    energy = LabelPairEnergy(base, path != "independent", output)
+    energy.initialize(3, L, 0, X=X, y=Y)
+    energy.params_[:] = rng.normal(scale=0.3, size=energy.params_.size)
+    for name in ["nll", "hinge", "energy"]:
+        loss = get_loss(name)
+        space = LabelVectorSpace(L, 0 if path == "search" else 16,
+                                 partition=loss.partition,
+                                 contrastive=loss.contrastive,
+                                 independent=path == "independent")
+        assert _gradient_error(energy, space, loss, X, Y) < 1e-5, name
+
+
+@pytest.mark.parametrize("output", ["score", "softplus", "code"])
+def test_output_maps_keep_order_or_sign(output):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(30, 4))
+    score = LabelPairEnergy(LinearEnergy(), True, "score").initialize(4, 5, 0)
+    score.params_[:] = rng.normal(size=score.params_.size)
+    other = LabelPairEnergy(LinearEnergy(), True, output).initialize(4, 5, 0)
+    other.params_[:] = rng.normal(size=other.params_.size)
+    if output != "code":  # the same parameters as the score form
+        other.set_params_vector(score.params_.copy())
+    pot = other.potentials(X)[0]
+    E = enumerated_energies(pot, all_label_vectors(5))
+    if output == "code":
+        assert E.min() >= 0  # a sum of squares
+    else:
+        E_score = enumerated_energies(score.potentials(X)[0], all_label_vectors(5))
+        # a softplus per label and a relu per pair shift every vector alike
+        np.testing.assert_allclose(E - E[:, :1], E_score - E_score[:, :1],
+                                   atol=1e-10)
+        assert output == "score" or E.min() > 0
+
+
+# -- the estimator --------------------------------------------------------------
+def test_joint_mode_where_independent_decisions_fail():
+    # three labels of which exactly one is on, x only says which is likelier:
+    # every marginal is often below 1/2, so that independent thresholding (no
+    # interactions) predicts no label, where the joint mode predicts one
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(900, 2))
+    angles = np.array([0.0, 2.1, 4.2])
+    logits = X @ np.array([np.cos(angles), np.sin(angles)])
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    k = (p.cumsum(axis=1) < rng.random((900, 1))).sum(axis=1)
+    Y = np.eye(3, dtype=int)[k]
+    joint = EnergyClassifier(alpha=1.0, random_state=0).fit(X, Y)
+    alone = EnergyClassifier(alpha=1.0, label_interactions=False,
+                             random_state=0).fit(X, Y)
+    assert np.all(joint.predict(X).sum(axis=1) == 1)
+    assert np.mean(alone.predict(X).sum(axis=1) == 0) > 0.2
+    assert joint.energy_.interactions_[np.triu_indices(3, 1)].min() > 3
+    assert np.all(alone.energy_.interactions_ == 0)
+    assert joint.score(X, Y) > alone.score(X, Y) + 0.1
+
+
+def test_predictions_shapes_and_consistency(data):
+    X, Y, Xt, Yt = data
+    clf = EnergyClassifier(alpha=1.0, random_state=0).fit(X, Y)
+    pred = clf.predict(Xt)
+    assert pred.shape == Yt.shape and pred.dtype == np.int64
+    np.testing.assert_array_equal(clf.classes_, np.arange(5))
+    proba = clf.predict_proba(Xt)
+    assert proba.shape == Yt.shape and np.all((proba > 0) & (proba < 1))
+    np.testing.assert_allclose(clf.predict_log_proba(Xt), np.log(proba))
+    np.testing.assert_array_equal(clf.decision_function(Xt) > 0, pred > 0)
+    assert clf.energies(Xt).shape == Yt.shape
+    assert clf.score(Xt, Yt) == accuracy_score(Yt, pred)  # subset accuracy
+    assert clf.score_samples(Xt).shape == (len(Xt),)
+    draws = clf.sample_y(Xt[:3], n_samples=2000, random_state=0)
+    assert draws.shape == (3, 2000, 5) and set(np.unique(draws)) <= {0, 1}
+    assert np.abs(draws.mean(axis=1) - proba[:3]).max() < 0.05
+    np.testing.assert_array_equal(draws, clf.sample_y(Xt[:3], 2000, random_state=0))
+
+
+def test_approximate_path_matches_exact_fit(data):
+    X, Y, Xt, Yt = data
+    exact = EnergyClassifier(alpha=1.0, random_state=0).fit(X, Y)
+    approx = EnergyClassifier(alpha=1.0, max_enumerated_labels=3,
+                              random_state=0).fit(X, Y)
+    assert np.mean(exact.predict(Xt) == approx.predict(Xt)) > 0.97
+    assert abs(exact.score(Xt, Yt) - approx.score(Xt, Yt)) < 0.05
+
+
+LOSSES = ["energy", "perceptron", "hinge", "log", "lvq2", "mce", "square_square",
+          "square_exp", "nll"]
+
+
+@pytest.mark.parametrize("energy", ["linear", "mlp", "distance"])
+@pytest.mark.parametrize("loss", LOSSES)
+def test_every_loss_and_energy_trains_by_name(loss, energy, data):
+    X, Y, Xt, Yt = data
+    clf = EnergyClassifier(loss=loss, energy=energy, alpha=1.0,
+                           hidden_layer_sizes=(16,), max_iter=100, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, Y)
+    # far better than the most frequent label set (0.13)
+    sets, counts = np.unique(Y, axis=0, return_counts=True)
+    baseline = np.all(Yt == sets[np.argmax(counts)], axis=1).mean()
+    assert clf.score(Xt, Yt) > baseline + 0.25
+    assert np.all(np.isfinite(clf.predict_proba(Xt)))
+
+
+def test_alpha_auto_cross_validates_label_vectors_and_keeps_classes(data):
+    X, Y, Xt, _ = data
+    clf = EnergyClassifier(random_state=0).fit(X, Y)
+    assert clf.alpha == "auto" and clf.alpha_ in np.logspace(-1, 3, 9).round(1)
+    again = EnergyClassifier(random_state=0).fit(X, Y)
+    np.testing.assert_array_equal(clf.predict_proba(Xt), again.predict_proba(Xt))
+    y = Y[:, 0] + 2 * Y[:, 1]
+    auto = EnergyClassifier(random_state=0).fit(X, y)
+    fixed = EnergyClassifier(alpha=0.5, random_state=0).fit(X, y)
+    assert auto.alpha_ == 0.5
+    np.testing.assert_array_equal(auto.predict_proba(Xt), fixed.predict_proba(Xt))
+
+
+def test_sample_weight_acts_as_repetition(data):
+    X, Y, Xt, _ = data
+    w = np.arange(len(X)) % 3
+    weighted = EnergyClassifier(alpha=1.0, random_state=0).fit(X, Y, sample_weight=w)
+    rows = np.repeat(np.arange(len(X)), w)
+    repeated = EnergyClassifier(alpha=1.0, random_state=0).fit(X[rows], Y[rows])
+    np.testing.assert_allclose(weighted.predict_proba(Xt),
+                               repeated.predict_proba(Xt), atol=1e-8)
+
+
+def test_partial_fit_warm_start_early_stopping_and_pickle(data):
+    X, Y, Xt, Yt = data
+    clf = EnergyClassifier(alpha=1.0, random_state=0)
+    for batch in np.array_split(np.arange(len(X)), 4):
+        clf.partial_fit(X[batch], Y[batch])
+    assert clf.solver_ == "adam" and clf.n_iter_ == 4
+    first = clf.predict_proba(Xt)
+    clf.partial_fit(X, Y, classes=np.arange(5))
+    assert not np.allclose(first, clf.predict_proba(Xt))
+    warm = EnergyClassifier(alpha=1.0, warm_start=True, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        n_first = warm.fit(X, Y).n_iter_
+        assert warm.fit(X, Y).n_iter_ > n_first
+    early = EnergyClassifier(alpha=1.0, early_stopping=True, max_iter=300,
+                             random_state=0).fit(X, Y)
+    assert early.best_validation_score_ == max(early.validation_scores_)
+    copy = pickle.loads(pickle.dumps(early))
+    np.testing.assert_array_equal(copy.predict(Xt), early.predict(Xt))
+    np.testing.assert_array_equal(copy.predict_proba(Xt), early.predict_proba(Xt))
+
+
+def test_sparse_float32_and_lists(data):
+    X, Y, Xt, _ = data
+    dense = EnergyClassifier(alpha=1.0, random_state=0).fit(X, Y)
+    sparse = EnergyClassifier(alpha=1.0, random_state=0).fit(sp.csr_matrix(X),
+                                                             sp.csr_matrix(Y))
+    np.testing.assert_allclose(sparse.predict_proba(Xt), dense.predict_proba(Xt),
+                               atol=1e-8)
+    lists = EnergyClassifier(alpha=1.0, random_state=0).fit(X, Y.tolist())
+    np.testing.assert_array_equal(lists.predict(Xt), dense.predict(Xt))
+    single = EnergyClassifier(alpha=1.0, random_state=0).fit(X.astype(np.float32), Y)
+    assert single.energy_.params_.dtype == np.float32
+    assert np.mean(single.predict(Xt) == dense.predict(Xt)) > 0.99
+
+
+def test_sampler_estimates_the_contrastive_term(data):
+    X, Y, Xt, Yt = data
+    sampler = MHSampler(n_steps=6, n_chains=2, burn_in=2)
+    exact = EnergyClassifier(alpha=1.0, random_state=0).fit(X, Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sampled = EnergyClassifier(alpha=1.0, sampler=sampler, max_iter=60,
+                                   learning_rate_init=0.01, random_state=0).fit(X, Y)
+    assert sampled.solver_ == "adam"
+    assert sampled.score(Xt, Yt) > exact.score(Xt, Yt) - 0.1
+
+
+# -- bad input ------------------------------------------------------------------
+@pytest.mark.parametrize("values", [(0, 2), (-1, 1), (0.0, 0.5)])
+def test_label_values_other_than_0_1_are_refused(values, data):
+    X, Y, _, _ = data
+    bad = np.where(Y > 0, values[1], values[0])
+    with pytest.raises(ValueError, match="0/1 values"):
+        EnergyClassifier().fit(X, bad)
+
+
+def test_multiclass_multioutput_is_refused(data):
+    X, Y, _, _ = data
+    with pytest.raises(ValueError, match="multi-label indicator"):
+        EnergyClassifier().fit(X, Y + Y[:, ::-1])
+
+
+def test_constant_label_column_warns_and_is_predicted_constant(data):
+    X, Y, Xt, _ = data
+    Y = Y.copy()
+    Y[:, 2] = 0
+    with pytest.warns(UserWarning, match=r"Label column\(s\) \[2\]"):
+        clf = EnergyClassifier(alpha=1.0, random_state=0).fit(X, Y)
+    assert np.all(clf.predict(Xt)[:, 2] == 0)
+    assert clf.predict_proba(Xt)[:, 2].max() < 0.05
+
+
+def test_partial_fit_refuses_other_widths_and_kinds_without_change(data):
+    X, Y, Xt, _ = data
+    clf = EnergyClassifier(alpha=1.0, random_state=0).partial_fit(X, Y)
+    before = pickle.dumps(clf)
+    with pytest.raises(ValueError, match="y has 4 label columns; the fitted model "
+                                         "has 5"):
+        clf.partial_fit(X, Y[:, :4])
+    with pytest.raises(ValueError, match="1-D array of classes, unlike"):
+        clf.partial_fit(X, Y[:, 0])
+    with pytest.raises(ValueError, match="classes must be the label columns"):
+        clf.partial_fit(X, Y, classes=[0, 1])
+    assert pickle.dumps(clf) == before  # nothing half-fitted
+
+
+def test_class_weight_is_refused_for_label_vectors(data):
+    X, Y, _, _ = data
+    with pytest.raises(ValueError, match="class_weight is not supported"):
+        EnergyClassifier(class_weight="balanced").fit(X, Y)
+    assert not hasattr(EnergyClassifier(), "energy_")
