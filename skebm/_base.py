@@ -136,9 +136,6 @@ class BaseEnergyModel(BaseEstimator):
         if self.solver == "auto" and self._samples_answers(energy_cls, y):
             # a sampled contrastive term is noisy: no line search
             solver = "adam"
-        if self.solver == "auto" and self._samples_answers(energy_cls, y):
-            # a sampled contrastive term is noisy: no line search
-            solver = "adam"
         n_samples = X.shape[0]
         if solver == "lbfgs":
             X, y, sample_weight = merge_duplicate_rows(X, y, sample_weight)
@@ -211,11 +208,6 @@ class BaseEnergyModel(BaseEstimator):
 
     def _stratify(self, y):
         return None
-
-    def _samples_answers(self, energy_cls, y):
-        """Whether the answer space of targets ``y`` samples its contrastive
-        term even without a ``sampler``."""
-        return False
 
     def _samples_answers(self, energy_cls, y):
         """Whether the answer space of targets ``y`` samples its contrastive
