@@ -60,3 +60,12 @@ def test_main_without_save_does_not_show(monkeypatch):
 
     monkeypatch.setattr(plt, "show", fail)
     assert _load("plot_quickstart").main() > 0.9
+
+
+def test_multilabel(tmp_path):
+    results = _load("plot_multilabel").main(save=tmp_path / "m.png")
+    joint, alone = results["joint mode"], results["no interactions"]
+    assert joint["subset accuracy"] > alone["subset accuracy"] + 0.05
+    assert joint["subset accuracy"] >= results["thresholded marginals"][
+        "subset accuracy"]
+    assert (tmp_path / "m.png").stat().st_size > 0
