@@ -364,24 +364,19 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         """``log p(y|x)`` of the Gibbs distribution ``exp(-beta E) / Z(x)``,
         a density over the original target units.
 
-        For ``joint`` with several target columns (``d``), the log-partition
-        is a quadrature over a 96^d grid for ``d <= 2`` and an importance
-        sampling estimate above, whose standard error ``return_std`` gives
-        (see :class:`~skebm.inference.VectorSpace`). ``method="quadrature"``
-        asks for the exact value (a ValueError above ``d = 2``),
-        ``"importance"`` for the estimate.
-
         For ``joint`` the log-partition is a quadrature over 512 grid cells
         plus the two quadratic-wall tails, so the density integrates to one
-        over the real line; for ``linear`` and ``mlp`` it is the Gaussian
-        ``N(G(x), y_scale_^2 / beta)``.
+        over the real line; with ``d`` columns, over a 96^d grid for ``d <=
+        2`` and an importance-sampling estimate above
+        (:class:`~skebm.inference.VectorSpace`). For ``linear`` and ``mlp``
+        it is the Gaussian ``N(G(x), y_scale_^2 / beta)``.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         method : {"auto", "quadrature", "importance"}, default="auto"
-            How several columns' log-partition is computed.
+            For several columns: exact (a ValueError above two) or estimated.
         return_std : bool, default=False
             Also return the standard error of the estimate (zero where it is
             exact).

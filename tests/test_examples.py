@@ -62,6 +62,13 @@ def test_main_without_save_does_not_show(monkeypatch):
     assert _load("plot_quickstart").main() > 0.9
 
 
+def test_digit_completion_quick(tmp_path):
+    result = _load("plot_digit_completion").main(save=tmp_path / "d.png", quick=True)
+    assert result["draws"].shape == (6, 3, 32)
+    assert set(result["mse"]) == {"energy mean", "KNeighbors", "ExtraTrees", "Ridge"}
+    assert (tmp_path / "d.png").stat().st_size > 0
+
+
 def test_multilabel(tmp_path):
     results = _load("plot_multilabel").main(save=tmp_path / "m.png")
     joint, alone = results["joint mode"], results["no interactions"]

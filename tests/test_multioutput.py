@@ -1,0 +1,198 @@
+"""Vectors as answers: energy="joint" with several target columns, its
+answer space (descent, chains, quadrature) and its bad input."""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.special import i0e, logsumexp
+
+from skebm import EnergyRegressor, MHSampler
+from skebm.energies import JointVectorEnergy
+from skebm.inference import IntervalSpace, Step, VectorSpace
+from skebm.losses import NLLLoss
+
+
+def _ring(n, seed):
+    """y on a ring of radius 1.5 + 0.75 x around the origin, radial noise
+    0.15; and the exact log density."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, (n, 1))
+    r, s = 1.5 + 0.75 * X[:, 0], 0.15
+    theta = rng.uniform(0, 2 * np.pi, n)
+    Y = np.c_[r * np.cos(theta), r * np.sin(theta)] + s * rng.standard_normal((n, 2))
+    rho = np.linalg.norm(Y, axis=1)
+    log_p = (-np.log(2 * np.pi * s * s) - (rho - r) ** 2 / (2 * s * s)
+             + np.log(i0e(rho * r / s / s)))
+    return X, Y, log_p
+
+
+def _space_and_energy(d=2, seed=0, n_units=8):
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((50, d))
+    space = VectorSpace.from_targets(z, np.ones(50))
+    energy = JointVectorEnergy((8,), n_units=n_units).initialize(3, d, seed)
+    # separated modes: larger answer weights than at initialization
+    energy.weights_[...] *= 4.0
+    return space, energy
+
+
+def _fit(X, Y, **params):
+    params = {"hidden_layer_sizes": (16,), "alpha": 0.1, **params}
+    reg = EnergyRegressor(energy="joint", random_state=0, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning at small max_iter
+        return reg.fit(X, Y)
+
+
+@pytest.fixture(scope="module")
+def ring_model():
+    # the configuration of benchmarks/bench_multioutput.py
+    X, Y, _ = _ring(2000, 0)
+    return _fit(X, Y, hidden_layer_sizes=(64, 64), learning_rate_init=1e-2,
+                max_iter=100, n_iter_no_change=1000)
+
+
+def test_one_column_keeps_the_grid_path():
+    X, Y, _ = _ring(200, 0)
+    reg = _fit(X, Y[:, 0], max_iter=5)
+    assert isinstance(reg.answer_space_, IntervalSpace)
+    reg2 = _fit(X, Y, max_iter=2)
+    assert isinstance(reg2.answer_space_, VectorSpace)
+    assert isinstance(reg2.energy_, JointVectorEnergy)
+    assert reg2.solver_ == "adam"
+
+
+def test_shapes_and_methods(ring_model):
+    X, Y, _ = _ring(30, 1)
+    reg = ring_model
+    assert reg.predict(X).shape == (30, 2)
+    assert reg.sample_y(X, n_samples=4, random_state=0).shape == (30, 4, 2)
+    assert reg.energies(X, Y).shape == (30,)
+    log_p, std = reg.predict_log_density(X, Y, return_std=True)
+    assert log_p.shape == (30,) and np.all(std == 0)
+    assert np.isfinite(reg.score(X, Y))
+    with pytest.raises(ValueError, match="one target column"):
+        reg.predict_interval(X)
+
+
+def test_ring_density_and_samples(ring_model):
+    X, Y, log_p = _ring(500, 1)
+    nll = -ring_model.predict_log_density(X, Y).mean()
+    assert nll < -log_p.mean() + 0.35
+    samples = ring_model.sample_y(X[:100], n_samples=40, random_state=0)
+    radius = np.linalg.norm(samples, axis=-1)
+    r = 1.5 + 0.75 * X[:100, 0]
+    assert np.abs(np.median(radius, axis=1) - r).mean() < 0.15
+    # spread around the ring: every quadrant is visited
+    angle = np.arctan2(samples[..., 1], samples[..., 0])
+    quadrants = np.floor((angle + np.pi) / (np.pi / 2)).astype(int)
+    assert all(len(np.unique(q)) == 4 for q in quadrants)
+
+
+def test_quadrature_density_integrates_to_one(ring_model):
+    space, energy, beta = ring_model.answer_space_, ring_model.energy_, 1.0
+    X = np.array([[-0.5], [0.7]])
+    nodes, log_volume = space.quadrature_grid(beta)
+    E = np.stack([space.energies(energy, np.repeat(x[None], len(nodes), 0), nodes)
+                  for x in X])
+    log_z = space.log_partition(energy, X, beta)
+    np.testing.assert_allclose(logsumexp(-beta * E, axis=1) + log_volume, log_z,
+                               rtol=1e-5)
+
+
+def test_importance_estimate_agrees_with_quadrature(ring_model):
+    X = np.linspace(-1, 1, 6)[:, None]
+    space, energy = ring_model.answer_space_, ring_model.energy_
+    exact, _ = space.log_partition_estimate(energy, X, 1.0, "quadrature")
+    estimate, se = space.log_partition_estimate(energy, X, 1.0, "importance")
+    assert np.all(se > 0)
+    assert np.all(np.abs(estimate - exact) < 5 * se + 0.05)
+
+
+def test_sampled_contrastive_term_is_unbiased():
+    # the gradient of log Z: the chains' mean of dE/dW against the quadrature
+    space, energy = _space_and_energy()
+    X = np.random.default_rng(1).standard_normal((3, 3))
+    z = np.zeros((3, 2))
+    space.sampler = MHSampler(n_steps=300, burn_in=100, n_chains=8, step_size=0.5)
+    estimates = []
+    for seed in range(12):
+        step = Step(1.0, np.random.RandomState(seed))
+        E, cache, cand = space.candidates(energy, X, z, step)
+        estimates.append(energy.backward(cache, cand.contrast.astype(E.dtype)))
+    estimates = np.array(estimates)
+    nodes, _ = space.quadrature_grid(1.0)
+    empty = np.empty((3, 0, 2))
+    E, cache = energy.forward(X, empty, nodes)
+    logits = -(E + space._wall(nodes)[0])
+    p = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+    exact = energy.backward(cache, p)
+    se = estimates.std(axis=0, ddof=1) / np.sqrt(len(estimates))
+    mean = estimates.mean(axis=0)
+    assert np.all(np.abs(mean - exact) <= 4.5 * se + 1e-3 * np.abs(exact).max())
+
+
+def test_langevin_chains_match_the_quadrature_mean():
+    space, energy = _space_and_energy(seed=2)
+    X = np.random.default_rng(3).standard_normal((4, 3))
+    mean = space.predict(energy, X, 1.0, "mean", rng=0)
+    nodes, _ = space.quadrature_grid(1.0)
+    E, _ = energy.forward(X, np.empty((4, 0, 2)), nodes)
+    logits = -(E + space._wall(nodes)[0])
+    p = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+    exact = p @ nodes
+    sd = np.sqrt(p @ nodes**2 - exact**2)
+    # 16 chains of 100 correlated states: a generous Monte Carlo tolerance
+    assert np.all(np.abs(mean - exact) < 0.25 * sd + 0.02)
+
+
+def test_descent_finds_the_grid_argmin():
+    space, energy = _space_and_energy(seed=4)
+    X = np.random.default_rng(5).standard_normal((6, 3))
+    nodes, _ = space.quadrature_grid(1.0)
+    E, _ = energy.forward(X, np.empty((6, 0, 2)), nodes)
+    E = E + space._wall(nodes)[0]
+    grid_best = E.min(axis=1)
+    rng = np.random.default_rng(6)
+    starts = space.starts[rng.integers(len(space.starts), size=(6, 16))]
+    y, e = space.argmin(energy, X, starts)
+    assert np.all(e <= grid_best + 1e-6)
+    np.testing.assert_allclose(y, nodes[np.argmin(E, axis=1)],
+                               atol=2 * np.ptp(nodes[:, 0]) / 128)
+
+
+@pytest.mark.parametrize("loss", ["hinge", "square_square"])
+def test_margin_losses_train(loss):
+    X, Y, _ = _ring(400, 0)
+    reg = _fit(X, Y, loss=loss, max_iter=10)
+    assert reg.predict(X[:5]).shape == (5, 2)
+    assert np.all(np.isfinite(reg.loss_curve_))
+
+
+def test_bad_input():
+    X, Y, _ = _ring(100, 0)
+    bad = Y.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        EnergyRegressor(energy="joint", alpha=0.1).fit(X, bad)
+    reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(8,), alpha=0.1,
+                          random_state=0)
+    reg.partial_fit(X, Y[:, 0])
+    with pytest.raises(ValueError, match="2 columns.*fitted with 1"):
+        reg.partial_fit(X, Y)
+    with pytest.raises(ValueError, match="lbfgs"):
+        EnergyRegressor(energy="joint", solver="lbfgs", alpha=0.1,
+                        max_iter=2).fit(X, Y)
+    Y3 = np.c_[Y, Y[:, 0] * Y[:, 1]]
+    reg3 = _fit(X, Y3, max_iter=2)
+    with pytest.raises(ValueError, match="at most 2 target columns"):
+        reg3.predict_log_density(X[:3], Y3[:3], method="quadrature")
+    log_p, std = reg3.predict_log_density(X[:3], Y3[:3], return_std=True)
+    assert np.all(np.isfinite(log_p)) and np.all(std > 0)
+
+
+def test_nll_loss_instance_and_persistent_chains():
+    X, Y, _ = _ring(200, 0)
+    reg = _fit(X, Y, loss=NLLLoss(), max_iter=3, persistent_chains=True)
+    assert reg.predict(X[:2]).shape == (2, 2)
