@@ -248,9 +248,9 @@ class BaseEnergyModel(BaseEstimator):
         if len(w_m) < _AUTO_MIN_ROWS:
             alpha, selected = _AUTO_ALPHAS[-1], None
         else:
-            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            # a fixed split: a deterministic solver keeps a deterministic fit
             X_tr, X_va, y_tr, y_va, w_tr, w_va = train_test_split(
-                X_m, y_m, w_m, test_size=_AUTO_VALIDATION, random_state=seed)
+                X_m, y_m, w_m, test_size=_AUTO_VALIDATION, random_state=0)
             scores, models = [], []
             for candidate in _AUTO_ALPHAS:
                 model = clone(self).set_params(alpha=candidate, warm_start=False)
