@@ -1,6 +1,6 @@
 """
 Multi-label classification: learned label interactions and the joint mode
-========================================================================
+=========================================================================
 
 With a 2-D 0/1 indicator ``y``, :class:`~skebm.EnergyClassifier` scores label
 *vectors*: ``E(x, v) = u(x) . v + sum_{l<m} W_lm v_l v_m``, per-label

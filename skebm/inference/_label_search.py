@@ -184,6 +184,9 @@ def local_search(pot, starts, clamp=None):
     energies : ndarray of shape (n, s)
     """
     n, s, L = starts.shape
+    # in float64 whatever the model's dtype: the strict descent's tolerance
+    # is far below float32's resolution
+    pot = type(pot)(*(np.asarray(a, dtype=np.float64) for a in pot))
     states = np.array(starts, dtype=bool)
     step = max(1, _PAIR_CELLS // max(s * L * L, 1))
     for i in range(0, n, step):
@@ -276,6 +279,7 @@ def search_argmin(pot, n_random, gen, extra=None):
     (n,), and the lowest energy found with each label at the value opposite
     to the returned vector's (n, L)."""
     n, L = pot.unary.shape
+    pot = type(pot)(*(np.asarray(a, dtype=np.float64) for a in pot))
     states, energies = local_search(pot, search_starts(pot, n_random, gen, extra))
     rows = np.arange(n)
     k = np.argmin(energies, axis=1)
