@@ -20,7 +20,9 @@ def _keys(X, y):
     rng = np.random.default_rng(0)
     r = rng.standard_normal(X.shape[1])
     kx = np.empty(X.shape[0])
-    step = max(1, _BLOCK_VALUES // max(1, X.shape[1]))
+    # stored values per row: all of them, or a sparse row's non-zeros
+    per_row = X.nnz / max(1, X.shape[0]) if sp.issparse(X) else X.shape[1]
+    step = max(1, int(_BLOCK_VALUES // max(1.0, per_row)))
     for start in range(0, X.shape[0], step):
         rows = slice(start, start + step)
         if sp.issparse(X):

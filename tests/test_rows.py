@@ -59,21 +59,31 @@ def test_lbfgs_fit_ignores_row_order_and_weights_are_repetitions(Estimator, kw):
     np.testing.assert_array_equal(weighted, repeated)
 
 
-def test_no_copy_of_the_data_when_no_row_is_merged():
+@pytest.mark.parametrize("sparse", [False, True])
+def test_no_copy_of_the_data_when_no_row_is_merged(sparse):
     # a million-row fit must not pay a float64 copy of X for finding no
     # duplicate: the keys are made a block of rows at a time
     import tracemalloc
 
-    X = np.random.default_rng(0).normal(size=(100_000, 50)).astype(np.float32)
-    y = np.zeros(len(X), dtype=int)
+    rng = np.random.default_rng(0)
+    if sparse:
+        cols = np.sort(rng.choice(5_000, size=(50_000, 60)), axis=1)
+        X = sp.csr_matrix((rng.random(cols.size).astype(np.float32), cols.ravel(),
+                           np.arange(0, cols.size + 1, 60)), shape=(50_000, 5_000))
+        X.sum_duplicates()  # canonical: sorted, no duplicate entries
+        size = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    else:
+        X = rng.normal(size=(100_000, 50)).astype(np.float32)
+        size = X.nbytes
+    y = np.arange(X.shape[0])
     tracemalloc.start()
     try:
-        Xm, _, _ = merge_duplicate_rows(X, y, np.ones(len(X), dtype=np.float32))
+        Xm, _, _ = merge_duplicate_rows(X, y, np.ones(X.shape[0], dtype=np.float32))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert Xm is X
-    assert peak < 0.5 * X.nbytes
+    assert peak < 0.5 * size
 
 
 def test_sparse_rows_are_used_as_they_are_or_copied_before_canonicalizing():
