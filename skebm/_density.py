@@ -1,0 +1,136 @@
+"""The Gibbs distribution of a fitted EnergyRegressor: energies, log
+densities, samples and intervals, in the target's original units."""
+
+import warnings
+from numbers import Real
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ._targets import standardize, unstandardize
+
+
+class GibbsDensityMixin:
+    """What a fitted regressor's Gibbs distribution ``p(y|x)`` answers besides
+    its prediction. The host provides ``_check_X``, ``answer_space_``,
+    ``energy_``, ``beta_``, ``y_mean_``, ``y_scale_`` and ``_y_2d``."""
+
+    def _standardized(self, X, y):
+        z = standardize(y, X.shape[0], self.y_mean_, self.y_scale_)
+        outside = self.answer_space_.outside(z)
+        if outside.any():
+            warnings.warn(
+                f"{int(outside.sum())} values of y lie outside the grid "
+                f"{self.support_} of the {self.energy} energy; beyond it the "
+                "energy rises as a quadratic wall.", UserWarning)
+        return z
+
+    def _original(self, z):
+        return unstandardize(z, self.y_mean_, self.y_scale_, self._y_2d)
+
+    def energies(self, X, y):
+        """Energy of each (x, y) pair, in standardized units.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+
+        Returns
+        -------
+        energies : ndarray of shape (n_samples,)
+        """
+        X = self._check_X(X)
+        with np.errstate(over="ignore"):
+            return self.answer_space_.energies(self.energy_, X,
+                                               self._standardized(X, y))
+
+    def predict_log_density(self, X, y, method="auto", return_std=False):
+        """``log p(y|x)`` of the Gibbs distribution ``exp(-beta E) / Z(x)``,
+        a density over the original target units.
+
+        For ``joint`` the log-partition is a quadrature over 512 grid cells
+        plus the two quadratic-wall tails, so the density integrates to one
+        over the real line; with ``d`` columns, over a 96^d grid for ``d <=
+        2`` and an importance-sampling estimate above
+        (:class:`~skebm.inference.VectorSpace`). For ``linear`` and ``mlp``
+        it is the Gaussian ``N(G(x), y_scale_^2 / beta)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        method : {"auto", "quadrature", "importance"}, default="auto"
+            For several columns: exact (a ValueError above two) or estimated.
+        return_std : bool, default=False
+            Also return the standard error of the estimate (zero where it is
+            exact).
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+        std : ndarray of shape (n_samples,)
+            Only with ``return_std=True``.
+        """
+        X = self._check_X(X)
+        beta = self._gibbs_beta
+        space = self.answer_space_
+        with np.errstate(over="ignore"):
+            E = space.energies(self.energy_, X, self._standardized(X, y))
+        if hasattr(space, "log_partition_estimate"):
+            log_z, std = space.log_partition_estimate(self.energy_, X, beta, method)
+        else:
+            log_z, std = space.log_partition(self.energy_, X, beta), np.zeros(len(E))
+        log_density = -beta * E - log_z - np.sum(np.log(self.y_scale_))
+        return (log_density, std) if return_std else log_density
+
+    def sample_y(self, X, n_samples=1, random_state=None):
+        """Draw targets from the Gibbs distribution ``p(y|x)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples_X, n_features)
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+
+        Returns
+        -------
+        y_samples : ndarray of shape (n_samples_X, n_samples) or \
+(n_samples_X, n_samples, n_outputs)
+            For a 1-D ``y`` as
+            :meth:`sklearn.gaussian_process.GaussianProcessRegressor.sample_y`.
+            For a 2-D ``y`` each sample is a whole answer vector,
+            ``y_samples[i, j]`` the ``j``-th draw for ``X[i]``: the outputs
+            come last, where GaussianProcessRegressor puts the draws.
+        """
+        X = self._check_X(X)
+        rng = check_random_state(random_state)
+        if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
+        samples = self._original(self.answer_space_.sample(
+            self.energy_, X, self._gibbs_beta, n_samples, rng))
+        return samples.transpose(0, 2, 1) if self._y_2d else samples
+
+    def predict_interval(self, X, coverage=0.9):
+        """Central interval of the Gibbs distribution ``p(y|x)``: between its
+        ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` quantiles.
+
+        For a multimodal ``p(y|x)`` (``joint``) the interval spans every mode
+        it needs to reach the coverage, and the low-density gaps between them.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        coverage : float in (0, 1), default=0.9
+
+        Returns
+        -------
+        interval : ndarray of shape (n_samples, 2) or (n_samples, n_outputs, 2)
+        """
+        if not isinstance(coverage, Real) or not 0 < coverage < 1:
+            raise ValueError(f"coverage must be in (0, 1), got {coverage!r}.")
+        X = self._check_X(X)
+        q = np.array([(1 - coverage) / 2, (1 + coverage) / 2])
+        u = np.broadcast_to(q, (X.shape[0], 2))
+        return self._original(self.answer_space_.quantiles(
+            self.energy_, X, self._gibbs_beta, u))
