@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from scipy.special import logsumexp
 from sklearn.datasets import make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
@@ -371,3 +372,24 @@ def test_class_weight_is_refused_for_label_vectors(data):
     with pytest.raises(ValueError, match="class_weight is not supported"):
         EnergyClassifier(class_weight="balanced").fit(X, Y)
     assert not hasattr(EnergyClassifier(), "energy_")
+
+
+@pytest.mark.parametrize("L, max_enumerated", [(5, 16), (12, 16), (6, 0)])
+def test_fitted_temperature_maximizes_the_training_likelihood(L, max_enumerated):
+    X, Y = make_multilabel_classification(n_samples=300, n_features=10, n_classes=L,
+                                          n_labels=3, length=300, random_state=2)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    clf = EnergyClassifier(loss="hinge", beta="auto", alpha=1.0,
+                           max_enumerated_labels=max_enumerated,
+                           random_state=0).fit(X, Y)
+    beta = clf.beta_
+    assert np.isfinite(beta) and beta > 0
+    pot = clf.energy_.potentials(X)[0]
+    E = enumerated_energies(pot, all_label_vectors(L))
+    e_target = E[np.arange(len(Y)), label_codes(Y.astype(bool))]
+    nll = [np.mean(b * e_target + logsumexp(-b * E, axis=1))
+           for b in (beta / 2, beta, 2 * beta)]
+    if max_enumerated:  # the likelihood itself is maximized
+        assert nll[1] < min(nll[0], nll[2])
+    else:  # the pseudo-likelihood's beta, near the likelihood's
+        assert nll[1] < max(nll[0], nll[2])

@@ -5,7 +5,9 @@ labels into two halves for pairwise energies."""
 import numpy as np
 from scipy.special import expit, logsumexp, softmax
 
-from ._label_search import all_label_vectors
+from ..sampling._binary import pairwise_energy
+from ._label_search import all_label_vectors, enumerated_energies
+from ._temperature import fit_inverse_temperature
 
 
 class Independent:
@@ -150,3 +152,45 @@ def split_rows(pot, beta, what):
         part = type(pot)(pot.const[rows], pot.unary[rows], pot.pairs)
         out[rows] = getattr(SplitSum(part, beta), what)()
     return out
+
+
+def fit_label_temperature(pot, Y, sample_weight, how):
+    """The inverse temperature maximizing the likelihood of the label
+    vectors ``Y``, by enumeration (``how="flat"``: stable at any ``beta``,
+    where the split's halves would underflow), or (``"pseudo"``) their
+    pseudo-likelihood, the product over labels of each label's probability
+    given the others: cheap at any ``L`` and the likelihood itself for
+    independent labels, but overconfident where labels predict each other.
+    The targets are smoothed by one pseudo-observation of a uniform label
+    vector, so that separable training data do not drive ``beta`` to
+    infinity."""
+    pot = type(pot)(*(np.asarray(a, dtype=np.float64) for a in pot))
+    Y = np.asarray(Y, dtype=bool)
+    w = sample_weight / sample_weight.sum()
+    smooth = 1.0 / (sample_weight.sum() + 1.0)
+    if how == "pseudo":
+        # the energy of flipping each label of the target; its probability
+        # given the other labels is expit(b delta)
+        delta = (1.0 - 2.0 * Y) * (pot.unary + Y @ pot.pairs)
+
+        def nll_gradient(b):
+            grad = -(1 - smooth / 2) * delta * expit(-b * delta)
+            grad += smooth / 2 * delta * expit(b * delta)
+            return float(w @ grad.sum(axis=1))
+
+        return fit_inverse_temperature(nll_gradient, float(np.abs(delta).mean()))
+    # the energy of the target, smoothed by the mean energy of all vectors
+    upper = np.triu_indices(Y.shape[1], 1)
+    mean = pot.const + pot.unary.sum(axis=1) / 2 + pot.pairs[upper].sum() / 4
+    e_target = pairwise_energy(Y[:, None, :], pot.unary, pot.pairs, pot.const)[:, 0]
+    target = (1 - smooth) * e_target + smooth * mean
+    E = enumerated_energies(pot, all_label_vectors(Y.shape[1]))
+
+    def expected_energy(b):
+        return (softmax(-b * E, axis=1) * E).sum(axis=1)
+
+    def nll_gradient(b):
+        # d/db of b E_target + log sum_v exp(-b E(v))
+        return float(w @ (target - expected_energy(b)))
+
+    return fit_inverse_temperature(nll_gradient, float(np.std(E, axis=1).mean()))

@@ -2,7 +2,6 @@
 is small, local search and Metropolis-Hastings beyond."""
 
 import numpy as np
-from scipy.special import logsumexp
 from sklearn.utils import check_random_state
 
 from ..sampling._binary import _generator, mh_label_vectors, pairwise_energy
@@ -17,8 +16,13 @@ from ._label_search import (
     search_argmin,
     search_starts,
 )
-from ._label_sums import Independent, SplitSum, independent_free, split_rows
-from ._temperature import fit_inverse_temperature
+from ._label_sums import (
+    Independent,
+    SplitSum,
+    fit_label_temperature,
+    independent_free,
+    split_rows,
+)
 
 # approximate path: random starts of the local search at inference and in
 # training; chains, sweeps and burn-in sweeps of the Metropolis-Hastings runs
@@ -364,39 +368,23 @@ class LabelVectorSpace(AnswerSpace):
     def fit_beta(self, energy, X, Y, sample_weight, loss, beta):
         """Inverse temperature of the Gibbs distribution: the loss's own for a
         loss with a partition (NLL), which fixes the energy scale; otherwise
-        the one maximizing the likelihood of the training label vectors
-        (exact path) or their pseudo-likelihood, the product of each label's
-        probability given the others (approximate path), both on at most
-        4000 rows."""
+        fitted to the training label vectors (their likelihood on the exact
+        path, on at most 4000 rows and 2^22 / 2^L of them, at least 64; their
+        pseudo-likelihood beyond): see ``_label_sums.fit_label_temperature``.
+        """
         if loss.partition:
             return beta
-        if X.shape[0] > _MAX_TEMPERATURE_ROWS:
-            rows = np.linspace(0, X.shape[0] - 1, _MAX_TEMPERATURE_ROWS).astype(int)
+        how = "pseudo" if self.independent or not self.exact else "flat"
+        # a few thousand rows pin one parameter down; an enumeration's cost
+        # grows as rows x 2^L
+        n_max = _MAX_TEMPERATURE_ROWS if how != "flat" else min(
+            _MAX_TEMPERATURE_ROWS, max(64, 2**22 >> self.n_labels))
+        if X.shape[0] > n_max:
+            rows = np.linspace(0, X.shape[0] - 1, n_max).astype(int)
             X, Y, sample_weight = X[rows], Y[rows], sample_weight[rows]
         with np.errstate(over="ignore", invalid="ignore"):
             pot = energy.potentials(X)[0]
-        pot = type(pot)(*(np.asarray(a, dtype=np.float64) for a in pot))
-        Y = np.asarray(Y, dtype=bool)
-        w = sample_weight / sample_weight.sum()
-        if self.exact and not self.independent:
-            V = all_label_vectors(self.n_labels)
-            E = enumerated_energies(pot, V)
-            e_target = E[np.arange(len(Y)), label_codes(Y)]
-
-            def nll(b):
-                return float(w @ (b * e_target + logsumexp(-b * E, axis=1)))
-
-            spread = float(np.std(E, axis=1).mean())
-        else:
-            # the energy of flipping each label of the target
-            field = pot.unary + Y @ pot.pairs
-            delta = (1.0 - 2.0 * Y) * field
-
-            def nll(b):
-                return float(w @ np.logaddexp(0.0, -b * delta).sum(axis=1))
-
-            spread = float(np.abs(delta).mean())
-        return fit_inverse_temperature(nll, spread)
+        return fit_label_temperature(pot, Y, sample_weight, how)
 
 
 def _first_occurrence(keys):
