@@ -1,18 +1,17 @@
 """EnergyClassifier: classes (exhaustive inference) or label vectors."""
 
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils import compute_class_weight
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._base import BaseEnergyModel, _solver_is_stochastic, restore_on_error
-from ._multilabel import LabelVectorsMixin, over_labels
+from ._multilabel import LABEL_CONSTRAINTS, LabelVectorsMixin, over_labels
 from .energies import CLASSIFIER_ENERGIES
 from .inference import ClassSpace
 
@@ -172,9 +171,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         **BaseEnergyModel._parameter_constraints,
         "energy": [StrOptions(CLASSIFIER_ENERGIES.keys())],
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "label_interactions": ["boolean"],
-        "max_enumerated_labels": [Interval(Integral, 0, 22, closed="both")],
-        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        **LABEL_CONSTRAINTS,
     }
 
     def __init__(
@@ -311,8 +308,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
         classes : array-like of shape (n_classes,), default=None
-            Every class of the problem; required on the first call. For
-            label vectors optional (``range(n_labels)``).
+            Every class; required on the first call, but for label vectors.
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
@@ -323,9 +319,8 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
 
     # -- inference --------------------------------------------------------------
     def energies(self, X):
-        """Energy of every class for each sample; for label vectors, the
-        energy ``u_l(x)`` that label ``l`` adds when on, before the
-        interactions ``energy_.interactions_``.
+        """Energy of every class, or the energy ``u_l(x)`` each label adds
+        when on (before the interactions ``energy_.interactions_``).
 
         Parameters
         ----------
@@ -333,7 +328,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
 
         Returns
         -------
-        energies : ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
+        energies : ndarray of shape (n_samples, n_classes or n_labels)
         """
         X = self._check_X(X)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -349,13 +344,11 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
     @over_labels
     def decision_function(self, X):
         """Negative energies; for two classes ``E_0 - E_1``, positive for
-        ``classes_[1]``. For label vectors, per label the lowest energy with
-        it off minus the lowest with it on: positive for predicted labels.
+        ``classes_[1]``; per label, max-marginal differences (user guide).
 
         Returns
         -------
-        scores : ndarray of shape (n_samples,), (n_samples, n_classes) or \
-(n_samples, n_labels)
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes or n_labels)
         """
         energies = self.energies(X)
         if energies.shape[1] == 2:
@@ -380,7 +373,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
+        proba : ndarray of shape (n_samples, n_classes or n_labels)
         """
         energies = self.energies(X)
         return self.answer_space_.proba(energies, self._gibbs_beta)
@@ -391,16 +384,15 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
+        log_proba : ndarray of shape (n_samples, n_classes or n_labels)
         """
         energies = self.energies(X)
         return self.answer_space_.log_proba(energies, self._gibbs_beta)
 
     @over_labels
     def score_samples(self, X):
-        """Negative free energy ``(1/beta) log sum_k exp(-beta E_k(x))``; the
-        sum runs over all label vectors for multi-label targets (at most
-        ``max_enumerated_labels`` labels).
+        """Negative free energy ``(1/beta) log sum_y exp(-beta E(x, y))``, over
+        classes or all label vectors (``L <= max_enumerated_labels``).
 
         Higher means lower energies, an input more typical of the training
         data. This makes an out-of-distribution score for energies bounded

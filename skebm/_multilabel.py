@@ -10,7 +10,7 @@ routes.
 
 import functools
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,6 +18,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -31,6 +32,12 @@ from .energies._label_pairs import over_label_vectors
 from .inference import LabelVectorSpace
 from .losses import get_loss
 
+#: the parameter constraints of EnergyClassifier for label vectors
+LABEL_CONSTRAINTS = {
+    "label_interactions": ["boolean"],
+    "max_enumerated_labels": [Interval(Integral, 0, 22, closed="both")],
+    "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+}
 #: alpha="auto": the penalty over classes, and the grid and folds of the
 #: cross-validation that chooses it over label vectors
 AUTO_ALPHA_CLASSES = 0.5
