@@ -10,11 +10,11 @@ Gibbs distribution's mean, quantiles and samples, and its log-partition.
 - :class:`ClassSpace`: a classifier's classes, searched exhaustively.
 - :class:`IntervalSpace`: one real answer, quadrature on a grid refined
   locally, or Metropolis-Hastings chains for the NLL's contrastive term.
+- :class:`LabelVectorSpace`: label vectors {0,1}^L (multi-label), enumerated
+  while 2^L is small; local search and Metropolis-Hastings chains beyond.
 - :class:`VectorSpace`: answers in R^d, descent from several starts for the
   argmin, Langevin (MALA) or random-walk chains for samples, the Gibbs mean
   and the NLL's contrastive term, quadrature for ``d <= 2``.
-- :class:`LabelVectorSpace`: label vectors {0,1}^L (multi-label), enumerated
-  while 2^L is small; local search and Metropolis-Hastings chains beyond.
 
 The quadratic energy ``1/2 ||y - G(x)||^2`` answers all of this in closed
 form; its space lives with it, in :mod:`skebm.energies`.
@@ -28,8 +28,8 @@ problem small enough for both.
 from ._base import AnswerSpace, Candidates, Step
 from ._classes import ClassSpace
 from ._interval import IntervalSpace
-from ._vectors import VectorSpace
 from ._label_vectors import LabelVectorSpace
+from ._vectors import VectorSpace
 
 __all__ = ["AnswerSpace", "Candidates", "ClassSpace", "IntervalSpace",
            "LabelVectorSpace", "Step", "VectorSpace"]
