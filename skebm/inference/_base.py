@@ -97,3 +97,16 @@ class AnswerSpace:
 
     def stop_training(self):
         """Drop the state of :meth:`start_training`."""
+
+
+def check_random_walk(sampler):
+    """Raise a ValueError unless ``sampler`` configures the Gaussian random
+    walks that the continuous answer spaces run over their answers."""
+    if sampler.move != "gaussian":
+        raise ValueError(
+            "the regressor's chains are Gaussian random walks over the "
+            f"target: sampler move={sampler.move!r} is not supported; use "
+            "move='gaussian'.")
+    if sampler.step_size == "auto" and sampler._burn_in_steps() == 0:
+        raise ValueError("sampler step_size='auto' is tuned during burn-in: "
+                         "set burn_in > 0.")

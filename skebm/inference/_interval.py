@@ -5,7 +5,7 @@ from scipy.special import logsumexp, ndtri
 from sklearn.utils import gen_batches
 
 from ..sampling._metropolis import _generator, _mh_gaussian
-from ._base import AnswerSpace, Candidates
+from ._base import AnswerSpace, Candidates, check_random_walk
 from ._temperature import fit_inverse_temperature
 
 # Candidate answers per training batch, and the finer grid of inference
@@ -84,14 +84,7 @@ class IntervalSpace(AnswerSpace):
 
     def check_sampler(self, sampler, loss):
         super().check_sampler(sampler, loss)
-        if sampler.move != "gaussian":
-            raise ValueError(
-                "the regressor's chains are Gaussian random walks over the "
-                f"target: sampler move={sampler.move!r} is not supported; use "
-                "move='gaussian'.")
-        if sampler.step_size == "auto" and sampler._burn_in_steps() == 0:
-            raise ValueError("sampler step_size='auto' is tuned during burn-in: "
-                             "set burn_in > 0.")
+        check_random_walk(sampler)
 
     def start_training(self, z):
         if self.persistent_chains and self.sampler is not None:

@@ -7,7 +7,7 @@ from sklearn.utils import gen_batches
 
 from ..sampling._langevin import _mala
 from ..sampling._metropolis import _generator, _mh_gaussian
-from ._base import AnswerSpace, Candidates
+from ._base import AnswerSpace, Candidates, check_random_walk
 from ._vector_density import _MAX_QUAD_DIM, _WALL, _VectorDensity, _kernel_draws
 
 # Standardized units: the box is the training range of each column padded by
@@ -118,14 +118,7 @@ class VectorSpace(_VectorDensity, AnswerSpace):
 
     def check_sampler(self, sampler, loss):
         sampler._validate_params()
-        if sampler.move != "gaussian":
-            raise ValueError(
-                "the regressor's chains are Gaussian random walks over the "
-                f"target: sampler move={sampler.move!r} is not supported; use "
-                "move='gaussian'.")
-        if sampler.step_size == "auto" and sampler._burn_in_steps() == 0:
-            raise ValueError("sampler step_size='auto' is tuned during burn-in: "
-                             "set burn_in > 0.")
+        check_random_walk(sampler)
 
     def start_training(self, z):
         if self.persistent_chains:
