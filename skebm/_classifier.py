@@ -56,9 +56,12 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         units, and relative margin of ``lvq2``: its loss is zero once the
         most offending energy is ``1 + margin`` times the correct one. Pass
         ``loss=LVQ2Loss()`` for the tutorial's zero-margin LVQ2.
-    beta : float, default=1.0
+    beta : float or "auto", default="auto"
         Inverse temperature of the Gibbs distribution ``softmax(-beta E)``,
-        used by the ``nll`` loss and by ``predict_proba``.
+        used by the ``nll`` loss and by ``predict_proba``. ``"auto"``: 1 for
+        ``nll``, which fixes the energy scale; after the other losses
+        ``beta_`` is fitted on the training data (temperature scaling, see
+        the user guide). A number is used as it is.
     alpha : float or "auto", default="auto"
         ``"auto"``: 0.5 for classes; for label vectors chosen among 0.1 to 1000
         by cross-validation on the training data (see the user guide). The
@@ -70,10 +73,9 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         that total). With ``loss="nll"`` and ``energy="linear"`` this is
         multinomial LogisticRegression with ``C = 1 / alpha`` (``2 / alpha``
         for two classes, whose single weight vector is the difference of
-        our two). Over classes ``"auto"`` is half LogisticRegression's
-        ``C=1`` penalty on three or more classes: at 1.0 the square losses lose 5 or 6
-        points on iris. Not applied with ``lvq2``, whose value does not
-        change when the energies are scaled.
+        our two); 0.5 is half LogisticRegression's ``C=1`` penalty (at 1.0
+        the square losses lose 5 points on iris). Not applied with ``lvq2``,
+        which is scale-invariant.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and for
         up to 10000 samples; ``"adam"`` for larger networks, for
@@ -131,6 +133,8 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         ``energy_.prototypes_``.
     answer_space_ : ClassSpace or LabelVectorSpace
         The answers and their search.
+    beta_ : float
+        Inverse temperature of ``predict_proba``, see ``beta``.
     solver_ : str
         The solver used.
     n_iter_ : int
@@ -182,7 +186,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         hidden_layer_sizes=(100,),
         activation="relu",
         margin=1.0,
-        beta=1.0,
+        beta="auto",
         alpha="auto",
         solver="auto",
         learning_rate_init=1e-3,
