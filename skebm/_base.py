@@ -4,6 +4,7 @@ them to the training loop."""
 
 import copy
 import functools
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -254,7 +255,11 @@ class BaseEnergyModel(BaseEstimator):
             scores, models = [], []
             for candidate in _AUTO_ALPHAS:
                 model = clone(self).set_params(alpha=candidate, warm_start=False)
-                models.append(model.fit(X_tr, y_tr, sample_weight=w_tr))
+                # the trial fits are internal: the final fit reports its own
+                # warnings, once
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    models.append(model.fit(X_tr, y_tr, sample_weight=w_tr))
                 scores.append(model._held_out_log_likelihood(X_va, y_va, w_va))
             best = int(np.nanargmax(np.nan_to_num(scores, nan=-np.inf)))
             alpha, selected = _AUTO_ALPHAS[best], models[best]
