@@ -10,6 +10,26 @@ import scipy.sparse as sp
 _BLOCK_VALUES = 2**18
 
 
+def row_block(X, rows):
+    """Rows ``rows`` (a slice of step 1) of X, without copying X's values.
+
+    A dense X gives a view. scipy copies the values of a CSR slice; this
+    block shares X's data and indices, and only its row pointers are new.
+    """
+    if not sp.isspmatrix_csr(X) and not isinstance(X, sp.csr_array):
+        return X[rows]
+    start, stop, _ = rows.indices(X.shape[0])
+    stop = max(start, stop)
+    first, last = X.indptr[start], X.indptr[stop]
+    # the constructor would copy views of a larger array (its prune step);
+    # the attributes are public and are set after it
+    block = type(X)((stop - start, X.shape[1]), dtype=X.dtype)
+    block.indptr = X.indptr[start:stop + 1] - first
+    block.indices = X.indices[first:last]
+    block.data = X.data[first:last]
+    return block
+
+
 def _keys(X, y):
     # two fixed random projections: equal rows get equal keys, and unequal
     # rows almost surely do not (equality is checked exactly afterwards).
@@ -26,7 +46,7 @@ def _keys(X, y):
     for start in range(0, X.shape[0], step):
         rows = slice(start, start + step)
         if sp.issparse(X):
-            kx[rows] = np.asarray(X[rows] @ r, dtype=np.float64).ravel()
+            kx[rows] = np.asarray(row_block(X, rows) @ r, dtype=np.float64).ravel()
         else:
             kx[rows] = np.multiply(X[rows], r, dtype=np.float64,
                                    order="C").sum(axis=1)

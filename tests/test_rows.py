@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 
 from skebm import EnergyClassifier, EnergyRegressor
-from skebm._rows import merge_duplicate_rows
+from skebm._rows import merge_duplicate_rows, row_block
 
 
 @pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix, sp.csr_array])
@@ -95,3 +95,19 @@ def test_sparse_rows_are_used_as_they_are_or_copied_before_canonicalizing():
     Xm, _, _ = merge_duplicate_rows(X, np.zeros(1, dtype=int), np.ones(1))
     assert X.nnz == 3 and Xm.nnz == 2
     np.testing.assert_array_equal(Xm.toarray(), [[1.0, 2.0, 0.0]])
+
+
+@pytest.mark.parametrize("container", [sp.csr_matrix, sp.csr_array, np.asarray])
+@pytest.mark.parametrize("rows", [slice(0, 40), slice(7, 23), slice(30, 60),
+                                  slice(40, 40)])
+def test_a_row_block_equals_the_slice_and_shares_the_values(container, rows):
+    X = container(sp.random(40, 9, density=0.3, random_state=0,
+                            dtype=np.float32).toarray())
+    block = row_block(X, rows)
+    assert type(block) is type(X) and block.dtype == np.float32
+    dense = block.toarray() if sp.issparse(block) else block
+    expected = X[rows].toarray() if sp.issparse(X) else X[rows]
+    np.testing.assert_array_equal(dense, expected)
+    values = block.data if sp.issparse(block) else block
+    assert values.size == 0 or np.shares_memory(
+        values, X.data if sp.issparse(X) else X)

@@ -1,7 +1,9 @@
 """The objective every solver minimizes: the pieces composed."""
 
 import numpy as np
+from sklearn.utils import gen_batches
 
+from .._rows import row_block
 from ..inference import Step
 
 
@@ -30,14 +32,15 @@ class Objective:
         Total sample weight of the training data.
     """
 
+    BLOCK_ROWS = 2**15
+
     def __init__(self, energy, space, loss, beta, alpha, weight_total):
         self.energy = energy
         self.space = space
         self.loss = loss
         self.beta = beta
         penalized = alpha and not loss.scale_invariant
-        self._mask = energy.penalized_.astype(energy.params_.dtype) if penalized \
-            else None
+        self._penalized = energy.penalized_ if penalized else None
         self._scale = alpha / weight_total
 
     def __call__(self, X, y, sample_weight, rng=None, rows=None):
@@ -50,23 +53,38 @@ class Objective:
         A non-finite value (a trial step that overflowed) comes back as
         ``inf`` with a zero gradient, which L-BFGS backs off from and the
         stochastic solvers report as divergence.
+
+        The batch is taken in blocks of ``BLOCK_ROWS`` rows, so that a
+        full batch of a million rows needs the candidates' energies of one
+        block at a time, not of all rows at once.
         """
-        energy = self.energy
+        n_rows = X.shape[0]
+        value, grad = 0.0, None
         # a trial step may overflow; the non-finite value is then handled below
         with np.errstate(over="ignore", invalid="ignore"):
-            energies, cache, answers = self.space.candidates(
-                energy, X, y, Step(self.beta, rng, rows))
-            values, d_energies = self.loss.value_gradient(
-                energies, answers.correct, answers.incorrect,
-                log_weights=answers.log_weights, contrast=answers.contrast)
-            weights = sample_weight / energies.shape[0]
-            value = float(weights @ values)
-            d_energies *= weights[:, None]
-            grad = energy.backward(cache, d_energies)
-            if self._mask is not None:
-                penalized = energy.params_ * self._mask
-                value += 0.5 * self._scale * float(penalized @ energy.params_)
+            for block in gen_batches(n_rows, self.BLOCK_ROWS):
+                block_value, block_grad = self._data_term(
+                    row_block(X, block), y[block], sample_weight[block] / n_rows, rng,
+                    None if rows is None else rows[block])
+                value += block_value
+                if grad is None:
+                    grad = block_grad
+                else:
+                    grad += block_grad
+            if self._penalized is not None:
+                penalized = np.where(self._penalized, self.energy.params_, 0)
+                value += 0.5 * self._scale * float(penalized @ self.energy.params_)
                 grad += self._scale * penalized
         if not (np.isfinite(value) and np.all(np.isfinite(grad))):
             return np.inf, np.zeros_like(grad)
         return value, grad
+
+    def _data_term(self, X, y, weights, rng, rows):
+        """Weighted sum of the losses of a block of rows, and its gradient."""
+        energies, cache, answers = self.space.candidates(
+            self.energy, X, y, Step(self.beta, rng, rows))
+        values, d_energies = self.loss.value_gradient(
+            energies, answers.correct, answers.incorrect,
+            log_weights=answers.log_weights, contrast=answers.contrast)
+        d_energies *= weights[:, None]
+        return float(weights @ values), self.energy.backward(cache, d_energies)

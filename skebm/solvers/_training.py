@@ -136,8 +136,7 @@ def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples):
     def fun(theta):
         # no random numbers: the line search needs one deterministic objective
         params[...] = theta
-        value, grad = objective(X, y, sample_weight)
-        return value, grad.astype(np.float64)
+        return objective(X, y, sample_weight)
 
     curve = []
     best = [np.inf, 0]  # best objective, iterations without improving it

@@ -1,0 +1,98 @@
+"""The solvers: L-BFGS for long parameter vectors, and the blocked objective."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import rosen, rosen_der
+from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.preprocessing import StandardScaler
+
+from skebm import EnergyClassifier, EnergyRegressor
+from skebm.solvers import _lbfgs
+from skebm.solvers._objective import Objective
+
+
+def _rosenbrock(x):
+    return float(rosen(x)), rosen_der(x)
+
+
+@pytest.mark.parametrize("n_pairs", [3, 10])
+def test_two_loop_lbfgs_finds_the_minimum_of_rosenbrock(n_pairs):
+    x0 = np.full(20, -1.2)
+    result = _lbfgs._two_loop_lbfgs(_rosenbrock, x0, max_iter=2000,
+                                    max_fun=20000, tol=1e-6, callback=None,
+                                    n_pairs=n_pairs)
+    assert result.status == 0, result.message
+    np.testing.assert_allclose(result.x, 1.0, atol=1e-4)
+
+
+def test_two_loop_lbfgs_keeps_the_dtype_and_stops_on_request():
+    seen = []
+
+    def callback(intermediate_result):
+        seen.append(intermediate_result.fun)
+        if len(seen) == 3:
+            raise StopIteration
+
+    x0 = np.full(6, -1.2, dtype=np.float32)
+    result = _lbfgs._two_loop_lbfgs(
+        lambda x: (float(rosen(x)), rosen_der(x).astype(np.float32)), x0,
+        max_iter=100, max_fun=1000, tol=1e-6, callback=callback, n_pairs=5)
+    assert result.x.dtype == np.float32
+    assert result.nit == 3 and result.status == 99
+    assert seen == sorted(seen, reverse=True)  # every step decreased the value
+
+
+def test_two_loop_lbfgs_reports_the_iteration_limit():
+    result = _lbfgs._two_loop_lbfgs(_rosenbrock, np.full(4, -1.2), max_iter=5,
+                                    max_fun=1000, tol=1e-10, callback=None,
+                                    n_pairs=3)
+    assert result.status == 1 and result.nit == 5
+
+
+@pytest.mark.parametrize("loader, kw", [
+    (load_digits, {}),
+    (load_breast_cancer, {}),
+    (load_breast_cancer, {"loss": "log"}),
+])
+def test_low_memory_lbfgs_fits_as_well_as_scipys(monkeypatch, loader, kw):
+    # a budget of one byte sends every fit to the two-loop version with its
+    # fewest pairs; on these smooth convex objectives both reach the same
+    # optimum (a kinked loss such as hinge stops where its kinks stall it)
+    X, y = loader(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    reference = EnergyClassifier(random_state=0, **kw).fit(X, y)
+    monkeypatch.setattr(_lbfgs, "_MEMORY_BYTES", 1)
+    low_memory = EnergyClassifier(random_state=0, **kw).fit(X, y)
+    # the objective is the mean loss: 1e-3 of it is far below one sample's
+    assert low_memory.loss_ == pytest.approx(reference.loss_, rel=0.05, abs=1e-3)
+    agreement = np.mean(low_memory.predict(X) == reference.predict(X))
+    assert agreement > 0.98
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("Estimator, loss, energy", [
+    (EnergyClassifier, "nll", "linear"),
+    (EnergyClassifier, "hinge", "mlp"),
+    (EnergyRegressor, "nll", "joint"),
+])
+def test_the_objective_in_blocks_equals_the_objective_in_one_piece(
+        monkeypatch, sparse, Estimator, loss, energy):
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((150, 6))
+    y = rng.randint(3, size=150) if Estimator is EnergyClassifier \
+        else X[:, 0] + 0.1 * rng.standard_normal(150)
+    model = Estimator(loss=loss, energy=energy, max_iter=3, random_state=0)
+    with pytest.warns(Warning):  # max_iter is too small on purpose
+        model.fit(X, y)
+    X_in = sp.csr_matrix(X) if sparse else X
+    if Estimator is EnergyRegressor:  # the answer space's standardized units
+        y = ((y - model.y_mean_[0]) / model.y_scale_[0])[:, None]
+    objective = Objective(model.energy_, model.answer_space_, model._loss,
+                          model.beta_, 1.0, 150.0)
+    weights = rng.uniform(0.5, 1.5, 150)
+    whole = objective(X_in, y, weights)
+    monkeypatch.setattr(Objective, "BLOCK_ROWS", 32)
+    blocks = objective(X_in, y, weights)
+    assert blocks[0] == pytest.approx(whole[0], rel=1e-12)
+    np.testing.assert_allclose(blocks[1], whole[1], rtol=1e-10, atol=1e-14)
