@@ -86,7 +86,8 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
     momentum : float, default=0.9
         Nesterov momentum of ``sgd``.
     batch_size : int or "auto", default="auto"
-        ``min(200, n_samples)`` when ``"auto"``. Ignored by ``lbfgs``.
+        ``"auto"``: 200, or a 200th of the samples above 40000. Ignored
+        by ``lbfgs``.
     max_iter : int, default=200
         Epochs of ``adam`` and ``sgd``, iterations of ``lbfgs``.
     tol : float, default=1e-4

@@ -102,6 +102,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
     learning_rate_init : float, default=1e-3
     momentum : float, default=0.9
     batch_size : int or "auto", default="auto"
+        ``"auto"``: 200, or a 200th of the samples above 40000. Ignored
+        by ``lbfgs``.
     max_iter : int, default=200
     tol : float, default=1e-4
     early_stopping : bool, default=False
