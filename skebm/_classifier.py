@@ -4,13 +4,13 @@ import warnings
 
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
-from sklearn.utils import compute_class_weight
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._base import BaseEnergyModel, _solver_is_stochastic, restore_on_error
+from ._class_targets import encode_classes
 from ._multilabel import LABEL_CONSTRAINTS, LabelVectorsMixin, over_labels
 from .energies import CLASSIFIER_ENERGIES
 from .inference import ClassSpace
@@ -41,21 +41,17 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         distance between an embedding of ``x`` (the identity when
         ``hidden_layer_sizes=()``, else the MLP's last hidden layer) and a
         learned prototype of class ``k``, divided by the embedding width.
-        The losses that need non-negative energies (``lvq2``,
-        ``square_square``, ``square_exp``) see the ``linear`` and ``mlp``
-        energies through ``softplus(-g(x))``; the ``energy`` loss, which pulls
-        no wrong answer up, sees ``1/2 ||g(x) - e_k||^2`` (``e_k`` the one-hot
-        code of class k: the regression architecture with which the tutorial
-        says that loss works). Both maps keep the order of the classes.
+        The losses that need non-negative energies, and the ``energy``
+        loss, see the ``linear`` and ``mlp`` energies through an
+        order-keeping map (user guide, "Which energies each loss sees");
         :func:`skebm.compatibility_table` lists every pair.
     hidden_layer_sizes : array-like of int, default=(100,)
         Hidden layers of the ``mlp`` energy and of the ``distance`` embedding.
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
     margin : float, default=1.0
-        Margin of the ``hinge`` and ``square_square`` losses, in energy
-        units, and relative margin of ``lvq2``: its loss is zero once the
-        most offending energy is ``1 + margin`` times the correct one. Pass
-        ``loss=LVQ2Loss()`` for the tutorial's zero-margin LVQ2.
+        Margin of ``hinge`` and ``square_square``, in energy units; for
+        ``lvq2`` a ratio (zero loss once the most offending energy is
+        ``1 + margin`` times the correct one; ``LVQ2Loss()`` has none).
     beta : float or "auto", default="auto"
         Inverse temperature of the Gibbs distribution ``softmax(-beta E)``,
         used by the ``nll`` loss and by ``predict_proba``. ``"auto"``: 1 for
@@ -63,18 +59,13 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         ``beta_`` is fitted on the training data (temperature scaling, see
         the user guide). A number is used as it is.
     alpha : float or "auto", default="auto"
-        ``"auto"``: 0.5 for classes; for label vectors chosen among 0.1 to 1000
-        by cross-validation on the training data (see the user guide). The
-        L2 penalty on the network's weights and on prototypes in input
-        space (not in a learned embedding): the objective is the weighted
-        sum of the losses plus ``alpha / 2 * ||W||^2``, divided by the total
-        sample weight, so that the penalty counts less as data grows
-        (``class_weight`` moves weight between classes without changing
-        that total). With ``loss="nll"`` and ``energy="linear"`` this is
-        multinomial LogisticRegression with ``C = 1 / alpha`` (``2 / alpha``
-        for two classes, whose single weight vector is the difference of
-        our two); 0.5 is half LogisticRegression's ``C=1`` penalty (at 1.0
-        the square losses lose 5 points on iris). Not applied with ``lvq2``,
+        L2 penalty ``alpha / 2 * ||W||^2`` on the network's weights and
+        input-space prototypes, added to the weighted sum of the losses and
+        divided by the total sample weight: with ``loss="nll"`` and the
+        linear energy, multinomial LogisticRegression with ``C = 1 / alpha``
+        (user guide, "Solvers"). ``"auto"``: 0.5 for classes, half
+        LogisticRegression's default penalty; for label vectors chosen by
+        cross-validation on the training data. Not applied with ``lvq2``,
         which is scale-invariant.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and for
@@ -104,11 +95,10 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
     verbose : bool or int, default=False
         Print the training loss of every epoch.
     sampler : MHSampler or None, default=None
-        With ``loss="nll"``, estimate the contrastive term of the gradient from
-        labels drawn by Metropolis-Hastings from ``P_W(y|x)``: for each
-        sample ``n_chains`` chains start at its label and run ``n_steps``
-        steps, the first ``burn_in`` dropped (the sampler's parameters); the
-        visit frequencies replace ``softmax(-beta E)`` in the gradient.
+        With ``loss="nll"``, the contrastive term of the gradient is the
+        visit frequencies of Metropolis-Hastings chains over the labels,
+        started at each sample's label (user guide, "Sampling the
+        contrastive term").
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied with ``sample_weight``. Not for
         multi-label targets, whose loss has one term per label vector.
@@ -249,47 +239,9 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         if (labels := self._encode_label_vectors(y, sample_weight, incremental,
                                                  fitted, classes)):
             return labels
-        if incremental:
-            if not fitted and classes is None:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit.")
-            if classes is not None:
-                classes = np.unique(classes)
-                if fitted and not np.array_equal(classes, self.classes_):
-                    raise ValueError(
-                        f"classes={classes.tolist()} differs from the classes "
-                        f"{self.classes_.tolist()} of the fitted model.")
-            classes_ = self.classes_ if fitted else classes
-        else:
-            classes_ = np.unique(y)
-        unseen = np.setdiff1d(np.unique(y), classes_)
-        if unseen.size:
-            raise ValueError(
-                f"y has labels {unseen.tolist()} that are not among the classes "
-                f"{classes_.tolist()} of the first call to fit or partial_fit.")
-        if len(classes_) < 2:
-            raise ValueError(
-                "EnergyClassifier needs samples of at least two classes; got "
-                f"one class: {classes_[0]!r}.")
-        y_idx = np.searchsorted(classes_, y)
-        fitted_targets = {"classes_": classes_}
-        if self.class_weight is None:
-            return y_idx, sample_weight, 1.0, fitted_targets
-        if incremental and self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight='balanced' is not supported by partial_fit: one "
-                "batch does not tell the class frequencies. Pass a dict.")
-        present = np.unique(y_idx)
-        cw = compute_class_weight(self.class_weight, classes=classes_[present], y=y)
-        full = np.ones(len(classes_))
-        full[present] = cw
-        weighted = sample_weight * full[y_idx].astype(sample_weight.dtype)
-        if not weighted.sum() > 0:
-            raise ValueError("sample_weight must have a positive sum.")
-        # class weights move weight between classes; the amount of data, which
-        # the penalty is weighed against, stays that of sample_weight
-        return (y_idx, weighted, float(sample_weight.sum()) / float(weighted.sum()),
-                fitted_targets)
+        return encode_classes(
+            y, sample_weight, self.class_weight, incremental,
+            self.classes_ if fitted else None, classes)
 
     def _answer_space(self, energy_cls, y, sample_weight, keep, fitted_targets):
         if y.ndim == 2:
@@ -399,11 +351,9 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         """Negative free energy ``(1/beta) log sum_y exp(-beta E(x, y))``, over
         classes or all label vectors (``L <= max_enumerated_labels``).
 
-        Higher means lower energies, an input more typical of the training
-        data. This makes an out-of-distribution score for energies bounded
-        below by the data, such as ``distance``; the ``linear`` and ``mlp``
-        energies fall without bound far from the data, where this score then
-        grows.
+        Higher means an input more typical of the training data for
+        energies bounded below by the data (``distance``); the ``linear``
+        and ``mlp`` energies fall without bound far from the data.
 
         Returns
         -------

@@ -1,0 +1,78 @@
+"""Class labels as indices, with class weights folded into the sample
+weights."""
+
+import numpy as np
+from sklearn.utils import compute_class_weight
+
+
+def encode_classes(y, sample_weight, class_weight, incremental, fitted_classes,
+                   classes):
+    """Class indices, weights and the classes of a classifier's targets.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+    sample_weight : ndarray of shape (n_samples,)
+    class_weight : dict, "balanced" or None
+    incremental : bool
+        A ``partial_fit`` call, whose classes come from ``classes`` or the
+        fitted model.
+    fitted_classes : ndarray or None
+        ``classes_`` of the model being continued.
+    classes : array-like or None
+        ``partial_fit``'s ``classes``.
+
+    Returns
+    -------
+    y_idx : ndarray of int
+    sample_weight : ndarray
+        Times the class weights.
+    penalty_scale : float
+        The factor that keeps the penalty's amount of data: class weights
+        move weight between classes without changing it.
+    fitted_targets : dict
+        ``{"classes_": classes_}``.
+    """
+    if incremental:
+        if fitted_classes is None and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit.")
+        if classes is not None:
+            classes = np.unique(classes)
+            if fitted_classes is not None and not np.array_equal(
+                    classes, fitted_classes):
+                raise ValueError(
+                    f"classes={classes.tolist()} differs from the classes "
+                    f"{fitted_classes.tolist()} of the fitted model.")
+        classes_ = fitted_classes if fitted_classes is not None else classes
+    else:
+        classes_ = np.unique(y)
+    unseen = np.setdiff1d(np.unique(y), classes_)
+    if unseen.size:
+        raise ValueError(
+            f"y has labels {unseen.tolist()} that are not among the classes "
+            f"{classes_.tolist()} of the first call to fit or partial_fit.")
+    if len(classes_) < 2:
+        raise ValueError(
+            "EnergyClassifier needs samples of at least two classes; got "
+            f"one class: {classes_[0]!r}.")
+    y_idx = np.searchsorted(classes_, y)
+    fitted_targets = {"classes_": classes_}
+    if class_weight is None:
+        return y_idx, sample_weight, 1.0, fitted_targets
+    if incremental and class_weight == "balanced":
+        raise ValueError(
+            "class_weight='balanced' is not supported by partial_fit: one "
+            "batch does not tell the class frequencies. Pass a dict.")
+    present = np.unique(y_idx)
+    cw = compute_class_weight(class_weight, classes=classes_[present], y=y)
+    full = np.ones(len(classes_))
+    full[present] = cw
+    weighted = sample_weight * full[y_idx].astype(sample_weight.dtype)
+    if not weighted.sum() > 0:
+        raise ValueError("sample_weight must have a positive sum.")
+    # class weights move weight between classes; the amount of data, which
+    # the penalty is weighed against, stays that of sample_weight
+    return (y_idx, weighted, float(sample_weight.sum()) / float(weighted.sum()),
+            fitted_targets)
+
