@@ -2,6 +2,7 @@
 parameters in one flat vector."""
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_random_state
 from sklearn.utils.extmath import safe_sparse_dot
 
@@ -163,7 +164,10 @@ class _BaseEnergy:
         grads = self._views(grad, self._shapes)
         n_layers = len(self.coefs_)
         for i in range(n_layers - 1, -1, -1):
-            grads[2 * i][...] = safe_sparse_dot(activations[i].T, delta)
+            if sp.issparse(activations[i]):
+                grads[2 * i][...] = activations[i].T @ delta
+            else:
+                np.matmul(activations[i].T, delta, out=grads[2 * i])
             grads[2 * i + 1][...] = delta.sum(axis=0)
             if i > 0:
                 delta = (delta @ self.coefs_[i].T) * deriv(activations[i])

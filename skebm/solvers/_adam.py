@@ -31,13 +31,24 @@ class AdamOptimizer:
     def update(self, grad):
         """Take one step along ``grad``."""
         self.t += 1
+        # in place, through two scratch vectors: on millions of parameters
+        # the temporaries of the plain expressions cost more than the step
+        if getattr(self, "_scratch", None) is None:
+            self._scratch = np.empty((2, self.params.size), self.params.dtype)
+        a, b = self._scratch
         self.ms *= self.beta_1
-        self.ms += (1 - self.beta_1) * grad
+        self.ms += np.multiply(1 - self.beta_1, grad, out=a)
         self.vs *= self.beta_2
-        self.vs += (1 - self.beta_2) * grad * grad
+        np.multiply(1 - self.beta_2, grad, out=a)
+        self.vs += np.multiply(a, grad, out=a)
         lr = (self.learning_rate_init * np.sqrt(1 - self.beta_2**self.t)
               / (1 - self.beta_1**self.t))
-        self.params -= lr * self.ms / (np.sqrt(self.vs) + self.epsilon)
+        np.add(np.sqrt(self.vs, out=b), self.epsilon, out=b)
+        self.params -= np.divide(np.multiply(lr, self.ms, out=a), b, out=a)
+
+    def __getstate__(self):
+        # the scratch vectors hold nothing between steps
+        return {**self.__dict__, "_scratch": None}
 
     def rebind(self, params):
         """Continue on another parameter vector of the same size."""

@@ -74,7 +74,7 @@ class Objective:
             if self._penalized is not None:
                 penalized = np.where(self._penalized, self.energy.params_, 0)
                 value += 0.5 * self._scale * float(penalized @ self.energy.params_)
-                grad += self._scale * penalized
+                grad += np.multiply(self._scale, penalized, out=penalized)
         if not (np.isfinite(value) and np.all(np.isfinite(grad))):
             return np.inf, np.zeros_like(grad)
         return value, grad
