@@ -75,13 +75,18 @@ class GibbsDensityMixin:
         X = self._check_X(X)
         beta = self._gibbs_beta
         space = self.answer_space_
+        z = self._standardized(X, y)
         with np.errstate(over="ignore"):
-            E = space.energies(self.energy_, X, self._standardized(X, y))
+            if hasattr(space, "log_gibbs"):
+                log_gibbs = space.log_gibbs(self.energy_, X, z, beta)
+            else:
+                log_gibbs = -beta * space.energies(self.energy_, X, z)
         if hasattr(space, "log_partition_estimate"):
             log_z, std = space.log_partition_estimate(self.energy_, X, beta, method)
         else:
-            log_z, std = space.log_partition(self.energy_, X, beta), np.zeros(len(E))
-        log_density = -beta * E - log_z - np.sum(np.log(self.y_scale_))
+            log_z = space.log_partition(self.energy_, X, beta)
+            std = np.zeros(len(log_gibbs))
+        log_density = log_gibbs - log_z - np.sum(np.log(self.y_scale_))
         return (log_density, std) if return_std else log_density
 
     def sample_y(self, X, n_samples=1, random_state=None):

@@ -33,3 +33,66 @@ def unstandardize(z, mean, scale, columns):
     extra = (slice(None),) + (None,) * (z.ndim - 2)
     y = z * scale[extra] + mean[extra]
     return y if columns else y[:, 0]
+
+
+
+# A tied value is an atom when its weight is at least _ATOM_RATIO times the
+# mean weight per grid cell of the other values within _ATOM_WINDOW cells on
+# either side; the targets are censored once atoms hold _ATOM_SHARE of the
+# weight. Exact ties have probability zero under a continuous density.
+_ATOM_RATIO = 2.0
+_ATOM_WINDOW = 8
+_ATOM_SHARE = 0.02
+
+
+def recorded_cells(z, sample_weight, cell, max_half):
+    """The cells that targets with atoms stand for, or None.
+
+    A continuous likelihood rewards without bound a density that spikes on
+    a value many targets share, so such targets are read as recorded at a
+    resolution: each stands for a cell around it. An atom's cell reaches
+    halfway to the neighbouring distinct values (the rounding interval of
+    an integer or rounded target, the gap around a point mass); every cell
+    is at least ``floor`` wide: the smallest gap between distinct values
+    (the lattice of the targets), but at least ``cell``.
+
+    Parameters
+    ----------
+    z : ndarray of shape (n_samples,)
+        Standardized targets.
+    sample_weight : ndarray of shape (n_samples,)
+        Targets of weight zero count as absent.
+    cell : float
+        The model's resolution.
+    max_half : float
+        Largest reach of a cell on either side of its value.
+
+    Returns
+    -------
+    cells : tuple or None
+        None when no atoms hold ``_ATOM_SHARE`` of the weight (continuous
+        targets: no ties, or ties too light or too dense to matter). Else
+        ``(floor, atoms, below, above)``: the sorted atoms and how far
+        their cells reach below and above them.
+    """
+    keep = sample_weight > 0
+    values, inverse, counts = np.unique(z[keep], return_inverse=True,
+                                        return_counts=True)
+    if len(values) == keep.sum() or len(values) < 2:
+        return None
+    mass = np.bincount(inverse, weights=sample_weight[keep])
+    cumulative = np.concatenate([[0.0], np.cumsum(mass)])
+    reach = _ATOM_WINDOW * cell
+    start = np.searchsorted(values, values - reach, side="left")
+    stop = np.searchsorted(values, values + reach, side="right")
+    others = cumulative[stop] - cumulative[start] - mass
+    atoms = (counts > 1) & (mass >= _ATOM_RATIO * others / (2 * _ATOM_WINDOW))
+    if mass[atoms].sum() < _ATOM_SHARE * mass.sum():
+        return None
+    gaps = np.diff(values) / 2
+    floor = min(max(2 * gaps.min(), cell), 2 * max_half)
+    # the extreme values' outer side mirrors their inner one
+    below = np.concatenate([gaps[:1], gaps])[atoms]
+    above = np.concatenate([gaps, gaps[-1:]])[atoms]
+    return (float(floor), values[atoms], np.clip(below, floor / 2, max_half),
+            np.clip(above, floor / 2, max_half))

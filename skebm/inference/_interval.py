@@ -5,7 +5,9 @@ from scipy.special import logsumexp, ndtri
 from sklearn.utils import gen_batches
 
 from ..sampling._metropolis import _generator, _mh_gaussian
+from .._targets import recorded_cells
 from ._base import AnswerSpace, Candidates, check_random_walk
+from ._cells import TargetCells, censor, log_mean_gibbs, tile_overlap
 from ._temperature import fit_inverse_temperature
 
 # Candidate answers per training batch, and the finer grid of inference
@@ -49,6 +51,12 @@ class IntervalSpace(AnswerSpace):
     persistent_chains : bool, default=False
         Keep every training sample's chains between updates (persistent
         contrastive divergence) instead of restarting them at the target.
+    cells : TargetCells or None, default=None
+        The cells that targets recorded at a resolution stand for (None:
+        points). Then the NLL is that of the target's cell, ``-log P(cell)``,
+        by quadrature over points inside it, and the target's density is
+        the cell's mean density ``P(cell) / width``: a spike on a value many
+        targets share gains nothing beyond its cell.
 
     Examples
     --------
@@ -59,8 +67,10 @@ class IntervalSpace(AnswerSpace):
     (-1.9, 1.9)
     """
 
-    def __init__(self, support, epsilon=0.3, sampler=None, persistent_chains=False):
+    def __init__(self, support, epsilon=0.3, sampler=None, persistent_chains=False,
+                 cells=None):
         self.support = support
+        self.cells = cells
         self.epsilon = epsilon
         self.sampler = sampler
         self.persistent_chains = persistent_chains
@@ -69,7 +79,10 @@ class IntervalSpace(AnswerSpace):
     @classmethod
     def from_targets(cls, z, sample_weight, **params):
         """The space spanning the standardized targets ``z`` of positive
-        weight (samples of weight zero count as absent)."""
+        weight (samples of weight zero count as absent), with the
+        cells of targets that share values (an integer or rounded target,
+        a point mass), see :func:`skebm._targets.recorded_cells`."""
+        weight = sample_weight[sample_weight > 0]
         z = z[sample_weight > 0, 0]
         if np.ptp(z) == 0:
             raise ValueError(
@@ -78,7 +91,10 @@ class IntervalSpace(AnswerSpace):
                 "a point mass that no grid of answers holds. Use "
                 "energy='linear', which fits the constant.")
         pad = _PAD_FRACTION * np.ptp(z) + _PAD
-        return cls((float(z.min() - pad), float(z.max() + pad)), **params)
+        cell = (np.ptp(z) + 2 * pad) / _N_TRAIN_GRID
+        cells = recorded_cells(z, weight, cell, pad)
+        return cls((float(z.min() - pad), float(z.max() + pad)),
+                   cells=None if cells is None else TargetCells(*cells), **params)
 
     n_answers = 1
 
@@ -129,6 +145,13 @@ class IntervalSpace(AnswerSpace):
         y_in = np.clip(y, lo, hi)
         g, activations = energy.network(X)
         columns = [y_in[:, None]]
+        n_cells = 0
+        if self.cells is not None:
+            # the cell's points move with the grid's shift: an unbiased
+            # quadrature of the cell, as the grid is of the partition
+            cells, low, high = self.cells.points(y, h, shift)
+            n_cells = cells.shape[1]
+            columns.append(self.clip(cells))
         n_sampled = 0
         if self.sampler is not None:
             samples = self._sample(energy, g, y_in, step)
@@ -139,14 +162,30 @@ class IntervalSpace(AnswerSpace):
         shared = np.concatenate([[lo, hi], grid]).astype(dtype)
         energies, cache = energy.forward(X, Y, shared, G=(g, activations))
         energies[:, 0] += self.wall_energy(y)
+        in_cell = slice(1, 1 + n_cells)
+        if n_cells:
+            energies[:, in_cell] += self.wall_energy(cells)
         n_cols = energies.shape[1]
-        first = 1 + n_sampled
+        first = 1 + n_cells + n_sampled
         incorrect = np.zeros((n, n_cols), dtype=bool)
         incorrect[:, first + 2:] = np.abs(grid - y[:, None]) > self.epsilon
         log_w = np.empty((n, n_cols))
         log_w[:, :first] = -np.inf
         log_w[:, first:first + 2] = self._log_tail_mass(step.beta)
         log_w[:, first + 2:] = np.log(h)
+        contrast = None
+        if n_sampled:
+            contrast = np.zeros((n, n_cols), dtype=energies.dtype)
+            contrast[:, 1 + n_cells:first] = 1.0 / n_sampled
+        if n_cells:
+            # the cell's points replace the grid over the cell
+            log_w[:, in_cell] = np.log((high - low) / n_cells)[:, None]
+            overlap = tile_overlap(grid.astype(np.float64), h, low, high)
+            with np.errstate(divide="ignore"):
+                log_w[:, first + 2:] = np.log(h - overlap)
+            contrast = censor(energies, log_w, contrast, in_cell, step.beta)
+            return energies, cache, Candidates(np.zeros(n, dtype=np.intp),
+                                               incorrect, log_w, contrast)
         # the target is a node of the quadrature too (trapezoid rule on the
         # grid with it inserted): on the grid alone a deterministic (L-BFGS)
         # fit can push each target's energy below every node's and the
@@ -157,10 +196,6 @@ class IntervalSpace(AnswerSpace):
         log_w[:, 0] = np.log(h / 2)
         log_w[rows, first + 2 + j] = np.log(h - (h - a) / 2)
         log_w[rows, first + 3 + j] = np.log(h - a / 2)
-        contrast = None
-        if n_sampled:
-            contrast = np.zeros((n, n_cols), dtype=energies.dtype)
-            contrast[:, 1:first] = 1.0 / n_sampled
         return energies, cache, Candidates(np.zeros(n, dtype=np.intp), incorrect,
                                            log_w, contrast)
 
@@ -194,6 +229,24 @@ class IntervalSpace(AnswerSpace):
         """Energy of each (x, z) pair, the wall included: (n_samples,)."""
         E, _ = energy.forward(X, self.clip(z).astype(energy.params_.dtype))
         return E[:, 0] + self.wall_energy(z[:, 0])
+
+    def log_gibbs(self, energy, X, z, beta):
+        """``-beta E(x, z)``, or with ``cells`` the log of the mean Gibbs
+        factor ``mean exp(-beta E)`` over points of the cell of ``z`` at the
+        prediction grid's spacing: (n_samples,). Minus the log-partition,
+        the log density of ``z`` (the cell's probability over its width)."""
+        if self.cells is None:
+            return -beta * self.energies(energy, X, z)
+        return log_mean_gibbs(self._cell_energies(energy, X, z), beta)
+
+    def _cell_energies(self, energy, X, z):
+        lo, hi = self.support
+        cells, _, _ = self.cells.points(z[:, 0], (hi - lo) / _N_PREDICT_GRID)
+        E = np.empty(cells.shape)
+        for rows in self._chunks(X.shape[0]):
+            E[rows], _ = energy.forward(
+                X[rows], self.clip(cells[rows]).astype(energy.params_.dtype))
+        return np.clip(E + self.wall_energy(cells), -1e100, 1e100)
 
     def _chunks(self, n):
         return gen_batches(n, max(1, _CHUNK_CELLS // _N_PREDICT_GRID))
@@ -284,7 +337,10 @@ class IntervalSpace(AnswerSpace):
         with np.errstate(over="ignore"):
             E, _ = energy.forward(X, edges, grid)
         E = np.clip(E.astype(np.float64), -1e100, 1e100)
-        e_target = np.clip(self.energies(energy, X, z), -1e100, 1e100)
+        if self.cells is not None:
+            e_cells = self._cell_energies(energy, X, z)
+        else:
+            e_target = np.clip(self.energies(energy, X, z), -1e100, 1e100)
         w = sample_weight / sample_weight.sum()
 
         def nll_gradient(b):
@@ -295,7 +351,11 @@ class IntervalSpace(AnswerSpace):
             logits[:, 2:] = -b * E[:, 2:] + np.log(h)
             p = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
             mean_energy = np.einsum("nk,nk->n", p, E) + (p[:, 0] + p[:, 1]) / (2 * b)
-            return float(w @ (e_target - mean_energy))
+            if self.cells is None:
+                return float(w @ (e_target - mean_energy))
+            # a cell's -log P: its d/dbeta is the cell's Gibbs mean energy
+            r = np.exp(-b * e_cells - logsumexp(-b * e_cells, axis=1, keepdims=True))
+            return float(w @ (np.einsum("nj,nj->n", r, e_cells) - mean_energy))
 
         return fit_inverse_temperature(nll_gradient,
                                        float(np.std(E[:, 2:], axis=1).mean()))

@@ -1,0 +1,112 @@
+"""Censored targets on an interval: each target stands for a cell (the
+resolution at which it was recorded), and its likelihood is the probability
+of the cell, a quadrature over a few points inside it."""
+
+import numpy as np
+from scipy.special import logsumexp
+
+
+class TargetCells:
+    """The cell each target stands for, in standardized units.
+
+    An atom's cell is ``[atom - below, atom + above]``; any other value's is
+    ``floor`` wide, centered on it.
+
+    Parameters
+    ----------
+    floor : float
+    atoms : ndarray of shape (n_atoms,)
+        Sorted.
+    below, above : ndarray of shape (n_atoms,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skebm.inference._cells import TargetCells
+    >>> cells = TargetCells(0.1, np.array([0.0]), np.array([0.5]), np.array([0.5]))
+    >>> cells.bounds(np.array([0.0, 2.0]))
+    (array([-0.5 ,  1.95]), array([0.5 , 2.05]))
+    """
+
+    def __init__(self, floor, atoms, below, above):
+        self.floor = floor
+        self.atoms = atoms
+        self.below = below
+        self.above = above
+
+    @property
+    def widest(self):
+        """Width of the widest cell."""
+        return float(max(self.floor, np.max(self.below + self.above)))
+
+    def bounds(self, z):
+        """``(low, high)`` of the cells of values ``z`` of shape (n,)."""
+        k = np.clip(np.searchsorted(self.atoms, z), 0, len(self.atoms) - 1)
+        atom = self.atoms[k] == z
+        half = self.floor / 2
+        return (z - np.where(atom, self.below[k], half),
+                z + np.where(atom, self.above[k], half))
+
+    def points(self, z, spacing, shift=0.5):
+        """Quadrature points of the cells of ``z`` at a spacing of at most
+        ``spacing``, one at ``shift`` across each of the equal slices of a
+        cell (each slice weighs its width): points (n, n_points), low, high."""
+        low, high = self.bounds(z)
+        n_points = max(1, int(np.ceil(self.widest / spacing - 1e-9)))
+        return low[:, None] + (np.arange(n_points) + shift) / n_points * (
+            high - low)[:, None], low, high
+
+
+def tile_overlap(grid, h, low, high):
+    """Length of each grid node's tile ``[g - h/2, g + h/2]`` that lies in
+    each row's cell ``[low, high]``: (n, n_grid)."""
+    left = np.maximum(grid - h / 2, low[:, None])
+    right = np.minimum(grid + h / 2, high[:, None])
+    return np.clip(right - left, 0.0, h)
+
+
+def log_mean_gibbs(E, beta):
+    """``log mean_j exp(-beta E_j)`` over each row's cell points: (n,)."""
+    return logsumexp(-beta * np.asarray(E, dtype=np.float64), axis=1) - np.log(
+        E.shape[1])
+
+
+def censor(energies, log_w, contrast, cells, beta):
+    """Turn the NLL of the target's energy (column 0) into the NLL of its cell.
+
+    The NLL loss is ``E_0 + (1/beta) log sum_k w_k exp(-beta E_k)`` with
+    gradient ``onehot(0) - contrast``. Adding ``beta (E_cell - E_0)`` to
+    every log weight of a row, where ``E_cell = -(1/beta) log mean_j
+    exp(-beta E_j)`` over the cell's points, makes its value ``E_cell +
+    (1/beta) log Z``, minus the log of the cell's probability over ``beta``
+    (up to ``log delta``); the softmax is unchanged. Its gradient is the
+    cell's Gibbs weights ``r`` minus the partition's ``p``, so ``contrast``
+    becomes ``p - r + onehot(0)``.
+
+    Parameters
+    ----------
+    energies : ndarray of shape (n, n_columns)
+    log_w : ndarray of shape (n, n_columns)
+        Log quadrature weights, changed in place.
+    contrast : ndarray of shape (n, n_columns) or None
+        The sampled Gibbs probabilities, or None for the quadrature's.
+    cells : slice
+        Columns of the cell's points.
+    beta : float
+
+    Returns
+    -------
+    contrast : ndarray of shape (n, n_columns)
+    """
+    E = energies.astype(np.float64)
+    log_cell = log_mean_gibbs(E[:, cells], beta)
+    log_w += (-log_cell - beta * E[:, 0])[:, None]
+    if contrast is None:
+        logits = -beta * E + log_w
+        contrast = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+    contrast = contrast.astype(np.float64, copy=True)
+    r = np.exp(-beta * E[:, cells] - np.log(E[:, cells].shape[1])
+               - log_cell[:, None])
+    contrast[:, cells] -= r
+    contrast[:, 0] += 1.0
+    return contrast.astype(energies.dtype, copy=False)
