@@ -1,5 +1,6 @@
 """EnergyRegressor: continuous answers, inference in their answer space."""
 
+import inspect
 import warnings
 from numbers import Real
 
@@ -274,6 +275,9 @@ best_validation_score_ : as in :class:`EnergyClassifier`
             space = energy_cls.answer_space.from_targets(
                 (y - mean) / scale, sample_weight, epsilon=self.epsilon,
                 sampler=self.sampler, persistent_chains=self.persistent_chains)
+        # several target columns: the parameters left at their defaults take
+        # the answer space's (VectorSpace.training_defaults), in _settings
+        self._space_defaults = getattr(space, "training_defaults", dict)()
         z = (y - mean) / scale
         outside = space.outside(z)
         if keep and outside.any():
@@ -284,6 +288,14 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         fitted_targets.update(y_mean_=mean, y_scale_=scale, n_outputs_=z.shape[1],
                               support_=self._original_support(space, mean, scale))
         return space, z
+
+    def _settings(self, loss):
+        settings = super()._settings(loss)
+        defaults = inspect.signature(EnergyRegressor).parameters
+        for name, value in getattr(self, "_space_defaults", {}).items():
+            if getattr(self, name) == defaults[name].default:
+                setattr(settings, name, value)
+        return settings
 
     @staticmethod
     def _original_support(space, mean, scale):
