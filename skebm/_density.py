@@ -122,6 +122,10 @@ class GibbsDensityMixin:
 
         For a multimodal ``p(y|x)`` (``joint``) the interval spans every mode
         it needs to reach the coverage, and the low-density gaps between them.
+        For targets recorded as cells (counts, rounded values, point masses;
+        user guide) an end that falls in an atom's cell moves to a bound of
+        the cell, taking the atom in when the interval holds at least half
+        of the cell's probability: ``[2.5, 7.5]`` are the counts 3 to 7.
 
         Parameters
         ----------
@@ -137,5 +141,5 @@ class GibbsDensityMixin:
         X = self._check_X(X)
         q = np.array([(1 - coverage) / 2, (1 + coverage) / 2])
         u = np.broadcast_to(q, (X.shape[0], 2))
-        return self._original(self.answer_space_.quantiles(
+        return self._original(self.answer_space_.interval(
             self.energy_, X, self._gibbs_beta, u))

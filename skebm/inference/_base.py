@@ -63,6 +63,11 @@ class AnswerSpace:
     #: standardized ``(low, high)`` range of the answers, where bounded
     support = None
 
+    def interval(self, energy, X, beta, levels):
+        """Ends of the central predictive interval whose probabilities below
+        are ``levels`` (n, 2): the quantiles there, (n, n_outputs, 2)."""
+        return self.quantiles(energy, X, beta, levels)
+
     def candidates(self, energy, X, y, step):
         """Energies of a training batch's candidate answers.
 

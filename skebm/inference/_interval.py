@@ -1,13 +1,14 @@
 """An interval of the real line: quadrature on a grid, refined locally."""
 
 import numpy as np
-from scipy.special import logsumexp, ndtri
+from scipy.special import logsumexp
 from sklearn.utils import gen_batches
 
 from ..sampling._metropolis import _generator, _mh_gaussian
 from .._targets import recorded_cells
 from ._base import AnswerSpace, Candidates, check_random_walk
-from ._cells import TargetCells, censor, log_mean_gibbs, tile_overlap
+from ._cells import TargetCells, censor, log_mean_gibbs, snap_to_atoms, tile_overlap
+from ._grid_density import grid_cdf, grid_quantiles
 from ._temperature import fit_inverse_temperature
 
 # Candidate answers per training batch, and the finer grid of inference
@@ -372,33 +373,17 @@ class IntervalSpace(AnswerSpace):
         """Inverse CDF at ``u`` of shape (n, k) of the piecewise-uniform grid
         density with half-normal tails: (n, 1, k)."""
         probs = self._cell_probabilities(energy, X, beta)
-        lo, hi = self.support
-        n, k = u.shape
-        M = _N_PREDICT_GRID
-        h = (hi - lo) / M
-        cdf = np.cumsum(probs, axis=1)
-        cdf[:, -1] = 1.0
-        # one searchsorted for all rows: offset row i by i
-        offsets = np.arange(n)[:, None]
-        cell = np.searchsorted((cdf + offsets).ravel(), (u + offsets).ravel(),
-                               side="right")
-        cell = np.minimum(cell.reshape(n, k) - offsets * (M + 2), M + 1)
-        before = np.where(cell > 0, np.take_along_axis(
-            cdf, np.maximum(cell - 1, 0), axis=1), 0.0)
-        mass = np.take_along_axis(probs, cell, axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            frac = np.clip(np.where(mass > 0, (u - before) / mass, 0.5), 0, 1)
-        out = lo + (cell - 1 + frac) * h
-        sd = _WALL / np.sqrt(beta)
-        # tails: half-normal beyond the edges; frac runs away from the edge
-        # for the high tail and toward it for the low tail
-        low_tail = cell == 0
-        high_tail = cell == M + 1
-        out[low_tail] = lo - sd * ndtri(np.clip(1 - frac[low_tail] / 2, 0.5,
-                                                1 - 1e-16))
-        out[high_tail] = hi + sd * ndtri(np.clip(0.5 + frac[high_tail] / 2, 0.5,
-                                                 1 - 1e-16))
-        return out[:, None, :]
+        return grid_quantiles(probs, self.support, _WALL / np.sqrt(beta), u)
+
+    def interval(self, energy, X, beta, levels):
+        """The quantiles at ``levels`` (n, 2); with atoms, ends inside an
+        atom's cell move to the cell's bounds (:func:`snap_to_atoms`)."""
+        probs = self._cell_probabilities(energy, X, beta)
+        ends = grid_quantiles(probs, self.support, _WALL / np.sqrt(beta), levels)
+        if self.cells is None:
+            return ends
+        return snap_to_atoms(self.cells, ends[:, 0],
+                             lambda z: grid_cdf(probs, self.support, z))[:, None, :]
 
     def sample(self, energy, X, beta, n_samples, rng):
         """Draws from ``p(y|x)`` by inverting its CDF: (n, 1, n_samples)."""
