@@ -8,7 +8,7 @@ import pytest
 from scipy.special import i0e, logsumexp
 
 from skebm import EnergyRegressor, MHSampler
-from skebm.energies import JointVectorEnergy
+from skebm.energies import GaussianVectorEnergy, JointVectorEnergy
 from skebm.inference import IntervalSpace, Step, VectorSpace
 from skebm.losses import NLLLoss
 
@@ -47,10 +47,10 @@ def _fit(X, Y, **params):
 
 @pytest.fixture(scope="module")
 def ring_model():
-    # the configuration of benchmarks/bench_multioutput.py
+    # the defaults of several target columns, alpha fixed at what
+    # alpha="auto" picks in benchmarks/bench_multioutput.py
     X, Y, _ = _ring(2000, 0)
-    return _fit(X, Y, hidden_layer_sizes=(64, 64), learning_rate_init=1e-2,
-                max_iter=100, n_iter_no_change=1000)
+    return _fit(X, Y, hidden_layer_sizes=(64, 64))
 
 
 def test_one_column_keeps_the_grid_path():
@@ -196,3 +196,86 @@ def test_nll_loss_instance_and_persistent_chains():
     X, Y, _ = _ring(200, 0)
     reg = _fit(X, Y, loss=NLLLoss(), max_iter=3, persistent_chains=True)
     assert reg.predict(X[:2]).shape == (2, 2)
+
+
+def test_vector_defaults_replace_only_parameters_left_at_default():
+    X, Y, _ = _ring(100, 0)
+    reg = _fit(X, Y, max_iter=2)
+    assert reg._optimizer.learning_rate_init == 1e-2 and reg.n_iter_ == 2
+    reg = _fit(X, Y, max_iter=2, learning_rate_init=1e-3 / 2)
+    assert reg._optimizer.learning_rate_init == 5e-4
+    Y5 = np.c_[Y, Y ** 2, Y[:, :1] * Y[:, 1:]]
+    reg = _fit(X, Y5, max_iter=2, solver="adam")
+    assert reg._optimizer.learning_rate_init == 3e-3
+    assert isinstance(reg.energy_, GaussianVectorEnergy)
+    # one column keeps the estimator's defaults
+    reg = _fit(X, Y[:, 0], max_iter=2, solver="adam")
+    assert reg._optimizer.learning_rate_init == 1e-3
+
+
+def _gaussian_energy(seed=0, d=4):
+    energy = GaussianVectorEnergy((5,), n_units=3).initialize(3, d, seed)
+    rng = np.random.default_rng(seed)
+    energy.params_[...] += 0.3 * rng.standard_normal(energy.params_.shape)
+    return energy, rng.standard_normal((2, 3))
+
+
+def test_gaussian_part_gradients_and_draws():
+    energy, X = _gaussian_energy()
+    rng = np.random.default_rng(1)
+    Y, D = rng.standard_normal((2, 5, 4)), rng.standard_normal((2, 5))
+    E, cache = energy.forward(X, Y)
+    grad = energy.backward(cache, D)
+    p, h = energy.params_, 1e-6
+    for i in rng.choice(p.size, 40, replace=False):
+        old = p[i]
+        p[i] = old + h
+        up = (energy.forward(X, Y)[0] * D).sum()
+        p[i] = old - h
+        down = (energy.forward(X, Y)[0] * D).sum()
+        p[i] = old
+        assert abs((up - down) / (2 * h) - grad[i]) < 1e-5 * (1 + abs(grad[i]))
+    # draws of the Gaussian part: mean m, covariance P^-1 (4000 draws: the
+    # standard error of a mean is sd / 63, of a variance sd^2 sqrt(2) / 63)
+    g = energy.network(X)[0]
+    m, scale, L, log_det = energy.gaussian(g)
+    draws, log_q = energy.gaussian_draws(g, 4000, rng)
+    for i in range(2):
+        P = (scale[i][:, None] * L) @ (scale[i][:, None] * L).T
+        cov = np.linalg.inv(P)
+        sd = np.sqrt(np.diag(cov))
+        assert np.all(np.abs(draws[i].mean(axis=0) - m[i]) < 4 * sd / 63)
+        assert np.all(np.abs(np.cov(draws[i].T) - cov)
+                      < 4 * np.sqrt(2) * np.outer(sd, sd) / 63)
+        assert np.isclose(log_det[i], np.linalg.slogdet(P)[1])
+    np.testing.assert_allclose(log_q, energy.gaussian_log_density(g, draws))
+
+
+def test_gaussian_part_bounds_the_gibbs_density():
+    # the hidden units only raise the energy: exp(-E) <= the Gaussian
+    # part's unnormalized density, so its draws have importance weights <= 1
+    energy, X = _gaussian_energy(seed=2)
+    g = energy.network(X)[0]
+    draws, log_q = energy.gaussian_draws(g, 200, np.random.default_rng(3))
+    E, _ = energy.forward(X, draws)
+    log_det = energy.gaussian(g)[3]
+    log_w = -E - log_q + 0.5 * log_det[:, None] - 2 * np.log(2 * np.pi)
+    assert np.all(log_w <= 1e-9) and np.all(log_w > -50)
+
+
+def test_proposal_training_improves_on_its_start():
+    # d = 6 targets on a curve of x: the Gaussian part's draws and short
+    # chains train a held-out likelihood above the ridge start's
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (600, 2))
+    t = np.pi * X[:, :1]
+    Y = np.c_[np.sin(t), np.cos(t), np.sin(2 * t), np.cos(2 * t), X]
+    Y = Y + 0.05 * rng.standard_normal(Y.shape)
+    start = _fit(X[:400], Y[:400], max_iter=1, learning_rate_init=1e-9)
+    reg = _fit(X[:400], Y[:400], max_iter=30, hidden_layer_sizes=(32,))
+    assert reg.answer_space_._proposes(reg.energy_)
+    before = start.predict_log_density(X[400:], Y[400:]).mean()
+    after = reg.predict_log_density(X[400:], Y[400:]).mean()
+    assert after > before + 1.0
+    mse = ((reg.predict(X[400:]) - Y[400:]) ** 2).mean()
+    assert mse < ((start.predict(X[400:]) - Y[400:]) ** 2).mean()

@@ -28,7 +28,7 @@ real answers), give it a ``build`` classmethod, and register it with
 
 from ._distance import DistanceEnergy
 from ._joint import JointEnergy
-from ._joint_vector import JointVectorEnergy
+from ._joint_vector import GaussianVectorEnergy, JointVectorEnergy
 from ._label_pairs import LabelPairEnergy, Potentials
 from ._network import _BaseEnergy
 from ._quadratic import GaussianAnswers, LinearQuadraticEnergy, QuadraticEnergy
@@ -40,6 +40,7 @@ __all__ = [
     "REGRESSOR_ENERGIES",
     "DistanceEnergy",
     "GaussianAnswers",
+    "GaussianVectorEnergy",
     "JointEnergy",
     "JointVectorEnergy",
     "LabelPairEnergy",
