@@ -45,9 +45,10 @@ class IntervalSpace(AnswerSpace):
     ----------
     support : tuple of float
         ``(low, high)``, in the standardized units of the targets.
-    epsilon : float, default=0.3
+    epsilon : float, default=2.0
         Radius of the ball around the target whose answers do not count as
-        incorrect.
+        incorrect: two standard deviations of the targets, wider than the
+        noise of most real conditionals (see ``EnergyRegressor``).
     sampler : MHSampler or None, default=None
     persistent_chains : bool, default=False
         Keep every training sample's chains between updates (persistent
@@ -68,7 +69,7 @@ class IntervalSpace(AnswerSpace):
     (-1.9, 1.9)
     """
 
-    def __init__(self, support, epsilon=0.3, sampler=None, persistent_chains=False,
+    def __init__(self, support, epsilon=2.0, sampler=None, persistent_chains=False,
                  cells=None):
         self.support = support
         self.cells = cells
