@@ -96,3 +96,17 @@ def test_the_objective_in_blocks_equals_the_objective_in_one_piece(
     blocks = objective(X_in, y, weights)
     assert blocks[0] == pytest.approx(whole[0], rel=1e-12)
     np.testing.assert_allclose(blocks[1], whole[1], rtol=1e-10, atol=1e-14)
+
+
+def test_two_loop_lbfgs_skips_negative_curvature_and_converges():
+    # a double well: near 0 the curvature is negative, and those pairs must
+    # not enter the inverse Hessian estimate
+    def double_well(x):
+        return float(np.sum(x**4 / 4 - x**2 / 2)), x**3 - x
+
+    x0 = np.linspace(-0.3, 0.3, 40) + 0.01
+    result = _lbfgs._two_loop_lbfgs(double_well, x0, max_iter=500,
+                                    max_fun=5000, tol=1e-8, callback=None,
+                                    n_pairs=3)
+    assert result.status == 0, result.message
+    np.testing.assert_allclose(np.abs(result.x), 1.0, atol=1e-6)

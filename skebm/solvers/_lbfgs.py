@@ -94,7 +94,9 @@ def _two_loop_lbfgs(fun, x0, max_iter, max_fun, tol, callback, n_pairs):
             rho[newest] = 1.0 / curvature
             n_stored = min(n_stored + 1, n_pairs)
         else:
+            # the slot held the oldest pair, now overwritten: drop it too
             newest = (newest - 1) % n_pairs
+            n_stored = min(n_stored, n_pairs - 1)
         decrease = value - new_value
         x, trial = trial, x
         value, grad = new_value, new_grad
