@@ -31,11 +31,11 @@ class AdamOptimizer:
     def update(self, grad):
         """Take one step along ``grad``."""
         self.t += 1
-        # in place, through two scratch vectors: on millions of parameters
+        # in place, through one scratch vector: on millions of parameters
         # the temporaries of the plain expressions cost more than the step
         if getattr(self, "_scratch", None) is None:
-            self._scratch = np.empty((2, self.params.size), self.params.dtype)
-        a, b = self._scratch
+            self._scratch = np.empty_like(self.params)
+        a = self._scratch
         self.ms *= self.beta_1
         self.ms += np.multiply(1 - self.beta_1, grad, out=a)
         self.vs *= self.beta_2
@@ -43,13 +43,14 @@ class AdamOptimizer:
         self.vs += np.multiply(a, grad, out=a)
         lr = (self.learning_rate_init * np.sqrt(1 - self.beta_2**self.t)
               / (1 - self.beta_1**self.t))
-        np.add(np.sqrt(self.vs, out=b), self.epsilon, out=b)
-        self.params -= np.divide(np.multiply(lr, self.ms, out=a), b, out=a)
+        np.add(np.sqrt(self.vs, out=a), self.epsilon, out=a)
+        self.params -= np.multiply(np.divide(self.ms, a, out=a), lr, out=a)
 
     def __getstate__(self):
-        # the scratch vectors hold nothing between steps
+        # the scratch vector holds nothing between steps
         return {**self.__dict__, "_scratch": None}
 
     def rebind(self, params):
         """Continue on another parameter vector of the same size."""
         self.params = params
+        self._scratch = None
