@@ -8,6 +8,7 @@ from sklearn.utils import gen_batches
 from ..sampling._langevin import _mala
 from ..sampling._metropolis import _generator, _mh_gaussian
 from ._base import AnswerSpace, Candidates, check_random_walk
+from ._vector_chains import _INFER_BURN, _INFER_STEPS, _JUMP_EVERY, _VectorChains
 from ._vector_density import _MAX_QUAD_DIM, _WALL, _VectorDensity, _kernel_draws
 
 # Standardized units: the box is the training range of each column padded by
@@ -18,12 +19,8 @@ _PAD_FRACTION = 0.2
 _PAD = 0.5
 # training chains without a sampler: Langevin (MALA) from the targets
 _TRAIN_CHAINS, _TRAIN_STEPS, _TRAIN_BURN = 4, 10, 5
-# inference chains: started at stored training targets, MALA, tuned per row
-_INFER_STEPS, _INFER_BURN = 200, 100
+# chains of the Gibbs mean (the inference chains' constants: _vector_chains)
 _MEAN_CHAINS = 16
-# every _JUMP_EVERY-th move of a chain is a jump to a stored training target
-_JUMP_EVERY = 2
-_DESCENT_STEPS = 50
 _TRAIN_IS_DRAWS = 8
 # d > 2: draws from the energy's Gaussian part per training sample
 _PROPOSAL_DRAWS = 16
@@ -37,7 +34,7 @@ _CHUNK_CELLS = 2**21
 _RATE, _RATE_PROPOSALS, _EPOCHS = 1e-2, 3e-3, 100
 
 
-class VectorSpace(_VectorDensity, AnswerSpace):
+class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
     """Answers that are vectors of R^d, searched by descent and sampled by
     Markov chains.
 
@@ -163,19 +160,6 @@ class VectorSpace(_VectorDensity, AnswerSpace):
         over = np.maximum(Y - self.high, 0.0) - np.maximum(self.low - Y, 0.0)
         return 0.5 * np.sum((over / _WALL) ** 2, axis=-1), over / _WALL**2
 
-    def _target(self, energy, g, beta):
-        """``theta -> (log p, gradient)`` of the rows of ``g``, unnormalized."""
-        def log_target(theta):
-            E, dE = energy.answer_gradient(g, theta)
-            wall, d_wall = self._wall(theta)
-            return -beta * (E + wall), -beta * (dE + d_wall)
-        return log_target
-
-    def _precond(self, energy, g, beta):
-        if not hasattr(energy, "precision"):
-            return np.ones((len(g), 1, self.n_answers)) / beta
-        return np.clip(1.0 / energy.precision(g), 1e-6, 1e2)[:, None, :] / beta
-
     # -- training ---------------------------------------------------------------
     def candidates(self, energy, X, z, step):
         if step.rng is None:
@@ -281,75 +265,6 @@ class VectorSpace(_VectorDensity, AnswerSpace):
         return chain.transpose(1, 0, 2, 3).reshape(len(z), -1, z.shape[1])
 
     # -- inference ----------------------------------------------------------------
-    def _descend(self, energy, g, Y, beta, n_steps=_DESCENT_STEPS):
-        """Backtracking gradient descent on the energy (wall included) from
-        starts ``Y`` of shape (n, k, d), preconditioned by the architecture's
-        precision: the descended answers and their energies."""
-        log_target = self._target(energy, g, 1.0)
-        precond = self._precond(energy, g, 1.0)
-        lp, grad = log_target(Y)
-        rate = np.ones(lp.shape)
-        for _ in range(n_steps):
-            trial = Y + rate[..., None] * precond * grad
-            lp_trial, grad_trial = log_target(trial)
-            better = lp_trial >= lp
-            Y = np.where(better[..., None], trial, Y)
-            grad = np.where(better[..., None], grad_trial, grad)
-            lp = np.where(better, lp_trial, lp)
-            rate = np.where(better, np.minimum(rate * 1.5, 1.0), rate * 0.3)
-        return Y, -lp
-
-    def _chains_from_starts(self, energy, g, beta, n_chains, gen, n_keep):
-        """Inference chains from stored training targets (for ``d > 2``,
-        draws of the energy's Gaussian part): the last ``n_keep`` states,
-        (n_keep, n, n_chains, d)."""
-        n = len(g)
-        gaussian = self._gaussian_part(energy)
-        if gaussian:
-            starts = energy.gaussian_draws(g, n_chains, gen, beta)[0]
-        else:
-            starts = self.starts[gen.integers(len(self.starts), size=(n, n_chains))]
-        precond = self._precond(energy, g, beta)
-        jump = self._jump(precond, energy if gaussian else None, g, beta)
-        chain, *_ = _mala(self._target(energy, g, beta), starts.astype(float),
-                          _INFER_STEPS, _INFER_STEPS - n_keep, 1, "auto", gen,
-                          precond, jump=jump, jump_every=_JUMP_EVERY)
-        return chain
-
-    def _gaussian_part(self, energy):
-        return self.n_answers > _MAX_QUAD_DIM and hasattr(energy, "gaussian_draws")
-
-    def _jump(self, precond, energy=None, g=None, beta=1.0):
-        """Independence proposals from Gaussians ``N(c, M)`` around the stored
-        training targets ``c``, ``M`` the rows' preconditioner: chains move
-        to the answers of other training samples, and the Hastings ratio
-        weighs them by the Gibbs density of each row. With an ``energy``,
-        the proposals are instead draws of its Gaussian part at ``g``, which
-        covers the Gibbs distribution (its other terms only raise the
-        energy)."""
-        C = self.starts
-        var = np.broadcast_to(precond, (len(precond), 1, self.n_answers))[:, 0]
-        inv = 1.0 / var                                   # (n, d)
-        c_term = inv @ (C * C).T                          # (n, N)
-        norm = -0.5 * np.sum(np.log(2 * np.pi * var), axis=1) - np.log(len(C))
-
-        def log_q(Y):
-            quad = (np.einsum("ncd,nd->nc", Y * Y, inv)[..., None]
-                    - 2 * (Y * inv[:, None, :]) @ C.T + c_term[:, None, :])
-            return logsumexp(-0.5 * quad, axis=2) + norm[:, None]
-
-        def jump(theta, gen):
-            n, k, d = theta.shape
-            pick = gen.integers(len(C), size=(n, k))
-            if energy is not None:
-                prop, log_q_prop = energy.gaussian_draws(g, k, gen, beta)
-                return prop, log_q_prop, energy.gaussian_log_density(g, theta, beta)
-            pick = gen.integers(len(C), size=(n, k))
-            prop = C[pick] + np.sqrt(var)[:, None, :] * gen.standard_normal(theta.shape)
-            return prop, log_q(prop), log_q(theta)
-
-        return jump
-
     def _chunks(self, n, per_row):
         return gen_batches(n, max(1, _CHUNK_CELLS // max(per_row, 1)))
 
