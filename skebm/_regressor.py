@@ -104,7 +104,9 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and up to
         10000 samples; ``"adam"`` otherwise, for ``partial_fit``, with a
-        ``sampler`` and for the perceptron loss.
+        ``sampler`` and for the perceptron loss. ``"lbfgs"`` is scipy's, or
+        above about 170000 parameters a low-memory one of skebm's (user
+        guide, "Solvers").
     learning_rate_init : float, default=1e-3
     momentum : float, default=0.9
     batch_size : int or "auto", default="auto"
@@ -151,6 +153,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
         Inverse temperature of the Gibbs distribution, see ``beta``.
     alpha_ : float
         The penalty chosen by ``alpha="auto"``.
+    epsilon_ : float
+        The radius used, see ``epsilon``.
     y_mean_, y_scale_ : ndarray of shape (n_outputs,)
         Standardization of the targets (a constant target gets scale 1).
     support_ : tuple of float or None
@@ -292,6 +296,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
                 f"{self._original_support(space, mean, scale)} fixed by the first "
                 "fit; they are clipped to it.", UserWarning)
         fitted_targets.update(y_mean_=mean, y_scale_=scale, n_outputs_=z.shape[1],
+                              epsilon_=space.epsilon,
                               support_=self._original_support(space, mean, scale))
         return space, z
 

@@ -14,7 +14,8 @@ def row_block(X, rows):
     """Rows ``rows`` (a slice of step 1) of X, without copying X's values.
 
     A dense X gives a view. scipy copies the values of a CSR slice; this
-    block shares X's data and indices, and only its row pointers are new.
+    block shares X's data and indices, and only its row pointers are new:
+    what changes them in place (``sort_indices``) changes X.
     """
     if not sp.isspmatrix_csr(X) and not isinstance(X, sp.csr_array):
         return X[rows]

@@ -560,3 +560,31 @@ def test_multimodal_example_runs():
     example = _load_example("plot_multimodal_regression")
     result = example.compare(n_train=400, n_test=400, max_iter=60)
     assert result["energy_nll"] < result["gaussian_nll"]
+
+
+def test_epsilon_auto_is_the_answer_space_default():
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)[:120]
+    y = y[:120]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fits = {energy: EnergyRegressor(loss="hinge", energy=energy, alpha=1.0,
+                                        max_iter=20, random_state=0).fit(X, y)
+                for energy in ("linear", "joint")}
+        kept = EnergyRegressor(loss="hinge", energy="joint", epsilon=0.5,
+                               alpha=1.0, max_iter=20, random_state=0).fit(X, y)
+    assert fits["linear"].epsilon_ == 0.3 and fits["joint"].epsilon_ == 2.0
+    assert kept.epsilon_ == kept.answer_space_.epsilon == 0.5
+
+
+def test_a_margin_loss_on_the_joint_energy_is_near_ridge_on_diabetes():
+    # at epsilon 0.3 (the default before 'auto') hinge scored -0.08 here
+    X, y = load_diabetes(return_X_y=True)
+    cv = KFold(3, shuffle=True, random_state=0)
+    ridge = cross_val_score(make_pipeline(StandardScaler(), Ridge()), X, y,
+                            cv=cv).mean()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        hinge = cross_val_score(make_pipeline(StandardScaler(), EnergyRegressor(
+            loss="hinge", energy="joint", random_state=0)), X, y, cv=cv).mean()
+    assert hinge >= ridge - 0.1

@@ -70,14 +70,15 @@ def test_low_memory_lbfgs_fits_as_well_as_scipys(monkeypatch, loader, kw):
     assert agreement > 0.98
 
 
-@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("n_rows", [1, 128, 150])
+@pytest.mark.parametrize("sparse", [None, sp.csr_matrix, sp.csr_array])
 @pytest.mark.parametrize("Estimator, loss, energy", [
     (EnergyClassifier, "nll", "linear"),
     (EnergyClassifier, "hinge", "mlp"),
     (EnergyRegressor, "nll", "joint"),
 ])
 def test_the_objective_in_blocks_equals_the_objective_in_one_piece(
-        monkeypatch, sparse, Estimator, loss, energy):
+        monkeypatch, n_rows, sparse, Estimator, loss, energy):
     rng = np.random.RandomState(0)
     X = rng.standard_normal((150, 6))
     y = rng.randint(3, size=150) if Estimator is EnergyClassifier \
@@ -85,12 +86,13 @@ def test_the_objective_in_blocks_equals_the_objective_in_one_piece(
     model = Estimator(loss=loss, energy=energy, max_iter=3, random_state=0)
     with pytest.warns(Warning):  # max_iter is too small on purpose
         model.fit(X, y)
-    X_in = sp.csr_matrix(X) if sparse else X
+    X_in = X[:n_rows] if sparse is None else sparse(X[:n_rows])
     if Estimator is EnergyRegressor:  # the answer space's standardized units
         y = ((y - model.y_mean_[0]) / model.y_scale_[0])[:, None]
+    y = y[:n_rows]
     objective = Objective(model.energy_, model.answer_space_, model._loss,
                           model.beta_, 1.0, 150.0)
-    weights = rng.uniform(0.5, 1.5, 150)
+    weights = rng.uniform(0.5, 1.5, n_rows)
     whole = objective(X_in, y, weights)
     monkeypatch.setattr(Objective, "BLOCK_ROWS", 32)
     blocks = objective(X_in, y, weights)
@@ -99,8 +101,7 @@ def test_the_objective_in_blocks_equals_the_objective_in_one_piece(
 
 
 def test_two_loop_lbfgs_skips_negative_curvature_and_converges():
-    # a double well: near 0 the curvature is negative, and those pairs must
-    # not enter the inverse Hessian estimate
+    # a double well: near 0 the curvature is negative
     def double_well(x):
         return float(np.sum(x**4 / 4 - x**2 / 2)), x**3 - x
 
@@ -110,3 +111,72 @@ def test_two_loop_lbfgs_skips_negative_curvature_and_converges():
                                     n_pairs=3)
     assert result.status == 0, result.message
     np.testing.assert_allclose(np.abs(result.x), 1.0, atol=1e-6)
+
+
+def _quadratic_pairs(pairs, rng, A, n):
+    steps = rng.standard_normal((n, A.shape[0]))
+    for s in steps:
+        assert pairs.add(s, np.zeros_like(s), A @ s, np.zeros_like(s))
+    return steps
+
+
+def test_pairs_satisfy_the_secant_condition():
+    rng = np.random.default_rng(0)
+    M = rng.standard_normal((6, 6))
+    A = M @ M.T + np.eye(6)
+    pairs = _lbfgs._Pairs(3, 6, np.float64)
+    steps = _quadratic_pairs(pairs, rng, A, 5)  # the ring wraps around
+    # H y_k = s_k for the newest pair, and -grad without pairs
+    np.testing.assert_allclose(pairs.direction(A @ steps[-1]), -steps[-1])
+    g = rng.standard_normal(6)
+    pairs.clear()
+    np.testing.assert_allclose(pairs.direction(g), -g)
+
+
+def test_a_rejected_pair_in_a_full_ring_drops_the_overwritten_oldest():
+    rng = np.random.default_rng(1)
+    M = rng.standard_normal((5, 5))
+    A = M @ M.T + np.eye(5)
+    pairs = _lbfgs._Pairs(3, 5, np.float64)
+    steps = _quadratic_pairs(pairs, rng, A, 3)
+    s = rng.standard_normal(5)
+    assert not pairs.add(s, np.zeros(5), -s, np.zeros(5))  # curvature < 0
+    assert pairs.n_stored == 2
+    reference = _lbfgs._Pairs(3, 5, np.float64)
+    for step in steps[1:]:
+        reference.add(step, np.zeros(5), A @ step, np.zeros(5))
+    g = rng.standard_normal(5)
+    np.testing.assert_allclose(pairs.direction(g), reference.direction(g))
+
+
+def test_two_loop_lbfgs_reports_the_evaluation_limit_as_scipy_does():
+    result = _lbfgs._two_loop_lbfgs(_rosenbrock, np.full(4, -1.2), max_iter=100,
+                                    max_fun=5, tol=1e-10, callback=None,
+                                    n_pairs=3)
+    assert result.status == 1 and "EVALUATIONS" in result.message
+
+
+def test_auto_batch_size_is_200_rows_or_a_200th_of_the_samples():
+    from skebm.solvers._training import auto_batch_size
+    assert [auto_batch_size(n) for n in (1, 150, 200, 40_000, 40_400, 10**6)] \
+        == [1, 150, 200, 200, 202, 5000]
+
+
+def test_adam_pickles_without_scratch_and_continues_in_the_new_dtype():
+    import pickle
+
+    from skebm.solvers._adam import AdamOptimizer
+    rng = np.random.default_rng(0)
+    params = rng.standard_normal(50).astype(np.float32)
+    adam = AdamOptimizer(params, 1e-2)
+    for _ in range(3):
+        adam.update(rng.standard_normal(50).astype(np.float32))
+    copy = pickle.loads(pickle.dumps(adam))
+    assert copy._scratch is None and copy.t == 3
+    grad = rng.standard_normal(50).astype(np.float32)
+    adam.update(grad)
+    copy.update(grad)
+    np.testing.assert_array_equal(copy.params, adam.params)
+    copy.rebind(copy.params.astype(np.float64))
+    copy.update(grad.astype(np.float64))
+    assert copy.ms.dtype == copy.vs.dtype == copy.params.dtype == np.float64

@@ -51,6 +51,9 @@ class AdamOptimizer:
         return {**self.__dict__, "_scratch": None}
 
     def rebind(self, params):
-        """Continue on another parameter vector of the same size."""
+        """Continue on another parameter vector of the same size (and the
+        moments in its dtype)."""
         self.params = params
+        self.ms = self.ms.astype(params.dtype, copy=False)
+        self.vs = self.vs.astype(params.dtype, copy=False)
         self._scratch = None

@@ -21,7 +21,7 @@ def minimize_lbfgs(fun, x0, max_iter, tol, callback=None):
     also stops once the relative decrease of the value falls below 64
     machine epsilons, or when ``callback(intermediate_result)`` raises
     ``StopIteration``. Returns an ``OptimizeResult`` whose ``status == 1``
-    means the iteration limit was hit.
+    means the limit of iterations or of evaluations was hit, as scipy's.
     """
     max_fun = max(15000, 2 * max_iter)
     pair_bytes = 2 * x0.size * x0.dtype.itemsize
@@ -41,35 +41,24 @@ def minimize_lbfgs(fun, x0, max_iter, tol, callback=None):
 
 def _two_loop_lbfgs(fun, x0, max_iter, max_fun, tol, callback, n_pairs):
     """L-BFGS (Nocedal and Wright 2006, algorithm 7.4) with an Armijo
-    backtracking line search, in the dtype of ``x0``.
-
-    Pairs with non-positive curvature, which the Armijo search does not
-    exclude, are skipped, so the inverse Hessian estimate stays positive
-    definite.
-    """
+    backtracking line search, in the dtype of ``x0``."""
     x, trial = x0.copy(), np.empty_like(x0)
     value, grad = fun(x)
     n_fun, n_iter = 1, 0
-    s_pairs = np.empty((n_pairs, x.size), dtype=x.dtype)
-    y_pairs = np.empty_like(s_pairs)
-    rho = np.empty(n_pairs)
-    n_stored, newest = 0, -1
+    pairs = _Pairs(n_pairs, x.size, x.dtype)
     status, message = 0, "CONVERGENCE: NORM OF GRADIENT <= GTOL"
     while np.max(np.abs(grad), initial=0.0) > tol:
         if n_iter >= max_iter:
             status, message = 1, "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"
             break
-        if n_stored:
-            order = [(newest - i) % n_pairs for i in range(n_stored)]
-            direction = _two_loop(grad, s_pairs, y_pairs, rho, order)
-            step = 1.0
-        else:
-            direction = -grad
-            step = 1.0 / max(1.0, float(np.linalg.norm(grad)))
+        direction = pairs.direction(grad)
         slope = float(grad @ direction)
         if slope >= 0:  # lost descent to round-off: restart from the gradient
-            n_stored, direction = 0, -grad
-            slope = -float(grad @ grad)
+            pairs.clear()
+            direction = pairs.direction(grad)
+            slope = float(grad @ direction)
+        # a unit quasi-Newton step; without pairs, a unit-length one
+        step = 1.0 if pairs.n_stored else 1.0 / max(1.0, float(np.linalg.norm(grad)))
         found = False
         while n_fun < max_fun:
             np.multiply(direction, step, out=trial)
@@ -83,20 +72,12 @@ def _two_loop_lbfgs(fun, x0, max_iter, max_fun, tol, callback, n_pairs):
             if step < 1e-20:
                 break
         if not found:
-            status, message = 2, "ABNORMAL: LINE SEARCH FAILED"
+            status, message = ((1, "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS "
+                                "LIMIT") if n_fun >= max_fun
+                               else (2, "ABNORMAL: LINE SEARCH FAILED"))
             break
         n_iter += 1
-        newest = (newest + 1) % n_pairs
-        np.subtract(trial, x, out=s_pairs[newest])
-        np.subtract(new_grad, grad, out=y_pairs[newest])
-        curvature = float(s_pairs[newest] @ y_pairs[newest])
-        if curvature > 1e-10 * float(y_pairs[newest] @ y_pairs[newest]):
-            rho[newest] = 1.0 / curvature
-            n_stored = min(n_stored + 1, n_pairs)
-        else:
-            # the slot held the oldest pair, now overwritten: drop it too
-            newest = (newest - 1) % n_pairs
-            n_stored = min(n_stored, n_pairs - 1)
+        pairs.add(trial, x, new_grad, grad)
         decrease = value - new_value
         x, trial = trial, x
         value, grad = new_value, new_grad
@@ -113,18 +94,53 @@ def _two_loop_lbfgs(fun, x0, max_iter, max_fun, tol, callback, n_pairs):
                           status=status, message=message, success=status == 0)
 
 
-def _two_loop(grad, s_pairs, y_pairs, rho, order):
-    """The quasi-Newton direction -H grad, pairs ``order``ed newest first."""
-    q = grad.copy()
-    coef = np.empty(len(order))
-    for k, i in enumerate(order):
-        coef[k] = rho[i] * float(s_pairs[i] @ q)
-        q -= coef[k] * y_pairs[i]
-    newest = order[0]
-    q *= 1.0 / (rho[newest] * float(y_pairs[newest] @ y_pairs[newest]))
-    for k, i in reversed(list(enumerate(order))):
-        q += (coef[k] - rho[i] * float(y_pairs[i] @ q)) * s_pairs[i]
-    return np.negative(q, out=q)
+class _Pairs:
+    """The last ``n_pairs`` correction pairs ``(s, y)`` of L-BFGS, in a ring
+    buffer, and the quasi-Newton direction they give."""
+
+    def __init__(self, n_pairs, size, dtype):
+        self.s = np.empty((n_pairs, size), dtype=dtype)
+        self.y = np.empty_like(self.s)
+        self.rho = np.empty(n_pairs)
+        self.n_stored, self.newest = 0, -1
+
+    def clear(self):
+        self.n_stored = 0
+
+    def add(self, x_new, x, grad_new, grad):
+        """Store ``(x_new - x, grad_new - grad)`` unless its curvature is not
+        positive (the Armijo search does not exclude that), which would
+        make the inverse Hessian estimate indefinite; returns whether it
+        was stored."""
+        n_pairs = len(self.rho)
+        slot = (self.newest + 1) % n_pairs
+        np.subtract(x_new, x, out=self.s[slot])
+        np.subtract(grad_new, grad, out=self.y[slot])
+        curvature = float(self.s[slot] @ self.y[slot])
+        if curvature > 1e-10 * float(self.y[slot] @ self.y[slot]):
+            self.rho[slot], self.newest = 1.0 / curvature, slot
+            self.n_stored = min(self.n_stored + 1, n_pairs)
+            return True
+        # the slot held the oldest pair, now overwritten: drop it too
+        self.n_stored = min(self.n_stored, n_pairs - 1)
+        return False
+
+    def direction(self, grad):
+        """``-H grad``, H the inverse Hessian estimate of the stored pairs
+        (the identity without pairs)."""
+        n_pairs = len(self.rho)
+        order = [(self.newest - i) % n_pairs for i in range(self.n_stored)]
+        q = grad.copy()
+        coef = np.empty(len(order))
+        for k, i in enumerate(order):
+            coef[k] = self.rho[i] * float(self.s[i] @ q)
+            q -= coef[k] * self.y[i]
+        if order:
+            newest = order[0]
+            q *= 1.0 / (self.rho[newest] * float(self.y[newest] @ self.y[newest]))
+        for k, i in reversed(list(enumerate(order))):
+            q += (coef[k] - self.rho[i] * float(self.y[i] @ q)) * self.s[i]
+        return np.negative(q, out=q)
 
 
 def _backtrack(step, value, slope, new_value):

@@ -62,10 +62,12 @@ class Objective:
         value, grad = 0.0, None
         # a trial step may overflow; the non-finite value is then handled below
         with np.errstate(over="ignore", invalid="ignore"):
+            whole = n_rows <= self.BLOCK_ROWS  # slicing would copy a CSC X
             for block in gen_batches(n_rows, self.BLOCK_ROWS):
                 block_value, block_grad = self._data_term(
-                    row_block(X, block), y[block], sample_weight[block] / n_rows, rng,
-                    None if rows is None else rows[block])
+                    X if whole else row_block(X, block),
+                    y if whole else y[block], sample_weight[block] / n_rows,
+                    rng, None if rows is None else rows[block])
                 value += block_value
                 if grad is None:
                     grad = block_grad
