@@ -162,3 +162,15 @@ def test_binary_target_cells_stay_inside_the_support():
     p = (np.exp(reg.predict_log_density(X, np.zeros(200))) * width[0]
          + np.exp(reg.predict_log_density(X, np.ones(200))) * width[1])
     assert np.all(p <= 1 + 1e-6) and np.all(p > 0.9)
+
+
+def test_an_end_snaps_to_the_cell_that_holds_it_not_the_nearest_atom():
+    # 0's cell reaches to 0.9, 1's starts at 0.95: 0.8 is nearer 1 but in 0's
+    cells = TargetCells(0.1, np.array([0.0, 1.0]), np.array([0.5, 0.05]),
+                        np.array([0.9, 0.5]))
+
+    def cdf(z):  # uniform on [-0.5, 1.5]
+        return np.clip((z + 0.5) / 2.0, 0.0, 1.0)
+
+    np.testing.assert_allclose(
+        snap_to_atoms(cells, np.array([[0.8, 1.45]]), cdf), [[0.9, 1.5]])

@@ -67,13 +67,18 @@ def snap_to_atoms(cells, ends, cdf):
     atom an end touches would over-cover and taking none would under-cover.
     ``cdf(z)`` gives the CDF at points ``z`` (n, k).
     """
-    k = np.clip(np.searchsorted(cells.atoms, ends), 0, len(cells.atoms) - 1)
-    # the nearer of the atoms on either side
-    left = np.maximum(k - 1, 0)
-    k = np.where(np.abs(cells.atoms[left] - ends) < np.abs(cells.atoms[k] - ends),
-                 left, k)
-    low = cells.atoms[k] - cells.below[k]
-    high = cells.atoms[k] + cells.above[k]
+    atoms = cells.atoms
+    right = np.clip(np.searchsorted(atoms, ends), 0, len(atoms) - 1)
+    left = np.maximum(right - 1, 0)
+
+    def contains(k):
+        return (atoms[k] - cells.below[k] <= ends) & (ends <= atoms[k] + cells.above[k])
+
+    # the atom on either side whose cell holds the end (the nearer if both)
+    nearer_left = np.abs(atoms[left] - ends) < np.abs(atoms[right] - ends)
+    k = np.where(contains(left) & (~contains(right) | nearer_left), left, right)
+    low = atoms[k] - cells.below[k]
+    high = atoms[k] + cells.above[k]
     inside = (low <= ends) & (ends <= high)
     F_low, F_end, F_high = np.split(cdf(np.hstack([low, ends, high])), 3, axis=1)
     half = 0.5 * (F_high - F_low)
