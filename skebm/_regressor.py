@@ -75,11 +75,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
         Radius, in standardized units, of the ball around the target whose
         answers do not count as incorrect for the margin losses. ``"auto"``
         is the answer space's own: 2 for one column of the ``joint``
-        energy, 0.3 otherwise. Answers closer than the noise of real
-        targets cannot be told apart, and asking a flexible energy to do it
-        leaves its Gibbs mean at random (diabetes, 3-fold CV R^2 of hinge:
-        -0.08 at 0.3, 0.45 at 2; Ridge: 0.49); a sharp conditional gains
-        from a smaller radius (yacht: 0.98 at 0.3, 0.73 at 2).
+        energy, wider than the noise of most real targets (user guide),
+        0.3 otherwise; a sharp conditional gains from a smaller radius.
     inference : {"auto", "mode", "mean"}, default="auto"
         What :meth:`predict` returns: ``argmin_y E(x, y)`` or the mean of
         the Gibbs distribution (the same for ``linear`` and ``mlp``).
