@@ -26,7 +26,6 @@ import time
 import warnings
 
 import numpy as np
-from scipy.special import i0e
 from sklearn.datasets import load_digits
 from sklearn.ensemble import ExtraTreesRegressor
 from sklearn.linear_model import Ridge
@@ -34,6 +33,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import NearestNeighbors
 
 from skebm import EnergyRegressor
+from skebm.datasets import make_ring, ring_log_density
 
 # the defaults of several target columns (VectorSpace.training_defaults);
 # the digits fix alpha instead of alpha="auto"'s four fits
@@ -94,15 +94,8 @@ def digits(params):
 
 
 def ring(n_samples, seed):
-    rng = np.random.default_rng(seed)
-    X = rng.uniform(-1, 1, (n_samples, 1))
-    r, s = 1.5 + 0.75 * X[:, 0], 0.15
-    t = rng.uniform(0, 2 * np.pi, n_samples)
-    Y = np.c_[r * np.cos(t), r * np.sin(t)] + s * rng.standard_normal((n_samples, 2))
-    rho = np.linalg.norm(Y, axis=1)
-    log_p = (-np.log(2 * np.pi * s * s) - (rho - r) ** 2 / (2 * s * s)
-             + np.log(i0e(rho * r / s / s)))
-    return X, Y, log_p
+    X, Y = make_ring(n_samples, random_state=seed)
+    return X, Y, ring_log_density(X, Y)
 
 
 def annulus(n_samples, seed):

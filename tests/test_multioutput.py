@@ -5,27 +5,19 @@ import warnings
 
 import numpy as np
 import pytest
-from scipy.special import i0e, logsumexp
+from scipy.special import logsumexp
 from sklearn.exceptions import ConvergenceWarning
 
 from skebm import EnergyRegressor, MHSampler
 from skebm.energies import GaussianVectorEnergy, JointVectorEnergy
 from skebm.inference import IntervalSpace, Step, VectorSpace
 from skebm.losses import NLLLoss
+from skebm.datasets import make_ring, ring_log_density
 
 
 def _ring(n, seed):
-    """y on a ring of radius 1.5 + 0.75 x around the origin, radial noise
-    0.15; and the exact log density."""
-    rng = np.random.default_rng(seed)
-    X = rng.uniform(-1, 1, (n, 1))
-    r, s = 1.5 + 0.75 * X[:, 0], 0.15
-    theta = rng.uniform(0, 2 * np.pi, n)
-    Y = np.c_[r * np.cos(theta), r * np.sin(theta)] + s * rng.standard_normal((n, 2))
-    rho = np.linalg.norm(Y, axis=1)
-    log_p = (-np.log(2 * np.pi * s * s) - (rho - r) ** 2 / (2 * s * s)
-             + np.log(i0e(rho * r / s / s)))
-    return X, Y, log_p
+    X, Y = make_ring(n, random_state=seed)
+    return X, Y, ring_log_density(X, Y)
 
 
 def _space_and_energy(d=2, seed=0, n_units=8):
