@@ -154,27 +154,15 @@ class GaussianVectorEnergy(JointVectorEnergy):
         raw = 0.5 * np.sum(t * t, axis=2) + np.einsum("nk,nck->nc", v, feat)
         return raw, (pre, feat, r, t), lam
 
-    def _answer_head(self, g, Y, grid):
-        if grid is not None and Y.shape[1] == 0:
-            # answers shared by all rows (a quadrature grid): one product
-            lam, m, b, v = self._split(g)
-            W = self.weights_.astype(grid.dtype, copy=False)
-            pre = (grid @ W.T)[None] + b[:, None, :]
-            # the bulk of a quadrature's cost: softplus in single precision
-            feat = np.logaddexp(np.float32(0), pre.astype(np.float32))
-            r = np.sqrt(lam)[:, None, :] * (grid[None] - m[:, None, :])
-            t = r @ self.cholesky().astype(grid.dtype, copy=False)
-            raw = (0.5 * np.sum(t * t, axis=2)
-                   + np.einsum("nk,nck->nc", v.astype(np.float32), feat))
-            E, slope = self._map(raw)
-            return E, (np.broadcast_to(grid, (len(g), *grid.shape)),
-                       (pre, feat, r, t), lam, slope)
-        if grid is not None:
-            Y = np.concatenate([Y, np.broadcast_to(grid, (len(g), *grid.shape))],
-                               axis=1)
-        raw, parts, lam = self._raw(g, Y)
+    def _grid_head(self, g, grid):
+        lam, m, _, _ = self._split(g)
+        pre, feat, features = self._grid_features(g, grid)
+        r = np.sqrt(lam)[:, None, :] * (grid[None] - m[:, None, :])
+        t = r @ self.cholesky().astype(grid.dtype, copy=False)
+        raw = 0.5 * np.sum(t * t, axis=2) + features
         E, slope = self._map(raw)
-        return E, (Y, parts, lam, slope)
+        return E, (np.broadcast_to(grid, (len(g), *grid.shape)),
+                   (pre, feat, r, t), lam, slope)
 
     def _answer_head_backward(self, g, Y, grid, head_cache, d_energies):
         Y, (pre, feat, r, t), lam, slope = head_cache
@@ -210,27 +198,7 @@ class GaussianVectorEnergy(JointVectorEnergy):
         views[-1][...] = safe_sparse_dot(cache[0][0].T, d_m)
         return grad
 
-    def answer_gradient(self, g, Y):
-        """Energies and their gradient with respect to the answers.
-
-        Parameters
-        ----------
-        g : ndarray of shape (n_samples, n_outputs)
-            ``network(X)[0]``.
-        Y : ndarray of shape (n_samples, n_candidates, n_answers)
-
-        Returns
-        -------
-        energies : ndarray of shape (n_samples, n_candidates)
-        gradient : ndarray of shape (n_samples, n_candidates, n_answers)
-        """
-        raw, (pre, _, _, t), lam = self._raw(g, Y)
-        E, slope = self._map(raw)
-        _, _, _, v = self._split(g)
+    def _quadratic_answer_gradient(self, g, Y, parts, lam):
+        t = parts[3]
         L = self.cholesky().astype(Y.dtype, copy=False)
-        d_raw = (np.sqrt(lam)[:, None, :] * (t @ L.T)
-                 + (expit(pre) * v[:, None, :])
-                 @ self.weights_.astype(Y.dtype, copy=False))
-        if slope is not None:
-            d_raw *= slope[:, :, None]
-        return E, d_raw
+        return np.sqrt(lam)[:, None, :] * (t @ L.T)

@@ -131,24 +131,32 @@ class JointVectorEnergy(_AnswerEnergy):
 
     def _answer_head(self, g, Y, grid):
         if grid is not None and Y.shape[1] == 0:
-            # answers shared by all rows (a quadrature grid): one product
-            lam, a, b, v = self._split(g)
-            W = self.weights_.astype(grid.dtype, copy=False)
-            pre = (grid @ W.T)[None] + b[:, None, :]
-            # the bulk of a quadrature's cost: softplus in single precision
-            feat = np.logaddexp(np.float32(0), pre.astype(np.float32))
-            raw = (0.5 * lam @ (grid * grid).T - a @ grid.T
-                   + np.einsum("nk,nck->nc", v.astype(np.float32), feat))
-            pre = (pre, feat)
-            E, slope = self._map(raw)
-            return E, (np.broadcast_to(grid, (len(g), *grid.shape)), pre, lam,
-                       slope)
+            return self._grid_head(g, grid)
         if grid is not None:
             Y = np.concatenate([Y, np.broadcast_to(grid, (len(g), *grid.shape))],
                                axis=1)
-        raw, pre, lam = self._raw(g, Y)
+        raw, parts, lam = self._raw(g, Y)
         E, slope = self._map(raw)
-        return E, (Y, pre, lam, slope)
+        return E, (Y, parts, lam, slope)
+
+    def _grid_features(self, g, grid):
+        """The answer features of answers shared by all rows (a quadrature
+        grid): ``pre``, ``feat`` (n, M, n_units) and their energy (n, M)."""
+        _, _, b, v = self._split(g)
+        W = self.weights_.astype(grid.dtype, copy=False)
+        pre = (grid @ W.T)[None] + b[:, None, :]
+        # the bulk of a quadrature's cost: softplus in single precision
+        feat = np.logaddexp(np.float32(0), pre.astype(np.float32))
+        return pre, feat, np.einsum("nk,nck->nc", v.astype(np.float32), feat)
+
+    def _grid_head(self, g, grid):
+        """:meth:`_answer_head` on a grid shared by all rows: one product."""
+        lam, a, _, _ = self._split(g)
+        pre, feat, features = self._grid_features(g, grid)
+        raw = 0.5 * lam @ (grid * grid).T - a @ grid.T + features
+        E, slope = self._map(raw)
+        return E, (np.broadcast_to(grid, (len(g), *grid.shape)), (pre, feat), lam,
+                   slope)
 
     def _answer_head_backward(self, g, Y, grid, head_cache, d_energies):
         Y, (pre, feat), lam, slope = head_cache
@@ -186,15 +194,21 @@ class JointVectorEnergy(_AnswerEnergy):
         energies : ndarray of shape (n_samples, n_candidates)
         gradient : ndarray of shape (n_samples, n_candidates, n_answers)
         """
-        raw, (pre, _), lam = self._raw(g, Y)
+        raw, parts, lam = self._raw(g, Y)
         E, slope = self._map(raw)
-        _, a, _, v = self._split(g)
-        d_raw = (lam[:, None, :] * Y - a[:, None, :]
-                 + (expit(pre) * v[:, None, :])
+        v = self._split(g)[3]
+        d_raw = (self._quadratic_answer_gradient(g, Y, parts, lam)
+                 + (expit(parts[0]) * v[:, None, :])
                  @ self.weights_.astype(Y.dtype, copy=False))
         if slope is not None:
             d_raw *= slope[:, :, None]
         return E, d_raw
+
+    def _quadratic_answer_gradient(self, g, Y, parts, lam):
+        """The gradient of the quadratic part of the energy with respect to
+        the answers: (n, c, d)."""
+        a = self._split(g)[1]
+        return lam[:, None, :] * Y - a[:, None, :]
 
 
 # the architecture above two columns, in a module of its own; imported last,
