@@ -58,15 +58,9 @@ class GaussianVectorEnergy(JointVectorEnergy):
                 (n_features, n_answers)]
 
     def _init_extra(self, rng, X, y, sample_weight):
-        d = self.n_answers_
-        self._extra[0][...] = rng.normal(0.0, 1.0 / np.sqrt(d), (self.n_units, d))
-        # start near the standard normal of standardized targets: s = m = 0,
-        # L = I, small output weights v of the hidden units
-        last = self.coefs_[-1]
-        last[:, :2 * d] *= 0.1
-        last[:, 2 * d + self.n_units:] *= 0.1
-        self.intercepts_[-1][:2 * d] = 0.0
-        self.intercepts_[-1][2 * d + self.n_units:] *= 0.1
+        # as the base (with m in place of a); the Cholesky factor's
+        # parameters stay zero: L = I
+        super()._init_extra(rng, X, y, sample_weight)
         if X is not None and not sp.issparse(X) and X.shape[1] <= _MAX_RIDGE_FEATURES:
             self._init_ridge(X, y, sample_weight)
 
