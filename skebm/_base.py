@@ -3,14 +3,12 @@
 them to the training loop."""
 
 import copy
-import dataclasses
 import functools
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -52,39 +50,6 @@ def restore_on_error(method):
             raise
 
     return wrapper
-
-
-def _train_annealed(space, objective, X, y, sample_weight, settings, solver, rng,
-                    incremental, previous, **kwargs):
-    """``train``; for an answer space that samples its contrastive term and
-    declares ``annealing = (share, factor)``, a stochastic fit ends with
-    ``share`` of ``max_iter`` epochs at ``factor`` times the learning rate.
-
-    A sampled gradient keeps the iterate wandering at the scale of the step:
-    on a 2-D ring the held-out NLL of fits stopped after 100 epochs differed
-    by 0.2 to 0.5 nats from run to run, more than the penalties of
-    ``alpha="auto"`` change it. The smaller steps settle the iterate.
-    """
-    annealing = getattr(space, "annealing", None)
-    last = 0
-    if annealing is not None and not incremental and solver != "lbfgs":
-        last = int(round(annealing[0] * settings.max_iter))
-    if not 0 < last < settings.max_iter:
-        return train(objective, X, y, sample_weight, settings, solver, rng,
-                     incremental=incremental, previous=previous, **kwargs)
-    with warnings.catch_warnings():
-        # not the end: the epochs go on at the smaller step
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        state = train(objective, X, y, sample_weight,
-                      dataclasses.replace(settings,
-                                          max_iter=settings.max_iter - last),
-                      solver, rng, incremental=False, previous=previous, **kwargs)
-    annealed = dataclasses.replace(
-        settings, max_iter=last,
-        learning_rate_init=settings.learning_rate_init * annealing[1])
-    return train(objective, X, y, sample_weight, annealed, solver, rng,
-                 incremental=False, previous={**(previous or {}), **state},
-                 **kwargs)
 
 
 class BaseEnergyModel(BaseEstimator):
@@ -223,11 +188,11 @@ class BaseEnergyModel(BaseEstimator):
         previous = vars(self) if keep else None
         space.start_training(y)
         try:
-            state = _train_annealed(
-                space, objective, X, y, sample_weight, self._settings(loss),
-                solver, rng, incremental=incremental, previous=previous,
-                validation=validation, training_score=training_score,
-                n_samples=n_samples)
+            state = train(objective, X, y, sample_weight, self._settings(loss),
+                          solver, rng, incremental=incremental, previous=previous,
+                          validation=validation, training_score=training_score,
+                          n_samples=n_samples,
+                          annealing=getattr(space, "annealing", None))
         finally:
             space.stop_training()
         if fixed_beta is None:

@@ -101,8 +101,8 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
 
     support = None
     #: a fit's last 20% of ``max_iter`` epochs run at a tenth of the step
-    #: (read by the estimators' ``fit``): the sampled gradient leaves the
-    #: iterate wandering at the scale of the step
+    #: (read by the training loop, :func:`skebm.solvers.train`): the sampled
+    #: gradient leaves the iterate wandering at the scale of the step
     annealing = (_ANNEAL_SHARE, _ANNEAL_FACTOR)
 
     def __init__(self, low, high, starts, epsilon=0.3, sampler=None,

@@ -3,7 +3,7 @@ solver or one run of L-BFGS, early stopping, divergence checks."""
 
 import copy
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -89,7 +89,7 @@ def _diverged(settings, iteration, solver):
 
 def train(objective, X, y, sample_weight, settings, solver, rng, *,
           incremental=False, previous=None, validation=None, training_score=None,
-          n_samples=None):
+          n_samples=None, annealing=None):
     """Run ``solver`` on ``objective.energy.params_`` in place.
 
     Parameters
@@ -113,6 +113,13 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
         iterates.
     n_samples : int, default=None
         Rows the user passed, which ``t_`` counts (default ``len(X)``).
+    annealing : tuple (share, factor) or None, default=None
+        An answer space's ``annealing``: a stochastic fit (not
+        ``partial_fit``) ends with ``share`` of ``max_iter`` epochs at
+        ``factor`` times the learning rate. A sampled gradient keeps the
+        iterate wandering at the scale of the step (on a 2-D ring, held-out
+        NLLs 0.2 to 0.5 nats apart from run to run, more than the penalties
+        of ``alpha="auto"`` change it); the smaller steps settle it.
 
     Returns
     -------
@@ -121,6 +128,30 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
         ``loss_``, ``best_loss_``, ``validation_scores_``,
         ``best_validation_score_``, ``solver_`` and ``_optimizer``.
     """
+    kwargs = dict(validation=validation, training_score=training_score,
+                  n_samples=n_samples)
+    last = 0
+    if annealing is not None and not incremental and solver != "lbfgs":
+        last = int(round(annealing[0] * settings.max_iter))
+    if not 0 < last < settings.max_iter:
+        return _run(objective, X, y, sample_weight, settings, solver, rng,
+                    incremental=incremental, previous=previous, **kwargs)
+    with warnings.catch_warnings():
+        # not the end: the epochs go on at the smaller step
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        state = _run(objective, X, y, sample_weight,
+                     replace(settings, max_iter=settings.max_iter - last),
+                     solver, rng, incremental=False, previous=previous, **kwargs)
+    annealed = replace(settings, max_iter=last,
+                       learning_rate_init=settings.learning_rate_init * annealing[1])
+    return _run(objective, X, y, sample_weight, annealed, solver, rng,
+                incremental=False, previous={**(previous or {}), **state}, **kwargs)
+
+
+def _run(objective, X, y, sample_weight, settings, solver, rng, *,
+         incremental=False, previous=None, validation=None, training_score=None,
+         n_samples=None):
+    """:func:`train` at one learning rate."""
     previous = previous or {}
     state = {
         "n_iter_": previous.get("n_iter_", 0),
