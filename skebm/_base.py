@@ -261,12 +261,14 @@ class BaseEnergyModel(BaseEstimator):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     models.append(model.fit(X_tr, y_tr, sample_weight=w_tr))
+                if self.beta == "auto":
+                    model.beta_ = model._held_out_beta(X_va, y_va, w_va)
                 scores.append(model._held_out_log_likelihood(X_va, y_va, w_va))
             best = int(np.nanargmax(np.nan_to_num(scores, nan=-np.inf)))
             alpha, selected = _AUTO_ALPHAS[best], models[best]
         self._fit(X, y, sample_weight, incremental=False, alpha=alpha)
         if selected is not None and self.beta == "auto":
-            self.beta_ = selected._held_out_beta(X_va, y_va, w_va)
+            self.beta_ = selected.beta_
         return self
 
     # -- inference --------------------------------------------------------------

@@ -68,8 +68,10 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
         ``beta_``, so that densities and intervals are calibrated: for
         ``linear`` and ``mlp`` it is the noise precision (the inverse mean
         squared residual of the standardized training targets); for
-        ``joint`` the ``nll`` loss fixes it at 1, and after the other
-        losses it maximizes the training likelihood. A number is used as it
+        ``joint`` it maximizes the likelihood of the rows ``alpha="auto"``
+        holds out (after any loss: a flexible NLL fit is overconfident), or
+        with a fixed ``alpha`` it is 1 after ``nll`` and maximizes the
+        training likelihood after the other losses. A number is used as it
         is.
     epsilon : float or "auto", default="auto"
         Radius, in standardized units, of the ball around the target whose
@@ -92,11 +94,11 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
         losses plus ``alpha / 2 * ||W||^2``, divided by the total sample
         weight. With ``loss="nll"`` and ``energy="linear"`` this is Ridge
         with the same ``alpha``. ``"auto"`` fits 0.1, 1 and 10 on 80% of the
-        distinct rows, keeps the one whose Gibbs distribution gives the
-        other 20% the highest likelihood (``alpha_``), refits it on all the
-        data, and with ``beta="auto"`` takes ``beta_`` from the held-out
-        rows: a flexible model's training residuals understate its noise.
-        It costs four fits. ``partial_fit``, which holds no rows out, uses the
+        distinct rows, and with ``beta="auto"`` fits each one's temperature
+        to the other 20% (a flexible model's training residuals understate
+        its noise); it keeps the one whose Gibbs distribution gives those
+        rows the highest likelihood (``alpha_``, and its ``beta_``) and
+        refits it on all the data. It costs four fits. ``partial_fit``, which holds no rows out, uses the
         ``alpha_`` of an earlier ``fit``, else 1.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and up to
@@ -328,7 +330,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         z = standardize(y, X.shape[0], self.y_mean_, self.y_scale_)
         with np.errstate(all="ignore"):
             return self.answer_space_.fit_beta(self.energy_, X, z, sample_weight,
-                                               self._loss, self.beta_)
+                                               None, self.beta_)
 
     def _inference(self, loss):
         if self.inference != "auto":

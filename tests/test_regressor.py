@@ -588,3 +588,20 @@ def test_a_margin_loss_on_the_joint_energy_is_near_ridge_on_diabetes():
         hinge = cross_val_score(make_pipeline(StandardScaler(), EnergyRegressor(
             loss="hinge", energy="joint", random_state=0)), X, y, cv=cv).mean()
     assert hinge >= ridge - 0.1
+
+
+def test_auto_alpha_calibrates_the_joint_nll_temperature_on_held_out_rows():
+    # a flexible NLL fit is sharper on its training rows than on new ones:
+    # the temperature fitted to the rows alpha="auto" holds out (below 1)
+    # must give unseen rows a higher likelihood than the training's beta = 1
+    X, y = load_diabetes(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=0)
+    scaler = StandardScaler().fit(X_tr)
+    X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = EnergyRegressor(energy="joint", random_state=0).fit(X_tr, y_tr)
+    calibrated = reg.predict_log_density(X_te, y_te).mean()
+    assert reg.beta_ < 1
+    reg.beta_ = 1.0
+    assert calibrated > reg.predict_log_density(X_te, y_te).mean()

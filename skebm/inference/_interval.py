@@ -325,9 +325,10 @@ class IntervalSpace(AnswerSpace):
 
     def fit_beta(self, energy, X, z, sample_weight, loss, beta):
         """The loss's own inverse temperature for a loss with a partition
-        (NLL), which fixes the energy scale; otherwise the one maximizing the
-        likelihood of the training targets under the grid's density."""
-        if loss.partition:
+        (NLL), which fixes the energy scale; otherwise, or with
+        ``loss=None`` (held-out rows calibrating any loss), the one
+        maximizing the likelihood of the targets under the grid's density."""
+        if loss is not None and loss.partition:
             return beta
         if X.shape[0] > _MAX_TEMPERATURE_ROWS:
             # one parameter: a few thousand rows pin it down

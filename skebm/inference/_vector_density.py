@@ -91,10 +91,11 @@ class _VectorDensity:
 
     def fit_beta(self, energy, X, z, sample_weight, loss, beta):
         """The loss's own inverse temperature for a loss with a partition
-        (NLL); otherwise, for ``d <= 2``, the one maximizing the likelihood
-        of (up to 500) training targets under the quadrature's density, and
-        ``beta`` unchanged above."""
-        if loss.partition or self.n_answers > _MAX_QUAD_DIM:
+        (NLL); otherwise, or with ``loss=None`` (held-out rows calibrating
+        any loss), for ``d <= 2`` the one maximizing the likelihood of (up
+        to 500) targets under the quadrature's density, and ``beta``
+        unchanged above."""
+        if (loss is not None and loss.partition) or self.n_answers > _MAX_QUAD_DIM:
             return beta
         rows = np.linspace(0, len(z) - 1, min(len(z), 500)).astype(int)
         X, z, w = X[rows], z[rows], sample_weight[rows] / sample_weight[rows].sum()
