@@ -5,6 +5,7 @@ them to the training loop."""
 import copy
 import functools
 import warnings
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -107,14 +108,17 @@ class BaseEnergyModel(BaseEstimator):
             early_stopping=self.early_stopping, verbose=self.verbose,
             loss=repr(loss), energy=self.energy)
 
-    def _fit(self, X, y, sample_weight, incremental, alpha=None, **target_args):
+    def _fit(self, X, y, sample_weight, incremental, alpha=None, held_out=None,
+             n_iter=None, **target_args):
         """``fit`` (``incremental=False``) or one ``partial_fit`` step.
 
         From the parameters: the loss, the answer space of the targets, and
         the architecture; a warm start or a ``partial_fit`` after the first
         continues the fitted architecture. Then the weights, the rows merged
         for a full-batch solver, the early-stopping split, and the training
-        loop.
+        loop. ``alpha="auto"`` passes its penalty, the rows it holds out
+        (``held_out``: L-BFGS keeps the parameters that score best on them)
+        and the number of iterations its refit runs (``n_iter``).
         """
         fitted = incremental and self.__sklearn_is_fitted__()
         if alpha is None:
@@ -177,9 +181,18 @@ class BaseEnergyModel(BaseEstimator):
         objective = Objective(energy, space, loss, beta, alpha,
                               weight_total * class_scale)
 
-        def validation():
-            return self._validation_score(space, energy, X_val, y_val, sw_val,
-                                          beta, loss)
+        settings = self._settings(loss)
+        if held_out is not None and solver == "lbfgs":
+            settings = replace(settings, early_stopping=True)
+            validation = self._held_out_score(space, energy, held_out,
+                                              fitted_targets)
+        else:
+            def validation():
+                return self._validation_score(space, energy, X_val, y_val, sw_val,
+                                              beta, loss)
+        if n_iter is not None:
+            settings = replace(settings, max_iter=n_iter,
+                               warn_max_iter=n_iter >= settings.max_iter)
 
         def training_score():
             return self._validation_score(space, energy, X, y, sample_weight,
@@ -188,8 +201,7 @@ class BaseEnergyModel(BaseEstimator):
         previous = vars(self) if keep else None
         space.start_training(y)
         try:
-            state = train(objective, X, y, sample_weight, self._settings(loss),
-                          solver, rng, incremental=incremental, previous=previous,
+            state = train(objective, X, y, sample_weight, settings, solver, rng, incremental=incremental, previous=previous,
                           validation=validation, training_score=training_score,
                           n_samples=n_samples,
                           annealing=getattr(space, "annealing", None))
@@ -239,11 +251,13 @@ class BaseEnergyModel(BaseEstimator):
 
     def _fit_selecting_alpha(self, X, y, sample_weight):
         """``alpha="auto"``: each of ``_AUTO_ALPHAS`` is fitted on 80% of the
-        distinct rows and scored by the log-likelihood of the other 20%; the
-        best is refitted on all the data, and with ``beta="auto"`` the held-out
-        rows also give ``beta_`` (out-of-sample residuals, not the training
-        ones a flexible model shrinks). The split is of the rows merged with
-        their duplicates, so that weights still act as repetitions."""
+        distinct rows (with L-BFGS, keeping the iterate that scores best on
+        the other 20%), its temperature fitted to those rows with
+        ``beta="auto"`` (a flexible model's training residuals understate its
+        noise), and scored by their log-likelihood; the best is refitted on
+        all the data for as many iterations, keeping its ``beta_``. The split
+        is of the rows merged with their duplicates, so that weights still
+        act as repetitions."""
         Xv, yv, wv = self._validate_input(X, y, sample_weight, reset=True)
         rows = merge_duplicate_rows(Xv, yv.reshape(len(yv), -1), wv)
         X_m, y_m, w_m = rows[0], rows[1].reshape((-1,) + yv.shape[1:]), rows[2]
@@ -260,13 +274,16 @@ class BaseEnergyModel(BaseEstimator):
                 # warnings, once
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    models.append(model.fit(X_tr, y_tr, sample_weight=w_tr))
+                    models.append(model._fit(X_tr, y_tr, w_tr, incremental=False,
+                                             alpha=candidate,
+                                             held_out=(X_va, y_va, w_va)))
                 if self.beta == "auto":
                     model.beta_ = model._held_out_beta(X_va, y_va, w_va)
                 scores.append(model._held_out_log_likelihood(X_va, y_va, w_va))
             best = int(np.nanargmax(np.nan_to_num(scores, nan=-np.inf)))
             alpha, selected = _AUTO_ALPHAS[best], models[best]
-        self._fit(X, y, sample_weight, incremental=False, alpha=alpha)
+        self._fit(X, y, sample_weight, incremental=False, alpha=alpha,
+                  n_iter=getattr(selected, "_best_n_iter", None))
         if selected is not None and self.beta == "auto":
             self.beta_ = selected.beta_
         return self

@@ -1,5 +1,6 @@
 """The Gibbs distribution of a fitted EnergyRegressor: energies, log
-densities, samples and intervals, in the target's original units."""
+densities, samples and intervals, in the target's original units; and the
+held-out log-likelihood by which ``alpha="auto"`` chooses."""
 
 import warnings
 from numbers import Real
@@ -10,10 +11,27 @@ from sklearn.utils import check_random_state
 from ._targets import standardize, unstandardize
 
 
+def standardized_log_density(space, energy, X, z, beta, method="auto"):
+    """``log p(z|x)`` of standardized targets ``z`` and its standard error
+    (zero where the log-partition is exact): two arrays (n_samples,)."""
+    with np.errstate(over="ignore"):
+        if hasattr(space, "log_gibbs"):
+            log_gibbs = space.log_gibbs(energy, X, z, beta)
+        else:
+            log_gibbs = -beta * space.energies(energy, X, z)
+    if hasattr(space, "log_partition_estimate"):
+        log_z, std = space.log_partition_estimate(energy, X, beta, method)
+    else:
+        log_z = space.log_partition(energy, X, beta)
+        std = np.zeros(len(log_gibbs))
+    return log_gibbs - log_z, std
+
+
 class GibbsDensityMixin:
     """What a fitted regressor's Gibbs distribution ``p(y|x)`` answers besides
-    its prediction. The host provides ``_check_X``, ``answer_space_``,
-    ``energy_``, ``beta_``, ``y_mean_``, ``y_scale_`` and ``_y_2d``."""
+    its prediction, and how it scores the rows ``alpha="auto"`` holds out.
+    The host provides ``_check_X``, ``answer_space_``, ``energy_``,
+    ``beta_``, ``y_mean_``, ``y_scale_`` and ``_y_2d``."""
 
     def _standardized(self, X, y):
         z = standardize(y, X.shape[0], self.y_mean_, self.y_scale_)
@@ -73,20 +91,10 @@ class GibbsDensityMixin:
             Only with ``return_std=True``.
         """
         X = self._check_X(X)
-        beta = self._gibbs_beta
-        space = self.answer_space_
-        z = self._standardized(X, y)
-        with np.errstate(over="ignore"):
-            if hasattr(space, "log_gibbs"):
-                log_gibbs = space.log_gibbs(self.energy_, X, z, beta)
-            else:
-                log_gibbs = -beta * space.energies(self.energy_, X, z)
-        if hasattr(space, "log_partition_estimate"):
-            log_z, std = space.log_partition_estimate(self.energy_, X, beta, method)
-        else:
-            log_z = space.log_partition(self.energy_, X, beta)
-            std = np.zeros(len(log_gibbs))
-        log_density = log_gibbs - log_z - np.sum(np.log(self.y_scale_))
+        log_density, std = standardized_log_density(
+            self.answer_space_, self.energy_, X, self._standardized(X, y),
+            self._gibbs_beta, method)
+        log_density -= np.sum(np.log(self.y_scale_))
         return (log_density, std) if return_std else log_density
 
     def sample_y(self, X, n_samples=1, random_state=None):
@@ -143,3 +151,33 @@ class GibbsDensityMixin:
         u = np.broadcast_to(q, (X.shape[0], 2))
         return self._original(self.answer_space_.interval(
             self.energy_, X, self._gibbs_beta, u))
+
+    # -- the rows alpha="auto" holds out -----------------------------------------
+    def _held_out_score(self, space, energy, held_out, fitted_targets):
+        """The validation score of a fit that ``alpha="auto"`` runs: the mean
+        log-likelihood of the rows it holds out, at the temperature that
+        maximizes it."""
+        X, y, w = held_out
+        X = X.astype(energy.params_.dtype, copy=False)
+        z = standardize(y, X.shape[0], fitted_targets["y_mean_"],
+                        fitted_targets["y_scale_"])
+
+        def score():
+            with np.errstate(all="ignore"):
+                beta = space.fit_beta(energy, X, z, w, None, 1.0)
+                log_density, _ = standardized_log_density(space, energy, X, z, beta)
+            return float(np.average(log_density, weights=w))
+
+        return score
+
+    def _held_out_log_likelihood(self, X, y, sample_weight):
+        with np.errstate(all="ignore"):
+            return float(np.average(self.predict_log_density(X, y),
+                                    weights=sample_weight))
+
+    def _held_out_beta(self, X, y, sample_weight):
+        X = self._check_X(X)
+        z = standardize(y, X.shape[0], self.y_mean_, self.y_scale_)
+        with np.errstate(all="ignore"):
+            return self.answer_space_.fit_beta(self.energy_, X, z, sample_weight,
+                                               None, self.beta_)

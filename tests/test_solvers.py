@@ -1,14 +1,19 @@
 """The solvers: L-BFGS for long parameter vectors, and the blocked objective."""
 
+import warnings
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.optimize import rosen, rosen_der
 from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from skebm import EnergyClassifier, EnergyRegressor
 from skebm.solvers import _lbfgs
+from skebm.solvers import Settings, train
 from skebm.solvers._objective import Objective
 
 
@@ -180,3 +185,36 @@ def test_adam_pickles_without_scratch_and_continues_in_the_new_dtype():
     copy.rebind(copy.params.astype(np.float64))
     copy.update(grad.astype(np.float64))
     assert copy.ms.dtype == copy.vs.dtype == copy.params.dtype == np.float64
+
+
+def test_lbfgs_with_a_validation_score_keeps_its_best_check_and_stops():
+    # Rosenbrock from -1.2 towards its minimum at 1: the iterates pass near
+    # 0.5, the validation's optimum, then leave it; the run keeps the best
+    # checked iterate and stops 3 checks (30 iterations) after it
+    target = np.full(20, 0.5)
+
+    class Rosenbrock:
+        energy = SimpleNamespace(params_=np.full(20, -1.2))
+
+        def __call__(self, X, y, sample_weight):
+            return _rosenbrock(self.energy.params_)
+
+    objective = Rosenbrock()
+    params = objective.energy.params_
+
+    def validation():
+        return -float(np.sum((params - target) ** 2))
+
+    settings = Settings(solver="lbfgs", learning_rate_init=1e-3, momentum=0.9,
+                        batch_size="auto", max_iter=1000, tol=1e-8,
+                        n_iter_no_change=10, early_stopping=True, verbose=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        state = train(objective, np.empty((1, 0)), None, None, settings,
+                      "lbfgs", None, validation=validation)
+    scores = state["validation_scores_"]
+    best = int(np.argmax(scores))
+    assert 0 < best < len(scores) - 1
+    assert len(scores) == best + 1 + 3 and state["n_iter_"] == 10 * len(scores)
+    assert state["_best_n_iter"] == 10 * (best + 1)
+    assert state["best_validation_score_"] == scores[best] == validation()

@@ -20,6 +20,11 @@ _OPTIMIZERS = {"adam": AdamOptimizer, "sgd": SGDOptimizer}
 # step size. Architectures marked full_batch (linear ones) are cheap enough
 # for L-BFGS at any size.
 _AUTO_LBFGS_MAX_SAMPLES = 10_000
+# with a validation score, L-BFGS checks it every _LBFGS_CHECK iterations and
+# stops after no improvement for n_iter_no_change iterations, and at least
+# _LBFGS_MIN_CHECKS checks (one check wobbles)
+_LBFGS_CHECK = 10
+_LBFGS_MIN_CHECKS = 3
 
 
 @dataclass
@@ -38,6 +43,9 @@ class Settings:
     verbose: bool
     loss: str = ""
     energy: str = ""
+    # False when max_iter is an iteration count chosen on held-out rows,
+    # not a limit (alpha="auto"'s refit)
+    warn_max_iter: bool = True
 
 
 def resolve_solver(solver, n_samples, incremental, loss, energy, sampler,
@@ -165,7 +173,8 @@ def _run(objective, X, y, sample_weight, settings, solver, rng, *,
     # 2-core machine
     with threadpool_limits(limits=1, user_api="blas"):
         if solver == "lbfgs":
-            _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples)
+            _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples,
+                         validation if settings.early_stopping else None)
         else:
             _train_stochastic(objective, X, y, sample_weight, settings, solver,
                               state, rng, incremental, previous, validation,
@@ -173,8 +182,12 @@ def _run(objective, X, y, sample_weight, settings, solver, rng, *,
     return state
 
 
-def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples):
+def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples,
+                 validation=None):
+    """One run of L-BFGS; with ``validation``, it keeps the parameters of
+    the best of the scores checked every 10 iterations (``_best_n_iter``)."""
     params = objective.energy.params_
+    checks = _Checks(settings, validation)
 
     def fun(theta):
         # no random numbers: the line search needs one deterministic objective
@@ -194,8 +207,12 @@ def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples):
         # brings the gradient below tol)
         best[1] = best[1] + 1 if curve[-1] > best[0] - settings.tol else 0
         best[0] = min(best[0], curve[-1])
-        if best[1] > settings.n_iter_no_change:
+        if best[1] > settings.n_iter_no_change and validation is None:
             raise StopIteration
+        if validation is not None and len(curve) % _LBFGS_CHECK == 0:
+            params[...] = intermediate_result.x
+            if checks.check(params, len(curve)):
+                raise StopIteration
 
     result = minimize_lbfgs(fun, params, settings.max_iter, settings.tol,
                             callback=record)
@@ -207,12 +224,43 @@ def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples):
     state["t_"] += result.nit * n_samples
     state["best_loss_"] = state["loss_"] = float(result.fun)
     state["validation_scores_"] = state["best_validation_score_"] = None
-    if result.status == 1:
+    if validation is not None:
+        if len(curve) % _LBFGS_CHECK or not curve:
+            checks.check(params, len(curve))
+        params[...] = checks.best_params
+        state["validation_scores_"] = checks.scores
+        state["best_validation_score_"] = checks.best_score
+        state["_best_n_iter"] = checks.best_n_iter
+        return
+    if result.status == 1 and settings.warn_max_iter:
         warnings.warn(
             f"lbfgs reached max_iter={settings.max_iter} before converging. "
             "Increase max_iter or standardize the features.",
             ConvergenceWarning,
         )
+
+
+class _Checks:
+    """The validation scores of an L-BFGS run, its best parameters, and the
+    rule that stops it."""
+
+    def __init__(self, settings, validation):
+        self.settings, self.validation = settings, validation
+        self.scores, self.best_score, self.best_index = [], -np.inf, 0
+        self.best_params, self.best_n_iter = None, 0
+        self.patience = max(_LBFGS_MIN_CHECKS,
+                            -(-settings.n_iter_no_change // _LBFGS_CHECK))
+
+    def check(self, params, n_iter):
+        """Score ``params`` after ``n_iter`` iterations; whether to stop."""
+        score = self.validation()
+        self.scores.append(score)
+        if self.settings.verbose:
+            print(f"Validation score: {score:.6f}")
+        if score > self.best_score + self.settings.tol or self.best_params is None:
+            self.best_score, self.best_n_iter = score, n_iter
+            self.best_index, self.best_params = len(self.scores), params.copy()
+        return len(self.scores) - self.best_index >= self.patience
 
 
 def _optimizer(params, settings, solver, previous):
@@ -302,7 +350,7 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
                 print(f"Stopped: no improvement of more than tol={settings.tol} "
                       f"for {settings.n_iter_no_change} consecutive epochs.")
             break
-    if not incremental and not converged:
+    if not incremental and not converged and settings.warn_max_iter:
         warnings.warn(
             f"Stochastic optimizer: maximum iterations ({settings.max_iter}) "
             "reached and the optimization hasn't converged yet.",
