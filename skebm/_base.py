@@ -201,7 +201,8 @@ class BaseEnergyModel(BaseEstimator):
         previous = vars(self) if keep else None
         space.start_training(y)
         try:
-            state = train(objective, X, y, sample_weight, settings, solver, rng, incremental=incremental, previous=previous,
+            state = train(objective, X, y, sample_weight, settings, solver, rng,
+                          incremental=incremental, previous=previous,
                           validation=validation, training_score=training_score,
                           n_samples=n_samples,
                           annealing=getattr(space, "annealing", None))

@@ -100,11 +100,12 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
         rows the highest likelihood (``alpha_``, and its ``beta_``) and
         refits it on all the data. With L-BFGS each trial also keeps the
         iterate whose calibrated likelihood of those rows is best (checked
-        every 10 iterations; it stops 30 or ``n_iter_no_change`` iterations
-        past it), and the refit runs as many iterations: the joint energy's
-        NLL fit overfits its training rows as it goes on. It costs four
-        fits, the last one shorter. ``partial_fit``, which holds no rows out, uses the
-        ``alpha_`` of an earlier ``fit``, else 1.
+        every 10 iterations; it stops 30 or ``n_iter_no_change``
+        iterations past it, whichever is more), and the refit runs as many
+        iterations: the joint energy's NLL fit overfits its training rows
+        as it goes on. It costs four fits, the last one shorter.
+        ``partial_fit``, which holds no rows out, uses the ``alpha_`` of an
+        earlier ``fit``, else 1.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and up to
         10000 samples; ``"adam"`` otherwise, for ``partial_fit``, with a
