@@ -182,11 +182,12 @@ class BaseEnergyModel(BaseEstimator):
                               weight_total * class_scale)
 
         settings = self._settings(loss)
+        validation = None
         if held_out is not None and solver == "lbfgs":
             settings = replace(settings, early_stopping=True)
             validation = self._held_out_score(space, energy, held_out,
                                               fitted_targets)
-        else:
+        elif X_val is not None:
             def validation():
                 return self._validation_score(space, energy, X_val, y_val, sw_val,
                                               beta, loss)
