@@ -8,7 +8,7 @@ from ..sampling._metropolis import _generator, _mh_gaussian
 from .._targets import recorded_cells
 from ._base import AnswerSpace, Candidates, check_random_walk
 from ._cells import TargetCells, censor, log_mean_gibbs, snap_to_atoms, tile_overlap
-from ._grid_density import grid_cdf, grid_quantiles
+from ._grid_density import grid_cdf, grid_probabilities, grid_quantiles
 from ._temperature import fit_inverse_temperature
 
 # Candidate answers per training batch, and the finer grid of inference
@@ -294,7 +294,7 @@ class IntervalSpace(AnswerSpace):
         for rows in self._chunks(X.shape[0]):
             logits, E = self._logits(energy, X[rows], beta)
             if kind == "mean":
-                p = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+                p = grid_probabilities(logits)
                 tail = _WALL / np.sqrt(beta) * np.sqrt(2 / np.pi)
                 out[rows] = (p[:, 1:-1] @ grid + p[:, 0] * (lo - tail)
                              + p[:, -1] * (hi + tail))
@@ -352,12 +352,12 @@ class IntervalSpace(AnswerSpace):
             logits = np.empty((n, E.shape[1]))
             logits[:, :2] = -b * E[:, :2] + self._log_tail_mass(b)
             logits[:, 2:] = -b * E[:, 2:] + np.log(h)
-            p = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+            p = grid_probabilities(logits)
             mean_energy = np.einsum("nk,nk->n", p, E) + (p[:, 0] + p[:, 1]) / (2 * b)
             if self.cells is None:
                 return float(w @ (e_target - mean_energy))
             # a cell's -log P: its d/dbeta is the cell's Gibbs mean energy
-            r = np.exp(-b * e_cells - logsumexp(-b * e_cells, axis=1, keepdims=True))
+            r = grid_probabilities(-b * e_cells)
             return float(w @ (np.einsum("nj,nj->n", r, e_cells) - mean_energy))
 
         return fit_inverse_temperature(nll_gradient,
@@ -368,7 +368,7 @@ class IntervalSpace(AnswerSpace):
         probs = np.empty((X.shape[0], _N_PREDICT_GRID + 2))
         for rows in self._chunks(X.shape[0]):
             logits, _ = self._logits(energy, X[rows], beta)
-            probs[rows] = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+            probs[rows] = grid_probabilities(logits)
         return probs
 
     def quantiles(self, energy, X, beta, u):

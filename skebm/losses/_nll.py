@@ -1,7 +1,6 @@
 """The negative log-likelihood loss (LeCun et al., 2006, section 2.2.4)."""
 
 import numpy as np
-from scipy.special import logsumexp
 
 from ._base import BaseLoss, _check_positive, _correct_energy, _log_softmax
 
@@ -45,15 +44,14 @@ class NLLLoss(BaseLoss):
             logits = logits + log_weights
         # E_C + log Z / beta as -log_softmax at the correct answer: subtracting
         # the two large terms would lose log Z's small part at large energies
-        log_p = _log_softmax(logits)
+        log_p, log_z, p = _log_softmax(logits, parts=True)
         if log_weights is None:
             value = -_correct_energy(log_p, y) / self.beta
         else:
             # the correct answer's weight (possibly 0) is not part of E_C
-            value = (_correct_energy(energies, y)
-                     + logsumexp(logits, axis=1) / self.beta)
+            value = _correct_energy(energies, y) + log_z / self.beta
         if contrast is None:
-            contrast = np.exp(log_p)
+            contrast = p
         grad = -contrast.astype(energies.dtype, copy=True)
         grad[np.arange(energies.shape[0]), y] += 1.0
         return value, grad
