@@ -25,6 +25,9 @@ from .solvers import Objective, Settings, resolve_solver, train
 _AUTO_ALPHAS = (0.1, 1.0, 10.0)
 _AUTO_VALIDATION = 0.2
 _AUTO_MIN_ROWS = 20
+# the trial fits of alpha="auto" score the rows it holds out every so many
+# iterations (epochs)
+_AUTO_CHECK_EVERY = 10
 
 
 def _solver_is_stochastic(estimator):
@@ -117,7 +120,7 @@ class BaseEnergyModel(BaseEstimator):
         continues the fitted architecture. Then the weights, the rows merged
         for a full-batch solver, the early-stopping split, and the training
         loop. ``alpha="auto"`` passes its penalty, the rows it holds out
-        (``held_out``: L-BFGS keeps the parameters that score best on them)
+        (``held_out``: the fit keeps the parameters that score best on them)
         and the number of iterations its refit runs (``n_iter``).
         """
         fitted = incremental and self.__sklearn_is_fitted__()
@@ -156,8 +159,14 @@ class BaseEnergyModel(BaseEstimator):
         rng = self._rng if keep and incremental else check_random_state(
             self.random_state)
 
+        # alpha="auto"'s trial fits keep their best iterate on its held-out
+        # rows; an answer space that anneals a sampled gradient trains to its
+        # schedule
+        checked = held_out is not None and (
+            solver == "lbfgs" or getattr(space, "annealing", None) is None)
         X_val = y_val = sw_val = None
-        if self.early_stopping and solver != "lbfgs" and not incremental:
+        if (self.early_stopping and solver != "lbfgs" and not incremental
+                and not checked):
             X, X_val, y, y_val, sample_weight, sw_val = train_test_split(
                 X, y, sample_weight, test_size=self.validation_fraction,
                 random_state=rng, stratify=self._stratify(y))
@@ -183,8 +192,8 @@ class BaseEnergyModel(BaseEstimator):
 
         settings = self._settings(loss)
         validation = None
-        if held_out is not None and solver == "lbfgs":
-            settings = replace(settings, early_stopping=True)
+        if checked:
+            settings = replace(settings, check_every=_AUTO_CHECK_EVERY)
             validation = self._held_out_score(space, energy, held_out,
                                               fitted_targets)
         elif X_val is not None:
@@ -253,8 +262,8 @@ class BaseEnergyModel(BaseEstimator):
 
     def _fit_selecting_alpha(self, X, y, sample_weight):
         """``alpha="auto"``: each of ``_AUTO_ALPHAS`` is fitted on 80% of the
-        distinct rows (with L-BFGS, keeping the iterate that scores best on
-        the other 20%), its temperature fitted to those rows with
+        distinct rows (keeping the iterate that scores best on the other
+        20%), its temperature fitted to those rows with
         ``beta="auto"`` (a flexible model's training residuals understate its
         noise), and scored by their log-likelihood; the best is refitted on
         all the data for as many iterations, keeping its ``beta_``. The split

@@ -207,7 +207,8 @@ def test_lbfgs_with_a_validation_score_keeps_its_best_check_and_stops():
 
     settings = Settings(solver="lbfgs", learning_rate_init=1e-3, momentum=0.9,
                         batch_size="auto", max_iter=1000, tol=1e-8,
-                        n_iter_no_change=10, early_stopping=True, verbose=False)
+                        n_iter_no_change=10, early_stopping=False, verbose=False,
+                        check_every=10)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         state = train(objective, np.empty((1, 0)), None, None, settings,
@@ -216,5 +217,43 @@ def test_lbfgs_with_a_validation_score_keeps_its_best_check_and_stops():
     best = int(np.argmax(scores))
     assert 0 < best < len(scores) - 1
     assert len(scores) == best + 1 + 3 and state["n_iter_"] == 10 * len(scores)
+    assert state["_best_n_iter"] == 10 * (best + 1)
+    assert state["best_validation_score_"] == scores[best] == validation()
+
+
+@pytest.mark.parametrize("average", [False, True])
+def test_adam_with_checks_keeps_its_best_checked_epoch_and_stops(average):
+    # Adam walks from 0 to 1 in each coordinate; the validation's optimum is
+    # 0.5 on the way. Averaged iterates (the perceptron's) are what is scored
+    # and kept.
+    rng = np.random.RandomState(0)
+
+    class Walk:
+        energy = SimpleNamespace(params_=np.zeros(3))
+        loss = SimpleNamespace(average_iterates=average)
+
+        def __call__(self, X, y, sample_weight, rng, rows=None):
+            r = self.energy.params_ - 1.0
+            return 0.5 * float(r @ r), r.copy()
+
+    objective = Walk()
+    params = objective.energy.params_
+
+    def validation():
+        return -float(np.sum((params - 0.5) ** 2))
+
+    settings = Settings(solver="adam", learning_rate_init=0.01, momentum=0.9,
+                        batch_size="auto", max_iter=1000, tol=1e-8,
+                        n_iter_no_change=10, early_stopping=False, verbose=False,
+                        check_every=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        state = train(objective, np.zeros((4, 1)), np.zeros(4), np.ones(4),
+                      settings, "adam", rng, validation=validation,
+                      training_score=validation)
+    scores = state["validation_scores_"]
+    best = int(np.argmax(scores))
+    assert 0 < best and len(scores) == best + 1 + 3
+    assert state["n_iter_"] == 10 * len(scores) < 1000
     assert state["_best_n_iter"] == 10 * (best + 1)
     assert state["best_validation_score_"] == scores[best] == validation()

@@ -4,7 +4,8 @@ loop.
 ``adam`` and ``sgd`` (Nesterov momentum) take one mini-batch gradient at a
 time; ``lbfgs`` is scipy's full-batch L-BFGS-B. :class:`Objective` composes an
 energy, an answer space and a loss into the function they minimize, and
-:func:`train` runs epochs, early stopping and divergence checks for every
+:func:`train` runs epochs, early stopping, the held-out checks that keep a
+run's best iterate (``_checks.py``) and divergence checks for every
 estimator. To add a solver, write an optimizer with ``update(grad)`` and
 ``rebind(params)`` in a module of its own and name it in ``_training.py``.
 """

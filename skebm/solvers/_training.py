@@ -11,6 +11,7 @@ from sklearn.utils import gen_batches
 from threadpoolctl import threadpool_limits
 
 from ._adam import AdamOptimizer
+from ._checks import Checks
 from ._lbfgs import minimize_lbfgs
 from ._sgd import SGDOptimizer
 
@@ -20,11 +21,6 @@ _OPTIMIZERS = {"adam": AdamOptimizer, "sgd": SGDOptimizer}
 # step size. Architectures marked full_batch (linear ones) are cheap enough
 # for L-BFGS at any size.
 _AUTO_LBFGS_MAX_SAMPLES = 10_000
-# with a validation score, L-BFGS checks it every _LBFGS_CHECK iterations and
-# stops after no improvement for n_iter_no_change iterations, and at least
-# _LBFGS_MIN_CHECKS checks (one check wobbles)
-_LBFGS_CHECK = 10
-_LBFGS_MIN_CHECKS = 3
 
 
 @dataclass
@@ -46,6 +42,10 @@ class Settings:
     # False when max_iter is an iteration count chosen on held-out rows,
     # not a limit (alpha="auto"'s refit)
     warn_max_iter: bool = True
+    # > 0: every so many iterations (epochs), score the validation rows and
+    # keep the best iterate (alpha="auto"'s trial fits); 0: early_stopping's
+    # rule, a score every epoch of a stochastic solver
+    check_every: int = 0
 
 
 def resolve_solver(solver, n_samples, incremental, loss, energy, sampler,
@@ -174,7 +174,7 @@ def _run(objective, X, y, sample_weight, settings, solver, rng, *,
     with threadpool_limits(limits=1, user_api="blas"):
         if solver == "lbfgs":
             _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples,
-                         validation if settings.early_stopping else None)
+                         validation if settings.check_every else None)
         else:
             _train_stochastic(objective, X, y, sample_weight, settings, solver,
                               state, rng, incremental, previous, validation,
@@ -185,9 +185,9 @@ def _run(objective, X, y, sample_weight, settings, solver, rng, *,
 def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples,
                  validation=None):
     """One run of L-BFGS; with ``validation``, it keeps the parameters of
-    the best of the scores checked every 10 iterations (``_best_n_iter``)."""
+    the best of the scores checked every ``check_every`` iterations."""
     params = objective.energy.params_
-    checks = _Checks(settings, validation)
+    checks = None if validation is None else Checks(settings, validation)
 
     def fun(theta):
         # no random numbers: the line search needs one deterministic objective
@@ -209,7 +209,7 @@ def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples,
         best[0] = min(best[0], curve[-1])
         if best[1] > settings.n_iter_no_change and validation is None:
             raise StopIteration
-        if validation is not None and len(curve) % _LBFGS_CHECK == 0:
+        if validation is not None and len(curve) % settings.check_every == 0:
             params[...] = intermediate_result.x
             if checks.check(params, len(curve)):
                 raise StopIteration
@@ -225,12 +225,7 @@ def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples,
     state["best_loss_"] = state["loss_"] = float(result.fun)
     state["validation_scores_"] = state["best_validation_score_"] = None
     if validation is not None:
-        if len(curve) % _LBFGS_CHECK or not curve:
-            checks.check(params, len(curve))
-        params[...] = checks.best_params
-        state["validation_scores_"] = checks.scores
-        state["best_validation_score_"] = checks.best_score
-        state["_best_n_iter"] = checks.best_n_iter
+        checks.finish(params, len(curve), state)
         return
     if result.status == 1 and settings.warn_max_iter:
         warnings.warn(
@@ -238,29 +233,6 @@ def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples,
             "Increase max_iter or standardize the features.",
             ConvergenceWarning,
         )
-
-
-class _Checks:
-    """The validation scores of an L-BFGS run, its best parameters, and the
-    rule that stops it."""
-
-    def __init__(self, settings, validation):
-        self.settings, self.validation = settings, validation
-        self.scores, self.best_score, self.best_index = [], -np.inf, 0
-        self.best_params, self.best_n_iter = None, 0
-        self.patience = max(_LBFGS_MIN_CHECKS,
-                            -(-settings.n_iter_no_change // _LBFGS_CHECK))
-
-    def check(self, params, n_iter):
-        """Score ``params`` after ``n_iter`` iterations; whether to stop."""
-        score = self.validation()
-        self.scores.append(score)
-        if self.settings.verbose:
-            print(f"Validation score: {score:.6f}")
-        if score > self.best_score + self.settings.tol or self.best_params is None:
-            self.best_score, self.best_n_iter = score, n_iter
-            self.best_index, self.best_params = len(self.scores), params.copy()
-        return len(self.scores) - self.best_index >= self.patience
 
 
 def _optimizer(params, settings, solver, previous):
@@ -295,12 +267,14 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
                   else min(settings.batch_size, n_samples))
     if settings.early_stopping and incremental:
         raise ValueError("partial_fit does not support early_stopping=True.")
-    early = settings.early_stopping
+    checks = (Checks(settings, validation)
+              if settings.check_every and not incremental else None)
+    early = settings.early_stopping and checks is None
     best_loss = previous.get("best_loss_")
     best_loss = np.inf if best_loss is None else best_loss
     best_score, best_params = -np.inf, None
     no_improvement, scores, converged = 0, [], False
-    for _ in range(1 if incremental else settings.max_iter):
+    for epoch in range(1, 2 if incremental else settings.max_iter + 1):
         order = rng.permutation(n_samples)
         total = 0.0
         for batch in gen_batches(n_samples, batch_size):
@@ -325,6 +299,18 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
         if not np.all(np.isfinite(params)):
             raise _diverged(settings, state["n_iter_"], solver)
 
+        if checks is not None:
+            if epoch % settings.check_every:
+                continue
+            if averaging:
+                iterate = params.copy()
+                params[...] = average
+            converged = checks.check(params, epoch)
+            if averaging:
+                params[...] = iterate
+            if converged:
+                break
+            continue
         if early:
             if averaging:
                 iterate = params.copy()
@@ -350,7 +336,8 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
                 print(f"Stopped: no improvement of more than tol={settings.tol} "
                       f"for {settings.n_iter_no_change} consecutive epochs.")
             break
-    if not incremental and not converged and settings.warn_max_iter:
+    if (not incremental and not converged and settings.warn_max_iter
+            and checks is None):
         warnings.warn(
             f"Stochastic optimizer: maximum iterations ({settings.max_iter}) "
             "reached and the optimization hasn't converged yet.",
@@ -358,6 +345,12 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
         )
     if averaging:
         state["_iterate"], state["_n_averaged"] = params.copy(), n_averaged
+    if checks is not None:
+        if averaging:
+            params[...] = average
+        checks.finish(params, epoch, state)
+        state["best_loss_"] = None
+    elif averaging:
         # the average, unless the last iterate scores better on the training
         # data (a short run, whose average lags behind)
         last = training_score()
@@ -370,7 +363,7 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
         state["validation_scores_"] = scores
         state["best_validation_score_"] = best_score
         state["best_loss_"] = None
-    else:
+    elif checks is None:
         state["validation_scores_"] = state["best_validation_score_"] = None
         state["best_loss_"] = best_loss
     state["loss_"] = state["loss_curve_"][-1]

@@ -1,0 +1,51 @@
+"""The checks of a training run against held-out rows: every
+``check_every`` iterations (epochs), the score of the current parameters;
+the best parameters kept, and when to stop."""
+
+import numpy as np
+
+# no improvement for n_iter_no_change iterations stops a run, after at least
+# _MIN_CHECKS checks (one check wobbles)
+_MIN_CHECKS = 3
+
+
+class Checks:
+    """The validation scores of a run (L-BFGS or stochastic), its best
+    parameters, and the rule that stops it.
+
+    Parameters
+    ----------
+    settings : Settings
+        ``check_every``, ``n_iter_no_change``, ``tol`` and ``verbose``.
+    validation : callable
+        ``validation() -> score`` of the current parameters, higher better.
+    """
+
+    def __init__(self, settings, validation):
+        self.settings, self.validation = settings, validation
+        self.scores, self.best_score, self.best_index = [], -np.inf, 0
+        self.best_params, self.best_n_iter = None, 0
+        self.patience = max(_MIN_CHECKS,
+                            -(-settings.n_iter_no_change // settings.check_every))
+
+    def check(self, params, n_iter):
+        """Score ``params`` after ``n_iter`` iterations; whether to stop."""
+        score = self.validation()
+        self.scores.append(score)
+        if self.settings.verbose:
+            print(f"Validation score: {score:.6f}")
+        if score > self.best_score + self.settings.tol or self.best_params is None:
+            self.best_score, self.best_n_iter = score, n_iter
+            self.best_index, self.best_params = len(self.scores), params.copy()
+        return len(self.scores) - self.best_index >= self.patience
+
+    def finish(self, params, n_iter, state):
+        """Score the last iterate if it was not checked, put the best one in
+        ``params``, and record the scores and its iteration count
+        (``_best_n_iter``) in ``state``."""
+        if n_iter % self.settings.check_every or not self.scores:
+            self.check(params, n_iter)
+        params[...] = self.best_params
+        state["validation_scores_"] = self.scores
+        state["best_validation_score_"] = self.best_score
+        state["_best_n_iter"] = self.best_n_iter
