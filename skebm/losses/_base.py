@@ -35,6 +35,10 @@ class BaseLoss:
     - ``average_iterates``: whether the stochastic solvers return the
       average of their iterates rather than the last one (the averaged
       perceptron);
+    - ``saturates``: whether the loss is flat outside a window (zero, or
+      capped), so that one full-batch step of a flexible energy can leave
+      every sample where the gradient vanishes, and ``solver="auto"``
+      trains it with per-batch steps unless the energy is linear;
     - ``constants``: the estimator parameters (``"margin"``, ``"beta"``)
       that :func:`get_loss` passes to the constructor when the loss is
       chosen by name.
@@ -47,6 +51,7 @@ class BaseLoss:
     scale_invariant = False
     partition = False
     average_iterates = False
+    saturates = False
     constants = ()
 
     def value_gradient(self, energies, y, incorrect=None, *, log_weights=None,

@@ -52,8 +52,8 @@ def resolve_solver(solver, n_samples, incremental, loss, energy, sampler,
                    early_stopping):
     """``"auto"``: full-batch L-BFGS for full-batch architectures and up to
     10000 samples otherwise; Adam for larger networks, ``partial_fit``,
-    early stopping, a sampled (noisy) gradient and losses that only train
-    stochastically."""
+    early stopping, a sampled (noisy) gradient, losses that only train
+    stochastically, and saturating losses on networks."""
     if solver == "lbfgs" and sampler is not None:
         raise ValueError(
             "solver='lbfgs' cannot use a sampler: its line search needs an "
@@ -62,6 +62,8 @@ def resolve_solver(solver, n_samples, incremental, loss, energy, sampler,
     if solver != "auto":
         return solver
     if incremental or loss.stochastic_only or sampler is not None or early_stopping:
+        return "adam"
+    if loss.saturates and not energy.full_batch:
         return "adam"
     if energy.full_batch or n_samples <= _AUTO_LBFGS_MAX_SAMPLES:
         return "lbfgs"
