@@ -110,7 +110,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and up to
         10000 samples; ``"adam"`` otherwise, for ``partial_fit``, with a
-        ``sampler`` and for the perceptron loss. ``"lbfgs"`` is scipy's, or
+        ``sampler``, for the perceptron loss and for LVQ2 on networks.
+        ``"lbfgs"`` is scipy's, or
         above about 170000 parameters a low-memory one of skebm's (user
         guide, "Solvers").
     learning_rate_init : float, default=1e-3
