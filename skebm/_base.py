@@ -201,7 +201,7 @@ class BaseEnergyModel(BaseEstimator):
                 return self._validation_score(space, energy, X_val, y_val, sw_val,
                                               beta, loss)
         if n_iter is not None:
-            settings = replace(settings, max_iter=n_iter,
+            settings = replace(settings, max_iter=max(1, n_iter),
                                warn_max_iter=n_iter >= settings.max_iter)
 
         def training_score():
