@@ -293,8 +293,11 @@ class BaseEnergyModel(BaseEstimator):
                 scores.append(model._held_out_log_likelihood(X_va, y_va, w_va))
             best = int(np.nanargmax(np.nan_to_num(scores, nan=-np.inf)))
             alpha, selected = _AUTO_ALPHAS[best], models[best]
+        # a warm start continues its fitted parameters: the count the trials
+        # chose from scratch does not apply
+        warm = self.warm_start and self.__sklearn_is_fitted__()
         self._fit(X, y, sample_weight, incremental=False, alpha=alpha,
-                  n_iter=getattr(selected, "_best_n_iter", None))
+                  n_iter=None if warm else getattr(selected, "_best_n_iter", None))
         if selected is not None and self.beta == "auto":
             self.beta_ = selected.beta_
         return self

@@ -156,7 +156,7 @@ class GibbsDensityMixin:
     def _held_out_score(self, space, energy, held_out, fitted_targets):
         """The validation score of a fit that ``alpha="auto"`` runs: the mean
         log-likelihood of the rows it holds out, at the temperature that
-        maximizes it."""
+        maximizes it (``beta="auto"``) or at ``beta``."""
         X, y, w = held_out
         X = X.astype(energy.params_.dtype, copy=False)
         z = standardize(y, X.shape[0], fitted_targets["y_mean_"],
@@ -164,7 +164,8 @@ class GibbsDensityMixin:
 
         def score():
             with np.errstate(all="ignore"):
-                beta = space.fit_beta(energy, X, z, w, None, 1.0)
+                beta = (space.fit_beta(energy, X, z, w, None, 1.0)
+                        if self.beta == "auto" else float(self.beta))
                 log_density, _ = standardized_log_density(space, energy, X, z, beta)
             return float(np.average(log_density, weights=w))
 

@@ -13,7 +13,10 @@ from sklearn.preprocessing import StandardScaler
 
 from skebm import EnergyClassifier, EnergyRegressor
 from skebm.solvers import _lbfgs
-from skebm.solvers import Settings, train
+from skebm.energies import JointEnergy, LinearEnergy, MLPEnergy
+from skebm.losses import LVQ2Loss, NLLLoss
+from skebm.solvers import Settings, resolve_solver, train
+from skebm.solvers._checks import Checks
 from skebm.solvers._objective import Objective
 
 
@@ -257,3 +260,33 @@ def test_adam_with_checks_keeps_its_best_checked_epoch_and_stops(average):
     assert state["n_iter_"] == 10 * len(scores) < 1000
     assert state["_best_n_iter"] == 10 * (best + 1)
     assert state["best_validation_score_"] == scores[best] == validation()
+
+
+def test_a_nan_check_ranks_last_not_first():
+    # an overflowed first check must not hold the best place against the
+    # finite scores after it
+    scores = iter([np.nan, -5.0, -1.0, -0.5, -0.6, -0.7, -0.8])
+    settings = Settings(solver="lbfgs", learning_rate_init=1e-3, momentum=0.9,
+                        batch_size="auto", max_iter=100, tol=1e-8,
+                        n_iter_no_change=10, early_stopping=False, verbose=False,
+                        check_every=10)
+    checks = Checks(settings, lambda: next(scores))
+    params = np.zeros(1)
+    stops = []
+    for k in range(7):
+        params[0] = k
+        stops.append(checks.check(params, 10 * (k + 1)))
+    assert checks.best_n_iter == 40 and checks.best_params[0] == 3
+    assert stops == [False] * 6 + [True]
+
+
+@pytest.mark.parametrize("energy, solver", [
+    (JointEnergy, "adam"), (MLPEnergy, "adam"), (LinearEnergy, "lbfgs")])
+def test_a_saturating_loss_trains_networks_with_adam(energy, solver):
+    # LVQ2 is flat outside its window: one full-batch step of a network can
+    # leave every sample there (the joint energy on concrete: R^2 -2.3)
+    assert LVQ2Loss.saturates and not NLLLoss.saturates
+    assert resolve_solver("auto", 500, False, LVQ2Loss(), energy, None,
+                          False) == solver
+    assert resolve_solver("auto", 500, False, NLLLoss(), energy, None,
+                          False) == "lbfgs"

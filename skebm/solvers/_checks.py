@@ -34,6 +34,9 @@ class Checks:
         self.scores.append(score)
         if self.settings.verbose:
             print(f"Validation score: {score:.6f}")
+        if np.isnan(score):
+            # an overflowed check ranks last, not first
+            score = -np.inf
         if score > self.best_score + self.settings.tol or self.best_params is None:
             self.best_score, self.best_n_iter = score, n_iter
             self.best_index, self.best_params = len(self.scores), params.copy()
