@@ -5,6 +5,8 @@ of the cell, a quadrature over a few points inside it."""
 import numpy as np
 from scipy.special import logsumexp
 
+from ._grid_density import grid_probabilities
+
 
 class TargetCells:
     """The cell each target stands for, in standardized units.
@@ -138,11 +140,9 @@ def censor(energies, log_w, contrast, cells, beta):
     log_cell = log_mean_gibbs(E[:, cells], beta)
     log_w += (-log_cell - beta * E[:, 0])[:, None]
     if contrast is None:
-        logits = -beta * E + log_w
-        contrast = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+        contrast = grid_probabilities(-beta * E + log_w)
     contrast = contrast.astype(np.float64, copy=True)
-    r = np.exp(-beta * E[:, cells] - np.log(E[:, cells].shape[1])
-               - log_cell[:, None])
-    contrast[:, cells] -= r
+    # the cell's Gibbs weights, exp(-beta E_j) / (n_points exp(log_cell))
+    contrast[:, cells] -= grid_probabilities(-beta * E[:, cells])
     contrast[:, 0] += 1.0
     return contrast.astype(energies.dtype, copy=False)
