@@ -56,6 +56,11 @@ def restore_on_error(method):
     return wrapper
 
 
+def _score_only(scorer):
+    """The score of a ``() -> (score, beta)`` held-out scorer."""
+    return scorer()[0]
+
+
 class BaseEnergyModel(BaseEstimator):
     """Parameters and the fitting procedure of the energy-based models.
 
@@ -194,12 +199,13 @@ class BaseEnergyModel(BaseEstimator):
         validation = None
         if checked:
             settings = replace(settings, check_every=_AUTO_CHECK_EVERY)
-            validation = self._held_out_score(space, energy, held_out,
-                                              fitted_targets)
+            scorer = self._held_out_score(space, energy, held_out,
+                                          fitted_targets["y_mean_"],
+                                          fitted_targets["y_scale_"], beta)
+            validation = functools.partial(_score_only, scorer)
         elif X_val is not None:
-            def validation():
-                return self._validation_score(space, energy, X_val, y_val, sw_val,
-                                              beta, loss)
+            validation = functools.partial(self._validation_score, space, energy,
+                                           X_val, y_val, sw_val, beta, loss)
         if n_iter is not None:
             settings = replace(settings, max_iter=max(1, n_iter),
                                warn_max_iter=n_iter >= settings.max_iter)
@@ -288,9 +294,11 @@ class BaseEnergyModel(BaseEstimator):
                     models.append(model._fit(X_tr, y_tr, w_tr, incremental=False,
                                              alpha=candidate,
                                              held_out=(X_va, y_va, w_va)))
-                if self.beta == "auto":
-                    model.beta_ = model._held_out_beta(X_va, y_va, w_va)
-                scores.append(model._held_out_log_likelihood(X_va, y_va, w_va))
+                score, beta = model._held_out_score(
+                    model.answer_space_, model.energy_, (X_va, y_va, w_va),
+                    model.y_mean_, model.y_scale_, model.beta_)()
+                model.beta_ = beta
+                scores.append(score)
             best = int(np.nanargmax(np.nan_to_num(scores, nan=-np.inf)))
             alpha, selected = _AUTO_ALPHAS[best], models[best]
         # a warm start continues its fitted parameters: the count the trials

@@ -153,32 +153,22 @@ class GibbsDensityMixin:
             self.energy_, X, self._gibbs_beta, u))
 
     # -- the rows alpha="auto" holds out -----------------------------------------
-    def _held_out_score(self, space, energy, held_out, fitted_targets):
-        """The validation score of a fit that ``alpha="auto"`` runs: the mean
-        log-likelihood of the rows it holds out, at the temperature that
-        maximizes it (``beta="auto"``) or at ``beta``."""
+    def _held_out_score(self, space, energy, held_out, y_mean, y_scale, beta):
+        """A callable ``() -> (score, beta)`` for the rows ``held_out`` (X, y,
+        weights) that ``alpha="auto"`` sets apart: the weighted mean log
+        density of their standardized targets, at the temperature that
+        maximizes it with ``beta="auto"`` (``beta`` where the space cannot
+        fit one), else at ``beta``. It checks a trial fit as it trains, and
+        scores its end."""
         X, y, w = held_out
         X = X.astype(energy.params_.dtype, copy=False)
-        z = standardize(y, X.shape[0], fitted_targets["y_mean_"],
-                        fitted_targets["y_scale_"])
+        z = standardize(y, X.shape[0], y_mean, y_scale)
 
         def score():
             with np.errstate(all="ignore"):
-                beta = (space.fit_beta(energy, X, z, w, None, 1.0)
-                        if self.beta == "auto" else float(self.beta))
-                log_density, _ = standardized_log_density(space, energy, X, z, beta)
-            return float(np.average(log_density, weights=w))
+                b = (space.fit_beta(energy, X, z, w, None, beta)
+                     if self.beta == "auto" else beta)
+                log_density, _ = standardized_log_density(space, energy, X, z, b)
+            return float(np.average(log_density, weights=w)), b
 
         return score
-
-    def _held_out_log_likelihood(self, X, y, sample_weight):
-        with np.errstate(all="ignore"):
-            return float(np.average(self.predict_log_density(X, y),
-                                    weights=sample_weight))
-
-    def _held_out_beta(self, X, y, sample_weight):
-        X = self._check_X(X)
-        z = standardize(y, X.shape[0], self.y_mean_, self.y_scale_)
-        with np.errstate(all="ignore"):
-            return self.answer_space_.fit_beta(self.energy_, X, z, sample_weight,
-                                               None, self.beta_)
