@@ -85,6 +85,7 @@ class JointEnergy(_AnswerEnergy):
 
     answer_space = _JointAnswers
     multi_output = True
+    searched_answers = True
     # the output intercepts are the energy profile shared by all x;
     # unpenalized, the NLL could sharpen it without bound
     _penalize_output_intercepts = True

@@ -243,6 +243,10 @@ class _OverLabelVectors:
     built as it is over classes, as a :class:`LabelPairEnergy` over it on
     label vectors (an answer space with ``label_vectors = True``)."""
 
+    # label vectors are discrete: a full-batch step moves the most offending
+    # one by whole labels, as among classes
+    searched_answers = False
+
     def __init__(self, cls, interactions):
         self.cls = cls
         self.interactions = interactions

@@ -65,6 +65,9 @@ class _BaseEnergy:
     # -- parameters -------------------------------------------------------
     # whether a full-batch solver is cheap at any data size (linear models)
     full_batch = False
+    # whether the most offending answer is searched among a continuum of
+    # answers (a grid, chains) rather than found among classes or in closed form
+    searched_answers = False
     # whether L2 applies to the parameters after the network's (prototypes),
     # and to the intercepts of the output layer
     _penalize_extra = False

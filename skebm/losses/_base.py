@@ -36,9 +36,10 @@ class BaseLoss:
       average of their iterates rather than the last one (the averaged
       perceptron);
     - ``saturates``: whether the loss is flat outside a window (zero, or
-      capped), so that one full-batch step of a flexible energy can leave
-      every sample where the gradient vanishes, and ``solver="auto"``
-      trains it with per-batch steps unless the energy is linear;
+      capped, or a sigmoid's plateaus), so that one full-batch step can
+      leave every sample where the gradient vanishes, and ``solver="auto"``
+      trains it with per-batch steps on energies whose most offending
+      answer is searched over a continuum (``searched_answers``);
     - ``constants``: the estimator parameters (``"margin"``, ``"beta"``)
       that :func:`get_loss` passes to the constructor when the loss is
       chosen by name.

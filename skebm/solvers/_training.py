@@ -53,7 +53,9 @@ def resolve_solver(solver, n_samples, incremental, loss, energy, sampler,
     """``"auto"``: full-batch L-BFGS for full-batch architectures and up to
     10000 samples otherwise; Adam for larger networks, ``partial_fit``,
     early stopping, a sampled (noisy) gradient, losses that only train
-    stochastically, and saturating losses on networks."""
+    stochastically, and saturating losses on energies whose most offending
+    answer is searched over a continuum: there one full-batch step can move
+    every target onto the loss's flat part, where L-BFGS stops."""
     if solver == "lbfgs" and sampler is not None:
         raise ValueError(
             "solver='lbfgs' cannot use a sampler: its line search needs an "
@@ -63,7 +65,7 @@ def resolve_solver(solver, n_samples, incremental, loss, energy, sampler,
         return solver
     if incremental or loss.stochastic_only or sampler is not None or early_stopping:
         return "adam"
-    if loss.saturates and not energy.full_batch:
+    if loss.saturates and energy.searched_answers:
         return "adam"
     if energy.full_batch or n_samples <= _AUTO_LBFGS_MAX_SAMPLES:
         return "lbfgs"
