@@ -633,3 +633,23 @@ def test_lvq2_on_the_joint_energy_trains_on_concrete():
             loss="lvq2", energy="joint", random_state=0)).fit(X[train], y[train])
     assert lvq2[-1].solver_ == "adam"
     assert lvq2.score(X[test], y[test]) >= ridge.score(X[test], y[test]) - 0.1
+
+
+def test_warm_start_from_a_margin_loss_to_the_nll_starts_over():
+    # the NLL's bumps are 10 times lower than a margin loss's: continuing
+    # the hinge fit's coefficients would read them against another basis
+    X, y = make_bimodal_sine(200, random_state=0)
+    reg = EnergyRegressor(energy="joint", loss="hinge", hidden_layer_sizes=(8,),
+                          alpha=1.0, max_iter=20, warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+        hinge_params = reg.energy_.params_.copy()
+        reg.set_params(loss="nll").fit(X, y)
+    fresh = clone(reg).set_params(warm_start=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fresh.fit(X, y)
+    assert reg.energy_.bump_scale == 0.1
+    np.testing.assert_allclose(reg.energy_.params_, fresh.energy_.params_)
+    assert not np.allclose(reg.energy_.params_[:hinge_params.size], hinge_params)

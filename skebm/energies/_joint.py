@@ -133,6 +133,12 @@ class JointEnergy(_AnswerEnergy):
                    quadratic=True,
                    bump_scale=_BUMP_SCALE if loss.partition else 1.0)
 
+    def same_architecture(self, other):
+        # the bumps' height sets what the fitted coefficients mean: a warm
+        # start from a margin loss's fit (height 1) to the NLL's starts over
+        return (super().same_architecture(other)
+                and other.bump_scale == self.bump_scale)
+
     @property
     def n_basis(self):
         """Length of ``psi(y)``."""
