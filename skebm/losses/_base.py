@@ -123,21 +123,6 @@ class BaseLoss:
         return hash((type(self), tuple(sorted(self.get_params().items()))))
 
 
-def _log_softmax(logits, parts=False):
-    """Row-wise ``log softmax(logits)``; with ``parts``, also the row's
-    ``logsumexp`` and the softmax, from the same exponentials."""
-    # plain numpy: scipy's log_softmax costs a third of a linear model's
-    # mini-batch step in checks this function does not need
-    top = logits.max(axis=1, keepdims=True)
-    shifted = logits - top
-    e = np.exp(shifted)
-    total = e.sum(axis=1, keepdims=True)
-    log_total = np.log(total)
-    if not parts:
-        return shifted - log_total
-    return shifted - log_total, (top + log_total)[:, 0], e / total
-
-
 def _correct_energy(energies, y):
     return energies[np.arange(energies.shape[0]), y]
 

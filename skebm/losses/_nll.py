@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._base import BaseLoss, _check_positive, _correct_energy, _log_softmax
+from ._base import BaseLoss, _check_positive, _correct_energy
 
 
 class NLLLoss(BaseLoss):
@@ -42,16 +42,26 @@ class NLLLoss(BaseLoss):
         logits = -self.beta * energies
         if log_weights is not None:
             logits = logits + log_weights
-        # E_C + log Z / beta as -log_softmax at the correct answer: subtracting
-        # the two large terms would lose log Z's small part at large energies
-        log_p, log_z, p = _log_softmax(logits, parts=True)
+        # one pass of exponentials, in place: this is most of a joint fit's
+        # time outside the network
+        rows = np.arange(energies.shape[0])
+        top = logits.max(axis=1, keepdims=True)
+        logits -= top
+        shifted_correct = logits[rows, y]
+        p = np.exp(logits, out=logits)
+        total = p.sum(axis=1, keepdims=True)
+        log_total = np.log(total[:, 0])
         if log_weights is None:
-            value = -_correct_energy(log_p, y) / self.beta
+            # E_C + log Z / beta as -log_softmax at the correct answer:
+            # subtracting the two large terms would lose log Z's small part
+            value = (log_total - shifted_correct) / self.beta
         else:
             # the correct answer's weight (possibly 0) is not part of E_C
-            value = _correct_energy(energies, y) + log_z / self.beta
+            value = _correct_energy(energies, y) + (top[:, 0] + log_total) / self.beta
         if contrast is None:
-            contrast = p
-        grad = -contrast.astype(energies.dtype, copy=True)
-        grad[np.arange(energies.shape[0]), y] += 1.0
+            p /= total
+            grad = np.negative(p, out=p).astype(energies.dtype, copy=False)
+        else:
+            grad = -contrast.astype(energies.dtype, copy=True)
+        grad[rows, y] += 1.0
         return value, grad
