@@ -70,9 +70,8 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and for
         up to 10000 samples; ``"adam"`` for larger networks, for
-        ``partial_fit``, with a ``sampler`` (its gradient is noisy), for the
-        perceptron loss, and for LVQ2 on networks (flat outside its window,
-        a full-batch step can stall it). ``"lbfgs"`` is scipy's, or above about 170000
+        ``partial_fit``, with a ``sampler`` (its gradient is noisy) and for
+        the perceptron loss. ``"lbfgs"`` is scipy's, or above about 170000
         parameters a low-memory one of skebm's (user guide, "Solvers").
     learning_rate_init : float, default=1e-3
         Step size of ``adam`` and ``sgd``.

@@ -51,7 +51,9 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
         training range (:class:`~skebm.inference.IntervalSpace`), several
         (``d``) by descent and Markov chains in R^d
         (:class:`~skebm.energies.JointVectorEnergy` on a
-        :class:`~skebm.inference.VectorSpace`). For ``lvq2``,
+        :class:`~skebm.inference.VectorSpace`). Under ``nll`` its
+        one-column form penalizes the departure from a Gaussian 100 times
+        more than the Gaussian itself (bumps of height 0.1). For ``lvq2``,
         ``square_square`` and ``square_exp`` it is mapped through a
         softplus to positive energies.
     hidden_layer_sizes : array-like of int, default=(64, 64)
@@ -110,7 +112,9 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and up to
         10000 samples; ``"adam"`` otherwise, for ``partial_fit``, with a
-        ``sampler``, for the perceptron loss and for LVQ2 on networks.
+        ``sampler``, for the perceptron loss, and for LVQ2 and MCE on the
+        joint energy (flat outside a window: one full-batch step can leave
+        every target there).
         ``"lbfgs"`` is scipy's, or
         above about 170000 parameters a low-memory one of skebm's (user
         guide, "Solvers").

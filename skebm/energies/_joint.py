@@ -86,6 +86,8 @@ class JointEnergy(_AnswerEnergy):
     answer_space = _JointAnswers
     multi_output = True
     searched_answers = True
+    # the height of models pickled before it was a parameter
+    bump_scale = 1.0
     # the output intercepts are the energy profile shared by all x;
     # unpenalized, the NLL could sharpen it without bound
     _penalize_output_intercepts = True
