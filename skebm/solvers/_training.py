@@ -273,6 +273,18 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
         raise ValueError("partial_fit does not support early_stopping=True.")
     checks = (Checks(settings, validation)
               if settings.check_every and not incremental else None)
+
+    def at_average(evaluate):
+        # validation scores the fitted parameters: the average, when averaging
+        if not averaging:
+            return evaluate()
+        iterate = params.copy()
+        params[...] = average
+        try:
+            return evaluate()
+        finally:
+            params[...] = iterate
+
     early = settings.early_stopping and checks is None
     best_loss = previous.get("best_loss_")
     best_loss = np.inf if best_loss is None else best_loss
@@ -306,22 +318,12 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
         if checks is not None:
             if epoch % settings.check_every:
                 continue
-            if averaging:
-                iterate = params.copy()
-                params[...] = average
-            converged = checks.check(params, epoch)
-            if averaging:
-                params[...] = iterate
-            if converged:
+            if at_average(lambda: checks.check(params, epoch)):
+                converged = True
                 break
             continue
         if early:
-            if averaging:
-                iterate = params.copy()
-                params[...] = average
-            score = validation()
-            if averaging:
-                params[...] = iterate
+            score = at_average(validation)
             scores.append(score)
             if score > best_score:
                 best_params = (average if averaging else params).copy()
