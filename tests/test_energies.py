@@ -417,3 +417,26 @@ def test_joint_energy_models_one_target_column_of_n_basis_features():
     assert energy.coefs_[-1].shape == (4, 7)
     with pytest.raises(ValueError, match="n_answers=1"):
         energy.initialize(n_features=2, n_answers=2, random_state=0)
+
+
+def test_joint_energy_keeps_the_basis_of_repeated_answers_and_does_not_pickle_it():
+    import pickle
+
+    energy = JointEnergy((4,), centers=np.linspace(-1, 1, 5), width=0.5,
+                         quadratic=True).initialize(2, 1, random_state=0)
+    X, Y = np.ones((3, 2)), np.linspace(-1, 1, 6).reshape(3, 2)
+    grid = np.linspace(-2, 2, 9)
+    E, _ = energy.forward(X, Y, grid)
+    again, _ = energy.forward(X, Y, grid)
+    assert_array_equal(E, again)
+    # a new answer array of the same shape is not read from the kept one
+    moved, _ = energy.forward(X, Y + 0.5, grid)
+    assert_allclose(moved[:, :2], energy.forward(X, Y + 0.5)[0])
+    # parameters re-initialized in float32 get float32 bases, not the kept
+    # float64 ones
+    energy.initialize(2, 1, random_state=0, dtype=np.float32)
+    assert energy.forward(X.astype(np.float32), Y, grid)[0].dtype == np.float32
+    energy.initialize(2, 1, random_state=0)
+    restored = pickle.loads(pickle.dumps(energy))
+    assert "_kept_bases" not in restored.__dict__
+    assert_allclose(restored.forward(X, Y, grid)[0], energy.forward(X, Y, grid)[0])

@@ -14,6 +14,8 @@ from ._network import output_map
 # Gaussian bumps of the answer basis, and their scale against y and y^2 / 2
 _N_BASIS = 64
 _BUMP_SCALE = 0.1
+# how many answer arrays, and of what size, an energy keeps the basis of
+_N_KEPT, _MAX_KEPT_SIZE = 4, 2**21
 
 
 class _JointAnswers:
@@ -162,14 +164,36 @@ class JointEnergy(_AnswerEnergy):
                                  axis=-1)
         return psi.astype(self.params_.dtype, copy=False)
 
+    def _kept_basis(self, y):
+        """``basis(y)``, kept for the last few ``y`` of moderate size: a
+        full-batch fit evaluates the same answers (its targets and its
+        quadrature grids) at every step."""
+        if y.size * self.n_basis > _MAX_KEPT_SIZE:
+            return self.basis(y)
+        key = (self.params_.dtype.str, y.dtype.str, y.shape, y.tobytes())
+        kept = self.__dict__.setdefault("_kept_bases", {})
+        if key not in kept:
+            if len(kept) >= _N_KEPT:
+                del kept[next(iter(kept))]
+            kept[key] = self.basis(y)
+            kept[key].flags.writeable = False
+        return kept[key]
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_kept_bases", None)
+        return state
+
     def _answer_head(self, g, Y, grid):
-        psi_y = self.basis(Y)
-        scores = [np.einsum("nk,nck->nc", g, psi_y)]
-        psi_grid = None
+        psi_y = self._kept_basis(Y)
+        c = Y.shape[1]
+        psi_grid = None if grid is None else self._kept_basis(grid)
+        s = np.empty((len(g), c + (0 if grid is None else len(grid))),
+                     dtype=np.result_type(g, psi_y))
+        s[:, :c] = np.einsum("nk,nck->nc", g, psi_y)
         if grid is not None:
-            psi_grid = self.basis(grid)
-            scores.append(g @ psi_grid.T)
-        s = np.concatenate(scores, axis=1) if len(scores) > 1 else scores[0]
+            # written in place: np.concatenate of the two costs more than both
+            np.matmul(g, psi_grid.T, out=s[:, c:])
         if self.output == "softplus":
             return np.logaddexp(0.0, s), (psi_y, psi_grid, s)
         if self.output == "square":
