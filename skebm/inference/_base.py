@@ -42,11 +42,16 @@ class Step:
     rows : ndarray of int or None
         Training rows of the batch, for state kept per training sample
         (persistent chains); None for a batch of new samples.
+    partition : bool
+        Whether the loss takes the log-partition over all answers (the
+        loss's ``partition``), so that the candidates need no ``incorrect``
+        mask.
     """
 
     beta: float
     rng: object = None
     rows: np.ndarray = None
+    partition: bool = False
 
 
 class AnswerSpace:

@@ -169,8 +169,10 @@ class IntervalSpace(AnswerSpace):
             energies[:, in_cell] += self.wall_energy(cells)
         n_cols = energies.shape[1]
         first = 1 + n_cells + n_sampled
-        incorrect = np.zeros((n, n_cols), dtype=bool)
-        incorrect[:, first + 2:] = np.abs(grid - y[:, None]) > self.epsilon
+        incorrect = None
+        if not step.partition:
+            incorrect = np.zeros((n, n_cols), dtype=bool)
+            incorrect[:, first + 2:] = np.abs(grid - y[:, None]) > self.epsilon
         log_w = np.empty((n, n_cols))
         log_w[:, :first] = -np.inf
         log_w[:, first:first + 2] = self._log_tail_mass(step.beta)
@@ -347,21 +349,31 @@ class IntervalSpace(AnswerSpace):
         w = sample_weight / sample_weight.sum()
 
         def nll_gradient(b):
-            # d/dbeta of beta E(y) + log Z(beta): E(y) minus the Gibbs mean
-            # energy, the tails' weights adding -1 / (2 beta) each
+            # d/dbeta of beta E(y) + log Z(beta): E(y) minus the Gibbs mean of
+            # -d logits / dbeta (the energies, the tails' adding 1 / (2 beta)),
+            # and d^2/dbeta^2: the Gibbs variance of the same, plus the
+            # tails' 1 / (2 beta^2)
             logits = np.empty((n, E.shape[1]))
             logits[:, :2] = -b * E[:, :2] + self._log_tail_mass(b)
             logits[:, 2:] = -b * E[:, 2:] + np.log(h)
             p = grid_probabilities(logits)
-            mean_energy = np.einsum("nk,nk->n", p, E) + (p[:, 0] + p[:, 1]) / (2 * b)
+            u = E.copy()
+            u[:, :2] += 1 / (2 * b)
+            mean_u = np.einsum("nk,nk->n", p, u)
+            u -= mean_u[:, None]
+            second = np.einsum("nk,nk->n", p, u * u) + (p[:, 0] + p[:, 1]) / (2 * b * b)
             if self.cells is None:
-                return float(w @ (e_target - mean_energy))
-            # a cell's -log P: its d/dbeta is the cell's Gibbs mean energy
+                return float(w @ (e_target - mean_u)), float(w @ second)
+            # a cell's -log P: its d/dbeta is the cell's Gibbs mean energy,
+            # its d^2/dbeta^2 minus the variance
             r = grid_probabilities(-b * e_cells)
-            return float(w @ (np.einsum("nj,nj->n", r, e_cells) - mean_energy))
+            cell_mean = np.einsum("nj,nj->n", r, e_cells)
+            cell_var = np.einsum("nj,nj->n", r, (e_cells - cell_mean[:, None]) ** 2)
+            return (float(w @ (cell_mean - mean_u)), float(w @ (second - cell_var)))
 
         return fit_inverse_temperature(nll_gradient,
-                                       float(np.std(E[:, 2:], axis=1).mean()))
+                                       float(np.std(E[:, 2:], axis=1).mean()),
+                                       curvature=True, start=beta)
 
     def _cell_probabilities(self, energy, X, beta):
         """Probabilities of the low tail, the grid cells and the high tail."""

@@ -84,7 +84,7 @@ class Objective:
     def _data_term(self, X, y, weights, rng, rows):
         """Weighted sum of the losses of a block of rows, and its gradient."""
         energies, cache, answers = self.space.candidates(
-            self.energy, X, y, Step(self.beta, rng, rows))
+            self.energy, X, y, Step(self.beta, rng, rows, self.loss.partition))
         values, d_energies = self.loss.value_gradient(
             energies, answers.correct, answers.incorrect,
             log_weights=answers.log_weights, contrast=answers.contrast)
