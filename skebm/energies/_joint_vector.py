@@ -73,11 +73,9 @@ class JointVectorEnergy(_AnswerEnergy):
               answers=None, output="score"):
         """The vector architecture (a :class:`GaussianVectorEnergy` for more
         than two answer columns), with the output map ``JointEnergy`` chose
-        for ``loss``; the NLL needs no descended candidates in ``answers``."""
-        if answers is not None:
-            answers.descend = not loss.partition
-            if answers.n_answers > 2 and cls is JointVectorEnergy:
-                cls = GaussianVectorEnergy
+        for ``loss``."""
+        if answers is not None and answers.n_answers > 2 and cls is JointVectorEnergy:
+            cls = GaussianVectorEnergy
         return cls(hidden_layer_sizes, activation, output=output)
 
     # -- parameters -----------------------------------------------------------

@@ -115,9 +115,6 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
         self.persistent_chains = persistent_chains
         self.n_answers = len(self.low)
         self._log_step = np.log(self.n_answers ** (-1 / 3))
-        #: whether training candidates include descended answers (the
-        #: margin losses' search; the architecture's ``build`` sets it)
-        self.descend = True
         self._chains = None
 
     def training_defaults(self):
@@ -194,7 +191,7 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
         # the chains' last states, a few descent steps on: candidates for
         # the most offending answer of the margin losses
         descended = samples[:, :0]
-        if self.descend:
+        if not step.partition:
             descended = self._descend(energy, G[0], samples[:, -n_chains:],
                                       step.beta, 3)[0]
         n_s = samples.shape[1]
