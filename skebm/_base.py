@@ -272,8 +272,8 @@ class BaseEnergyModel(BaseEstimator):
     def _fit_selecting_alpha(self, X, y, sample_weight):
         """``alpha="auto"``: each of ``_AUTO_ALPHAS`` (in ``_AUTO_ORDER``,
         the weakest skipped when the strongest beat the middle one) is
-        fitted on 80% of the distinct rows (keeping the iterate that scores best on the other
-        20%), its temperature fitted to those rows with
+        fitted on 80% of the distinct rows (keeping the iterate that scores
+        best on the other 20%), its temperature fitted to those rows with
         ``beta="auto"`` (a flexible model's training residuals understate its
         noise), and scored by their log-likelihood; the best is refitted on
         all the data for as many iterations, keeping its ``beta_``. The split

@@ -99,15 +99,16 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
         scored better than 1 (the score is taken unimodal in ``alpha``),
         on 80% of the distinct rows, and with ``beta="auto"`` fits each
         one's temperature to the other 20% (a flexible model's training
-        residuals understate its noise); it keeps the one whose Gibbs distribution gives those
-        rows the highest likelihood (``alpha_``, and its ``beta_``) and
-        refits it on all the data. Each trial also keeps the iterate (or
-        epoch) whose calibrated likelihood of those rows is best (checked
-        every 10; it stops 30 or ``n_iter_no_change`` past it, whichever
-        is more), and the refit runs as many: the joint energy's NLL fit
-        overfits its training rows as it goes on. Several target columns
-        of ``joint``, whose sampled gradient anneals, train to their
-        schedule. It costs three or four fits, the last one shorter.
+        residuals understate its noise); it keeps the one whose Gibbs
+        distribution gives those rows the highest likelihood (``alpha_``,
+        and its ``beta_``) and refits it on all the data. Each trial also
+        keeps the iterate (or epoch) whose calibrated likelihood of those
+        rows is best (checked every 10; it stops 30 or ``n_iter_no_change``
+        past it, whichever is more), and the refit runs as many: the joint
+        energy's NLL fit overfits its training rows as it goes on. Several
+        target columns of ``joint``, whose sampled gradient anneals, train
+        to their schedule. It costs three or four fits, the last one
+        shorter.
         ``partial_fit``, which holds no rows out, uses the ``alpha_`` of an
         earlier ``fit``, else 1.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"

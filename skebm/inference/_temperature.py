@@ -44,7 +44,8 @@ def fit_inverse_temperature(nll_gradient, energy_spread, curvature=False,
     if not curvature:
         return float(np.exp(brentq(lambda t: derivatives(t)[0], low, high,
                                    xtol=_XTOL, rtol=_RTOL)))
-    t = center if start is None else np.clip(np.log(start), low, high)
+    good_start = start is not None and np.isfinite(start) and start > 0
+    t = np.clip(np.log(start), low, high) if good_start else center
     return float(np.exp(_safe_newton(derivatives, low, high, t)))
 
 
