@@ -38,6 +38,10 @@ Without it the script says so and leaves NGBoost's rows out.
     python benchmarks/bench_uci.py [--sets concrete,yacht] [--splits 5] [--quick]
 
 ``--quick`` runs 2 splits of the two smallest sets (yacht, energy).
+``--sets friedman1`` runs a larger set, not among the defaults:
+``make_friedman1`` with 8192 rows, 8 features and noise 1 (the size of
+kin8nm, which ``../shared`` lacks), made with the split's number as seed and
+split 90/10, for the fit time at that scale.
 """
 
 import argparse
@@ -46,9 +50,11 @@ import time
 import warnings
 
 import numpy as np
+from sklearn.datasets import make_friedman1
 from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
+from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
@@ -66,6 +72,8 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)
 DATA = os.path.normpath(os.path.join(ROOT, os.pardir, "shared", "data", "uci"))
 SETS = ["concrete", "energy", "yacht", "wine-quality-red"]
 QUICK_SETS = ["yacht", "energy"]
+# made, not read: its rows and features (load_split)
+SYNTHETIC = {"friedman1": (8192, 8)}
 COVERAGE = 0.9
 EBM_ROWS = {"EBM default": {}, "EBM mlp": {"energy": "mlp"},
             "EBM joint": {"energy": "joint"}}
@@ -73,6 +81,13 @@ EBM_ROWS = {"EBM default": {}, "EBM mlp": {"energy": "mlp"},
 
 def load_split(name, k):
     """Train and test arrays of split ``k`` of set ``name``."""
+    if name in SYNTHETIC:
+        n_samples, n_features = SYNTHETIC[name]
+        X, y = make_friedman1(n_samples, n_features=n_features, noise=1.0,
+                              random_state=k)
+        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.1,
+                                                  random_state=k)
+        return X_tr, y_tr, X_te, y_te
     folder = os.path.join(DATA, name)
 
     def idx(f):
@@ -210,16 +225,18 @@ def print_comparison(all_results):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default=",".join(SETS),
-                        help="comma-separated subset of " + ",".join(SETS))
+                        help="comma-separated subset of "
+                        + ",".join(SETS + list(SYNTHETIC)))
     parser.add_argument("--splits", type=int, default=5)
     parser.add_argument("--quick", action="store_true",
                         help="2 splits of the two smallest sets")
     args = parser.parse_args()
     sets = QUICK_SETS if args.quick else args.sets.split(",")
     n_splits = 2 if args.quick else args.splits
-    unknown = set(sets) - set(SETS)
+    unknown = set(sets) - set(SETS) - set(SYNTHETIC)
     if unknown:
-        parser.error(f"unknown sets {sorted(unknown)}; choose from {SETS}")
+        parser.error(f"unknown sets {sorted(unknown)}; choose from "
+                     f"{SETS + list(SYNTHETIC)}")
     if ngboost is None:
         print(f"ngboost cannot be imported ({NGBOOST_ERROR}); its rows are "
               "skipped. Install: pip install --no-deps ngboost && pip install "
