@@ -23,9 +23,6 @@ from .solvers import Objective, Settings, resolve_solver, train
 
 # alpha="auto": the penalties tried, and the share of rows held out to score them
 _AUTO_ALPHAS = (0.1, 1.0, 10.0)
-# the order of the trials: the middle, the strongest, and the weakest only if
-# the middle beat the strongest
-_AUTO_ORDER = (1, 2, 0)
 _AUTO_VALIDATION = 0.2
 _AUTO_MIN_ROWS = 20
 # the trial fits of alpha="auto" score the rows it holds out every so many
@@ -270,10 +267,9 @@ class BaseEnergyModel(BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=False)
 
     def _fit_selecting_alpha(self, X, y, sample_weight):
-        """``alpha="auto"``: each of ``_AUTO_ALPHAS`` (in ``_AUTO_ORDER``,
-        the weakest skipped when the strongest beat the middle one) is
-        fitted on 80% of the distinct rows (keeping the iterate that scores
-        best on the other 20%), its temperature fitted to those rows with
+        """``alpha="auto"``: each of ``_AUTO_ALPHAS`` is fitted on 80% of the
+        distinct rows (keeping the iterate that scores best on the other
+        20%), its temperature fitted to those rows with
         ``beta="auto"`` (a flexible model's training residuals understate its
         noise), and scored by their log-likelihood; the best is refitted on
         all the data for as many iterations, keeping its ``beta_``. The split
@@ -288,29 +284,22 @@ class BaseEnergyModel(BaseEstimator):
             # a fixed split: a deterministic solver keeps a deterministic fit
             X_tr, X_va, y_tr, y_va, w_tr, w_va = train_test_split(
                 X_m, y_m, w_m, test_size=_AUTO_VALIDATION, random_state=0)
-            scores, models = np.full(len(_AUTO_ALPHAS), np.nan), {}
-            for i in _AUTO_ORDER:
-                if i == 0 and scores[-1] > scores[1]:
-                    # the held-out score is taken unimodal in log(alpha):
-                    # the strongest penalty beat the middle one, so the
-                    # weakest would not
-                    continue
-                candidate = _AUTO_ALPHAS[i]
+            scores, models = [], []
+            for candidate in _AUTO_ALPHAS:
                 model = clone(self).set_params(alpha=candidate, warm_start=False)
                 # the trial fits are internal: the final fit reports its own
                 # warnings, once
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    models[i] = model._fit(X_tr, y_tr, w_tr, incremental=False,
-                                           alpha=candidate,
-                                           held_out=(X_va, y_va, w_va))
+                    models.append(model._fit(X_tr, y_tr, w_tr, incremental=False,
+                                             alpha=candidate,
+                                             held_out=(X_va, y_va, w_va)))
                 score, beta = model._held_out_score(
                     model.answer_space_, model.energy_, (X_va, y_va, w_va),
                     model.y_mean_, model.y_scale_, model.beta_)()
                 model.beta_ = beta
-                # a trial that overflowed ranks last, not first
-                scores[i] = -np.inf if np.isnan(score) else score
-            best = min(models, key=lambda i: (-scores[i], i))
+                scores.append(score)
+            best = int(np.nanargmax(np.nan_to_num(scores, nan=-np.inf)))
             alpha, selected = _AUTO_ALPHAS[best], models[best]
         # a warm start continues its fitted parameters: the count the trials
         # chose from scratch does not apply
