@@ -163,12 +163,16 @@ class GibbsDensityMixin:
         X, y, w = held_out
         X = X.astype(energy.params_.dtype, copy=False)
         z = standardize(y, X.shape[0], y_mean, y_scale)
+        # the temperature of the last check: the next one's root-finding
+        # starts there
+        last = [beta]
 
         def score():
             with np.errstate(all="ignore"):
-                b = (space.fit_beta(energy, X, z, w, None, beta)
+                b = (space.fit_beta(energy, X, z, w, None, last[0])
                      if self.beta == "auto" else beta)
                 log_density, _ = standardized_log_density(space, energy, X, z, b)
+            last[0] = b
             return float(np.average(log_density, weights=w)), b
 
         return score

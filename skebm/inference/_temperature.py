@@ -8,6 +8,8 @@ from scipy.optimize import brentq
 # repeated rows agree
 _XTOL, _RTOL = 1e-14, 1e-15
 _MAX_NEWTON_STEPS = 100
+# a Newton step this small leaves an error of the order of its square
+_LAST_NEWTON_STEP = 1e-9
 
 
 def fit_inverse_temperature(nll_gradient, energy_spread, curvature=False,
@@ -37,11 +39,11 @@ def fit_inverse_temperature(nll_gradient, energy_spread, curvature=False,
         first, second = out
         return first, np.exp(t) * second
 
-    if derivatives(low)[0] >= 0:
-        return float(np.exp(low))
-    if derivatives(high)[0] <= 0:
-        return float(np.exp(high))
     if not curvature:
+        if derivatives(low)[0] >= 0:
+            return float(np.exp(low))
+        if derivatives(high)[0] <= 0:
+            return float(np.exp(high))
         return float(np.exp(brentq(lambda t: derivatives(t)[0], low, high,
                                    xtol=_XTOL, rtol=_RTOL)))
     good_start = start is not None and np.isfinite(start) and start > 0
@@ -50,20 +52,32 @@ def fit_inverse_temperature(nll_gradient, energy_spread, curvature=False,
 
 
 def _safe_newton(derivatives, low, high, t):
-    """Root of an increasing function in ``(low, high)``, where it changes
-    sign: Newton steps from ``t``, bisection whenever a step leaves the
-    bracket that the evaluations so far have narrowed."""
+    """Root of an increasing function in ``[low, high]``: Newton steps from
+    ``t``, bisection whenever a step leaves the bracket that the evaluations
+    so far have narrowed. An end of the bracket is evaluated only when a
+    step would pass it, and returned when the function has not changed sign
+    there (the root lies beyond)."""
+    below = above = False  # whether low / high are evaluations of the sign
     for _ in range(_MAX_NEWTON_STEPS):
         value, slope = derivatives(t)
         if value == 0:
             return t
         if value < 0:
-            low = t
+            low, below = t, True
         else:
-            high = t
-        step = value / slope if slope > 0 else np.inf
-        after = t - step
+            high, above = t, True
+        after = t - value / slope if slope > 0 else np.nan
+        if abs(after - t) <= _LAST_NEWTON_STEP and low < after < high:
+            return after
         if not low < after < high:
+            if value < 0 and not above:
+                if derivatives(high)[0] <= 0:
+                    return high
+                above = True
+            elif value > 0 and not below:
+                if derivatives(low)[0] >= 0:
+                    return low
+                below = True
             after = 0.5 * (low + high)
         if abs(after - t) <= _XTOL + _RTOL * abs(t) or high - low <= _XTOL:
             return after
