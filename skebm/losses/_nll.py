@@ -39,9 +39,11 @@ class NLLLoss(BaseLoss):
     def value_gradient(self, energies, y, incorrect=None, *, log_weights=None,
                        contrast=None):
         # incorrect is unused: every answer is in the partition
-        logits = -self.beta * energies
+        dtype = (energies.dtype if log_weights is None
+                 else np.result_type(energies, log_weights))
+        logits = np.multiply(energies, -self.beta, dtype=dtype)
         if log_weights is not None:
-            logits = logits + log_weights
+            logits += log_weights
         # one pass of exponentials, in place, and no log-probabilities but
         # the correct answer's: the grid's softmax dominates a joint fit
         rows = np.arange(energies.shape[0])
@@ -59,8 +61,7 @@ class NLLLoss(BaseLoss):
             # the correct answer's weight (possibly 0) is not part of E_C
             value = _correct_energy(energies, y) + (top[:, 0] + log_total) / self.beta
         if contrast is None:
-            p /= total
-            grad = np.negative(p, out=p).astype(energies.dtype, copy=False)
+            grad = np.divide(p, -total, out=p).astype(energies.dtype, copy=False)
         else:
             grad = -contrast.astype(energies.dtype, copy=True)
         grad[rows, y] += 1.0
