@@ -39,9 +39,10 @@ class NLLLoss(BaseLoss):
     def value_gradient(self, energies, y, incorrect=None, *, log_weights=None,
                        contrast=None):
         # incorrect is unused: every answer is in the partition
-        dtype = (energies.dtype if log_weights is None
-                 else np.result_type(energies, log_weights))
-        logits = np.multiply(energies, -self.beta, dtype=dtype)
+        # the dtype of -beta * energies (+ log_weights), written in place
+        weights = () if log_weights is None else (log_weights,)
+        logits = np.multiply(energies, -self.beta,
+                             dtype=np.result_type(energies, -self.beta, *weights))
         if log_weights is not None:
             logits += log_weights
         # one pass of exponentials, in place, and no log-probabilities but
