@@ -1,6 +1,8 @@
 """Tests of skebm.energies: parameter gradients against finite differences,
 sparse input, output maps, prototypes and the flat parameter vector."""
 
+import pickle
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -420,8 +422,6 @@ def test_joint_energy_models_one_target_column_of_n_basis_features():
 
 
 def test_joint_energy_keeps_the_basis_of_repeated_answers_and_does_not_pickle_it():
-    import pickle
-
     energy = JointEnergy((4,), centers=np.linspace(-1, 1, 5), width=0.5,
                          quadratic=True).initialize(2, 1, random_state=0)
     X, Y = np.ones((3, 2)), np.linspace(-1, 1, 6).reshape(3, 2)
