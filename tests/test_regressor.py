@@ -394,13 +394,16 @@ def test_float32_pickle_and_energy_parameter(smooth):
     X, y = smooth
     reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(8,), max_iter=30,
                           random_state=0)
+    # float32 energies meet float64 bounds without a RuntimeWarning (an
+    # overflow casting 1e100 to float32 once reached users)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("error", RuntimeWarning)
         reg.fit(X.astype(np.float32), y)
-    assert reg.energy_.params_.dtype == np.float32
-    assert reg.energy == "joint" and type(reg.get_params()["energy"]) is str
-    restored = pickle.loads(pickle.dumps(reg))
-    np.testing.assert_array_equal(restored.predict(X), reg.predict(X))
+        assert reg.energy_.params_.dtype == np.float32
+        assert reg.energy == "joint" and type(reg.get_params()["energy"]) is str
+        restored = pickle.loads(pickle.dumps(reg))
+        np.testing.assert_array_equal(restored.predict(X), reg.predict(X))
     with pytest.raises(NotFittedError):
         EnergyRegressor().energies(X, y)
 

@@ -270,8 +270,9 @@ class IntervalSpace(AnswerSpace):
         with np.errstate(over="ignore"):
             E, _ = energy.forward(X, edges, grid)
         # an energy that overflowed to -inf (a density collapsing onto a
-        # spike, as with integer targets) must not give inf - inf below
-        E = np.clip(E, -1e100, 1e100)
+        # spike, as with integer targets) must not give inf - inf below;
+        # clipped in float64, where the bounds exist
+        E = np.clip(E.astype(np.float64, copy=False), -1e100, 1e100)
         log_tail = self._log_tail_mass(beta)
         logits = np.empty((n, _N_PREDICT_GRID + 2))
         logits[:, 0] = -beta * E[:, 0] + log_tail
@@ -345,7 +346,8 @@ class IntervalSpace(AnswerSpace):
         if self.cells is not None:
             e_cells = self._cell_energies(energy, X, z)
         else:
-            e_target = np.clip(self.energies(energy, X, z), -1e100, 1e100)
+            e_target = np.clip(self.energies(energy, X, z).astype(np.float64),
+                               -1e100, 1e100)
         w = sample_weight / sample_weight.sum()
 
         def nll_gradient(b):
