@@ -18,6 +18,30 @@ def grid_cdf(probs, support, z):
     return before + np.take_along_axis(probs, j + 1, axis=1) * (t - j)
 
 
+def cell_centers(support, n_cells):
+    """The midpoints of ``n_cells`` equal cells over the support, and their
+    width."""
+    lo, hi = support
+    h = (hi - lo) / n_cells
+    return lo + (np.arange(n_cells) + 0.5) * h, h
+
+
+def grid_moments(probs, support, tail_sd):
+    """Mean and variance (n,) of the density of cell probabilities ``probs``
+    (n, M + 2), whose half-normal tails have scale ``tail_sd``."""
+    lo, hi = support
+    grid, h = cell_centers(support, probs.shape[1] - 2)
+    # the half-normal tails' first and second moments about their edges
+    tail_mean, tail_square = tail_sd * np.sqrt(2 / np.pi), tail_sd**2
+    mean = (probs[:, 1:-1] @ grid + probs[:, 0] * (lo - tail_mean)
+            + probs[:, -1] * (hi + tail_mean))
+    # cells are uniform of width h: variance h^2 / 12 within each
+    square = (probs[:, 1:-1] @ (grid**2 + h**2 / 12)
+              + probs[:, 0] * (lo**2 - 2 * lo * tail_mean + tail_square)
+              + probs[:, -1] * (hi**2 + 2 * hi * tail_mean + tail_square))
+    return mean, np.maximum(square - mean**2, 0.0)
+
+
 def grid_quantiles(probs, support, tail_sd, u):
     """Inverse CDF at ``u`` (n, k): (n, 1, k). The tails are half-normal of
     scale ``tail_sd`` beyond the support's ends."""

@@ -8,7 +8,8 @@ from ..sampling._metropolis import _generator, _mh_gaussian
 from .._targets import recorded_cells
 from ._base import AnswerSpace, Candidates, check_random_walk
 from ._cells import TargetCells, censor, log_mean_gibbs, snap_to_atoms, tile_overlap
-from ._grid_density import grid_cdf, grid_probabilities, grid_quantiles
+from ._grid_density import (cell_centers, grid_cdf, grid_moments,
+                            grid_probabilities, grid_quantiles)
 from ._temperature import fit_inverse_temperature
 
 # Candidate answers per training batch, and the finer grid of inference
@@ -256,29 +257,35 @@ class IntervalSpace(AnswerSpace):
         return gen_batches(n, max(1, _CHUNK_CELLS // _N_PREDICT_GRID))
 
     def _grid(self, dtype):
-        lo, hi = self.support
-        h = (hi - lo) / _N_PREDICT_GRID
-        return (lo + (np.arange(_N_PREDICT_GRID) + 0.5) * h).astype(dtype), h
+        grid, h = cell_centers(self.support, _N_PREDICT_GRID)
+        return grid.astype(dtype), h
 
-    def _logits(self, energy, X, beta):
-        """Log quadrature weights times Gibbs factors on the prediction grid:
-        columns low tail, grid cells, high tail. Returns logits (n, M + 2)
-        and the energies of the grid."""
-        grid, h = self._grid(energy.params_.dtype)
-        n = X.shape[0]
-        edges = np.tile(np.array(self.support, dtype=grid.dtype), (n, 1))
+    def _grid_energies(self, energy, X):
+        """Energies at the low edge, the prediction grid's nodes and the high
+        edge: (n, M + 2), in float64."""
+        grid, _ = self._grid(energy.params_.dtype)
+        edges = np.tile(np.array(self.support, dtype=grid.dtype), (X.shape[0], 1))
         with np.errstate(over="ignore"):
             E, _ = energy.forward(X, edges, grid)
         # an energy that overflowed to -inf (a density collapsing onto a
         # spike, as with integer targets) must not give inf - inf below;
         # clipped in float64, where the bounds exist
         E = np.clip(E.astype(np.float64, copy=False), -1e100, 1e100)
-        log_tail = self._log_tail_mass(beta)
-        logits = np.empty((n, _N_PREDICT_GRID + 2))
-        logits[:, 0] = -beta * E[:, 0] + log_tail
-        logits[:, -1] = -beta * E[:, 1] + log_tail
-        logits[:, 1:-1] = -beta * E[:, 2:] + np.log(h)
-        return logits, E[:, 2:]
+        return np.concatenate([E[:, :1], E[:, 2:], E[:, 1:2]], axis=1)
+
+    def _gibbs_logits(self, E, beta):
+        """Log quadrature weights times Gibbs factors of ``_grid_energies``:
+        the low tail, the grid cells, the high tail."""
+        logits = -beta * E
+        logits[:, [0, -1]] += self._log_tail_mass(beta)
+        logits[:, 1:-1] += np.log(self._grid(np.float64)[1])
+        return logits
+
+    def _logits(self, energy, X, beta):
+        """``_gibbs_logits`` on the prediction grid (n, M + 2), and the
+        energies of its nodes."""
+        E = self._grid_energies(energy, X)
+        return self._gibbs_logits(E, beta), E[:, 1:-1]
 
     def log_partition(self, energy, X, beta):
         """``log Z(x)``, a quadrature over the grid cells and the two wall
@@ -297,10 +304,8 @@ class IntervalSpace(AnswerSpace):
         for rows in self._chunks(X.shape[0]):
             logits, E = self._logits(energy, X[rows], beta)
             if kind == "mean":
-                p = grid_probabilities(logits)
-                tail = _WALL / np.sqrt(beta) * np.sqrt(2 / np.pi)
-                out[rows] = (p[:, 1:-1] @ grid + p[:, 0] * (lo - tail)
-                             + p[:, -1] * (hi + tail))
+                out[rows] = grid_moments(grid_probabilities(logits), self.support,
+                                         _WALL / np.sqrt(beta))[0]
             else:
                 best = grid[np.argmin(E, axis=1)]
                 local = best[:, None] + np.linspace(-h, h, _N_REFINE)
@@ -312,19 +317,9 @@ class IntervalSpace(AnswerSpace):
 
     def predict_std(self, energy, X, beta):
         """Standard deviation of the Gibbs distribution: (n, 1)."""
-        lo, hi = self.support
-        grid, h = self._grid(np.float64)
-        sd = _WALL / np.sqrt(beta)
-        # the half-normal tails' first and second moments about their edges
-        tail_mean, tail_square = sd * np.sqrt(2 / np.pi), sd**2
         p = self._cell_probabilities(energy, X, beta)
-        mean = (p[:, 1:-1] @ grid + p[:, 0] * (lo - tail_mean)
-                + p[:, -1] * (hi + tail_mean))
-        # cells are uniform of width h: variance h^2 / 12 within each
-        square = (p[:, 1:-1] @ (grid**2 + h**2 / 12)
-                  + p[:, 0] * (lo**2 - 2 * lo * tail_mean + tail_square)
-                  + p[:, -1] * (hi**2 + 2 * hi * tail_mean + tail_square))
-        return np.sqrt(np.maximum(square - mean**2, 0.0))[:, None]
+        _, variance = grid_moments(p, self.support, _WALL / np.sqrt(beta))
+        return np.sqrt(variance)[:, None]
 
     def fit_beta(self, energy, X, z, sample_weight, loss, beta):
         """The loss's own inverse temperature for a loss with a partition
@@ -337,12 +332,7 @@ class IntervalSpace(AnswerSpace):
             # one parameter: a few thousand rows pin it down
             rows = np.linspace(0, X.shape[0] - 1, _MAX_TEMPERATURE_ROWS).astype(int)
             X, z, sample_weight = X[rows], z[rows], sample_weight[rows]
-        grid, h = self._grid(energy.params_.dtype)
-        n = X.shape[0]
-        edges = np.tile(np.array(self.support, dtype=grid.dtype), (n, 1))
-        with np.errstate(over="ignore"):
-            E, _ = energy.forward(X, edges, grid)
-        E = np.clip(E.astype(np.float64), -1e100, 1e100)
+        E = self._grid_energies(energy, X)
         if self.cells is not None:
             e_cells = self._cell_energies(energy, X, z)
         else:
@@ -355,15 +345,13 @@ class IntervalSpace(AnswerSpace):
             # -d logits / dbeta (the energies, the tails' adding 1 / (2 beta)),
             # and d^2/dbeta^2: the Gibbs variance of the same, plus the
             # tails' 1 / (2 beta^2)
-            logits = np.empty((n, E.shape[1]))
-            logits[:, :2] = -b * E[:, :2] + self._log_tail_mass(b)
-            logits[:, 2:] = -b * E[:, 2:] + np.log(h)
-            p = grid_probabilities(logits)
+            p = grid_probabilities(self._gibbs_logits(E, b))
             u = E.copy()
-            u[:, :2] += 1 / (2 * b)
+            u[:, [0, -1]] += 1 / (2 * b)
             mean_u = np.einsum("nk,nk->n", p, u)
             u -= mean_u[:, None]
-            second = np.einsum("nk,nk->n", p, u * u) + (p[:, 0] + p[:, 1]) / (2 * b * b)
+            second = (np.einsum("nk,nk->n", p, u * u)
+                      + (p[:, 0] + p[:, -1]) / (2 * b * b))
             if self.cells is None:
                 return float(w @ (e_target - mean_u)), float(w @ second)
             # a cell's -log P: its d/dbeta is the cell's Gibbs mean energy,
@@ -374,7 +362,7 @@ class IntervalSpace(AnswerSpace):
             return (float(w @ (cell_mean - mean_u)), float(w @ (second - cell_var)))
 
         return fit_inverse_temperature(nll_gradient,
-                                       float(np.std(E[:, 2:], axis=1).mean()),
+                                       float(np.std(E[:, 1:-1], axis=1).mean()),
                                        curvature=True, start=beta)
 
     def _cell_probabilities(self, energy, X, beta):
