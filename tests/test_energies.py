@@ -440,3 +440,17 @@ def test_joint_energy_keeps_the_basis_of_repeated_answers_and_does_not_pickle_it
     restored = pickle.loads(pickle.dumps(energy))
     assert "_kept_bases" not in restored.__dict__
     assert_allclose(restored.forward(X, Y, grid)[0], energy.forward(X, Y, grid)[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_joint_energy_basis_has_no_subnormal_numbers(dtype):
+    # a bump's far tail underflows to subnormals, which slow every product
+    # with the basis several times; they must be exact zeros instead
+    energy = JointEnergy((4,), centers=np.linspace(-3, 3, 64), width=0.1,
+                         quadratic=True)
+    energy.initialize(2, 1, random_state=0, dtype=dtype)
+    psi = energy.basis(np.linspace(-3, 3, 2001))
+    assert psi.dtype == dtype
+    assert not np.any((psi != 0) & (np.abs(psi) < np.finfo(dtype).tiny))
+    # the bumps still reach down to the smallest normal numbers
+    assert psi[psi > 0].min() < 1e4 * np.finfo(dtype).tiny

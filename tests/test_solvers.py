@@ -108,6 +108,35 @@ def test_the_objective_in_blocks_equals_the_objective_in_one_piece(
     np.testing.assert_allclose(blocks[1], whole[1], rtol=1e-10, atol=1e-14)
 
 
+def test_the_objective_hands_no_subnormal_gradients_to_the_energy(monkeypatch):
+    # a sharp fit's grid probabilities, scaled by the rows' weights, underflow
+    # to subnormals, on which the energy's backward products run slowly
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((200, 3))
+    y = X[:, 0] + 1e-3 * rng.standard_normal(200)
+    model = EnergyRegressor(energy="joint", alpha=0.1, max_iter=40,
+                            random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    seen = []
+    backward = model.energy_.backward
+
+    def spy(cache, d_energies):
+        seen.append(d_energies.copy())
+        return backward(cache, d_energies)
+
+    monkeypatch.setattr(model.energy_, "backward", spy)
+    z = ((y - model.y_mean_[0]) / model.y_scale_[0])[:, None]
+    # a large inverse temperature makes most of the grid's probabilities tiny
+    Objective(model.energy_, model.answer_space_, model._loss, 1e3, 1.0,
+              200.0)(X, z, np.full(200, 1e-3))
+    (d_energies,) = seen
+    tiny = np.finfo(d_energies.dtype).tiny
+    assert np.any(d_energies == 0)
+    assert not np.any((d_energies != 0) & (np.abs(d_energies) < tiny))
+
+
 def test_two_loop_lbfgs_skips_negative_curvature_and_converges():
     # a double well: near 0 the curvature is negative
     def double_well(x):

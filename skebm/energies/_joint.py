@@ -162,7 +162,12 @@ class JointEnergy(_AnswerEnergy):
         if self.quadratic:
             psi = np.concatenate([psi, y[..., None], 0.5 * y[..., None] ** 2],
                                  axis=-1)
-        return psi.astype(self.params_.dtype, copy=False)
+        psi = psi.astype(self.params_.dtype, copy=False)
+        # a bump's far tail underflows to subnormal numbers, on which a matrix
+        # product runs several times slower (27 ms against 6 for a grid of
+        # 7372 rows); they are zero to the precision of any energy
+        psi[np.abs(psi) < np.finfo(psi.dtype).tiny] = 0.0
+        return psi
 
     def _kept_basis(self, y):
         """``basis(y)``, kept for the last few ``y`` of moderate size: a

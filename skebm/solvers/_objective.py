@@ -89,4 +89,7 @@ class Objective:
             energies, answers.correct, answers.incorrect,
             log_weights=answers.log_weights, contrast=answers.contrast)
         d_energies *= weights[:, None]
+        # far answers' gradients underflow to subnormal numbers, on which the
+        # energy's backward products run several times slower
+        np.copyto(d_energies, 0, where=np.abs(d_energies) < np.finfo(d_energies.dtype).tiny)
         return float(weights @ values), self.energy.backward(cache, d_energies)
