@@ -117,7 +117,7 @@ class BaseEnergyModel(BaseEstimator):
             loss=repr(loss), energy=self.energy)
 
     def _fit(self, X, y, sample_weight, incremental, alpha=None, held_out=None,
-             n_iter=None, **target_args):
+             n_iter=None, solver_rows=None, **target_args):
         """``fit`` (``incremental=False``) or one ``partial_fit`` step.
 
         From the parameters: the loss, the answer space of the targets, and
@@ -126,7 +126,8 @@ class BaseEnergyModel(BaseEstimator):
         for a full-batch solver, the early-stopping split, and the training
         loop. ``alpha="auto"`` passes its penalty, the rows it holds out
         (``held_out``: the fit keeps the parameters that score best on them)
-        and the number of iterations its refit runs (``n_iter``).
+        and the number of iterations its refit runs (``n_iter``); its trial
+        fits run the solver of the refit's ``solver_rows`` rows.
         """
         fitted = incremental and self.__sklearn_is_fitted__()
         if alpha is None:
@@ -144,8 +145,8 @@ class BaseEnergyModel(BaseEstimator):
         energy_cls = self._ENERGIES[self.energy]
         y, sample_weight, class_scale, fitted_targets = self._encode_targets(
             y, sample_weight, incremental, fitted, **target_args)
-        solver = resolve_solver(self.solver, X.shape[0], incremental, loss,
-                                energy_cls, self.sampler, self.early_stopping)
+        solver = resolve_solver(self.solver, solver_rows or X.shape[0], incremental,
+                                loss, energy_cls, self.sampler, self.early_stopping)
         if self.solver == "auto" and self._samples_answers(energy_cls, y):
             # a sampled contrastive term is noisy: no line search
             solver = "adam"
@@ -291,9 +292,11 @@ class BaseEnergyModel(BaseEstimator):
                 # warnings, once
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
+                    # the refit's solver: its n_iter counts the same steps
                     models.append(model._fit(X_tr, y_tr, w_tr, incremental=False,
                                              alpha=candidate,
-                                             held_out=(X_va, y_va, w_va)))
+                                             held_out=(X_va, y_va, w_va),
+                                             solver_rows=Xv.shape[0]))
                 score, beta = model._held_out_score(
                     model.answer_space_, model.energy_, (X_va, y_va, w_va),
                     model.y_mean_, model.y_scale_, model.beta_)()

@@ -692,3 +692,27 @@ def test_warm_start_from_a_margin_loss_to_the_nll_starts_over():
     assert reg.energy_.bump_scale == 0.1
     np.testing.assert_allclose(reg.energy_.params_, fresh.energy_.params_)
     assert not np.allclose(reg.energy_.params_[:hinge_params.size], hinge_params)
+
+
+def test_auto_alpha_trials_run_the_solver_of_the_refit(monkeypatch):
+    # 80% of the rows can fall below solver="auto"'s L-BFGS limit while all
+    # of them do not: the refit's n_iter counts the trials' steps, so the
+    # trials must run its solver, not L-BFGS beside its Adam
+    from skebm.solvers import _training
+    monkeypatch.setattr(_training, "_AUTO_LBFGS_MAX_SAMPLES", 100)
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((120, 3))
+    y = X[:, 0] + 0.1 * rng.standard_normal(120)
+    solvers = []
+    fit = EnergyRegressor._fit
+
+    def spy(self, *args, **kwargs):
+        out = fit(self, *args, **kwargs)
+        solvers.append(self.solver_)
+        return out
+
+    monkeypatch.setattr(EnergyRegressor, "_fit", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        EnergyRegressor(energy="mlp", max_iter=5, random_state=0).fit(X, y)
+    assert solvers == ["adam"] * 4
