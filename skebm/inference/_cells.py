@@ -3,9 +3,8 @@ resolution at which it was recorded), and its likelihood is the probability
 of the cell, a quadrature over a few points inside it."""
 
 import numpy as np
-from scipy.special import logsumexp
 
-from ._grid_density import grid_probabilities
+from ._grid_density import grid_probabilities, row_logsumexp
 
 
 class TargetCells:
@@ -105,8 +104,7 @@ def tile_overlap(grid, h, low, high):
 
 def log_mean_gibbs(E, beta):
     """``log mean_j exp(-beta E_j)`` over each row's cell points: (n,)."""
-    return logsumexp(-beta * np.asarray(E, dtype=np.float64), axis=1) - np.log(
-        E.shape[1])
+    return row_logsumexp(-beta * np.asarray(E, dtype=np.float64)) - np.log(E.shape[1])
 
 
 def censor(energies, log_w, contrast, cells, beta):
