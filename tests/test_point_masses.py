@@ -13,7 +13,7 @@ from sklearn.model_selection import KFold
 from skebm import EnergyRegressor
 from skebm._targets import recorded_cells
 from skebm.inference import IntervalSpace
-from skebm.inference._cells import TargetCells, snap_to_atoms
+from skebm.inference._cells import TargetCells, log_mean_gibbs, snap_to_atoms
 from skebm.inference._grid_density import grid_cdf, grid_quantiles
 
 
@@ -174,3 +174,18 @@ def test_an_end_snaps_to_the_cell_that_holds_it_not_the_nearest_atom():
 
     np.testing.assert_allclose(
         snap_to_atoms(cells, np.array([[0.8, 1.45]]), cdf), [[0.9, 1.5]])
+
+
+def test_log_mean_gibbs_is_scipys_logsumexp_including_infinite_energies():
+    from scipy.special import logsumexp
+    rng = np.random.default_rng(0)
+    E = rng.normal(0, 300, (50, 17))
+    E[0] = np.inf            # a cell of infinite energy: probability 0
+    E[1, :4] = np.inf
+    E[2, 3] = -np.inf        # an energy that overflowed downwards
+    with np.errstate(over="ignore", invalid="ignore"):
+        expected = logsumexp(-2.0 * E, axis=1) - np.log(17)
+    got = log_mean_gibbs(E, 2.0)
+    assert got[0] == -np.inf and got[2] == np.inf
+    np.testing.assert_allclose(got[3:], expected[3:], rtol=1e-13)
+    assert got[1] == pytest.approx(expected[1], rel=1e-13)

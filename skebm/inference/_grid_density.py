@@ -86,7 +86,8 @@ def row_logsumexp(logits):
     :func:`grid_probabilities` is (scipy's checks cost more than the sum on
     a batch's cell points): (n,)."""
     top = logits.max(axis=1)
-    # rows of -inf (or +inf) only: no shift, so that the sum gives -inf (inf)
+    # a row whose largest entry is infinite is not shifted: its sum is then
+    # -inf (all -inf) or inf, not nan
     top = np.where(np.isfinite(top), top, 0.0)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         return np.log(np.exp(logits - top[:, None]).sum(axis=1)) + top

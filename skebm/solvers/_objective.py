@@ -91,5 +91,6 @@ class Objective:
         d_energies *= weights[:, None]
         # far answers' gradients underflow to subnormal numbers, on which the
         # energy's backward products run several times slower
-        np.copyto(d_energies, 0, where=np.abs(d_energies) < np.finfo(d_energies.dtype).tiny)
+        tiny = np.finfo(d_energies.dtype).tiny
+        np.copyto(d_energies, 0, where=np.abs(d_energies) < tiny)
         return float(weights @ values), self.energy.backward(cache, d_energies)
