@@ -217,6 +217,7 @@ class BaseEnergyModel(BaseEstimator):
 
         previous = vars(self) if keep else None
         space.start_training(y)
+        energy.start_training()
         try:
             state = train(objective, X, y, sample_weight, settings, solver, rng,
                           incremental=incremental, previous=previous,
@@ -225,6 +226,7 @@ class BaseEnergyModel(BaseEstimator):
                           annealing=getattr(space, "annealing", None))
         finally:
             space.stop_training()
+            energy.stop_training()
         if fixed_beta is None:
             with np.errstate(over="ignore", invalid="ignore"):
                 beta = space.fit_beta(energy, X, y, raw_weight, loss, beta)

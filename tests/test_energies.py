@@ -8,6 +8,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import sparse
 
+from skebm import EnergyRegressor
 from skebm.energies import (
     CLASSIFIER_ENERGIES,
     REGRESSOR_ENERGIES,
@@ -421,14 +422,19 @@ def test_joint_energy_models_one_target_column_of_n_basis_features():
         energy.initialize(n_features=2, n_answers=2, random_state=0)
 
 
-def test_joint_energy_keeps_the_basis_of_repeated_answers_and_does_not_pickle_it():
+def test_joint_energy_keeps_the_basis_of_repeated_answers_only_while_training():
     energy = JointEnergy((4,), centers=np.linspace(-1, 1, 5), width=0.5,
                          quadratic=True).initialize(2, 1, random_state=0)
     X, Y = np.ones((3, 2)), np.linspace(-1, 1, 6).reshape(3, 2)
     grid = np.linspace(-2, 2, 9)
+    fresh, _ = energy.forward(X, Y, grid)
+    assert "_kept_bases" not in energy.__dict__
+    energy.start_training()
     E, _ = energy.forward(X, Y, grid)
+    assert len(energy._kept_bases) == 2
     again, _ = energy.forward(X, Y, grid)
     assert_array_equal(E, again)
+    assert_array_equal(E, fresh)
     # a new answer array of the same shape is not read from the kept one
     moved, _ = energy.forward(X, Y + 0.5, grid)
     assert_allclose(moved[:, :2], energy.forward(X, Y + 0.5)[0])
@@ -440,6 +446,34 @@ def test_joint_energy_keeps_the_basis_of_repeated_answers_and_does_not_pickle_it
     restored = pickle.loads(pickle.dumps(energy))
     assert "_kept_bases" not in restored.__dict__
     assert_allclose(restored.forward(X, Y, grid)[0], energy.forward(X, Y, grid)[0])
+    energy.stop_training()
+    assert "_kept_bases" not in energy.__dict__
+
+
+def test_joint_energy_keeps_at_most_its_budget_of_numbers(monkeypatch):
+    from skebm.energies import _joint
+    monkeypatch.setattr(_joint, "_MAX_KEPT_SIZE", 7 * 25)
+    energy = JointEnergy((4,), centers=np.linspace(-1, 1, 5), width=0.5,
+                         quadratic=True).initialize(2, 1, random_state=0)
+    energy.start_training()
+    X = np.ones((5, 2))
+    for shift in range(3):
+        energy.forward(X, np.full((5, 2), shift / 10))   # 70 numbers each
+    # two fit in 175 numbers: the oldest went
+    assert len(energy._kept_bases) == 2
+    energy.forward(X, np.zeros((5, 6)))                 # 210: never kept
+    assert len(energy._kept_bases) == 2
+
+
+def test_a_fitted_joint_regressor_keeps_no_bases():
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((60, 2))
+    y = X[:, 0] + 0.1 * rng.standard_normal(60)
+    model = EnergyRegressor(energy="joint", alpha=1.0, max_iter=5,
+                            random_state=0)
+    with pytest.warns(Warning):   # max_iter is too small on purpose
+        model.fit(X, y)
+    assert "_kept_bases" not in model.energy_.__dict__
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

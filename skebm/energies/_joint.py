@@ -14,8 +14,9 @@ from ._network import output_map
 # Gaussian bumps of the answer basis, and their scale against y and y^2 / 2
 _N_BASIS = 64
 _BUMP_SCALE = 0.1
-# how many answer arrays, and of what size, an energy keeps the basis of
-_N_KEPT, _MAX_KEPT_SIZE = 4, 2**21
+# while it trains, an energy keeps the bases of its last few answer arrays,
+# up to this many numbers in all (128 MB in float64)
+_N_KEPT, _MAX_KEPT_SIZE = 4, 2**24
 
 
 class _JointAnswers:
@@ -169,16 +170,26 @@ class JointEnergy(_AnswerEnergy):
         psi[np.abs(psi) < np.finfo(psi.dtype).tiny] = 0.0
         return psi
 
+    def start_training(self):
+        """Keep the bases of the answers a fit evaluates again and again."""
+        self._kept_bases = {}
+
+    def stop_training(self):
+        """Drop the kept bases: a fitted model holds none."""
+        self.__dict__.pop("_kept_bases", None)
+
     def _kept_basis(self, y):
-        """``basis(y)``, kept for the last few ``y`` of moderate size: a
-        full-batch fit evaluates the same answers (its targets and its
-        quadrature grids) at every step."""
-        if y.size * self.n_basis > _MAX_KEPT_SIZE:
+        """``basis(y)``, kept during training for the last few ``y``: a
+        full-batch fit evaluates the same answers (its targets, or their
+        cells' points, and its quadrature grids) at every step."""
+        kept = self.__dict__.get("_kept_bases")
+        size = y.size * self.n_basis
+        if kept is None or size > _MAX_KEPT_SIZE:
             return self.basis(y)
         key = (self.params_.dtype.str, y.dtype.str, y.shape, y.tobytes())
-        kept = self.__dict__.setdefault("_kept_bases", {})
         if key not in kept:
-            if len(kept) >= _N_KEPT:
+            while kept and (len(kept) >= _N_KEPT or size + sum(
+                    b.size for b in kept.values()) > _MAX_KEPT_SIZE):
                 del kept[next(iter(kept))]
             kept[key] = self.basis(y)
             kept[key].flags.writeable = False

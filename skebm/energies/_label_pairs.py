@@ -88,6 +88,14 @@ class LabelPairEnergy:
     def full_batch(self):
         return self.base.full_batch
 
+    def start_training(self):
+        """The base architecture's :meth:`start_training`."""
+        self.base.start_training()
+
+    def stop_training(self):
+        """The base architecture's :meth:`stop_training`."""
+        self.base.stop_training()
+
     def same_architecture(self, other):
         """Whether fitted ``other`` has this architecture."""
         return (type(other) is type(self) and self.output == other.output

@@ -54,6 +54,13 @@ class _BaseEnergy:
         """
         return cls(hidden_layer_sizes, activation)
 
+    def start_training(self):
+        """Begin a fit: an architecture may keep what its repeated
+        evaluations share (see :meth:`stop_training`)."""
+
+    def stop_training(self):
+        """End a fit: drop what :meth:`start_training` let it keep."""
+
     def same_architecture(self, other):
         """Whether fitted ``other`` has this architecture, so that a warm
         start or ``partial_fit`` can continue from its parameters."""
