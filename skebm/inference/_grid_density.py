@@ -84,7 +84,7 @@ def grid_probabilities(logits):
 def row_logsumexp(logits):
     """Row-wise ``log sum exp(logits)`` in plain numpy, as
     :func:`grid_probabilities` is (scipy's checks cost more than the sum on
-    a batch's cell points): (n,)."""
+    a grid or a batch's cell points): (n,)."""
     top = logits.max(axis=1)
     # a row whose largest entry is infinite is not shifted: its sum is then
     # -inf (all -inf) or inf, not nan

@@ -1,7 +1,6 @@
 """An interval of the real line: quadrature on a grid, refined locally."""
 
 import numpy as np
-from scipy.special import logsumexp
 from sklearn.utils import gen_batches
 
 from ..sampling._metropolis import _generator, _mh_gaussian
@@ -9,7 +8,7 @@ from .._targets import recorded_cells
 from ._base import AnswerSpace, Candidates, check_random_walk
 from ._cells import TargetCells, censor, log_mean_gibbs, snap_to_atoms, tile_overlap
 from ._grid_density import (cell_centers, grid_cdf, grid_moments,
-                            grid_probabilities, grid_quantiles)
+                            grid_probabilities, grid_quantiles, row_logsumexp)
 from ._temperature import fit_inverse_temperature
 
 # Candidate answers per training batch, and the finer grid of inference
@@ -292,7 +291,7 @@ class IntervalSpace(AnswerSpace):
         tails: (n_samples,)."""
         out = np.empty(X.shape[0])
         for rows in self._chunks(X.shape[0]):
-            out[rows] = logsumexp(self._logits(energy, X[rows], beta)[0], axis=1)
+            out[rows] = row_logsumexp(self._logits(energy, X[rows], beta)[0])
         return out
 
     def predict(self, energy, X, beta, kind):
