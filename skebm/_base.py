@@ -158,6 +158,9 @@ class BaseEnergyModel(BaseEstimator):
         if self.sampler is not None:
             space.check_sampler(self.sampler, loss)
         energy = energy_cls.build(loss, self._hidden(), self.activation, space)
+        X, inputs = self._model_inputs(X, y, sample_weight, keep)
+        if inputs is not None and held_out is not None:
+            held_out = (inputs.transform(held_out[0]), *held_out[1:])
         keep = keep and energy.same_architecture(self.energy_) and (
             self.energy_.n_features_ == X.shape[1]
             and self.energy_.n_answers_ == space.n_answers)
@@ -234,6 +237,7 @@ class BaseEnergyModel(BaseEstimator):
         self.alpha_ = alpha
         self.energy_ = energy
         self.answer_space_ = space
+        self._inputs = inputs
         self._loss = loss
         self._rng = rng
         for name, value in {**fitted_targets, **state}.items():
@@ -242,6 +246,16 @@ class BaseEnergyModel(BaseEstimator):
 
     def _stratify(self, y):
         return None
+
+    def _model_inputs(self, X, y, sample_weight, keep):
+        """The training inputs as the energy reads them (X itself here), and
+        what maps new rows to them (None: the identity)."""
+        return X, None
+
+    def _energy_inputs(self, X):
+        """New rows as the fitted energy reads them."""
+        inputs = getattr(self, "_inputs", None)
+        return X if inputs is None else inputs.transform(X)
 
     def _samples_answers(self, energy_cls, y):
         """Whether the answer space of targets ``y`` samples its contrastive
@@ -300,7 +314,8 @@ class BaseEnergyModel(BaseEstimator):
                                              held_out=(X_va, y_va, w_va),
                                              solver_rows=Xv.shape[0]))
                 score, beta = model._held_out_score(
-                    model.answer_space_, model.energy_, (X_va, y_va, w_va),
+                    model.answer_space_, model.energy_,
+                    (model._energy_inputs(X_va), y_va, w_va),
                     model.y_mean_, model.y_scale_, model.beta_)()
                 model.beta_ = beta
                 scores.append(score)
@@ -320,7 +335,7 @@ class BaseEnergyModel(BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"],
                           dtype=[np.float64, np.float32], reset=False)
-        return X.astype(self.energy_.params_.dtype, copy=False)
+        return self._energy_inputs(X).astype(self.energy_.params_.dtype, copy=False)
 
     @property
     def _gibbs_beta(self):

@@ -5,14 +5,17 @@ import warnings
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._base import BaseEnergyModel, _solver_is_stochastic, restore_on_error
 from ._density import GibbsDensityMixin
+from ._kernel_inputs import KernelRidgeInputs
 from ._targets import standardization
 from .energies import REGRESSOR_ENERGIES
 
@@ -51,7 +54,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
         training range (:class:`~skebm.inference.IntervalSpace`), several
         (``d``) by descent and Markov chains in R^d
         (:class:`~skebm.energies.JointVectorEnergy` on a
-        :class:`~skebm.inference.VectorSpace`). Under ``nll`` its
+        :class:`~skebm.inference.VectorSpace`; above two columns it also
+        reads a kernel ridge regression's predictions, see the user guide). Under ``nll`` its
         one-column form penalizes the departure from a Gaussian 100 times
         more than the Gaussian itself (bumps of height 0.1). For ``lvq2``,
         ``square_square`` and ``square_exp`` it is mapped through a
@@ -310,6 +314,16 @@ best_validation_score_ : as in :class:`EnergyClassifier`
                               epsilon_=space.epsilon,
                               support_=self._original_support(space, mean, scale))
         return space, z
+
+    def _model_inputs(self, X, y, sample_weight, keep):
+        """Above two target columns (dense X) the joint energy also reads
+        kernel ridge predictions of the targets (``_kernel_inputs.py``)."""
+        if self.energy != "joint" or y.shape[1] <= 2 or sp.issparse(X):
+            return X, None
+        if keep and getattr(self, "_inputs", None) is not None:
+            return self._inputs.transform(X), self._inputs
+        inputs = KernelRidgeInputs(check_random_state(self.random_state))
+        return inputs.fit_transform(X, y, sample_weight), inputs
 
     def _settings(self, loss):
         settings = super()._settings(loss)

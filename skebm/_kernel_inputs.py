@@ -1,0 +1,94 @@
+"""Kernel ridge predictions of the targets as extra inputs: out of sample
+(leave-one-out) for the training rows, so that the energy learns how far
+to trust them from errors it will meet on new rows."""
+
+import numpy as np
+from sklearn.metrics.pairwise import rbf_kernel
+
+# at most this many training rows serve as the kernel's centers (a Nystrom
+# approximation beyond it)
+_MAX_CENTERS = 1000
+# candidate bandwidths, times 1 / (n_features * Var(X)) (scikit-learn's
+# gamma="scale"), and ridge penalties; the pair with the smallest
+# leave-one-out error is kept
+_GAMMA_FACTORS = (0.25, 0.5, 1.0, 2.0)
+_PENALTIES = np.logspace(-4, 1, 11)
+# eigenvalues of the centers' kernel below this fraction of the largest are
+# dropped (the kernel matrix of close centers is near singular)
+_EIGEN_FLOOR = 1e-10
+
+
+class KernelRidgeInputs:
+    """An RBF kernel ridge regression of the targets, whose predictions are
+    appended to the inputs.
+
+    :meth:`fit_transform` chooses the bandwidth and the penalty by the
+    exact leave-one-out error of the ridge (a closed form) and appends, for
+    each training row, the prediction of the ridge fitted without it: a
+    flexible energy trained on in-sample predictions, which are closer to
+    the targets than predictions on new rows are, would trust them too
+    much. :meth:`transform` appends the predictions of the ridge fitted to
+    all training rows.
+
+    Parameters
+    ----------
+    random_state : numpy.random.Generator
+        Picks the centers when there are more than ``_MAX_CENTERS`` rows.
+    """
+
+    def __init__(self, random_state):
+        self.random_state = random_state
+
+    def fit_transform(self, X, y, sample_weight):
+        """``[X, leave-one-out predictions of y]`` for standardized targets
+        ``y`` (n, d)."""
+        dtype = X.dtype
+        X = np.asarray(X, dtype=np.float64)
+        n = X.shape[0]
+        w = sample_weight / sample_weight.sum()
+        centers = np.arange(n) if n <= _MAX_CENTERS else np.sort(
+            self.random_state.choice(n, _MAX_CENTERS, replace=False))
+        self.centers_ = X[centers]
+        variance = float(np.sum(w @ (X - w @ X) ** 2))
+        scale = 1.0 / max(variance, np.finfo(float).tiny)
+        best = None
+        for factor in _GAMMA_FACTORS:
+            fit = self._path(X, y, w, factor * scale)
+            if best is None or fit["error"] < best["error"]:
+                best = fit
+        self.gamma_, self.penalty_ = best["gamma"], best["penalty"]
+        self.coef_, self.intercept_ = best["coef"], best["intercept"]
+        return np.hstack([X, best["loo"]]).astype(dtype, copy=False)
+
+    def transform(self, X):
+        """``[X, ridge predictions]``."""
+        K = rbf_kernel(np.asarray(X, dtype=np.float64), self.centers_, gamma=self.gamma_)
+        return np.hstack([X, (K @ self.coef_ + self.intercept_).astype(X.dtype)])
+
+    def _path(self, X, y, w, gamma):
+        """The penalty of smallest leave-one-out error at bandwidth
+        ``gamma``, its coefficients and leave-one-out predictions."""
+        # features Z = K(X, C) K(C, C)^-1/2, so that Z Z^T = K(X, X) when
+        # every row is a center
+        K_nc = rbf_kernel(X, self.centers_, gamma=gamma)
+        lam, V = np.linalg.eigh(rbf_kernel(self.centers_, gamma=gamma))
+        kept = lam > _EIGEN_FLOOR * lam[-1]
+        root = V[:, kept] / np.sqrt(lam[kept])
+        Z = K_nc @ root
+        z_mean, y_mean = w @ Z, w @ y
+        sw = np.sqrt(w)[:, None]
+        U, s, Vt = np.linalg.svd(sw * (Z - z_mean), full_matrices=False)
+        Uy = U.T @ (sw * (y - y_mean))
+        best = None
+        for penalty in _PENALTIES:
+            shrink = s * s / (s * s + penalty)
+            fitted = (U @ (shrink[:, None] * Uy)) / sw + y_mean
+            # the intercept's leverage w_i, and the penalized part's
+            leverage = w + (U * U) @ shrink
+            loo = y - (y - fitted) / (1.0 - np.minimum(leverage, 1 - 1e-12))[:, None]
+            error = float(w @ np.sum((y - loo) ** 2, axis=1))
+            if best is None or error < best["error"]:
+                best = dict(error=error, penalty=penalty, loo=loo)
+        coef_z = Vt.T @ ((s / (s * s + best["penalty"]))[:, None] * Uy)
+        best.update(gamma=gamma, coef=root @ coef_z, intercept=y_mean - z_mean @ coef_z)
+        return best

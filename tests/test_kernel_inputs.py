@@ -1,0 +1,110 @@
+"""The kernel ridge predictions the joint energy reads above two target
+columns."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.metrics.pairwise import rbf_kernel
+
+import skebm._kernel_inputs as kernel_inputs
+from skebm import EnergyRegressor
+from skebm._kernel_inputs import KernelRidgeInputs
+
+
+def _ridge_prediction(Z, y, w, penalty, Z_new):
+    """Weighted ridge with an unpenalized intercept, solved directly:
+    ``min sum w_j (y_j - b - Z_j c)^2 + penalty |c|^2``."""
+    mean_z, mean_y = w @ Z / w.sum(), w @ y / w.sum()
+    Zc = Z - mean_z
+    c = np.linalg.solve(Zc.T @ (Zc * w[:, None]) + penalty * np.eye(Z.shape[1]),
+                        Zc.T @ ((y - mean_y) * w[:, None]))
+    return mean_y + (Z_new - mean_z) @ c
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = np.c_[np.sin(2 * X[:, 0]), X[:, 1] * X[:, 2], np.cos(X[:, 2])]
+    y += 0.1 * rng.normal(size=y.shape)
+    w = rng.uniform(0.5, 2.0, 40)
+    return X, y, w
+
+
+def test_leave_one_out_predictions_are_exact(data, monkeypatch):
+    # one bandwidth and one penalty, so that the refits know which to use
+    monkeypatch.setattr(kernel_inputs, "_GAMMA_FACTORS", (1.0,))
+    monkeypatch.setattr(kernel_inputs, "_PENALTIES", np.array([0.01]))
+    X, y, w = data
+    inputs = KernelRidgeInputs(np.random.default_rng(0))
+    out = inputs.fit_transform(X, y, w)
+    np.testing.assert_array_equal(out[:, :3], X)
+    # the features whose Gram matrix is the kernel: K^(1/2)
+    K = rbf_kernel(X, gamma=inputs.gamma_)
+    lam, V = np.linalg.eigh(K)
+    keep = lam > 1e-10 * lam[-1]
+    Z = K @ V[:, keep] / np.sqrt(lam[keep])
+    wn = w / w.sum()
+    for i in range(len(X)):
+        rest = np.arange(len(X)) != i
+        expected = _ridge_prediction(Z[rest], y[rest], wn[rest], 0.01, Z[i:i + 1])
+        np.testing.assert_allclose(out[i, 3:], expected[0], rtol=1e-7, atol=1e-9)
+    X_new = np.random.default_rng(1).normal(size=(5, 3))
+    Z_new = rbf_kernel(X_new, X, gamma=inputs.gamma_) @ V[:, keep] / np.sqrt(lam[keep])
+    np.testing.assert_allclose(inputs.transform(X_new)[:, 3:],
+                               _ridge_prediction(Z, y, wn, 0.01, Z_new),
+                               rtol=1e-7, atol=1e-9)
+
+
+def test_choice_has_the_smallest_leave_one_out_error(data):
+    X, y, w = data
+    inputs = KernelRidgeInputs(np.random.default_rng(0))
+    loo = inputs.fit_transform(X, y, w)[:, 3:]
+    wn = w / w.sum()
+    chosen = wn @ np.sum((y - loo) ** 2, axis=1)
+    # a smooth target: a kernel ridge beats the mean, and the search keeps
+    # the best of its own candidates
+    assert chosen < 0.5 * (wn @ np.sum((y - wn @ y) ** 2, axis=1))
+    scale = 1.0 / np.sum(wn @ (X - wn @ X) ** 2)
+    for factor in kernel_inputs._GAMMA_FACTORS:
+        other = inputs._path(X, y, wn, factor * scale)
+        assert chosen <= other["error"] * (1 + 1e-12)
+
+
+def test_many_rows_use_a_subset_of_centers(data, monkeypatch):
+    monkeypatch.setattr(kernel_inputs, "_MAX_CENTERS", 10)
+    X, y, w = data
+    inputs = KernelRidgeInputs(np.random.default_rng(0))
+    out = inputs.fit_transform(X, y, w)
+    assert inputs.centers_.shape == (10, 3)
+    assert np.isfinite(out).all()
+
+
+def test_float32_inputs_stay_float32(data):
+    X, y, w = data
+    inputs = KernelRidgeInputs(np.random.default_rng(0))
+    assert inputs.fit_transform(X.astype(np.float32), y, w).dtype == np.float32
+    assert inputs.transform(X.astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_regressor_reads_kernel_predictions_above_two_columns(data):
+    X, y, _ = data
+    reg = EnergyRegressor(energy="joint", alpha=1e-3, max_iter=3, random_state=0)
+    reg.fit(X, y)
+    assert reg.energy_.n_features_ == 3 + 3
+    # new rows read the predictions of the ridge fitted to every row
+    expected = reg._inputs.transform(X[:4])
+    np.testing.assert_array_equal(reg._check_X(X[:4]), expected)
+    assert reg.predict(X).shape == (40, 3)
+    # partial_fit continues with the same ridge, not a new one
+    ridge = reg._inputs
+    reg.partial_fit(X[:10], y[:10])
+    assert reg._inputs is ridge
+    # two columns, other energies and sparse inputs read X alone
+    assert EnergyRegressor(energy="joint", max_iter=2, alpha=1e-3).fit(
+        X, y[:, :2])._inputs is None
+    assert EnergyRegressor(energy="mlp", max_iter=2, alpha=1e-3).fit(
+        X, y)._inputs is None
+    assert EnergyRegressor(energy="joint", max_iter=2, alpha=1e-3).fit(
+        sp.csr_matrix(X), y).energy_.n_features_ == 3
