@@ -181,7 +181,7 @@ class BaseEnergyModel(BaseEstimator):
         if self.sampler is not None:
             space.check_sampler(self.sampler, loss)
         energy = energy_cls.build(loss, self._hidden(), self.activation, space)
-        X, inputs = self._model_inputs(X, y, sample_weight, keep)
+        X, inputs = self._model_inputs(X, y, sample_weight, fitted)
         if inputs is not None and held_out is not None:
             held_out = (inputs.transform(held_out[0]), *held_out[1:])
         keep = keep and energy.same_architecture(self.energy_) and (
@@ -270,9 +270,10 @@ class BaseEnergyModel(BaseEstimator):
     def _stratify(self, y):
         return None
 
-    def _model_inputs(self, X, y, sample_weight, keep):
+    def _model_inputs(self, X, y, sample_weight, continued):
         """The training inputs as the energy reads them (X itself here), and
-        what maps new rows to them (None: the identity)."""
+        what maps new rows to them (None: the identity); ``continued``: a
+        ``partial_fit`` after the first."""
         return X, None
 
     def _energy_inputs(self, X):

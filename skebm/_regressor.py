@@ -316,12 +316,15 @@ best_validation_score_ : as in :class:`EnergyClassifier`
                               support_=self._original_support(space, mean, scale))
         return space, z
 
-    def _model_inputs(self, X, y, sample_weight, keep):
+    def _model_inputs(self, X, y, sample_weight, continued):
         """Above two target columns (dense X) the joint energy also reads
-        kernel ridge predictions of the targets (``_kernel_inputs.py``)."""
+        kernel ridge predictions of the targets (``_kernel_inputs.py``): of
+        a ridge fitted to these rows, or for a ``partial_fit`` batch after
+        the first, of the first batch's ridge (the new rows are out of its
+        sample)."""
         if self.energy != "joint" or y.shape[1] <= 2 or sp.issparse(X):
             return X, None
-        if keep and getattr(self, "_inputs", None) is not None:
+        if continued and getattr(self, "_inputs", None) is not None:
             return self._inputs.transform(X), self._inputs
         inputs = KernelRidgeInputs(check_random_state(self.random_state))
         return inputs.fit_transform(X, y, sample_weight), inputs

@@ -101,6 +101,9 @@ def test_regressor_reads_kernel_predictions_above_two_columns(data):
     ridge = reg._inputs
     reg.partial_fit(X[:10], y[:10])
     assert reg._inputs is ridge
+    # a warm-started fit reads leave-one-out predictions of its own rows
+    reg.set_params(warm_start=True).fit(X[:30], y[:30])
+    assert reg._inputs is not ridge and reg._inputs.centers_.shape[0] == 30
     # two columns, other energies and sparse inputs read X alone
     assert EnergyRegressor(energy="joint", max_iter=2, alpha=1e-3).fit(
         X, y[:, :2])._inputs is None
