@@ -30,29 +30,6 @@ _AUTO_MIN_ROWS = 20
 _AUTO_CHECK_EVERY = 10
 
 
-def _climb(score, n):
-    """The index in ``range(n)`` of the highest ``score(i)`` (NaN lowest),
-    for scores that rise and then fall along the index: from the middle
-    towards the better neighbour while the score rises. Two or three
-    evaluations of three, where a full search takes three."""
-    scores = {}
-
-    def at(i):
-        if i not in scores:
-            value = score(i)
-            scores[i] = -np.inf if np.isnan(value) else value
-        return scores[i]
-
-    middle = n // 2
-    for step in (1, -1):
-        i = middle
-        while 0 <= i + step < n and at(i + step) > at(i):
-            i += step
-        if i != middle:
-            return i
-    return middle
-
-
 def _solver_is_stochastic(estimator):
     if estimator.solver == "lbfgs":
         raise AttributeError(
@@ -308,13 +285,12 @@ class BaseEnergyModel(BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=False)
 
     def _fit_selecting_alpha(self, X, y, sample_weight):
-        """``alpha="auto"``: a penalty of ``_AUTO_ALPHAS`` is fitted on 80% of
-        the distinct rows (keeping the iterate that scores best on the other
+        """``alpha="auto"``: each of ``_AUTO_ALPHAS`` is fitted on 80% of the
+        distinct rows (keeping the iterate that scores best on the other
         20%), its temperature fitted to those rows with
         ``beta="auto"`` (a flexible model's training residuals understate its
-        noise), and scored by their log-likelihood; the search climbs from
-        the middle penalty (:func:`_climb`), and the best is refitted on all
-        the data for as many iterations, keeping its ``beta_``. The split
+        noise), and scored by their log-likelihood; the best is refitted on
+        all the data for as many iterations, keeping its ``beta_``. The split
         is of the rows merged with their duplicates, so that weights still
         act as repetitions."""
         Xv, yv, wv = self._validate_input(X, y, sample_weight, reset=True)
@@ -326,26 +302,25 @@ class BaseEnergyModel(BaseEstimator):
             # a fixed split: a deterministic solver keeps a deterministic fit
             X_tr, X_va, y_tr, y_va, w_tr, w_va = train_test_split(
                 X_m, y_m, w_m, test_size=_AUTO_VALIDATION, random_state=0)
-            models = {}
-
-            def score(i):
-                model = clone(self).set_params(alpha=_AUTO_ALPHAS[i], warm_start=False)
+            scores, models = [], []
+            for candidate in _AUTO_ALPHAS:
+                model = clone(self).set_params(alpha=candidate, warm_start=False)
                 # the trial fits are internal: the final fit reports its own
                 # warnings, once
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     # the refit's solver: its n_iter counts the same steps
-                    model._fit(X_tr, y_tr, w_tr, incremental=False,
-                               alpha=_AUTO_ALPHAS[i], held_out=(X_va, y_va, w_va),
-                               solver_rows=Xv.shape[0])
-                value, model.beta_ = model._held_out_score(
+                    models.append(model._fit(X_tr, y_tr, w_tr, incremental=False,
+                                             alpha=candidate,
+                                             held_out=(X_va, y_va, w_va),
+                                             solver_rows=Xv.shape[0]))
+                score, beta = model._held_out_score(
                     model.answer_space_, model.energy_,
                     (model._energy_inputs(X_va), y_va, w_va),
                     model.y_mean_, model.y_scale_, model.beta_)()
-                models[i] = model
-                return value
-
-            best = _climb(score, len(_AUTO_ALPHAS))
+                model.beta_ = beta
+                scores.append(score)
+            best = int(np.nanargmax(np.nan_to_num(scores, nan=-np.inf)))
             alpha, selected = _AUTO_ALPHAS[best], models[best]
         # a warm start continues its fitted parameters: the count the trials
         # chose from scratch does not apply

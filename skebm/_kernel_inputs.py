@@ -12,7 +12,7 @@ _MAX_CENTERS = 1000
 # gamma="scale"), and ridge penalties; the pair with the smallest
 # leave-one-out error is kept
 _GAMMA_FACTORS = (0.25, 0.5, 1.0, 2.0)
-_PENALTIES = np.logspace(-6, 1, 15)
+_PENALTIES = np.logspace(-4, 1, 11)
 # eigenvalues of the centers' kernel below this fraction of the largest are
 # dropped (the kernel matrix of close centers is near singular)
 _EIGEN_FLOOR = 1e-10

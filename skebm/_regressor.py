@@ -99,11 +99,10 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
         L2 penalty on the weights: the objective is the weighted sum of the
         losses plus ``alpha / 2 * ||W||^2``, divided by the total sample
         weight. With ``loss="nll"`` and ``energy="linear"`` this is Ridge
-        with the same ``alpha``. ``"auto"`` fits 1, 10 and, unless 10 scores
-        better than 1, 0.1 (the held-out likelihood rises and then falls
-        with the penalty) on 80% of the distinct rows, and with
-        ``beta="auto"`` fits each one's temperature to the other 20% (a
-        flexible model's training residuals understate its noise); it keeps the one whose Gibbs distribution gives those
+        with the same ``alpha``. ``"auto"`` fits 0.1, 1 and 10 on 80% of the
+        distinct rows, and with ``beta="auto"`` fits each one's temperature
+        to the other 20% (a flexible model's training residuals understate
+        its noise); it keeps the one whose Gibbs distribution gives those
         rows the highest likelihood (``alpha_``, and its ``beta_``) and
         refits it on all the data. Each trial also keeps the iterate (or
         epoch) whose calibrated likelihood of those rows is best (checked
@@ -111,7 +110,7 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
         is more), and the refit runs as many: the joint energy's NLL fit
         overfits its training rows as it goes on. Several target columns
         of ``joint``, whose sampled gradient anneals, train to their
-        schedule. It costs three or four fits, the last one shorter.
+        schedule. It costs four fits, the last one shorter.
         ``partial_fit``, which holds no rows out, uses the ``alpha_`` of an
         earlier ``fit``, else 1.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"

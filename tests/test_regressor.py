@@ -17,7 +17,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skebm import EnergyRegressor, MHSampler
-from skebm._base import _climb
 from skebm.datasets import make_bimodal_sine
 from skebm.inference import IntervalSpace
 from skebm.inference._temperature import fit_inverse_temperature
@@ -716,46 +715,4 @@ def test_auto_alpha_trials_run_the_solver_of_the_refit(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         EnergyRegressor(energy="mlp", max_iter=5, random_state=0).fit(X, y)
-    # two or three trials (the search climbs from the middle penalty), then
-    # the refit
-    assert len(solvers) in (3, 4) and set(solvers) == {"adam"}
-
-
-def _full_search(values):
-    return int(np.nanargmax(np.nan_to_num(values, nan=-np.inf)))
-
-
-@pytest.mark.parametrize("n", [3, 5])
-def test_the_penalty_climb_finds_the_best_of_rising_then_falling_scores(n):
-    # score sequences that rise and then fall, with the peak at any index,
-    # give the full search's choice; NaN (a failed trial) scores lowest
-    rng = np.random.default_rng(0)
-    for peak in range(n):
-        for _ in range(20):
-            rise = np.cumsum(rng.uniform(0.1, 1.0, peak + 1))
-            fall = rise[-1] - np.cumsum(rng.uniform(0.1, 1.0, n - peak - 1))
-            values = np.r_[rise, fall]
-            called = []
-
-            def score(i):
-                called.append(i)
-                return values[i]
-
-            assert _climb(score, n) == _full_search(values)
-            assert len(called) == len(set(called)) <= n
-    # equal scores keep the middle penalty
-    assert _climb(lambda i: 2.0, n) == n // 2
-    nan_top = np.arange(n, dtype=float)
-    nan_top[-1] = np.nan
-    assert _climb(lambda i: nan_top[i], n) == n - 2
-
-
-def test_the_penalty_climb_saves_the_trial_beyond_a_falling_side():
-    # three penalties, the best the largest: the smallest is never fitted
-    called = []
-
-    def score(i):
-        called.append(i)
-        return [0.0, 1.0, 2.0][i]
-
-    assert _climb(score, 3) == 2 and sorted(called) == [1, 2]
+    assert solvers == ["adam"] * 4
