@@ -62,7 +62,8 @@ class KernelRidgeInputs:
 
     def transform(self, X):
         """``[X, ridge predictions]``."""
-        K = rbf_kernel(np.asarray(X, dtype=np.float64), self.centers_, gamma=self.gamma_)
+        K = rbf_kernel(np.asarray(X, dtype=np.float64), self.centers_,
+                       gamma=self.gamma_)
         return np.hstack([X, (K @ self.coef_ + self.intercept_).astype(X.dtype)])
 
     def _path(self, X, y, w, gamma):

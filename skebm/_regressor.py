@@ -8,8 +8,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import DataConversionWarning
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
@@ -55,9 +55,10 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
         (``d``) by descent and Markov chains in R^d
         (:class:`~skebm.energies.JointVectorEnergy` on a
         :class:`~skebm.inference.VectorSpace`; above two columns it also
-        reads a kernel ridge regression's predictions, see the user guide). Under ``nll`` its
-        one-column form penalizes the departure from a Gaussian 100 times
-        more than the Gaussian itself (bumps of height 0.1). For ``lvq2``,
+        reads a kernel ridge regression's predictions, see the user
+        guide). Under ``nll`` its one-column form penalizes the departure
+        from a Gaussian 100 times more than the Gaussian itself (bumps of
+        height 0.1). For ``lvq2``,
         ``square_square`` and ``square_exp`` it is mapped through a
         softplus to positive energies.
     hidden_layer_sizes : array-like of int, default=(64, 64)
