@@ -77,19 +77,21 @@ class KernelRidgeInputs:
         root = V[:, kept] / np.sqrt(lam[kept])
         Z = K_nc @ root
         z_mean, y_mean = w @ Z, w @ y
+        Zc = Z - z_mean
         sw = np.sqrt(w)[:, None]
-        U, s, Vt = np.linalg.svd(sw * (Z - z_mean), full_matrices=False)
+        U, s, Vt = np.linalg.svd(sw * Zc, full_matrices=False)
         Uy = U.T @ (sw * (y - y_mean))
         best = None
         for penalty in _PENALTIES:
-            shrink = s * s / (s * s + penalty)
-            fitted = (U @ (shrink[:, None] * Uy)) / sw + y_mean
-            # the intercept's leverage w_i, and the penalized part's
-            leverage = w + (U * U) @ shrink
+            coef_z = Vt.T @ ((s / (s * s + penalty))[:, None] * Uy)
+            fitted = Zc @ coef_z + y_mean
+            # the intercept's leverage w_i, and the penalized part's (zero
+            # for a row of weight zero, whose prediction is out of sample)
+            leverage = w + (U * U) @ (s * s / (s * s + penalty))
             loo = y - (y - fitted) / (1.0 - np.minimum(leverage, 1 - 1e-12))[:, None]
             error = float(w @ np.sum((y - loo) ** 2, axis=1))
             if best is None or error < best["error"]:
-                best = dict(error=error, penalty=penalty, loo=loo)
-        coef_z = Vt.T @ ((s / (s * s + best["penalty"]))[:, None] * Uy)
+                best = dict(error=error, penalty=penalty, loo=loo, coef_z=coef_z)
+        coef_z = best.pop("coef_z")
         best.update(gamma=gamma, coef=root @ coef_z, intercept=y_mean - z_mean @ coef_z)
         return best

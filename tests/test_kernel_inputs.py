@@ -71,6 +71,19 @@ def test_choice_has_the_smallest_leave_one_out_error(data):
         assert chosen <= other["error"] * (1 + 1e-12)
 
 
+def test_rows_of_weight_zero_read_the_full_ridge(data):
+    # a row of weight zero takes no part in the fit: its leave-one-out
+    # prediction is the full ridge's (it was 0 / 0 once)
+    X, y, w = data
+    w = w.copy()
+    w[:5] = 0.0
+    inputs = KernelRidgeInputs(np.random.default_rng(0))
+    out = inputs.fit_transform(X, y, w)
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out[:5], inputs.transform(X[:5]), rtol=1e-9,
+                               atol=1e-12)
+
+
 def test_many_rows_use_a_subset_of_centers(data, monkeypatch):
     monkeypatch.setattr(kernel_inputs, "_MAX_CENTERS", 10)
     X, y, w = data
