@@ -8,6 +8,12 @@ from sklearn.metrics.pairwise import rbf_kernel
 # at most this many training rows serve as the kernel's centers (a Nystrom
 # approximation beyond it)
 _MAX_CENTERS = 1000
+# the ridge is fitted to at most this many rows (its n x centers arrays
+# then take about 160 MB each); the other rows read its predictions, out of
+# its sample as they are
+_MAX_ROWS = 20000
+# rows per block of the kernel between rows to predict and the centers
+_BLOCK_ROWS = 4096
 # candidate bandwidths, times 1 / (n_features * Var(X)) (scikit-learn's
 # gamma="scale"), and ridge penalties; the pair with the smallest
 # leave-one-out error is kept
@@ -27,13 +33,16 @@ class KernelRidgeInputs:
     each training row, the prediction of the ridge fitted without it: a
     flexible energy trained on in-sample predictions, which are closer to
     the targets than predictions on new rows are, would trust them too
-    much. :meth:`transform` appends the predictions of the ridge fitted to
-    all training rows.
+    much. Beyond ``_MAX_ROWS`` rows the ridge is fitted to that many, and
+    the others read its predictions, out of its sample as they are.
+    :meth:`transform` appends the predictions of the fitted ridge.
 
     Parameters
     ----------
     random_state : numpy.random.Generator
-        Picks the centers when there are more than ``_MAX_CENTERS`` rows.
+        Picks the centers when there are more than ``_MAX_CENTERS`` rows,
+        and the rows the ridge is fitted to when there are more than
+        ``_MAX_ROWS``.
     """
 
     def __init__(self, random_state):
@@ -45,26 +54,41 @@ class KernelRidgeInputs:
         dtype = X.dtype
         X = np.asarray(X, dtype=np.float64)
         n = X.shape[0]
-        w = sample_weight / sample_weight.sum()
-        centers = np.arange(n) if n <= _MAX_CENTERS else np.sort(
-            self.random_state.choice(n, _MAX_CENTERS, replace=False))
-        self.centers_ = X[centers]
-        variance = float(np.sum(w @ (X - w @ X) ** 2))
+        rows = np.arange(n) if n <= _MAX_ROWS else np.sort(
+            self.random_state.choice(n, _MAX_ROWS, replace=False))
+        w = sample_weight[rows]
+        w = w / w.sum() if w.sum() > 0 else np.full(len(rows), 1.0 / len(rows))
+        X_fit, y_fit = X[rows], y[rows]
+        centers = np.arange(len(rows)) if len(rows) <= _MAX_CENTERS else np.sort(
+            self.random_state.choice(len(rows), _MAX_CENTERS, replace=False))
+        self.centers_ = X_fit[centers]
+        variance = float(np.sum(w @ (X_fit - w @ X_fit) ** 2))
         scale = 1.0 / max(variance, np.finfo(float).tiny)
         best = None
         for factor in _GAMMA_FACTORS:
-            fit = self._path(X, y, w, factor * scale)
+            fit = self._path(X_fit, y_fit, w, factor * scale)
             if best is None or fit["error"] < best["error"]:
                 best = fit
         self.gamma_, self.penalty_ = best["gamma"], best["penalty"]
         self.coef_, self.intercept_ = best["coef"], best["intercept"]
-        return np.hstack([X, best["loo"]]).astype(dtype, copy=False)
+        prediction = np.empty((n, y.shape[1]))
+        prediction[rows] = best["loo"]
+        rest = np.setdiff1d(np.arange(n), rows)
+        prediction[rest] = self._predict(X[rest])
+        return np.hstack([X, prediction]).astype(dtype, copy=False)
 
     def transform(self, X):
         """``[X, ridge predictions]``."""
-        K = rbf_kernel(np.asarray(X, dtype=np.float64), self.centers_,
-                       gamma=self.gamma_)
-        return np.hstack([X, (K @ self.coef_ + self.intercept_).astype(X.dtype)])
+        prediction = self._predict(np.asarray(X, dtype=np.float64))
+        return np.hstack([X, prediction.astype(X.dtype, copy=False)])
+
+    def _predict(self, X):
+        out = np.empty((X.shape[0], self.coef_.shape[1]))
+        for start in range(0, X.shape[0], _BLOCK_ROWS):
+            block = slice(start, start + _BLOCK_ROWS)
+            K = rbf_kernel(X[block], self.centers_, gamma=self.gamma_)
+            out[block] = K @ self.coef_ + self.intercept_
+        return out
 
     def _path(self, X, y, w, gamma):
         """The penalty of smallest leave-one-out error at bandwidth
@@ -76,6 +100,7 @@ class KernelRidgeInputs:
         kept = lam > _EIGEN_FLOOR * lam[-1]
         root = V[:, kept] / np.sqrt(lam[kept])
         Z = K_nc @ root
+        del K_nc
         z_mean, y_mean = w @ Z, w @ y
         Zc = Z - z_mean
         sw = np.sqrt(w)[:, None]

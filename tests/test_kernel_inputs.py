@@ -93,6 +93,27 @@ def test_many_rows_use_a_subset_of_centers(data, monkeypatch):
     assert np.isfinite(out).all()
 
 
+def test_rows_beyond_the_fitted_ones_read_its_predictions(data, monkeypatch):
+    # the ridge is fitted to 25 of 40 rows: the other 15 are out of its
+    # sample and read its predictions, as new rows do (in blocks of 7)
+    X, y, w = data
+    monkeypatch.setattr(kernel_inputs, "_MAX_ROWS", 25)
+    monkeypatch.setattr(kernel_inputs, "_BLOCK_ROWS", 7)
+    inputs = KernelRidgeInputs(np.random.default_rng(0))
+    out = inputs.fit_transform(X, y, w)
+    assert inputs.centers_.shape == (25, 3)
+    fitted = (X[:, None, :] == inputs.centers_[None]).all(axis=2).any(axis=1)
+    assert fitted.sum() == 25
+    np.testing.assert_allclose(out[~fitted], inputs.transform(X[~fitted]),
+                               rtol=1e-12)
+    # the fitted rows read leave-one-out predictions, not in-sample ones
+    assert not np.allclose(out[fitted], inputs.transform(X[fitted]))
+    # blocks of 7 rows give the predictions of one block
+    monkeypatch.setattr(kernel_inputs, "_BLOCK_ROWS", 4096)
+    np.testing.assert_allclose(out[~fitted], inputs.transform(X[~fitted]),
+                               rtol=1e-12)
+
+
 def test_float32_inputs_stay_float32(data):
     X, y, w = data
     inputs = KernelRidgeInputs(np.random.default_rng(0))
