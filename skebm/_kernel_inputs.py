@@ -15,10 +15,11 @@ _MAX_ROWS = 20000
 # rows per block of the kernel between rows to predict and the centers
 _BLOCK_ROWS = 4096
 # candidate bandwidths, times 1 / (n_features * Var(X)) (scikit-learn's
-# gamma="scale"), and ridge penalties; the pair with the smallest
+# gamma="scale"), and ridge penalties (against weights that sum to one: a
+# near-noiseless target takes 1e-8); the pair with the smallest
 # leave-one-out error is kept
 _GAMMA_FACTORS = (0.25, 0.5, 1.0, 2.0)
-_PENALTIES = np.logspace(-4, 1, 11)
+_PENALTIES = np.logspace(-9, 1, 21)
 # eigenvalues of the centers' kernel below this fraction of the largest are
 # dropped (the kernel matrix of close centers is near singular)
 _EIGEN_FLOOR = 1e-10
