@@ -74,6 +74,10 @@ class BaseEnergyModel(BaseEstimator):
     """
 
     _ENERGIES = {}
+    # alpha="auto" refits its chosen penalty on all the data up to this many
+    # distinct rows, and above it keeps the trial fitted on 80% of them (as
+    # scikit-learn's early stopping keeps a fit without its validation rows)
+    _AUTO_REFIT_MAX_ROWS = np.inf
 
     _parameter_constraints = {
         "loss": [StrOptions(LOSSES.keys()), BaseLoss],
@@ -325,11 +329,24 @@ class BaseEnergyModel(BaseEstimator):
         # a warm start continues its fitted parameters: the count the trials
         # chose from scratch does not apply
         warm = self.warm_start and self.__sklearn_is_fitted__()
+        if selected is not None and not warm and len(w_m) > self._AUTO_REFIT_MAX_ROWS:
+            self._take_fit(selected)
+            return self
         self._fit(X, y, sample_weight, incremental=False, alpha=alpha,
                   n_iter=None if warm else getattr(selected, "_best_n_iter", None))
         if selected is not None and self.beta == "auto":
             self.beta_ = selected.beta_
         return self
+
+    def _take_fit(self, model):
+        """Take the fitted state of ``model``, a trial fit of this estimator,
+        keeping what validating all the rows set (``n_features_in_``,
+        ``feature_names_in_``)."""
+        for name, value in vars(model).items():
+            fitted = name.endswith("_") or (name.startswith("_")
+                                            and not name.startswith("__"))
+            if fitted and name not in ("n_features_in_", "feature_names_in_"):
+                setattr(self, name, value)
 
     # -- inference --------------------------------------------------------------
     def _check_X(self, X):

@@ -694,6 +694,47 @@ def test_warm_start_from_a_margin_loss_to_the_nll_starts_over():
     assert not np.allclose(reg.energy_.params_[:hinge_params.size], hinge_params)
 
 
+def test_auto_alpha_keeps_the_trial_fit_above_the_refit_limit(monkeypatch):
+    # above _AUTO_REFIT_MAX_ROWS distinct rows the chosen trial is the model
+    # (three fits, not four), with the feature names of all the rows; at the
+    # limit, and for a warm start, the chosen penalty is refitted
+    pd = pytest.importorskip("pandas")
+    monkeypatch.setattr(EnergyRegressor, "_AUTO_REFIT_MAX_ROWS", 100)
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.standard_normal((150, 3)), columns=["a", "b", "c"])
+    y = X["a"].to_numpy() + 0.1 * rng.standard_normal(150)
+    fits = []
+    fit = EnergyRegressor._fit
+
+    def spy(self, *args, **kwargs):
+        fits.append(self)
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(EnergyRegressor, "_fit", spy)
+    reg = EnergyRegressor(energy="mlp", hidden_layer_sizes=(8,), random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+        assert len(fits) == 3 and reg not in fits
+        chosen = [m for m in fits if m.alpha == reg.alpha_]
+        assert len(chosen) == 1
+        np.testing.assert_array_equal(reg.energy_.params_, chosen[0].energy_.params_)
+        assert reg.beta_ == chosen[0].beta_
+        assert reg.n_iter_ == chosen[0].n_iter_
+        assert list(reg.feature_names_in_) == ["a", "b", "c"]
+        warnings.simplefilter("error", UserWarning)  # names checked, and match
+        assert reg.score(X, y) > 0.9
+
+        monkeypatch.setattr(EnergyRegressor, "_AUTO_REFIT_MAX_ROWS", 150)
+        fits.clear()
+        reg.fit(X, y)
+        assert len(fits) == 4 and fits[-1] is reg
+        monkeypatch.setattr(EnergyRegressor, "_AUTO_REFIT_MAX_ROWS", 100)
+        fits.clear()
+        reg.set_params(warm_start=True).fit(X, y)
+        assert len(fits) == 4 and fits[-1] is reg
+
+
 def test_auto_alpha_trials_run_the_solver_of_the_refit(monkeypatch):
     # 80% of the rows can fall below solver="auto"'s L-BFGS limit while all
     # of them do not: the refit's n_iter counts the trials' steps, so the
