@@ -37,12 +37,13 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
         ``"mce"``, ``"square_square"``, ``"square_exp"``, ``"nll"``, or an
         instance from :mod:`skebm.losses`. The most offending incorrect
         answer is the lowest-energy answer farther than ``epsilon`` from the
-        target. ``loss="energy"`` with ``energy="joint"`` trains with a
-        warning: nothing pulls up the energy of wrong answers, so the surface
-        collapses to a flat one (``examples/plot_energy_collapse.py``); it is
-        kept as the tutorial's counter-example. ``loss="lvq2"`` with
-        ``linear`` or ``mlp`` raises a ValueError: once a prediction is
-        farther than ``epsilon`` from its target LVQ2 gives no gradient.
+        target. ``loss="energy"`` with ``energy="joint"`` raises a
+        ValueError: nothing pulls up the energy of wrong answers, so the
+        surface collapses to a flat one (``examples/plot_energy_collapse.py``
+        builds it by hand, as the tutorial's counter-example).
+        ``loss="lvq2"`` with ``linear`` or ``mlp`` raises a ValueError: once
+        a prediction is farther than ``epsilon`` from its target LVQ2 gives
+        no gradient.
     energy : {"linear", "mlp", "joint"} or a registered name, default="linear"
         ``"linear"`` and ``"mlp"``: ``E(x, y) = 1/2 ||y - G(x)||^2`` with a
         linear or MLP ``G``; inference is ``y = G(x)``, ``y`` may have several

@@ -43,8 +43,7 @@ def _parser():
         "--energies",
         help="comma-separated, from " + "; ".join(
             f"{task}: {', '.join(names)}" for task, names in ENERGIES.items())
-        + " (default: all). A loss that collapses the joint energy runs only "
-          "when named, as the tutorial's counter-example")
+        + " (default: all)")
     comp.add_argument("--cv", type=int, default=3, help="folds (default: 3)")
     comp.add_argument("--jobs", type=int, default=1,
                       help="configurations run in parallel (joblib; -1: all "

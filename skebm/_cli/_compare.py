@@ -28,13 +28,6 @@ _METRIC = {"classification": "accuracy", "regression": "R^2"}
 _OUTPUTS = (".csv", ".json")
 
 
-def _collapses(task, loss, energy):
-    # the tutorial's counter-example: a loss that pulls nothing up, with the
-    # regressor's flexible joint energy, flattens it (EnergyRegressor warns)
-    return (task == "regression" and energy == "joint"
-            and not LOSSES[loss].contrastive)
-
-
 def candidates(task, losses=None, energies=None):
     """The configurations ``compare`` runs, a linear baseline first.
 
@@ -43,9 +36,9 @@ def candidates(task, losses=None, energies=None):
     task : {"classification", "regression"}
     losses, energies : list of str, optional
         Names from ``skebm.losses.LOSSES`` and from the task's energy
-        registry; all of them when not given. The pair of a non-contrastive
-        loss with the regressor's ``"joint"`` energy collapses: it runs only
-        when one of the two was named, marked as a counter-example.
+        registry; all of them when not given. A pair the estimator refuses
+        (the energy loss with the regressor's ``"joint"`` energy, which it
+        would flatten) is a row that says why.
 
     Yields
     ------
@@ -63,17 +56,13 @@ def candidates(task, losses=None, energies=None):
     for energy in energies or list(ENERGIES[task]):
         for loss in losses or list(LOSSES):
             params = dict(loss=loss, energy=energy, random_state=0)
-            label, note = energy, ""
-            if _collapses(task, loss, energy):
-                if not (loss in (losses or ()) or energy in (energies or ())):
-                    continue
-                note = f"counter-example: {loss!r} collapses the joint energy"
+            label = energy
             if energy == "distance" and not LOSSES[loss].contrastive:
                 # with a learned embedding this loss collapses; in input
                 # space it is well posed
                 params["hidden_layer_sizes"] = ()
                 label = "distance*"
-            yield model.__name__, loss, label, model(**params), note
+            yield model.__name__, loss, label, model(**params), ""
 
 
 def _check_names(task, losses, energies):

@@ -1,8 +1,6 @@
 """A scalar energy of (x, y) bilinear in features of the answer: several
 low-energy answers for one input."""
 
-import warnings
-
 import numpy as np
 from scipy.special import expit
 
@@ -56,7 +54,8 @@ class JointEnergy(_AnswerEnergy):
     ``output="softplus"`` maps it to ``log(1 + exp(G . psi))`` > 0 for the
     losses that need non-negative energies; ``output="square"`` to
     ``(G . psi)^2 / 2`` >= 0, for the energy loss, whose minimum is then
-    the collapsed surface ``E = 0`` rather than ``-inf``.
+    the collapsed surface ``E = 0`` rather than ``-inf`` (``build`` refuses
+    that loss; the example of the collapse builds this by hand).
 
     Parameters
     ----------
@@ -117,18 +116,18 @@ class JointEnergy(_AnswerEnergy):
         0.69). Margin losses keep height 1: they shape the energy only at the
         target and at the most offending answer, and the bumps' profile is
         all they have (wine, 3-fold CV R^2 of the perceptron: 0.30 at height
-        1, 0.23 at 0.1)."""
+        1, 0.23 at 0.1). A loss that pulls no answer up (the energy loss) is
+        refused: it flattens the energy (``output="square"`` shows it, built
+        by hand)."""
         if not loss.contrastive:
-            # accepted, as the tutorial's counter-example, so that it can be
-            # shown and grid-searched; its score says what it is worth
-            warnings.warn(
-                f"loss={loss.name!r} with energy='joint' collapses: it only "
+            raise ValueError(
+                f"loss={loss.name!r} with energy='joint' is ill-posed: it only "
                 "pushes down the energy of the targets and nothing pulls up the "
-                "energy of other answers, so the joint energy flattens to zero "
-                "everywhere and predicts nothing (examples/"
+                "energy of other answers, so the joint energy collapses to a "
+                "flat surface that predicts nothing (examples/"
                 "plot_energy_collapse.py shows it). Use a contrastive loss "
                 "('nll', 'hinge', 'square_square', ...) or energy='mlp', whose "
-                "quadratic energy makes it least squares.", UserWarning)
+                "quadratic energy makes it least squares.")
         if isinstance(answers, VectorSpace):
             return JointVectorEnergy.build(loss, hidden_layer_sizes, activation,
                                            answers, output_map(loss, "square"))
