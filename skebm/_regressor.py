@@ -203,9 +203,8 @@ best_validation_score_ : as in :class:`EnergyClassifier`
     """
 
     _ENERGIES = REGRESSOR_ENERGIES
-    # on friedman1 (joint energy), refitting on all rows gained 0.012 nats of
-    # test NLL at 4950 rows and none at 7372, where it was a quarter of the
-    # fit's time; a classifier's trial may lack a class its held-out rows hold
+    # the user guide gives what the refit gains above it; the classifier
+    # refits always: its trial may lack a class only held-out rows hold
     _AUTO_REFIT_MAX_ROWS = 6000
 
     _parameter_constraints = {
