@@ -203,7 +203,7 @@ def test_a_configuration_failing_in_every_fold_is_a_row(capsys, tmp_path,
 
     def with_a_broken_one(task, losses, energies):
         yield from real(task, losses, energies)
-        yield "Broken", "nll", "linear", _Broken(), ""
+        yield "Broken", "nll", "linear", _Broken()
 
     monkeypatch.setattr(_compare, "candidates", with_a_broken_one)
     path = tmp_path / "data.csv"

@@ -42,16 +42,16 @@ def candidates(task, losses=None, energies=None):
 
     Yields
     ------
-    model, loss, energy, estimator, note
+    model, loss, energy, estimator
         ``energy`` is the label shown (``"distance*"``: input space).
     """
     from .. import EnergyClassifier, EnergyRegressor
 
     if task == "classification":
-        yield "LogisticRegression", "-", "-", LogisticRegression(max_iter=1000), ""
+        yield "LogisticRegression", "-", "-", LogisticRegression(max_iter=1000)
         model = EnergyClassifier
     else:
-        yield "Ridge", "-", "-", Ridge(), ""
+        yield "Ridge", "-", "-", Ridge()
         model = EnergyRegressor
     for energy in energies or list(ENERGIES[task]):
         for loss in losses or list(LOSSES):
@@ -62,7 +62,7 @@ def candidates(task, losses=None, energies=None):
                 # space it is well posed
                 params["hidden_layer_sizes"] = ()
                 label = "distance*"
-            yield model.__name__, loss, label, model(**params), ""
+            yield model.__name__, loss, label, model(**params)
 
 
 def _check_names(task, losses, energies):
@@ -133,12 +133,12 @@ def compare(dataset="digits", target=None, task=None, losses=None,
     start = time.perf_counter()
     results = Parallel(n_jobs=jobs, return_as="generator")(
         delayed(evaluate)(i, make_pipeline(clone(prep), est), X, y, splits)
-        for i, (*_, est, _) in enumerate(configs))
+        for i, (*_, est) in enumerate(configs))
     rows, counts = [None] * len(configs), Counter()
     with progress_bar(len(configs), err) as bar:
         for i, result in results:
-            model, loss, energy, _, note = configs[i]
-            rows[i] = _row(model, loss, energy, note, result, cv)
+            model, loss, energy, _ = configs[i]
+            rows[i] = _row(model, loss, energy, result, cv)
             counts.update(result["warnings"])
             bar.set_postfix_str(f"{model} {loss} {energy}", refresh=False)
             bar.update()
@@ -154,7 +154,7 @@ def compare(dataset="digits", target=None, task=None, losses=None,
     return rows
 
 
-def _row(model, loss, energy, note, result, n_folds):
+def _row(model, loss, energy, result, n_folds):
     status, reason = outcome(result, n_folds)
     scores, fits = result["scores"], result["fit_times"]
     ok = status == "ok"
@@ -164,7 +164,7 @@ def _row(model, loss, energy, note, result, n_folds):
         std=float(np.std(scores)) if ok else np.nan,
         fit_time=float(np.mean(fits)) if ok else np.nan,
         warnings=sum(result["warnings"].values()), status=status,
-        note="; ".join(text for text in (note, reason) if text),
+        note=reason,
     )
 
 
