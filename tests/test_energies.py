@@ -422,6 +422,23 @@ def test_joint_energy_models_one_target_column_of_n_basis_features():
         energy.initialize(n_features=2, n_answers=2, random_state=0)
 
 
+def test_joint_softplus_energy_starts_flat_over_the_answers():
+    # LVQ2 is flat outside its window: every target must start inside it,
+    # so every answer starts at nearly one energy
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    grid = np.linspace(-3, 3, 61)
+    spreads = {}
+    for output in ("score", "softplus"):
+        energy = JointEnergy((16,), centers=np.linspace(-3, 3, 16), width=0.4,
+                             output=output, quadratic=True)
+        energy.initialize(3, 1, random_state=0)
+        E, _ = energy.forward(X, np.zeros((50, 1)), grid)
+        spreads[output] = np.ptp(E[:, 1:], axis=1)
+    # Glorot's last layer times 0.1; softplus' slope is at most 1
+    assert np.all(spreads["softplus"] < 0.1 * spreads["score"] + 1e-12)
+    assert np.all(spreads["softplus"] > 0)
+
+
 def test_joint_energy_keeps_the_basis_of_repeated_answers_only_while_training():
     energy = JointEnergy((4,), centers=np.linspace(-1, 1, 5), width=0.5,
                          quadratic=True).initialize(2, 1, random_state=0)
