@@ -157,8 +157,8 @@ class BaseEnergyModel(BaseEstimator):
         n_samples = X.shape[0]
         if solver == "lbfgs":
             X, y, sample_weight = merge_duplicate_rows(X, y, sample_weight)
-        space, y = self._answer_space(energy_cls, y, sample_weight, keep,
-                                      fitted_targets)
+        space, y = self._answer_space(energy_cls, X, y, sample_weight, keep,
+                                      fitted_targets, loss)
         if self.sampler is not None:
             space.check_sampler(self.sampler, loss)
         energy = energy_cls.build(loss, self._hidden(), self.activation, space)

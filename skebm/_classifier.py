@@ -244,7 +244,8 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
             y, sample_weight, self.class_weight, incremental,
             self.classes_ if fitted else None, classes)
 
-    def _answer_space(self, energy_cls, y, sample_weight, keep, fitted_targets):
+    def _answer_space(self, energy_cls, X, y, sample_weight, keep, fitted_targets,
+                      loss):
         if y.ndim == 2:
             return self._label_answer_space(y), y
         return ClassSpace(len(fitted_targets["classes_"]), self.sampler), y

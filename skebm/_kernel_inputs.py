@@ -3,6 +3,7 @@
 to trust them from errors it will meet on new rows."""
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.metrics.pairwise import rbf_kernel
 
 # at most this many training rows serve as the kernel's centers (a Nystrom
@@ -23,6 +24,8 @@ _PENALTIES = np.logspace(-9, 1, 21)
 # eigenvalues of the centers' kernel below this fraction of the largest are
 # dropped (the kernel matrix of close centers is near singular)
 _EIGEN_FLOOR = 1e-10
+# rows a conditional spread is estimated from
+_SPREAD_ROWS = 500
 
 
 class KernelRidgeInputs:
@@ -71,6 +74,7 @@ class KernelRidgeInputs:
             if best is None or fit["error"] < best["error"]:
                 best = fit
         self.gamma_, self.penalty_ = best["gamma"], best["penalty"]
+        self.loo_error_ = best["error"]
         self.coef_, self.intercept_ = best["coef"], best["intercept"]
         prediction = np.empty((n, y.shape[1]))
         prediction[rows] = best["loo"]
@@ -121,3 +125,18 @@ class KernelRidgeInputs:
         coef_z = best.pop("coef_z")
         best.update(gamma=gamma, coef=root @ coef_z, intercept=y_mean - z_mean @ coef_z)
         return best
+
+
+def conditional_spread(X, z, sample_weight, random_state):
+    """The leave-one-out RMSE of the kernel ridge of standardized targets
+    ``z`` (n, d) on at most ``_SPREAD_ROWS`` rows of positive weight: an
+    estimate of their spread around their conditional mean (an
+    overestimate where the ridge misses structure)."""
+    rows = np.flatnonzero(sample_weight > 0)
+    if len(rows) > _SPREAD_ROWS:
+        rows = np.sort(random_state.choice(rows, _SPREAD_ROWS, replace=False))
+    X_rows = X[rows]
+    X_rows = X_rows.toarray() if sp.issparse(X_rows) else X_rows
+    ridge = KernelRidgeInputs(random_state)
+    ridge.fit_transform(X_rows, z[rows], sample_weight[rows])
+    return float(np.sqrt(ridge.loo_error_ / z.shape[1]))

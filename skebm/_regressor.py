@@ -15,7 +15,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._base import BaseEnergyModel, _solver_is_stochastic, restore_on_error
 from ._density import GibbsDensityMixin
-from ._kernel_inputs import KernelRidgeInputs
+from ._kernel_inputs import KernelRidgeInputs, conditional_spread
 from ._targets import standardization
 from .energies import REGRESSOR_ENERGIES
 
@@ -83,10 +83,10 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
         is.
     epsilon : float or "auto", default="auto"
         Radius, in standardized units, of the ball around the target whose
-        answers do not count as incorrect for the margin losses. ``"auto"``
-        is the answer space's own: 2 for one column of the ``joint``
-        energy, wider than the noise of most real targets (user guide),
-        0.3 otherwise; a sharp conditional gains from a smaller radius.
+        answers do not count as incorrect for the margin losses. ``"auto"``:
+        for one column of the ``joint`` energy, 2 sqrt(2) times the targets'
+        spread around their conditional mean (estimated by a kernel ridge's
+        leave-one-out error), between 0.5 and 2 (user guide); 0.3 otherwise.
     inference : {"auto", "mode", "mean"}, default="auto"
         What :meth:`predict` returns: ``argmin_y E(x, y)`` or the mean of
         the Gibbs distribution (the same for ``linear`` and ``mlp``).
@@ -293,7 +293,8 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         return (y.reshape(len(y), -1).astype(np.float64), sample_weight, 1.0,
                 {"_y_2d": y.ndim == 2})
 
-    def _answer_space(self, energy_cls, y, sample_weight, keep, fitted_targets):
+    def _answer_space(self, energy_cls, X, y, sample_weight, keep, fitted_targets,
+                      loss):
         """Standardized targets and their answer space: those of the fitted
         model when it continues, else new ones from the targets."""
         if keep and y.shape[1] != self.n_outputs_:
@@ -307,6 +308,11 @@ best_validation_score_ : as in :class:`EnergyClassifier`
                 (y - mean) / scale, sample_weight,
                 **({} if self.epsilon == "auto" else {"epsilon": self.epsilon}),
                 sampler=self.sampler, persistent_chains=self.persistent_chains)
+            if (self.epsilon == "auto" and loss.contrastive and not loss.partition
+                    and hasattr(space, "set_spread")):
+                space.set_spread(conditional_spread(
+                    X, (y - mean) / scale, sample_weight,
+                    check_random_state(self.random_state)))
         # several target columns: the parameters left at their defaults take
         # the answer space's (VectorSpace.training_defaults), in _settings
         self._space_defaults = getattr(space, "training_defaults", dict)()

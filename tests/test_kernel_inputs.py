@@ -8,7 +8,7 @@ from sklearn.metrics.pairwise import rbf_kernel
 
 import skebm._kernel_inputs as kernel_inputs
 from skebm import EnergyRegressor
-from skebm._kernel_inputs import KernelRidgeInputs
+from skebm._kernel_inputs import KernelRidgeInputs, conditional_spread
 
 
 def _ridge_prediction(Z, y, w, penalty, Z_new):
@@ -145,3 +145,38 @@ def test_regressor_reads_kernel_predictions_above_two_columns(data):
         X, y)._inputs is None
     assert EnergyRegressor(energy="joint", max_iter=2, alpha=1e-3).fit(
         sp.csr_matrix(X), y).energy_.n_features_ == 3
+
+
+def test_conditional_spread_estimates_the_noise():
+    # a smooth mean plus noise of known deviation: the sample RMSE of n
+    # Gaussian residuals has a relative standard error of 1 / sqrt(2 n)
+    rng = np.random.default_rng(0)
+    n, sigma = 400, 0.2
+    X = rng.uniform(-2, 2, size=(n, 2))
+    y = np.sin(2 * X[:, 0]) + 0.5 * X[:, 1] ** 2 + sigma * rng.normal(size=n)
+    z = (y - y.mean()) / y.std()
+    spread = conditional_spread(X, z[:, None], np.ones(n), np.random.RandomState(0))
+    assert abs(spread / (sigma / y.std()) - 1) < 3 / np.sqrt(2 * n)
+    # rows of weight zero are left out, and sparse X reads the same rows
+    w = np.r_[np.ones(n), np.zeros(50)]
+    X_more, z_more = np.r_[X, rng.normal(size=(50, 2))], np.r_[z, rng.normal(size=50)]
+    for X_in in (X_more, sp.csr_matrix(X_more)):
+        assert conditional_spread(X_in, z_more[:, None], w,
+                                  np.random.RandomState(0)) == pytest.approx(spread)
+
+
+def test_conditional_spread_reads_a_subset_of_many_rows(monkeypatch):
+    monkeypatch.setattr(kernel_inputs, "_SPREAD_ROWS", 100)
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 2))
+    z = np.sin(X[:, :1]) + 0.3 * rng.normal(size=(300, 1))
+    calls = []
+    fit = KernelRidgeInputs.fit_transform
+
+    def spy(self, X, y, w):
+        calls.append(len(X))
+        return fit(self, X, y, w)
+
+    monkeypatch.setattr(KernelRidgeInputs, "fit_transform", spy)
+    conditional_spread(X, z, np.ones(300), np.random.RandomState(0))
+    assert calls == [100]

@@ -17,6 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skebm import EnergyRegressor, MHSampler
+from skebm._kernel_inputs import conditional_spread
 from skebm.datasets import make_bimodal_sine
 from skebm.inference import IntervalSpace
 from skebm.inference._temperature import fit_inverse_temperature
@@ -571,8 +572,30 @@ def test_epsilon_auto_is_the_answer_space_default():
                 for energy in ("linear", "joint")}
         kept = EnergyRegressor(loss="hinge", energy="joint", epsilon=0.5,
                                alpha=1.0, max_iter=20, random_state=0).fit(X, y)
+    # diabetes is noisy: the joint energy's radius stays at its widest
     assert fits["linear"].epsilon_ == 0.3 and fits["joint"].epsilon_ == 2.0
     assert kept.epsilon_ == kept.answer_space_.epsilon == 0.5
+
+
+@pytest.mark.parametrize("noise, expected", [(0.02, 0.5), (0.2, None)])
+def test_epsilon_auto_follows_the_conditional_spread(noise, expected):
+    # a sharp target narrows the ball to its floor (0.5), a moderate one to
+    # 2 sqrt(2) times the spread; the NLL has no ball and keeps the default
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(300, 2))
+    y = np.sin(2 * X[:, 0]) + 0.5 * X[:, 1] ** 2 + noise * rng.normal(size=300)
+    z = (y - y.mean()) / y.std()
+    spread = conditional_spread(X, z[:, None], np.ones(300), np.random.RandomState(0))
+    if expected is None:
+        expected = 2 * np.sqrt(2) * spread
+        assert 0.5 < expected < 2.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fits = {loss: EnergyRegressor(loss=loss, energy="joint", alpha=1.0,
+                                      max_iter=5, random_state=0).fit(X, y)
+                for loss in ("hinge", "nll")}
+    assert fits["hinge"].epsilon_ == pytest.approx(expected)
+    assert fits["nll"].epsilon_ == 2.0
 
 
 def test_a_margin_loss_on_the_joint_energy_is_near_ridge_on_diabetes():

@@ -25,6 +25,10 @@ _WALL = 0.5
 # rows per chunk at inference, so that chunk x grid stays a few MB
 _CHUNK_CELLS = 2**20
 _MAX_TEMPERATURE_ROWS = 4000
+# epsilon="auto" for the margin losses: 2 sqrt(2) times the targets'
+# conditional spread (two noisy targets of one input differ by less 95% of
+# the time), within these bounds (user guide)
+_EPSILON_BOUNDS = (0.5, 2.0)
 
 
 class IntervalSpace(AnswerSpace):
@@ -48,7 +52,8 @@ class IntervalSpace(AnswerSpace):
     epsilon : float, default=2.0
         Radius of the ball around the target whose answers do not count as
         incorrect: two standard deviations of the targets, wider than the
-        noise of most real conditionals (see ``EnergyRegressor``).
+        noise of most real conditionals. :meth:`set_spread` narrows it to the
+        conditional spread (``epsilon="auto"`` of ``EnergyRegressor``).
     sampler : MHSampler or None, default=None
     persistent_chains : bool, default=False
         Keep every training sample's chains between updates (persistent
@@ -99,6 +104,11 @@ class IntervalSpace(AnswerSpace):
                    cells=None if cells is None else TargetCells(*cells), **params)
 
     n_answers = 1
+
+    def set_spread(self, spread):
+        """Set ``epsilon`` to ``2 sqrt(2) spread`` (bounded), for targets whose
+        conditional standard deviation is about ``spread``."""
+        self.epsilon = float(np.clip(2 * np.sqrt(2) * spread, *_EPSILON_BOUNDS))
 
     def check_sampler(self, sampler, loss):
         super().check_sampler(sampler, loss)
