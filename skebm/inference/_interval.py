@@ -9,7 +9,7 @@ from ._base import AnswerSpace, Candidates, check_random_walk
 from ._cells import TargetCells, censor, log_mean_gibbs, snap_to_atoms, tile_overlap
 from ._grid_density import (cell_centers, grid_cdf, grid_moments,
                             grid_probabilities, grid_quantiles, row_logsumexp)
-from ._temperature import fit_inverse_temperature
+from ._temperature import fit_inverse_temperature, grid_nll_derivatives
 
 # Candidate answers per training batch, and the finer grid of inference
 # (log-partition, mode, mean, quantiles).
@@ -342,34 +342,15 @@ class IntervalSpace(AnswerSpace):
             rows = np.linspace(0, X.shape[0] - 1, _MAX_TEMPERATURE_ROWS).astype(int)
             X, z, sample_weight = X[rows], z[rows], sample_weight[rows]
         E = self._grid_energies(energy, X)
+        e_target = e_cells = None
         if self.cells is not None:
             e_cells = self._cell_energies(energy, X, z)
         else:
             e_target = np.clip(self.energies(energy, X, z).astype(np.float64),
                                -1e100, 1e100)
-        w = sample_weight / sample_weight.sum()
-
-        def nll_gradient(b):
-            # d/dbeta of beta E(y) + log Z(beta): E(y) minus the Gibbs mean of
-            # -d logits / dbeta (the energies, the tails' adding 1 / (2 beta)),
-            # and d^2/dbeta^2: the Gibbs variance of the same, plus the
-            # tails' 1 / (2 beta^2)
-            p = grid_probabilities(self._gibbs_logits(E, b))
-            u = E.copy()
-            u[:, [0, -1]] += 1 / (2 * b)
-            mean_u = np.einsum("nk,nk->n", p, u)
-            u -= mean_u[:, None]
-            second = (np.einsum("nk,nk->n", p, u * u)
-                      + (p[:, 0] + p[:, -1]) / (2 * b * b))
-            if self.cells is None:
-                return float(w @ (e_target - mean_u)), float(w @ second)
-            # a cell's -log P: its d/dbeta is the cell's Gibbs mean energy,
-            # its d^2/dbeta^2 minus the variance
-            r = grid_probabilities(-b * e_cells)
-            cell_mean = np.einsum("nj,nj->n", r, e_cells)
-            cell_var = np.einsum("nj,nj->n", r, (e_cells - cell_mean[:, None]) ** 2)
-            return (float(w @ (cell_mean - mean_u)), float(w @ (second - cell_var)))
-
+        nll_gradient = grid_nll_derivatives(
+            lambda b: self._gibbs_logits(E, b), E,
+            sample_weight / sample_weight.sum(), e_target, e_cells)
         return fit_inverse_temperature(nll_gradient,
                                        float(np.std(E[:, 1:-1], axis=1).mean()),
                                        curvature=True, start=beta)

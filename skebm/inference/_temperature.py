@@ -4,6 +4,8 @@ likelihood on the training data when the loss did not fix the energy scale."""
 import numpy as np
 from scipy.optimize import brentq
 
+from ._grid_density import grid_probabilities
+
 # the root's tolerance in log(beta): machine precision, so that weighted and
 # repeated rows agree
 _XTOL, _RTOL = 1e-14, 1e-15
@@ -83,3 +85,45 @@ def _safe_newton(derivatives, low, high, t):
             return after
         t = after
     return t
+
+
+def grid_nll_derivatives(logits, E, w, e_target=None, e_cells=None):
+    """``nll_gradient`` for :func:`fit_inverse_temperature` (with
+    ``curvature=True``) of a density on a grid with two wall tails.
+
+    Parameters
+    ----------
+    logits : callable
+        ``logits(beta)``: log quadrature weights times Gibbs factors of the
+        low tail, the grid cells and the high tail, (n, M + 2).
+    E : ndarray of shape (n, M + 2)
+        The energies behind ``logits``.
+    w : ndarray of shape (n,)
+        Row weights summing to one.
+    e_target : ndarray of shape (n,), default=None
+        Energies of the targets, scored as points; or
+    e_cells : ndarray of shape (n, k), default=None
+        energies at points of the targets' cells, scored as ``-log P(cell)``.
+    """
+    def nll_gradient(b):
+        # d/dbeta of beta E(y) + log Z(beta): E(y) minus the Gibbs mean of
+        # -d logits / dbeta (the energies, the tails' adding 1 / (2 beta)),
+        # and d^2/dbeta^2: the Gibbs variance of the same, plus the
+        # tails' 1 / (2 beta^2)
+        p = grid_probabilities(logits(b))
+        u = E.copy()
+        u[:, [0, -1]] += 1 / (2 * b)
+        mean_u = np.einsum("nk,nk->n", p, u)
+        u -= mean_u[:, None]
+        second = (np.einsum("nk,nk->n", p, u * u)
+                  + (p[:, 0] + p[:, -1]) / (2 * b * b))
+        if e_cells is None:
+            return float(w @ (e_target - mean_u)), float(w @ second)
+        # a cell's -log P: its d/dbeta is the cell's Gibbs mean energy,
+        # its d^2/dbeta^2 minus the variance
+        r = grid_probabilities(-b * e_cells)
+        cell_mean = np.einsum("nj,nj->n", r, e_cells)
+        cell_var = np.einsum("nj,nj->n", r, (e_cells - cell_mean[:, None]) ** 2)
+        return float(w @ (cell_mean - mean_u)), float(w @ (second - cell_var))
+
+    return nll_gradient
