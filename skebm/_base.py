@@ -5,6 +5,7 @@ them to the training loop."""
 import copy
 import functools
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from numbers import Integral, Real
 
@@ -12,8 +13,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from ._rows import merge_duplicate_rows
 from .losses import LOSSES, BaseLoss, get_loss
@@ -306,24 +309,32 @@ class BaseEnergyModel(BaseEstimator):
             # a fixed split: a deterministic solver keeps a deterministic fit
             X_tr, X_va, y_tr, y_va, w_tr, w_va = train_test_split(
                 X_m, y_m, w_m, test_size=_AUTO_VALIDATION, random_state=0)
-            scores, models = [], []
-            for candidate in _AUTO_ALPHAS:
+
+            def trial(candidate):
                 model = clone(self).set_params(alpha=candidate, warm_start=False)
-                # the trial fits are internal: the final fit reports its own
-                # warnings, once
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    # the refit's solver: its n_iter counts the same steps
-                    models.append(model._fit(X_tr, y_tr, w_tr, incremental=False,
-                                             alpha=candidate,
-                                             held_out=(X_va, y_va, w_va),
-                                             solver_rows=Xv.shape[0]))
-                score, beta = model._held_out_score(
+                # the refit's solver: its n_iter counts the same steps
+                model._fit(X_tr, y_tr, w_tr, incremental=False, alpha=candidate,
+                           held_out=(X_va, y_va, w_va), solver_rows=Xv.shape[0])
+                score, model.beta_ = model._held_out_score(
                     model.answer_space_, model.energy_,
                     (model._energy_inputs(X_va), y_va, w_va),
                     model.y_mean_, model.y_scale_, model.beta_)()
-                model.beta_ = beta
-                scores.append(score)
+                return score, model
+
+            # the trials are independent, and numpy releases the GIL: they run
+            # in as many threads as OpenMP would use (HistGradientBoosting's
+            # rule), one BLAS thread each. Their warnings are internal (the
+            # final fit reports its own, once); warnings' filters and BLAS
+            # limits are process-wide, so both are set here, around them all
+            n_threads = min(len(_AUTO_ALPHAS), _openmp_effective_n_threads())
+            with warnings.catch_warnings(), threadpool_limits(1, user_api="blas"):
+                warnings.simplefilter("ignore")
+                if n_threads > 1:
+                    with ThreadPoolExecutor(n_threads) as pool:
+                        results = list(pool.map(trial, _AUTO_ALPHAS))
+                else:
+                    results = [trial(candidate) for candidate in _AUTO_ALPHAS]
+            scores, models = zip(*results)
             best = int(np.nanargmax(np.nan_to_num(scores, nan=-np.inf)))
             alpha, selected = _AUTO_ALPHAS[best], models[best]
         # a warm start continues its fitted parameters: the count the trials

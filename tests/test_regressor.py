@@ -755,6 +755,35 @@ def test_auto_alpha_keeps_the_trial_fit_above_the_refit_limit(monkeypatch):
         assert len(fits) == 4 and fits[-1] is reg
 
 
+def test_auto_alpha_trials_in_threads_fit_as_in_sequence(monkeypatch):
+    # the trials run side by side in threads: the same fit as one after the
+    # other, and the process-wide warning filters and BLAS limits they set
+    # are left as they were
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import skebm._base as base
+
+    X, y = make_bimodal_sine(120, random_state=0)
+    fitted = {}
+    for n_threads in (1, 3):
+        monkeypatch.setattr(base, "_openmp_effective_n_threads", lambda: n_threads)
+        limits = [(m["user_api"], m["num_threads"])
+                  for m in threadpoolctl.threadpool_info()]
+        reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(8,), max_iter=30,
+                              random_state=0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            filters = list(warnings.filters)
+            fitted[n_threads] = reg.fit(X, y)
+            assert warnings.filters == filters
+        # the trials' warnings are internal: the refit reports max_iter once
+        assert [w.category for w in caught] == [ConvergenceWarning]
+        assert [(m["user_api"], m["num_threads"])
+                for m in threadpoolctl.threadpool_info()] == limits
+    one, three = fitted[1], fitted[3]
+    assert one.alpha_ == three.alpha_ and one.beta_ == three.beta_
+    np.testing.assert_array_equal(one.energy_.params_, three.energy_.params_)
+
+
 def test_auto_alpha_trials_run_the_solver_of_the_refit(monkeypatch):
     # 80% of the rows can fall below solver="auto"'s L-BFGS limit while all
     # of them do not: the refit's n_iter counts the trials' steps, so the
