@@ -106,15 +106,16 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
         to the other 20% (a flexible model's training residuals understate
         its noise); it keeps the one whose Gibbs distribution gives those
         rows the highest likelihood (``alpha_``, and its ``beta_``) and
-        refits it on all the data; above 6000 distinct rows, where 80% of
+        refits it on all the data; above 2000 distinct rows, where 80% of
         them fit about as well, it keeps that trial's fit. Each trial also
         keeps the iterate (or epoch) whose calibrated likelihood of those
         rows is best (checked every 10; it stops 30 or ``n_iter_no_change``
         past it, whichever is more), and the refit runs as many: the joint
         energy's NLL fit overfits its training rows as it goes on. Several
         target columns of ``joint``, whose sampled gradient anneals, train
-        to their schedule. It costs four fits (three above 6000 rows), the
-        last one shorter.
+        to their schedule. It costs four fits (three above 2000 rows), the
+        last one shorter; the trials run side by side in as many threads as
+        OpenMP would use (``OMP_NUM_THREADS``, else the cores).
         ``partial_fit``, which holds no rows out, uses the ``alpha_`` of an
         earlier ``fit``, else 1.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
@@ -205,7 +206,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
     _ENERGIES = REGRESSOR_ENERGIES
     # the user guide gives what the refit gains above it; the classifier
     # refits always: its trial may lack a class only held-out rows hold
-    _AUTO_REFIT_MAX_ROWS = 6000
+    _AUTO_REFIT_MAX_ROWS = 2000
 
     _parameter_constraints = {
         **BaseEnergyModel._parameter_constraints,
