@@ -43,7 +43,9 @@ Without it the script says so and leaves NGBoost's rows out.
 kin8nm, which ``../shared`` lacks), made with the split's number as seed and
 split 90/10, for the fit time at that scale; ``--sets friedman1-12k`` the
 same with 12000 rows (naval's size), whose 10800 training rows are past
-``solver="auto"``'s L-BFGS limit: the stochastic (Adam) path.
+``solver="auto"``'s L-BFGS limit: the stochastic (Adam) path;
+``--sets friedman1-4k`` with 4000 rows (abalone's size), past
+``alpha="auto"``'s refit limit of 2000 rows.
 """
 
 import argparse
@@ -75,7 +77,8 @@ DATA = os.path.normpath(os.path.join(ROOT, os.pardir, "shared", "data", "uci"))
 SETS = ["concrete", "energy", "yacht", "wine-quality-red"]
 QUICK_SETS = ["yacht", "energy"]
 # made, not read: its rows and features (load_split)
-SYNTHETIC = {"friedman1": (8192, 8), "friedman1-12k": (12000, 8)}
+SYNTHETIC = {"friedman1-4k": (4000, 8), "friedman1": (8192, 8),
+             "friedman1-12k": (12000, 8)}
 COVERAGE = 0.9
 EBM_ROWS = {"EBM default": {}, "EBM mlp": {"energy": "mlp"},
             "EBM joint": {"energy": "joint"}}
