@@ -577,6 +577,14 @@ def test_epsilon_auto_is_the_answer_space_default():
     assert kept.epsilon_ == kept.answer_space_.epsilon == 0.5
 
 
+def test_set_spread_bounds_the_radius():
+    space = IntervalSpace((-1.0, 1.0))
+    for spread, radius in [(0.01, 0.5), (0.3, 2 * np.sqrt(2) * 0.3), (5.0, 2.0),
+                           (np.inf, 2.0), (np.nan, 2.0)]:
+        space.set_spread(spread)
+        assert space.epsilon == pytest.approx(radius)
+
+
 @pytest.mark.parametrize("noise, expected", [(0.02, 0.5), (0.2, None)])
 def test_epsilon_auto_follows_the_conditional_spread(noise, expected):
     # a sharp target narrows the ball to its floor (0.5), a moderate one to

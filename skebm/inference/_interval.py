@@ -108,7 +108,9 @@ class IntervalSpace(AnswerSpace):
     def set_spread(self, spread):
         """Set ``epsilon`` to ``2 sqrt(2) spread`` (bounded), for targets whose
         conditional standard deviation is about ``spread``."""
-        self.epsilon = float(np.clip(2 * np.sqrt(2) * spread, *_EPSILON_BOUNDS))
+        # a spread that could not be estimated (NaN) keeps the widest ball
+        radius = np.nan_to_num(2 * np.sqrt(2) * spread, nan=np.inf)
+        self.epsilon = float(np.clip(radius, *_EPSILON_BOUNDS))
 
     def check_sampler(self, sampler, loss):
         super().check_sampler(sampler, loss)
