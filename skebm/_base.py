@@ -10,6 +10,7 @@ from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn import config_context, get_config
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -124,7 +125,7 @@ class BaseEnergyModel(BaseEstimator):
             loss=repr(loss), energy=self.energy)
 
     def _fit(self, X, y, sample_weight, incremental, alpha=None, held_out=None,
-             n_iter=None, solver_rows=None, **target_args):
+             n_iter=None, solver_rows=None, spread=None, **target_args):
         """``fit`` (``incremental=False``) or one ``partial_fit`` step.
 
         From the parameters: the loss, the answer space of the targets, and
@@ -161,7 +162,7 @@ class BaseEnergyModel(BaseEstimator):
         if solver == "lbfgs":
             X, y, sample_weight = merge_duplicate_rows(X, y, sample_weight)
         space, y = self._answer_space(energy_cls, X, y, sample_weight, keep,
-                                      fitted_targets, loss)
+                                      fitted_targets, loss, spread)
         if self.sampler is not None:
             space.check_sampler(self.sampler, loss)
         energy = energy_cls.build(loss, self._hidden(), self.activation, space)
@@ -303,6 +304,7 @@ class BaseEnergyModel(BaseEstimator):
         Xv, yv, wv = self._validate_input(X, y, sample_weight, reset=True)
         rows = merge_duplicate_rows(Xv, yv.reshape(len(yv), -1), wv)
         X_m, y_m, w_m = rows[0], rows[1].reshape((-1,) + yv.shape[1:]), rows[2]
+        spread = self._auto_spread(X_m, y_m, w_m)
         if len(w_m) < _AUTO_MIN_ROWS:
             alpha, selected = _AUTO_ALPHAS[-1], None
         else:
@@ -310,28 +312,42 @@ class BaseEnergyModel(BaseEstimator):
             X_tr, X_va, y_tr, y_va, w_tr, w_va = train_test_split(
                 X_m, y_m, w_m, test_size=_AUTO_VALIDATION, random_state=0)
 
+            config = get_config()
+
             def trial(candidate):
                 model = clone(self).set_params(alpha=candidate, warm_start=False)
-                # the refit's solver: its n_iter counts the same steps
-                model._fit(X_tr, y_tr, w_tr, incremental=False, alpha=candidate,
-                           held_out=(X_va, y_va, w_va), solver_rows=Xv.shape[0])
-                score, model.beta_ = model._held_out_score(
-                    model.answer_space_, model.energy_,
-                    (model._energy_inputs(X_va), y_va, w_va),
-                    model.y_mean_, model.y_scale_, model.beta_)()
+                # scikit-learn's configuration is per thread
+                with config_context(**config):
+                    # the refit's solver: its n_iter counts the same steps
+                    model._fit(X_tr, y_tr, w_tr, incremental=False, alpha=candidate,
+                               held_out=(X_va, y_va, w_va), solver_rows=Xv.shape[0],
+                               spread=spread)
+                    score, model.beta_ = model._held_out_score(
+                        model.answer_space_, model.energy_,
+                        (model._energy_inputs(X_va), y_va, w_va),
+                        model.y_mean_, model.y_scale_, model.beta_)()
                 return score, model
 
             # the trials are independent, and numpy releases the GIL: they run
             # in as many threads as OpenMP would use (HistGradientBoosting's
-            # rule), one BLAS thread each. Their warnings are internal (the
-            # final fit reports its own, once); warnings' filters and BLAS
-            # limits are process-wide, so both are set here, around them all
-            n_threads = min(len(_AUTO_ALPHAS), _openmp_effective_n_threads())
+            # rule), one BLAS thread each; not with random_state=None, where
+            # they would draw from numpy's global generator in turns set by
+            # the threads' timing. Their warnings are internal (the final fit
+            # reports its own, once); warnings' filters and BLAS limits are
+            # process-wide, so both are set here, around them all
+            n_threads = 1 if self.random_state is None else min(
+                len(_AUTO_ALPHAS), _openmp_effective_n_threads())
             with warnings.catch_warnings(), threadpool_limits(1, user_api="blas"):
                 warnings.simplefilter("ignore")
                 if n_threads > 1:
                     with ThreadPoolExecutor(n_threads) as pool:
-                        results = list(pool.map(trial, _AUTO_ALPHAS))
+                        futures = [pool.submit(trial, c) for c in _AUTO_ALPHAS]
+                        try:
+                            results = [future.result() for future in futures]
+                        except BaseException:
+                            # an error or an interrupt: start no queued trial
+                            pool.shutdown(cancel_futures=True)
+                            raise
                 else:
                     results = [trial(candidate) for candidate in _AUTO_ALPHAS]
             scores, models = zip(*results)
@@ -344,10 +360,16 @@ class BaseEnergyModel(BaseEstimator):
             self._take_fit(selected)
             return self
         self._fit(X, y, sample_weight, incremental=False, alpha=alpha,
-                  n_iter=None if warm else getattr(selected, "_best_n_iter", None))
+                  n_iter=None if warm else getattr(selected, "_best_n_iter", None),
+                  spread=spread)
         if selected is not None and self.beta == "auto":
             self.beta_ = selected.beta_
         return self
+
+    def _auto_spread(self, X, y, sample_weight):
+        """What every fit of ``alpha="auto"`` shares (``_fit``'s ``spread``):
+        nothing here; see the regressor."""
+        return None
 
     def _take_fit(self, model):
         """Take the fitted state of ``model``, a trial fit of this estimator,

@@ -6,6 +6,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics.pairwise import rbf_kernel
 
+from ._rows import merge_duplicate_rows
+
 # at most this many training rows serve as the kernel's centers (a Nystrom
 # approximation beyond it)
 _MAX_CENTERS = 1000
@@ -129,14 +131,26 @@ class KernelRidgeInputs:
 
 def conditional_spread(X, z, sample_weight, random_state):
     """The leave-one-out RMSE of the kernel ridge of standardized targets
-    ``z`` (n, d) on at most ``_SPREAD_ROWS`` rows of positive weight: an
-    estimate of their spread around their conditional mean (an
-    overestimate where the ridge misses structure)."""
-    rows = np.flatnonzero(sample_weight > 0)
-    if len(rows) > _SPREAD_ROWS:
-        rows = np.sort(random_state.choice(rows, _SPREAD_ROWS, replace=False))
-    X_rows = X[rows]
-    X_rows = X_rows.toarray() if sp.issparse(X_rows) else X_rows
+    ``z`` (n, d) on standardized features, at most ``_SPREAD_ROWS`` distinct
+    rows of positive weight (duplicates merged, so that weights act as
+    repetitions): an estimate of the targets' spread around their
+    conditional mean (an overestimate where the ridge misses structure).
+    NaN for sparse ``X`` (its dense rows could be too wide) or when the
+    ridge fails."""
+    if sp.issparse(X):
+        return np.nan
+    X, z, w = merge_duplicate_rows(np.asarray(X, dtype=np.float64),
+                                   np.asarray(z, dtype=np.float64), sample_weight)
+    if len(w) > _SPREAD_ROWS:
+        rows = np.sort(random_state.choice(len(w), _SPREAD_ROWS, replace=False))
+        X, z, w = X[rows], z[rows], w[rows]
+    # one bandwidth for all columns: they must share a scale
+    mean = w @ X / w.sum()
+    scale = np.sqrt(w @ (X - mean) ** 2 / w.sum())
+    X = (X - mean) / np.where(scale > 0, scale, 1.0)
     ridge = KernelRidgeInputs(random_state)
-    ridge.fit_transform(X_rows, z[rows], sample_weight[rows])
+    try:
+        ridge.fit_transform(X, z, w)
+    except np.linalg.LinAlgError:
+        return np.nan
     return float(np.sqrt(ridge.loo_error_ / z.shape[1]))

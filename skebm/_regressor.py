@@ -1,5 +1,6 @@
 """EnergyRegressor: continuous answers, inference in their answer space."""
 
+import copy
 import inspect
 import warnings
 from numbers import Real
@@ -18,6 +19,7 @@ from ._density import GibbsDensityMixin
 from ._kernel_inputs import KernelRidgeInputs, conditional_spread
 from ._targets import standardization
 from .energies import REGRESSOR_ENERGIES
+from .losses import get_loss
 
 
 class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
@@ -84,9 +86,10 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
     epsilon : float or "auto", default="auto"
         Radius, in standardized units, of the ball around the target whose
         answers do not count as incorrect for the margin losses. ``"auto"``:
-        for one column of the ``joint`` energy, 2 sqrt(2) times the targets'
-        spread around their conditional mean (estimated by a kernel ridge's
-        leave-one-out error), between 0.5 and 2 (user guide); 0.3 otherwise.
+        for one column of the ``joint`` energy under a loss with a ball, 2
+        sqrt(2) times the targets' spread around their conditional mean
+        (estimated by a kernel ridge's leave-one-out error), between 0.5
+        and 2 (user guide); 2 under the NLL; 0.3 otherwise.
     inference : {"auto", "mode", "mean"}, default="auto"
         What :meth:`predict` returns: ``argmin_y E(x, y)`` or the mean of
         the Gibbs distribution (the same for ``linear`` and ``mlp``).
@@ -295,9 +298,11 @@ best_validation_score_ : as in :class:`EnergyClassifier`
                 {"_y_2d": y.ndim == 2})
 
     def _answer_space(self, energy_cls, X, y, sample_weight, keep, fitted_targets,
-                      loss):
+                      loss, spread=None):
         """Standardized targets and their answer space: those of the fitted
-        model when it continues, else new ones from the targets."""
+        model when it continues, else new ones from the targets. The first
+        fit with a ball sets its radius from the targets' conditional
+        ``spread`` (computed here when not given)."""
         if keep and y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {y.shape[1]} columns; the model was fitted "
                              f"with {self.n_outputs_}.")
@@ -309,11 +314,12 @@ best_validation_score_ : as in :class:`EnergyClassifier`
                 (y - mean) / scale, sample_weight,
                 **({} if self.epsilon == "auto" else {"epsilon": self.epsilon}),
                 sampler=self.sampler, persistent_chains=self.persistent_chains)
-            if (self.epsilon == "auto" and loss.contrastive and not loss.partition
-                    and hasattr(space, "set_spread")):
-                space.set_spread(conditional_spread(
-                    X, (y - mean) / scale, sample_weight,
-                    check_random_state(self.random_state)))
+        if (self._reads_spread(loss, y.shape[1])
+                and getattr(space, "spread", None) is None):
+            if spread is None:
+                spread = self._auto_spread(X, y, sample_weight, mean, scale)
+            space = copy.copy(space)  # a fitted one is left as it was
+            space.set_spread(spread)
         # several target columns: the parameters left at their defaults take
         # the answer space's (VectorSpace.training_defaults), in _settings
         self._space_defaults = getattr(space, "training_defaults", dict)()
@@ -328,6 +334,25 @@ best_validation_score_ : as in :class:`EnergyClassifier`
                               epsilon_=space.epsilon,
                               support_=self._original_support(space, mean, scale))
         return space, z
+
+    def _reads_spread(self, loss, n_columns):
+        # epsilon="auto" of one column of the joint energy, for a loss with
+        # a ball (the NLL has none)
+        return (self.epsilon == "auto" and self.energy == "joint" and n_columns == 1
+                and loss.contrastive and not loss.partition)
+
+    def _auto_spread(self, X, y, sample_weight, mean=None, scale=None):
+        """The conditional spread of the standardized targets, for
+        ``alpha="auto"`` computed once on all its rows for its trials and
+        refit (None where no radius reads it)."""
+        y = y.reshape(len(y), -1).astype(np.float64, copy=False)
+        if mean is None:
+            if not self._reads_spread(get_loss(self.loss, margin=self.margin),
+                                      y.shape[1]):
+                return None
+            mean, scale = standardization(y, sample_weight)
+        return conditional_spread(X, (y - mean) / scale, sample_weight,
+                                  check_random_state(self.random_state))
 
     def _model_inputs(self, X, y, sample_weight, continued):
         """Above two target columns (dense X) the joint energy also reads
@@ -378,9 +403,9 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         """One epoch of the stochastic solver on a batch of data.
 
         The first call fixes the standardization of the targets and, for the
-        joint energy, the grid of answers; later targets outside that grid
-        are clipped to it, with a warning. Sample weights keep their scale
-        from batch to batch, as in SGDRegressor.
+        joint energy, the grid of answers and ``epsilon_``; later targets
+        outside that grid are clipped to it, with a warning. Sample weights
+        keep their scale from batch to batch, as in SGDRegressor.
 
         Parameters
         ----------

@@ -157,12 +157,21 @@ def test_conditional_spread_estimates_the_noise():
     z = (y - y.mean()) / y.std()
     spread = conditional_spread(X, z[:, None], np.ones(n), np.random.RandomState(0))
     assert abs(spread / (sigma / y.std()) - 1) < 3 / np.sqrt(2 * n)
-    # rows of weight zero are left out, and sparse X reads the same rows
+    # rows of weight zero are left out, weights act as repetitions, the
+    # columns' scales do not matter; sparse X gives no estimate (NaN)
     w = np.r_[np.ones(n), np.zeros(50)]
     X_more, z_more = np.r_[X, rng.normal(size=(50, 2))], np.r_[z, rng.normal(size=50)]
-    for X_in in (X_more, sp.csr_matrix(X_more)):
-        assert conditional_spread(X_in, z_more[:, None], w,
-                                  np.random.RandomState(0)) == pytest.approx(spread)
+    assert conditional_spread(X_more, z_more[:, None], w, np.random.RandomState(0)
+                              ) == pytest.approx(spread)
+    twice = conditional_spread(np.r_[X, X], np.r_[z, z][:, None], np.ones(2 * n),
+                               np.random.RandomState(0))
+    weighted = conditional_spread(X, z[:, None], np.full(n, 2.0),
+                                  np.random.RandomState(0))
+    assert twice == pytest.approx(weighted) == pytest.approx(spread)
+    assert conditional_spread(X * [1000.0, 0.001], z[:, None], np.ones(n),
+                              np.random.RandomState(0)) == pytest.approx(spread)
+    assert np.isnan(conditional_spread(sp.csr_matrix(X), z[:, None], np.ones(n),
+                                       np.random.RandomState(0)))
 
 
 def test_conditional_spread_reads_a_subset_of_many_rows(monkeypatch):

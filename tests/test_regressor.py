@@ -572,7 +572,8 @@ def test_epsilon_auto_is_the_answer_space_default():
                 for energy in ("linear", "joint")}
         kept = EnergyRegressor(loss="hinge", energy="joint", epsilon=0.5,
                                alpha=1.0, max_iter=20, random_state=0).fit(X, y)
-    # diabetes is noisy: the joint energy's radius stays at its widest
+    # these 120 rows of diabetes are noisy (spread 0.79, above 1 / sqrt(2)):
+    # the joint energy's radius stays at its widest
     assert fits["linear"].epsilon_ == 0.3 and fits["joint"].epsilon_ == 2.0
     assert kept.epsilon_ == kept.answer_space_.epsilon == 0.5
 
@@ -604,6 +605,55 @@ def test_epsilon_auto_follows_the_conditional_spread(noise, expected):
                 for loss in ("hinge", "nll")}
     assert fits["hinge"].epsilon_ == pytest.approx(expected)
     assert fits["nll"].epsilon_ == 2.0
+
+
+def test_the_radius_is_estimated_once_and_kept(monkeypatch):
+    # alpha="auto" estimates the spread once, on all its rows, for its trials
+    # and its refit; a warm start from the NLL (no ball) sets it, and a
+    # partial_fit keeps the first batch's
+    import skebm._regressor as regressor
+
+    calls = []
+
+    def spy(*args):
+        calls.append(len(args[0]))
+        return conditional_spread(*args)
+
+    monkeypatch.setattr(regressor, "conditional_spread", spy)
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(200, 2))
+    y = np.sin(2 * X[:, 0]) + 0.02 * rng.normal(size=200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = EnergyRegressor(loss="hinge", energy="joint", hidden_layer_sizes=(8,),
+                              max_iter=5, random_state=0).fit(X, y)
+        assert calls == [200] and reg.epsilon_ == 0.5
+        calls.clear()
+        nll = EnergyRegressor(energy="joint", hidden_layer_sizes=(8,), alpha=1.0,
+                              max_iter=5, random_state=0).fit(X, y)
+        assert calls == [] and nll.epsilon_ == 2.0
+        nll.set_params(loss="hinge", warm_start=True).fit(X, y)
+        assert calls == [200] and nll.epsilon_ == 0.5
+        calls.clear()
+        batches = EnergyRegressor(loss="hinge", energy="joint", solver="adam",
+                                  random_state=0)
+        batches.partial_fit(X[:100], y[:100]).partial_fit(X[100:], y[100:])
+        assert calls == [100]
+
+
+def test_auto_alpha_with_the_global_random_state_is_reproducible():
+    # random_state=None draws from numpy's global generator: the trials then
+    # run one after the other, so a seeded global generator repeats the fit
+    X, y = make_bimodal_sine(150, random_state=0)
+    fits = []
+    for _ in range(2):
+        np.random.seed(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fits.append(EnergyRegressor(energy="joint", hidden_layer_sizes=(8,),
+                                        solver="adam", max_iter=10).fit(X, y))
+    assert fits[0].alpha_ == fits[1].alpha_
+    np.testing.assert_array_equal(fits[0].energy_.params_, fits[1].energy_.params_)
 
 
 def test_a_margin_loss_on_the_joint_energy_is_near_ridge_on_diabetes():
@@ -678,7 +728,6 @@ def test_the_temperature_newton_steps_find_brents_root():
 UCI = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "uci"
 
 
-@pytest.mark.skipif(not UCI.is_dir(), reason="needs ../shared/data")
 @pytest.mark.parametrize("name", ["concrete", "energy"])
 def test_lvq2_on_the_joint_energy_trains_on_uci_sets(name):
     # LVQ2 is flat outside its window. On concrete one full-batch L-BFGS
@@ -686,6 +735,8 @@ def test_lvq2_on_the_joint_energy_trains_on_uci_sets(name):
     # steps train it. On energy Glorot's start left them there (3-fold CV
     # R^2 -0.59): the softplus output starts flat
     folder = UCI / name
+    if not folder.is_dir():
+        pytest.skip("needs ../shared/data")
 
     def idx(name):
         return np.loadtxt(folder / name, dtype=int, ndmin=1)

@@ -79,6 +79,7 @@ class IntervalSpace(AnswerSpace):
         self.support = support
         self.cells = cells
         self.epsilon = epsilon
+        self.spread = None
         self.sampler = sampler
         self.persistent_chains = persistent_chains
         self._chains = None
@@ -108,6 +109,7 @@ class IntervalSpace(AnswerSpace):
     def set_spread(self, spread):
         """Set ``epsilon`` to ``2 sqrt(2) spread`` (bounded), for targets whose
         conditional standard deviation is about ``spread``."""
+        self.spread = spread
         # a spread that could not be estimated (NaN) keeps the widest ball
         radius = np.nan_to_num(2 * np.sqrt(2) * spread, nan=np.inf)
         self.epsilon = float(np.clip(radius, *_EPSILON_BOUNDS))

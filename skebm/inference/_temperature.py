@@ -94,8 +94,8 @@ def grid_nll_derivatives(logits, E, w, e_target=None, e_cells=None):
     Parameters
     ----------
     logits : callable
-        ``logits(beta)``: log quadrature weights times Gibbs factors of the
-        low tail, the grid cells and the high tail, (n, M + 2).
+        ``logits(beta)``: log quadrature weights plus log Gibbs factors of
+        the low tail, the grid cells and the high tail, (n, M + 2).
     E : ndarray of shape (n, M + 2)
         The energies behind ``logits``.
     w : ndarray of shape (n,)
