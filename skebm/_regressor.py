@@ -1,28 +1,24 @@
 """EnergyRegressor: continuous answers, inference in their answer space."""
 
-import copy
 import inspect
 import warnings
 from numbers import Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.exceptions import DataConversionWarning
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._base import BaseEnergyModel, _solver_is_stochastic, restore_on_error
 from ._density import GibbsDensityMixin
-from ._kernel_inputs import KernelRidgeInputs, conditional_spread
-from ._targets import standardization
+from ._regression_data import _RegressionDataMixin
 from .energies import REGRESSOR_ENERGIES
-from .losses import get_loss
 
 
-class EnergyRegressor(GibbsDensityMixin, RegressorMixin, BaseEnergyModel):
+class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
+                      BaseEnergyModel):
     """Energy-based regressor (LeCun et al., 2006).
 
     The model gives every (input, answer) pair an energy ``E(x, y)``.
@@ -292,81 +288,6 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         return X, y, sample_weight
 
-    def _encode_targets(self, y, sample_weight, incremental, fitted):
-        """Targets as float columns, and whether predictions have columns."""
-        return (y.reshape(len(y), -1).astype(np.float64), sample_weight, 1.0,
-                {"_y_2d": y.ndim == 2})
-
-    def _answer_space(self, energy_cls, X, y, sample_weight, keep, fitted_targets,
-                      loss, spread=None):
-        """Standardized targets and their answer space: those of the fitted
-        model when it continues, else new ones from the targets. The first
-        fit with a ball sets its radius from the targets' conditional
-        ``spread`` (computed here when not given)."""
-        if keep and y.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {y.shape[1]} columns; the model was fitted "
-                             f"with {self.n_outputs_}.")
-        if keep:
-            mean, scale, space = self.y_mean_, self.y_scale_, self.answer_space_
-        else:
-            mean, scale = standardization(y, sample_weight)
-            space = energy_cls.answer_space.from_targets(
-                (y - mean) / scale, sample_weight,
-                **({} if self.epsilon == "auto" else {"epsilon": self.epsilon}),
-                sampler=self.sampler, persistent_chains=self.persistent_chains)
-        if (self._reads_spread(loss, y.shape[1])
-                and getattr(space, "spread", None) is None):
-            if spread is None:
-                spread = self._auto_spread(X, y, sample_weight, mean, scale)
-            space = copy.copy(space)  # a fitted one is left as it was
-            space.set_spread(spread)
-        # several target columns: the parameters left at their defaults take
-        # the answer space's (VectorSpace.training_defaults), in _settings
-        self._space_defaults = getattr(space, "training_defaults", dict)()
-        z = (y - mean) / scale
-        outside = space.outside(z)
-        if keep and outside.any():
-            warnings.warn(
-                f"{int(outside.sum())} targets lie outside the grid "
-                f"{self._original_support(space, mean, scale)} fixed by the first "
-                "fit; they are clipped to it.", UserWarning)
-        fitted_targets.update(y_mean_=mean, y_scale_=scale, n_outputs_=z.shape[1],
-                              epsilon_=space.epsilon,
-                              support_=self._original_support(space, mean, scale))
-        return space, z
-
-    def _reads_spread(self, loss, n_columns):
-        # epsilon="auto" of one column of the joint energy, for a loss with
-        # a ball (the NLL has none)
-        return (self.epsilon == "auto" and self.energy == "joint" and n_columns == 1
-                and loss.contrastive and not loss.partition)
-
-    def _auto_spread(self, X, y, sample_weight, mean=None, scale=None):
-        """The conditional spread of the standardized targets, for
-        ``alpha="auto"`` computed once on all its rows for its trials and
-        refit (None where no radius reads it)."""
-        y = y.reshape(len(y), -1).astype(np.float64, copy=False)
-        if mean is None:
-            if not self._reads_spread(get_loss(self.loss, margin=self.margin),
-                                      y.shape[1]):
-                return None
-            mean, scale = standardization(y, sample_weight)
-        return conditional_spread(X, (y - mean) / scale, sample_weight,
-                                  check_random_state(self.random_state))
-
-    def _model_inputs(self, X, y, sample_weight, continued):
-        """Above two target columns (dense X) the joint energy also reads
-        kernel ridge predictions of the targets (``_kernel_inputs.py``): of
-        a ridge fitted to these rows, or for a ``partial_fit`` batch after
-        the first, of the first batch's ridge (the new rows are out of its
-        sample)."""
-        if self.energy != "joint" or y.shape[1] <= 2 or sp.issparse(X):
-            return X, None
-        if continued and getattr(self, "_inputs", None) is not None:
-            return self._inputs.transform(X), self._inputs
-        inputs = KernelRidgeInputs(check_random_state(self.random_state))
-        return inputs.fit_transform(X, y, sample_weight), inputs
-
     def _settings(self, loss):
         settings = super()._settings(loss)
         defaults = inspect.signature(EnergyRegressor).parameters
@@ -374,12 +295,6 @@ best_validation_score_ : as in :class:`EnergyClassifier`
             if getattr(self, name) == defaults[name].default:
                 setattr(settings, name, value)
         return settings
-
-    @staticmethod
-    def _original_support(space, mean, scale):
-        if space.support is None:
-            return None
-        return tuple(float(s * scale[0] + mean[0]) for s in space.support)
 
     def _samples_answers(self, energy_cls, y):
         samples = getattr(energy_cls.answer_space, "samples", None)

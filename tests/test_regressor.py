@@ -611,7 +611,7 @@ def test_the_radius_is_estimated_once_and_kept(monkeypatch):
     # alpha="auto" estimates the spread once, on all its rows, for its trials
     # and its refit; a warm start from the NLL (no ball) sets it, and a
     # partial_fit keeps the first batch's
-    import skebm._regressor as regressor
+    import skebm._regression_data as regressor
 
     calls = []
 
