@@ -328,13 +328,11 @@ class BaseEnergyModel(BaseEstimator):
                         model.y_mean_, model.y_scale_, model.beta_)()
                 return score, model
 
-            # the trials are independent, and numpy releases the GIL: they run
-            # in as many threads as OpenMP would use (HistGradientBoosting's
-            # rule), one BLAS thread each; not with random_state=None, where
-            # they would draw from numpy's global generator in turns set by
-            # the threads' timing. Their warnings are internal (the final fit
-            # reports its own, once); warnings' filters and BLAS limits are
-            # process-wide, so both are set here, around them all
+            # independent trials in OpenMP's number of threads (numpy releases
+            # the GIL), one BLAS thread each; in turn with random_state=None,
+            # whose global generator threads would draw in any order. Their
+            # warnings are internal (the final fit reports its own); filters
+            # and BLAS limits are process-wide, so they are set here
             n_threads = 1 if self.random_state is None else min(
                 len(_AUTO_ALPHAS), _openmp_effective_n_threads())
             with warnings.catch_warnings(), threadpool_limits(1, user_api="blas"):
