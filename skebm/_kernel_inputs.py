@@ -7,6 +7,7 @@ import scipy.sparse as sp
 from sklearn.metrics.pairwise import rbf_kernel
 
 from ._rows import merge_duplicate_rows
+from ._targets import standardization
 
 # at most this many training rows serve as the kernel's centers (a Nystrom
 # approximation beyond it)
@@ -145,9 +146,8 @@ def conditional_spread(X, z, sample_weight, random_state):
         rows = np.sort(random_state.choice(len(w), _SPREAD_ROWS, replace=False))
         X, z, w = X[rows], z[rows], w[rows]
     # one bandwidth for all columns: they must share a scale
-    mean = w @ X / w.sum()
-    scale = np.sqrt(w @ (X - mean) ** 2 / w.sum())
-    X = (X - mean) / np.where(scale > 0, scale, 1.0)
+    mean, scale = standardization(X, w)
+    X = (X - mean) / scale
     ridge = KernelRidgeInputs(random_state)
     try:
         ridge.fit_transform(X, z, w)

@@ -35,22 +35,24 @@ class _RegressionDataMixin:
                              f"with {self.n_outputs_}.")
         if keep:
             mean, scale, space = self.y_mean_, self.y_scale_, self.answer_space_
+            z = (y - mean) / scale
         else:
             mean, scale = standardization(y, sample_weight)
+            z = (y - mean) / scale
             space = energy_cls.answer_space.from_targets(
-                (y - mean) / scale, sample_weight,
+                z, sample_weight,
                 **({} if self.epsilon == "auto" else {"epsilon": self.epsilon}),
                 sampler=self.sampler, persistent_chains=self.persistent_chains)
         if (self._reads_spread(loss, y.shape[1])
                 and getattr(space, "spread", None) is None):
             if spread is None:
-                spread = self._auto_spread(X, y, sample_weight, mean, scale)
+                spread = conditional_spread(X, z, sample_weight,
+                                            check_random_state(self.random_state))
             space = copy.copy(space)  # a fitted one is left as it was
             space.set_spread(spread)
         # several target columns: the parameters left at their defaults take
         # the answer space's (VectorSpace.training_defaults), in _settings
         self._space_defaults = getattr(space, "training_defaults", dict)()
-        z = (y - mean) / scale
         outside = space.outside(z)
         if keep and outside.any():
             warnings.warn(
@@ -68,16 +70,14 @@ class _RegressionDataMixin:
         return (self.epsilon == "auto" and self.energy == "joint" and n_columns == 1
                 and loss.contrastive and not loss.partition)
 
-    def _auto_spread(self, X, y, sample_weight, mean=None, scale=None):
-        """The conditional spread of the standardized targets, for
-        ``alpha="auto"`` computed once on all its rows for its trials and
-        refit (None where no radius reads it)."""
+    def _auto_spread(self, X, y, sample_weight):
+        """For ``alpha="auto"``, the conditional spread of the standardized
+        targets, computed once on all its rows for its trials and refit
+        (None where no radius reads it)."""
         y = y.reshape(len(y), -1).astype(np.float64, copy=False)
-        if mean is None:
-            if not self._reads_spread(get_loss(self.loss, margin=self.margin),
-                                      y.shape[1]):
-                return None
-            mean, scale = standardization(y, sample_weight)
+        if not self._reads_spread(get_loss(self.loss, margin=self.margin), y.shape[1]):
+            return None
+        mean, scale = standardization(y, sample_weight)
         return conditional_spread(X, (y - mean) / scale, sample_weight,
                                   check_random_state(self.random_state))
 
