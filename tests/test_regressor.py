@@ -642,16 +642,20 @@ def test_the_radius_is_estimated_once_and_kept(monkeypatch):
 
 
 def test_auto_alpha_with_the_global_random_state_is_reproducible():
-    # random_state=None draws from numpy's global generator: the trials then
-    # run one after the other, so a seeded global generator repeats the fit
+    # random_state=None draws from numpy's global generator, the thing under
+    # test: the trials then run one after the other, so a seeded global
+    # generator repeats the fit. Its state is restored for the other tests
     X, y = make_bimodal_sine(150, random_state=0)
-    fits = []
-    for _ in range(2):
-        np.random.seed(0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            fits.append(EnergyRegressor(energy="joint", hidden_layer_sizes=(8,),
-                                        solver="adam", max_iter=10).fit(X, y))
+    fits, state = [], np.random.get_state()
+    try:
+        for _ in range(2):
+            np.random.seed(0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                fits.append(EnergyRegressor(energy="joint", hidden_layer_sizes=(8,),
+                                            solver="adam", max_iter=10).fit(X, y))
+    finally:
+        np.random.set_state(state)
     assert fits[0].alpha_ == fits[1].alpha_
     np.testing.assert_array_equal(fits[0].energy_.params_, fits[1].energy_.params_)
 
