@@ -4,34 +4,21 @@ them to the training loop."""
 
 import copy
 import functools
-import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn import config_context, get_config
-from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
+from ._alpha_auto import _AUTO_ALPHAS, _AUTO_CHECK_EVERY, AlphaSelectionMixin
 from ._rows import merge_duplicate_rows
 from .losses import LOSSES, BaseLoss, get_loss
 from .sampling import MHSampler
 from .solvers import Objective, Settings, resolve_solver, train
-
-
-# alpha="auto": the penalties tried, and the share of rows held out to score them
-_AUTO_ALPHAS = (0.1, 1.0, 10.0)
-_AUTO_VALIDATION = 0.2
-_AUTO_MIN_ROWS = 20
-# the trial fits of alpha="auto" score the rows it holds out every so many
-# iterations (epochs)
-_AUTO_CHECK_EVERY = 10
 
 
 def _solver_is_stochastic(estimator):
@@ -65,7 +52,7 @@ def _score_only(scorer):
     return scorer()[0]
 
 
-class BaseEnergyModel(BaseEstimator):
+class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
     """Parameters and the fitting procedure of the energy-based models.
 
     A subclass names its energy registry (``_ENERGIES``) and provides the
@@ -78,10 +65,6 @@ class BaseEnergyModel(BaseEstimator):
     """
 
     _ENERGIES = {}
-    # alpha="auto" refits its chosen penalty on all the data up to this many
-    # distinct rows, and above it keeps the trial fitted on 80% of them (as
-    # scikit-learn's early stopping keeps a fit without its validation rows)
-    _AUTO_REFIT_MAX_ROWS = np.inf
 
     _parameter_constraints = {
         "loss": [StrOptions(LOSSES.keys()), BaseLoss],
@@ -291,93 +274,6 @@ class BaseEnergyModel(BaseEstimator):
         if isinstance(self.alpha, str):
             return self._fit_selecting_alpha(X, y, sample_weight)
         return self._fit(X, y, sample_weight, incremental=False)
-
-    def _fit_selecting_alpha(self, X, y, sample_weight):
-        """``alpha="auto"``: each of ``_AUTO_ALPHAS`` is fitted on 80% of the
-        distinct rows (keeping the iterate that scores best on the other
-        20%), its temperature fitted to those rows with
-        ``beta="auto"`` (a flexible model's training residuals understate its
-        noise), and scored by their log-likelihood; the best is refitted on
-        all the data for as many iterations, keeping its ``beta_``. The split
-        is of the rows merged with their duplicates, so that weights still
-        act as repetitions."""
-        Xv, yv, wv = self._validate_input(X, y, sample_weight, reset=True)
-        rows = merge_duplicate_rows(Xv, yv.reshape(len(yv), -1), wv)
-        X_m, y_m, w_m = rows[0], rows[1].reshape((-1,) + yv.shape[1:]), rows[2]
-        spread = self._auto_spread(X_m, y_m, w_m)
-        if len(w_m) < _AUTO_MIN_ROWS:
-            alpha, selected = _AUTO_ALPHAS[-1], None
-        else:
-            # a fixed split: a deterministic solver keeps a deterministic fit
-            X_tr, X_va, y_tr, y_va, w_tr, w_va = train_test_split(
-                X_m, y_m, w_m, test_size=_AUTO_VALIDATION, random_state=0)
-
-            config = get_config()
-
-            def trial(candidate):
-                model = clone(self).set_params(alpha=candidate, warm_start=False)
-                # scikit-learn's configuration is per thread
-                with config_context(**config):
-                    # the refit's solver: its n_iter counts the same steps
-                    model._fit(X_tr, y_tr, w_tr, incremental=False, alpha=candidate,
-                               held_out=(X_va, y_va, w_va), solver_rows=Xv.shape[0],
-                               spread=spread)
-                    score, model.beta_ = model._held_out_score(
-                        model.answer_space_, model.energy_,
-                        (model._energy_inputs(X_va), y_va, w_va),
-                        model.y_mean_, model.y_scale_, model.beta_)()
-                return score, model
-
-            # independent trials in OpenMP's number of threads (numpy releases
-            # the GIL), one BLAS thread each; in turn with random_state=None,
-            # whose global generator threads would draw in any order. Their
-            # warnings are internal (the final fit reports its own); filters
-            # and BLAS limits are process-wide, so they are set here
-            n_threads = 1 if self.random_state is None else min(
-                len(_AUTO_ALPHAS), _openmp_effective_n_threads())
-            with warnings.catch_warnings(), threadpool_limits(1, user_api="blas"):
-                warnings.simplefilter("ignore")
-                if n_threads > 1:
-                    with ThreadPoolExecutor(n_threads) as pool:
-                        futures = [pool.submit(trial, c) for c in _AUTO_ALPHAS]
-                        try:
-                            results = [future.result() for future in futures]
-                        except BaseException:
-                            # an error or an interrupt: start no queued trial
-                            pool.shutdown(cancel_futures=True)
-                            raise
-                else:
-                    results = [trial(candidate) for candidate in _AUTO_ALPHAS]
-            scores, models = zip(*results)
-            best = int(np.nanargmax(np.nan_to_num(scores, nan=-np.inf)))
-            alpha, selected = _AUTO_ALPHAS[best], models[best]
-        # a warm start continues its fitted parameters: the count the trials
-        # chose from scratch does not apply
-        warm = self.warm_start and self.__sklearn_is_fitted__()
-        if selected is not None and not warm and len(w_m) > self._AUTO_REFIT_MAX_ROWS:
-            self._take_fit(selected)
-            return self
-        self._fit(X, y, sample_weight, incremental=False, alpha=alpha,
-                  n_iter=None if warm else getattr(selected, "_best_n_iter", None),
-                  spread=spread)
-        if selected is not None and self.beta == "auto":
-            self.beta_ = selected.beta_
-        return self
-
-    def _auto_spread(self, X, y, sample_weight):
-        """What every fit of ``alpha="auto"`` shares (``_fit``'s ``spread``):
-        nothing here; see the regressor."""
-        return None
-
-    def _take_fit(self, model):
-        """Take the fitted state of ``model``, a trial fit of this estimator,
-        keeping what validating all the rows set (``n_features_in_``,
-        ``feature_names_in_``)."""
-        for name, value in vars(model).items():
-            fitted = name.endswith("_") or (name.startswith("_")
-                                            and not name.startswith("__"))
-            if fitted and name not in ("n_features_in_", "feature_names_in_"):
-                setattr(self, name, value)
 
     # -- inference --------------------------------------------------------------
     def _check_X(self, X):

@@ -823,12 +823,12 @@ def test_auto_alpha_trials_in_threads_fit_as_in_sequence(monkeypatch):
     # other, and the process-wide warning filters and BLAS limits they set
     # are left as they were
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    import skebm._base as base
+    import skebm._alpha_auto as alpha_auto
 
     X, y = make_bimodal_sine(120, random_state=0)
     fitted = {}
     for n_threads in (1, 3):
-        monkeypatch.setattr(base, "_openmp_effective_n_threads", lambda: n_threads)
+        monkeypatch.setattr(alpha_auto, "_openmp_effective_n_threads", lambda: n_threads)
         limits = [(m["user_api"], m["num_threads"])
                   for m in threadpoolctl.threadpool_info()]
         reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(8,), max_iter=30,
