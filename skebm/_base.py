@@ -4,6 +4,7 @@ them to the training loop."""
 
 import copy
 import functools
+import inspect
 from dataclasses import replace
 from numbers import Integral, Real
 
@@ -99,13 +100,21 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         return tuple(int(s) for s in sizes)
 
     def _settings(self, loss):
-        return Settings(
+        settings = Settings(
             solver=self.solver, learning_rate_init=self.learning_rate_init,
             momentum=self.momentum, batch_size=self.batch_size,
             max_iter=self.max_iter, tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
             early_stopping=self.early_stopping, verbose=self.verbose,
             loss=repr(loss), energy=self.energy)
+        # parameters left at their defaults take the loss's training
+        # defaults, then the answer space's (several target columns)
+        defaults = inspect.signature(type(self)).parameters
+        own = {**loss.training_defaults(), **getattr(self, "_space_defaults", {})}
+        for name, value in own.items():
+            if getattr(self, name) == defaults[name].default:
+                setattr(settings, name, value)
+        return settings
 
     def _fit(self, X, y, sample_weight, incremental, alpha=None, held_out=None,
              n_iter=None, solver_rows=None, spread=None, **target_args):

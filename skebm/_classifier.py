@@ -74,7 +74,8 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         the perceptron loss. ``"lbfgs"`` is scipy's, or above about 170000
         parameters a low-memory one of skebm's (user guide, "Solvers").
     learning_rate_init : float, default=1e-3
-        Step size of ``adam`` and ``sgd``.
+        Step size of ``adam`` and ``sgd``. Left at its default, the
+        perceptron loss steps 0.01 (its ``training_defaults``).
     momentum : float, default=0.9
         Nesterov momentum of ``sgd``.
     batch_size : int or "auto", default="auto"

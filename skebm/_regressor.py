@@ -1,6 +1,5 @@
 """EnergyRegressor: continuous answers, inference in their answer space."""
 
-import inspect
 import warnings
 from numbers import Real
 
@@ -127,6 +126,9 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         above about 170000 parameters a low-memory one of skebm's (user
         guide, "Solvers").
     learning_rate_init : float, default=1e-3
+        Step size of ``adam`` and ``sgd``. Left at its default, the
+        perceptron loss steps 0.01, and several target columns of
+        ``joint`` take their answer space's (user guide).
     momentum : float, default=0.9
     batch_size : int or "auto", default="auto"
         ``"auto"``: 200, or a 200th of the samples above 40000. Ignored
@@ -287,14 +289,6 @@ best_validation_score_ : as in :class:`EnergyClassifier`
             y = y[:, 0]
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         return X, y, sample_weight
-
-    def _settings(self, loss):
-        settings = super()._settings(loss)
-        defaults = inspect.signature(EnergyRegressor).parameters
-        for name, value in getattr(self, "_space_defaults", {}).items():
-            if getattr(self, name) == defaults[name].default:
-                setattr(settings, name, value)
-        return settings
 
     def _samples_answers(self, energy_cls, y):
         samples = getattr(energy_cls.answer_space, "samples", None)

@@ -233,20 +233,22 @@ def test_outcome(failures, expected):
 
 
 def test_warnings_are_counted_not_leaked_even_from_workers(capfd, tmp_path):
-    # the perceptron's averaged Adam steps reach max_iter on each fold of
-    # these 20 rows; two jobs: the fits run in joblib's worker processes
+    # the perceptron's averaged Adam steps reach max_iter on one of the two
+    # folds of these 40 rows with either energy; two jobs: the fits run in
+    # joblib's worker processes
     path = tmp_path / "data.csv"
     _regression_csv(path, n=40)
     status = main(["compare", str(path), "--target", "y", "--cv", "2",
-                   "--losses", "perceptron,nll", "--energies", "linear",
+                   "--losses", "perceptron,nll", "--energies", "linear,mlp",
                    "--jobs", "2"])
     out, err = capfd.readouterr()
     assert status == 0
     assert "Warning" not in err and "warn" not in err
     rows = table(out)
-    assert rows["perceptron", "linear"][8] == "2"  # one per fold, in the warn column
-    assert len(rows["nll", "linear"]) == 8  # no warning, no count
-    assert "ConvergenceWarning" in out.split("warn:")[1]
+    for energy in ("linear", "mlp"):
+        assert rows["perceptron", energy][8] == "1"  # in the warn column
+        assert len(rows["nll", energy]) == 8  # no warning, no count
+    assert "(2 ConvergenceWarning)" in out.split("warn:")[1]
 
 
 # -- progress ----------------------------------------------------------------------

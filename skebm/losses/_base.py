@@ -92,6 +92,12 @@ class BaseLoss:
         """Gradient with respect to the energies, see :meth:`value_gradient`."""
         return self.value_gradient(energies, y, incorrect, **answers)[1]
 
+    def training_defaults(self):
+        """What replaces the estimators' training parameters
+        (``learning_rate_init``, ...) left at their defaults for this loss:
+        none here."""
+        return {}
+
     def gibbs_beta(self, default):
         """Inverse temperature of the Gibbs distribution the loss trains:
         ``default`` (the estimator's ``beta``) unless the loss has its own."""

@@ -40,7 +40,9 @@ class PerceptronLoss(BaseLoss):
     ``solver="auto"`` trains it with Adam. The estimators return the average
     of the iterates, as the averaged perceptron (Freund & Schapire, 1999) and
     ``SGDClassifier(loss="perceptron", average=True)`` do: the last iterate
-    of a zero-margin loss wanders with the last mistakes it saw.
+    of a zero-margin loss wanders with the last mistakes it saw. Its
+    steps are larger than the estimators' default (see
+    :meth:`training_defaults`).
 
     Examples
     --------
@@ -53,6 +55,18 @@ class PerceptronLoss(BaseLoss):
     name = "perceptron"
     stochastic_only = True
     average_iterates = True
+
+    def training_defaults(self):
+        """Adam's step ``learning_rate_init=0.01``, ten times the default.
+
+        The loss is piecewise linear and learns only from its mistakes, and
+        the averaged iterate trails the iterates. At 0.001 a fit of a few
+        hundred rows (two Adam steps an epoch) is far from zero loss after
+        200 epochs. With the joint energy, 3-fold CV R^2 rose at 0.01 on
+        every real set measured (user guide, "Losses with the joint energy"),
+        and 0.03 was worse on three of eight.
+        """
+        return {"learning_rate_init": 1e-2}
 
     def value_gradient(self, energies, y, incorrect=None, **answers):
         e_c = _correct_energy(energies, y)
