@@ -22,6 +22,10 @@ from .sampling import MHSampler
 from .solvers import Objective, Settings, resolve_solver, train
 
 
+# Adam's and SGD's step where neither the loss nor the answer space sets one
+_LEARNING_RATE = 1e-3
+
+
 def _solver_is_stochastic(estimator):
     if estimator.solver == "lbfgs":
         raise AttributeError(
@@ -46,6 +50,14 @@ def restore_on_error(method):
             raise
 
     return wrapper
+
+
+def _skebm_defaults(estimator):
+    """The parameter defaults of skebm's estimator class, whatever a user
+    subclass's own ``__init__`` sets."""
+    cls = next(c for c in type(estimator).__mro__
+               if c.__module__.startswith("skebm.") and "__init__" in vars(c))
+    return {name: p.default for name, p in inspect.signature(cls).parameters.items()}
 
 
 def _score_only(scorer):
@@ -75,7 +87,8 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         "beta": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "solver": [StrOptions({"auto", "adam", "sgd", "lbfgs"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither"),
+                               StrOptions({"auto"})],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -100,19 +113,22 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         return tuple(int(s) for s in sizes)
 
     def _settings(self, loss):
+        rate = self.learning_rate_init
         settings = Settings(
-            solver=self.solver, learning_rate_init=self.learning_rate_init,
+            solver=self.solver,
+            learning_rate_init=_LEARNING_RATE if rate == "auto" else rate,
             momentum=self.momentum, batch_size=self.batch_size,
             max_iter=self.max_iter, tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
             early_stopping=self.early_stopping, verbose=self.verbose,
             loss=repr(loss), energy=self.energy)
-        # parameters left at their defaults take the loss's training
-        # defaults, then the answer space's (several target columns)
-        defaults = inspect.signature(type(self)).parameters
+        # "auto", and the parameters left at skebm's defaults, take the
+        # loss's training defaults, then the answer space's (several target
+        # columns: a schedule for its sampled gradient)
         own = {**loss.training_defaults(), **getattr(self, "_space_defaults", {})}
+        defaults = _skebm_defaults(self)
         for name, value in own.items():
-            if getattr(self, name) == defaults[name].default:
+            if getattr(self, name) == defaults[name]:
                 setattr(settings, name, value)
         return settings
 

@@ -73,9 +73,9 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         ``partial_fit``, with a ``sampler`` (its gradient is noisy) and for
         the perceptron loss. ``"lbfgs"`` is scipy's, or above about 170000
         parameters a low-memory one of skebm's (user guide, "Solvers").
-    learning_rate_init : float, default=1e-3
-        Step size of ``adam`` and ``sgd``. Left at its default, the
-        perceptron loss steps 0.01 (its ``training_defaults``).
+    learning_rate_init : float or "auto", default="auto"
+        Step size of ``adam`` and ``sgd``. ``"auto"``: 0.001, and 0.01 for
+        the perceptron loss (its ``training_defaults()``).
     momentum : float, default=0.9
         Nesterov momentum of ``sgd``.
     batch_size : int or "auto", default="auto"
@@ -182,7 +182,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         beta="auto",
         alpha="auto",
         solver="auto",
-        learning_rate_init=1e-3,
+        learning_rate_init="auto",
         momentum=0.9,
         batch_size="auto",
         max_iter=200,

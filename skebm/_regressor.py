@@ -125,10 +125,11 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         ``"lbfgs"`` is scipy's, or
         above about 170000 parameters a low-memory one of skebm's (user
         guide, "Solvers").
-    learning_rate_init : float, default=1e-3
-        Step size of ``adam`` and ``sgd``. Left at its default, the
-        perceptron loss steps 0.01, and several target columns of
-        ``joint`` take their answer space's (user guide).
+    learning_rate_init : float or "auto", default="auto"
+        Step size of ``adam`` and ``sgd``. ``"auto"``: 0.001, and 0.01 for
+        the perceptron loss (its ``training_defaults()``); several target
+        columns of ``joint`` take their answer space's, 0.01 or 0.003 (user
+        guide).
     momentum : float, default=0.9
     batch_size : int or "auto", default="auto"
         ``"auto"``: 200, or a 200th of the samples above 40000. Ignored
@@ -231,7 +232,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         inference="auto",
         alpha="auto",
         solver="auto",
-        learning_rate_init=1e-3,
+        learning_rate_init="auto",
         momentum=0.9,
         batch_size="auto",
         max_iter=200,

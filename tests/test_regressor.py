@@ -828,7 +828,8 @@ def test_auto_alpha_trials_in_threads_fit_as_in_sequence(monkeypatch):
     X, y = make_bimodal_sine(120, random_state=0)
     fitted = {}
     for n_threads in (1, 3):
-        monkeypatch.setattr(alpha_auto, "_openmp_effective_n_threads", lambda: n_threads)
+        monkeypatch.setattr(alpha_auto, "_openmp_effective_n_threads",
+                            lambda: n_threads)
         limits = [(m["user_api"], m["num_threads"])
                   for m in threadpoolctl.threadpool_info()]
         reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(8,), max_iter=30,
@@ -887,12 +888,26 @@ def test_perceptron_on_the_joint_energy_is_near_ridge_on_breast_cancer_area():
     assert ours >= ridge - 0.1, (ours, ridge)
 
 
+class _FewParameters(EnergyClassifier):
+    # a user subclass that fixes most parameters: the defaults that count
+    # are skebm's
+    def __init__(self, learning_rate_init=5e-3, random_state=0):
+        super().__init__(loss="perceptron", learning_rate_init=learning_rate_init,
+                         max_iter=2, random_state=random_state)
+
+
 @pytest.mark.parametrize("Estimator", [EnergyRegressor, EnergyClassifier])
-def test_perceptron_takes_its_step_only_when_left_at_default(Estimator):
+def test_perceptron_takes_its_step_only_with_auto(Estimator):
     X, y = make_regression(60, 3, random_state=0)
     if Estimator is EnergyClassifier:
         y = y > 0
-    for given, used in [({}, 1e-2), ({"learning_rate_init": 0.05}, 0.05)]:
+        model = _FewParameters()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y)
+        assert model._optimizer.learning_rate_init == 5e-3
+    for given, used in [({}, 1e-2), ({"learning_rate_init": 1e-3}, 1e-3),
+                        ({"learning_rate_init": 0.05}, 0.05)]:
         model = Estimator(loss="perceptron", max_iter=2, random_state=0, **given)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)

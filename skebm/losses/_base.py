@@ -93,9 +93,10 @@ class BaseLoss:
         return self.value_gradient(energies, y, incorrect, **answers)[1]
 
     def training_defaults(self):
-        """What replaces the estimators' training parameters
-        (``learning_rate_init``, ...) left at their defaults for this loss:
-        none here."""
+        """The estimators' training parameters this loss sets when they are
+        ``"auto"`` or left at their defaults (``{"learning_rate_init": ...}``);
+        an answer space's own (several target columns) take precedence.
+        None here."""
         return {}
 
     def gibbs_beta(self, default):

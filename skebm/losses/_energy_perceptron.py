@@ -57,7 +57,7 @@ class PerceptronLoss(BaseLoss):
     average_iterates = True
 
     def training_defaults(self):
-        """Adam's step ``learning_rate_init=0.01``, ten times the default.
+        """``learning_rate_init="auto"`` steps 0.01, ten times the default.
 
         The loss is piecewise linear and learns only from its mistakes, and
         the averaged iterate trails the iterates. At 0.001 a fit of a few
