@@ -67,16 +67,12 @@ def _pairs():
 @pytest.mark.parametrize("loss, energy", list(_pairs()))
 def test_every_accepted_pair_trains(smooth, loss, energy):
     X, y = smooth
-    # the perceptron trains with Adam (one step per epoch on 160 samples):
-    # at the default step size 100 epochs move a weight by at most 0.1
-    lr = 0.02 if LOSSES[loss].stochastic_only else 1e-3
     # the default alpha=10 is set for nll on a few hundred noisy samples; the
     # margin losses need the larger energy gaps a weaker penalty allows (as
     # the alpha docstring says)
     alpha = 0.1 if energy == "joint" and loss != "nll" else 10.0
     reg = EnergyRegressor(loss=loss, energy=energy, hidden_layer_sizes=(16,),
-                          max_iter=100, learning_rate_init=lr, alpha=alpha,
-                          random_state=0)
+                          max_iter=100, alpha=alpha, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reg.fit(X, y)
