@@ -13,7 +13,8 @@ from sklearn.model_selection import KFold
 from skebm import EnergyRegressor
 from skebm._targets import recorded_cells
 from skebm.inference import IntervalSpace
-from skebm.inference._cells import TargetCells, log_mean_gibbs, snap_to_atoms
+from skebm.inference._cells import (TargetCells, log_mean_gibbs, snap_to_atoms,
+                                   tile_overlap)
 from skebm.inference._grid_density import grid_cdf, grid_quantiles
 
 
@@ -146,6 +147,25 @@ def test_grid_quantiles_invert_the_grid_cdf():
     z = grid_quantiles(probs, (-1.0, 2.0), 0.5, u)[:, 0]
     assert np.all((-1.0 <= z) & (z <= 2.0))
     np.testing.assert_allclose(grid_cdf(probs, (-1.0, 2.0), z), u, atol=1e-12)
+
+
+def test_tile_overlap_window_holds_every_overlapping_tile():
+    # the window of tiles per cell must miss none: the overlaps it returns
+    # are those of all tiles, cells at the grid's ends and wider than a
+    # tile included
+    rng = np.random.default_rng(0)
+    start, h, n_tiles = -2.0, 0.25, 20
+    low = rng.uniform(-3.0, 3.0, size=500)
+    high = low + rng.choice([1e-3, 0.1, 0.25, 0.6, 1.3], size=500)
+    tiles, overlap = tile_overlap(start, h, n_tiles, low, high)
+    nodes = start + np.arange(n_tiles) * h
+    every = np.clip(np.minimum(nodes + h / 2, high[:, None])
+                    - np.maximum(nodes - h / 2, low[:, None]), 0.0, h)
+    assert np.all((tiles >= 0) & (tiles < n_tiles))
+    assert np.all(np.diff(tiles, axis=1) == 1)
+    dense = np.zeros_like(every)
+    np.put_along_axis(dense, tiles, overlap, axis=1)
+    np.testing.assert_allclose(dense, every, atol=1e-12)
 
 
 def test_binary_target_cells_stay_inside_the_support():

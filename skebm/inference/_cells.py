@@ -94,12 +94,28 @@ def snap_to_atoms(cells, ends, cdf):
     return out
 
 
-def tile_overlap(grid, h, low, high):
-    """Length of each grid node's tile ``[g - h/2, g + h/2]`` that lies in
-    each row's cell ``[low, high]``: (n, n_grid)."""
-    left = np.maximum(grid - h / 2, low[:, None])
-    right = np.minimum(grid + h / 2, high[:, None])
-    return np.clip(right - left, 0.0, h)
+def tile_overlap(start, h, n_tiles, low, high):
+    """The grid tiles that each row's cell ``[low, high]`` may overlap, and
+    how much of each lies in the cell.
+
+    Tile ``j`` is ``[g_j - h/2, g_j + h/2]`` around the node ``g_j = start +
+    j h``. A cell overlaps a run of a few tiles, so only a window of them
+    per row is returned (tiles of the window outside the cell overlap 0).
+
+    Returns
+    -------
+    tiles : ndarray of shape (n, n_window)
+        Indices of distinct tiles, in ``[0, n_tiles)``.
+    overlap : ndarray of shape (n, n_window)
+    """
+    n_window = min(n_tiles, int(np.ceil(np.max(high - low, initial=0.0) / h)) + 2)
+    first = np.floor((low - start) / h - 0.5).astype(np.intp)
+    first = np.clip(first, 0, n_tiles - n_window)
+    tiles = first[:, None] + np.arange(n_window)
+    nodes = start + tiles * h
+    left = np.maximum(nodes - h / 2, low[:, None])
+    right = np.minimum(nodes + h / 2, high[:, None])
+    return tiles, np.clip(right - left, 0.0, h)
 
 
 def log_mean_gibbs(E, beta):
@@ -134,12 +150,14 @@ def censor(energies, log_w, contrast, cells, beta):
     -------
     contrast : ndarray of shape (n, n_columns)
     """
-    E = energies.astype(np.float64)
+    E = energies.astype(np.float64, copy=False)
     log_cell = log_mean_gibbs(E[:, cells], beta)
     log_w += (-log_cell - beta * E[:, 0])[:, None]
     if contrast is None:
-        contrast = grid_probabilities(-beta * E + log_w)
-    contrast = contrast.astype(np.float64, copy=True)
+        logits = np.multiply(E, -beta)
+        contrast = grid_probabilities(np.add(logits, log_w, out=logits))
+    else:
+        contrast = contrast.astype(np.float64, copy=True)
     # the cell's Gibbs weights, exp(-beta E_j) / (n_points exp(log_cell))
     contrast[:, cells] -= grid_probabilities(-beta * E[:, cells])
     contrast[:, 0] += 1.0

@@ -78,7 +78,8 @@ def grid_probabilities(logits):
     checks cost more than the sum on these small grids (a quarter of a
     joint fit)."""
     p = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return p / p.sum(axis=1, keepdims=True)
+    p /= p.sum(axis=1, keepdims=True)
+    return p
 
 
 def row_logsumexp(logits):

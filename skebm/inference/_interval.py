@@ -198,9 +198,9 @@ class IntervalSpace(AnswerSpace):
         if n_cells:
             # the cell's points replace the grid over the cell
             log_w[:, in_cell] = np.log((high - low) / n_cells)[:, None]
-            overlap = tile_overlap(grid.astype(np.float64), h, low, high)
+            tiles, overlap = tile_overlap(lo + shift * h, h, m, low, high)
             with np.errstate(divide="ignore"):
-                log_w[:, first + 2:] = np.log(h - overlap)
+                log_w[np.arange(n)[:, None], first + 2 + tiles] = np.log(h - overlap)
             contrast = censor(energies, log_w, contrast, in_cell, step.beta)
             return energies, cache, Candidates(np.zeros(n, dtype=np.intp),
                                                incorrect, log_w, contrast)
