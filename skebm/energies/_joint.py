@@ -16,8 +16,11 @@ _BUMP_SCALE = 0.1
 # every answer at nearly one energy, every target inside LVQ2's window
 _FLAT_START = 0.1
 # while it trains, an energy keeps the bases of its last few answer arrays,
-# up to this many numbers in all (128 MB in float64)
-_N_KEPT, _MAX_KEPT_SIZE = 4, 2**24
+# up to this many numbers in all (128 MB in float64). Eight: a fit that
+# checks held-out rows with cells evaluates five arrays in turn (targets,
+# training grid, held-out cells, inference grid, its edges), and with four
+# kept every check recomputed its bases (a tenth of the fit)
+_N_KEPT, _MAX_KEPT_SIZE = 8, 2**24
 
 
 class _JointAnswers:
