@@ -84,6 +84,14 @@ def auto_batch_size(n_samples):
     return min(n_samples, max(200, n_samples // 200))
 
 
+def _warn_max_iter(max_iter):
+    warnings.warn(
+        f"Stochastic optimizer: maximum iterations ({max_iter}) reached and the "
+        "optimization hasn't converged yet.",
+        ConvergenceWarning,
+    )
+
+
 def _diverged(settings, iteration, solver):
     if solver == "lbfgs":
         setting, advice = "", "Standardize the features (StandardScaler)"
@@ -148,16 +156,25 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
     if not 0 < last < settings.max_iter:
         return _run(objective, X, y, sample_weight, settings, solver, rng,
                     incremental=incremental, previous=previous, **kwargs)
-    with warnings.catch_warnings():
-        # not the end: the epochs go on at the smaller step
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        state = _run(objective, X, y, sample_weight,
-                     replace(settings, max_iter=settings.max_iter - last),
-                     solver, rng, incremental=False, previous=previous, **kwargs)
-    annealed = replace(settings, max_iter=last,
+    # neither phase's end is the fit's: the warning, if any, is for both
+    state = _run(objective, X, y, sample_weight,
+                 replace(settings, max_iter=settings.max_iter - last,
+                         warn_max_iter=False),
+                 solver, rng, incremental=False, previous=previous, **kwargs)
+    annealed = replace(settings, max_iter=last, warn_max_iter=False,
                        learning_rate_init=settings.learning_rate_init * annealing[1])
-    return _run(objective, X, y, sample_weight, annealed, solver, rng,
-                incremental=False, previous={**(previous or {}), **state}, **kwargs)
+    start = (previous or {}).get("n_iter_", 0)
+    state = _run(objective, X, y, sample_weight, annealed, solver, rng,
+                 incremental=False, previous={**(previous or {}), **state}, **kwargs)
+    # a fit to a schedule whose stopping rule cannot fire within max_iter
+    # (the answer space's defaults: n_iter_no_change = max_iter) ends where
+    # the schedule does, by design; else running every epoch means the rule
+    # never found it converged
+    if (settings.warn_max_iter and not settings.check_every
+            and settings.n_iter_no_change < settings.max_iter
+            and state["n_iter_"] - start >= settings.max_iter):
+        _warn_max_iter(settings.max_iter)
+    return state
 
 
 def _run(objective, X, y, sample_weight, settings, solver, rng, *,
@@ -344,11 +361,7 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
             break
     if (not incremental and not converged and settings.warn_max_iter
             and checks is None):
-        warnings.warn(
-            f"Stochastic optimizer: maximum iterations ({settings.max_iter}) "
-            "reached and the optimization hasn't converged yet.",
-            ConvergenceWarning,
-        )
+        _warn_max_iter(settings.max_iter)
     if averaging:
         state["_iterate"], state["_n_averaged"] = params.copy(), n_averaged
     if checks is not None:
