@@ -20,7 +20,8 @@ def _logistic(z):
 # activation, and its derivative expressed through the activation's output
 _ACTIVATIONS = {
     "identity": (lambda z: z, lambda a: 1.0),
-    "relu": (_relu, lambda a: (a > 0).astype(a.dtype)),
+    # a mask: multiplying by it costs less than a float copy of it
+    "relu": (_relu, lambda a: a > 0),
     "tanh": (lambda z: np.tanh(z, out=z), lambda a: 1.0 - a**2),
     "logistic": (_logistic, lambda a: a * (1.0 - a)),
 }
@@ -180,7 +181,8 @@ class _BaseEnergy:
                 np.matmul(activations[i].T, delta, out=grads[2 * i])
             grads[2 * i + 1][...] = delta.sum(axis=0)
             if i > 0:
-                delta = (delta @ self.coefs_[i].T) * deriv(activations[i])
+                delta = delta @ self.coefs_[i].T
+                delta *= deriv(activations[i])
         return grads
 
     # -- energies ---------------------------------------------------------
