@@ -84,14 +84,6 @@ def auto_batch_size(n_samples):
     return min(n_samples, max(200, n_samples // 200))
 
 
-def _warn_max_iter(max_iter):
-    warnings.warn(
-        f"Stochastic optimizer: maximum iterations ({max_iter}) reached and the "
-        "optimization hasn't converged yet.",
-        ConvergenceWarning,
-    )
-
-
 def _diverged(settings, iteration, solver):
     if solver == "lbfgs":
         setting, advice = "", "Standardize the features (StandardScaler)"
@@ -139,7 +131,8 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
         ``factor`` times the learning rate. A sampled gradient keeps the
         iterate wandering at the scale of the step (on a 2-D ring, held-out
         NLLs 0.2 to 0.5 nats apart from run to run, more than the penalties
-        of ``alpha="auto"`` change it); the smaller steps settle it.
+        of ``alpha="auto"`` change it); the smaller steps settle it. Such
+        a fit runs to its schedule: reaching ``max_iter`` does not warn.
 
     Returns
     -------
@@ -150,31 +143,23 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
     """
     kwargs = dict(validation=validation, training_score=training_score,
                   n_samples=n_samples)
-    last = 0
-    if annealing is not None and not incremental and solver != "lbfgs":
-        last = int(round(annealing[0] * settings.max_iter))
-    if not 0 < last < settings.max_iter:
+    if annealing is None or incremental or solver == "lbfgs":
         return _run(objective, X, y, sample_weight, settings, solver, rng,
                     incremental=incremental, previous=previous, **kwargs)
-    # neither phase's end is the fit's: the warning, if any, is for both
+    # a fit to this schedule ends at its last epoch by design: the loss that
+    # would tell convergence is a sampled estimate, so no phase warns
+    settings = replace(settings, warn_max_iter=False)
+    last = int(round(annealing[0] * settings.max_iter))
+    if not 0 < last < settings.max_iter:
+        return _run(objective, X, y, sample_weight, settings, solver, rng,
+                    previous=previous, **kwargs)
     state = _run(objective, X, y, sample_weight,
-                 replace(settings, max_iter=settings.max_iter - last,
-                         warn_max_iter=False),
-                 solver, rng, incremental=False, previous=previous, **kwargs)
-    annealed = replace(settings, max_iter=last, warn_max_iter=False,
+                 replace(settings, max_iter=settings.max_iter - last),
+                 solver, rng, previous=previous, **kwargs)
+    annealed = replace(settings, max_iter=last,
                        learning_rate_init=settings.learning_rate_init * annealing[1])
-    start = (previous or {}).get("n_iter_", 0)
-    state = _run(objective, X, y, sample_weight, annealed, solver, rng,
-                 incremental=False, previous={**(previous or {}), **state}, **kwargs)
-    # a fit to a schedule whose stopping rule cannot fire within max_iter
-    # (the answer space's defaults: n_iter_no_change = max_iter) ends where
-    # the schedule does, by design; else running every epoch means the rule
-    # never found it converged
-    if (settings.warn_max_iter and not settings.check_every
-            and settings.n_iter_no_change < settings.max_iter
-            and state["n_iter_"] - start >= settings.max_iter):
-        _warn_max_iter(settings.max_iter)
-    return state
+    return _run(objective, X, y, sample_weight, annealed, solver, rng,
+                previous={**(previous or {}), **state}, **kwargs)
 
 
 def _run(objective, X, y, sample_weight, settings, solver, rng, *,
@@ -361,7 +346,11 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
             break
     if (not incremental and not converged and settings.warn_max_iter
             and checks is None):
-        _warn_max_iter(settings.max_iter)
+        warnings.warn(
+            f"Stochastic optimizer: maximum iterations ({settings.max_iter}) "
+            "reached and the optimization hasn't converged yet.",
+            ConvergenceWarning,
+        )
     if averaging:
         state["_iterate"], state["_n_averaged"] = params.copy(), n_averaged
     if checks is not None:
