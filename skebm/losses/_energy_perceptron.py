@@ -63,7 +63,7 @@ class PerceptronLoss(BaseLoss):
         the averaged iterate trails the iterates. At 0.001 a fit of a few
         hundred rows (two Adam steps an epoch) is far from zero loss after
         200 epochs. With the joint energy, 3-fold CV R^2 rose at 0.01 on
-        every real set measured (user guide, "Losses with the joint energy"),
+        every real set measured (user guide, "Solvers"),
         and 0.03 was worse on three of eight.
         """
         return {"learning_rate_init": 1e-2}
