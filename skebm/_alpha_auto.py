@@ -1,8 +1,9 @@
 """``alpha="auto"``: the penalty chosen by held-out likelihood, its trial
-fits run side by side in threads."""
+fits and refit run side by side in threads."""
 
+import threading
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 import numpy as np
 from sklearn import config_context, get_config
@@ -37,13 +38,19 @@ class AlphaSelectionMixin:
         20%), its temperature fitted to those rows with
         ``beta="auto"`` (a flexible model's training residuals understate its
         noise), and scored by their log-likelihood; the best is refitted on
-        all the data for as many iterations, keeping its ``beta_``. The split
-        is of the rows merged with their duplicates, so that weights still
-        act as repetitions."""
+        all the data for as many iterations, keeping its ``beta_`` (in
+        threads, from the moment one is free: :meth:`_Trials.in_threads`).
+        The split is of the rows merged with their duplicates, so that
+        weights still act as repetitions."""
         Xv, yv, wv = self._validate_input(X, y, sample_weight, reset=True)
         rows = merge_duplicate_rows(Xv, yv.reshape(len(yv), -1), wv)
         X_m, y_m, w_m = rows[0], rows[1].reshape((-1,) + yv.shape[1:]), rows[2]
         spread = self._auto_spread(X_m, y_m, w_m)
+        # a warm start refits here, continuing its fitted parameters: the
+        # count the trials chose from scratch does not apply
+        warm = self.warm_start and self.__sklearn_is_fitted__()
+        refit_needed = warm or len(w_m) <= self._AUTO_REFIT_MAX_ROWS
+        refitted, caught = None, []
         if len(w_m) < _AUTO_MIN_ROWS:
             alpha, selected = _AUTO_ALPHAS[-1], None
         else:
@@ -67,38 +74,38 @@ class AlphaSelectionMixin:
                         model.y_mean_, model.y_scale_, model.beta_)()
                 return score, model
 
+            def refit(candidate, chosen):
+                model = clone(self).set_params(warm_start=False)
+                with config_context(**config):
+                    model._fit(X, y, sample_weight, incremental=False, alpha=candidate,
+                               n_iter=getattr(chosen, "_best_n_iter", None),
+                               spread=spread)
+                return model
+
             # independent trials in OpenMP's number of threads (numpy releases
             # the GIL), one BLAS thread each; in turn with random_state=None,
-            # whose global generator threads would draw in any order. Their
-            # warnings are internal (the final fit reports its own); filters
-            # and BLAS limits are process-wide, so they are set here
+            # whose global generator threads would draw in any order
             n_threads = 1 if self.random_state is None else min(
                 len(_AUTO_ALPHAS), _openmp_effective_n_threads())
-            with warnings.catch_warnings(), threadpool_limits(1, user_api="blas"):
-                warnings.simplefilter("ignore")
-                if n_threads > 1:
-                    with ThreadPoolExecutor(n_threads) as pool:
-                        futures = [pool.submit(trial, c) for c in _AUTO_ALPHAS]
-                        try:
-                            results = [future.result() for future in futures]
-                        except BaseException:
-                            # an error or an interrupt: start no queued trial
-                            pool.shutdown(cancel_futures=True)
-                            raise
-                else:
-                    results = [trial(candidate) for candidate in _AUTO_ALPHAS]
+            runner = _Trials(trial, refit if refit_needed and not warm else None)
+            if n_threads > 1:
+                results, refitted, caught = runner.in_threads(n_threads)
+            else:
+                results = runner.in_turn()
             scores, models = zip(*results)
-            best = int(np.nanargmax(np.nan_to_num(scores, nan=-np.inf)))
+            best = _best(scores)
             alpha, selected = _AUTO_ALPHAS[best], models[best]
-        # a warm start continues its fitted parameters: the count the trials
-        # chose from scratch does not apply
-        warm = self.warm_start and self.__sklearn_is_fitted__()
-        if selected is not None and not warm and len(w_m) > self._AUTO_REFIT_MAX_ROWS:
+        if refitted is not None:
+            self._take_fit(refitted)
+            for message in caught:
+                warnings.warn(message, stacklevel=2)
+        elif selected is not None and not refit_needed:
             self._take_fit(selected)
             return self
-        self._fit(X, y, sample_weight, incremental=False, alpha=alpha,
-                  n_iter=None if warm else getattr(selected, "_best_n_iter", None),
-                  spread=spread)
+        else:
+            self._fit(X, y, sample_weight, incremental=False, alpha=alpha,
+                      n_iter=None if warm else getattr(selected, "_best_n_iter", None),
+                      spread=spread)
         if selected is not None and self.beta == "auto":
             self.beta_ = selected.beta_
         return self
@@ -117,3 +124,88 @@ class AlphaSelectionMixin:
                                             and not name.startswith("__"))
             if fitted and name not in ("n_features_in_", "feature_names_in_"):
                 setattr(self, name, value)
+
+
+def _best(scores):
+    """Index of the highest of ``scores`` (NaN the lowest; the first of ties)."""
+    return int(np.nanargmax(np.nan_to_num(scores, nan=-np.inf)))
+
+
+# warnings of a refit running in a worker thread, kept for the caller
+_refit_log = threading.local()
+
+
+def _keep_refit_warning(message, category, filename, lineno, file=None, line=None):
+    log = getattr(_refit_log, "messages", None)
+    if log is not None:
+        log.append(message)
+
+
+class _Trials:
+    """The trial fits of ``alpha="auto"``, and the refit of the best.
+
+    ``trial(candidate)`` returns ``(score, model)``; ``refit(candidate,
+    model)`` the final fit of a candidate given its trial's model, or None
+    when the caller refits (or keeps the trial) itself."""
+
+    def __init__(self, trial, refit):
+        self.trial = trial
+        self.refit = refit
+
+    def in_turn(self):
+        """The trials one after the other; their warnings are internal (the
+        final fit reports its own)."""
+        with warnings.catch_warnings(), threadpool_limits(1, user_api="blas"):
+            warnings.simplefilter("ignore")
+            return [self.trial(candidate) for candidate in _AUTO_ALPHAS]
+
+    def in_threads(self, n_threads):
+        """The trials in ``n_threads`` threads, and the refit too: a thread
+        left without a trial starts the refit of the best finished trial, on
+        the chance that it stays the best (the refit's result depends only on
+        its penalty and its trial's count of iterations, so a refit started
+        early is the one a late start would make). Returns the trials'
+        ``(score, model)``, the refitted model (None without ``refit``) and
+        the refit's warnings, to be raised in the calling thread: filters and
+        BLAS limits are process-wide, and the trials' warnings are internal.
+        """
+        results, refits = {}, {}
+
+        def submit_refit(pool, index):
+            if self.refit is not None and index not in refits:
+                refits[index] = pool.submit(self._logged_refit, index,
+                                            results[index][1])
+
+        with (warnings.catch_warnings(), threadpool_limits(1, user_api="blas"),
+              ThreadPoolExecutor(n_threads) as pool):
+            warnings.simplefilter("always")
+            warnings.showwarning = _keep_refit_warning
+            trials = {pool.submit(self.trial, c): i for i, c in enumerate(_AUTO_ALPHAS)}
+            try:
+                pending = set(trials)
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        results[trials[future]] = future.result()
+                    busy = len(pending) + sum(not f.done() for f in refits.values())
+                    if busy < n_threads:
+                        finished = sorted(results)
+                        submit_refit(pool, finished[_best(
+                            [results[i][0] for i in finished])])
+                best = _best([results[i][0] for i in range(len(_AUTO_ALPHAS))])
+                submit_refit(pool, best)
+                refitted, caught = (refits[best].result() if self.refit is not None
+                                    else (None, []))
+            except BaseException:
+                # an error or an interrupt: start no queued fit
+                pool.shutdown(cancel_futures=True)
+                raise
+        return [results[i] for i in range(len(_AUTO_ALPHAS))], refitted, caught
+
+    def _logged_refit(self, index, trial_model):
+        _refit_log.messages = []
+        try:
+            model = self.refit(_AUTO_ALPHAS[index], trial_model)
+            return model, _refit_log.messages
+        finally:
+            del _refit_log.messages

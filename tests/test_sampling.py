@@ -577,10 +577,10 @@ def test_nan_log_density_is_a_rejection_with_one_warning(vectorized, move):
 
 @pytest.mark.parametrize("vectorized", [False, True])
 def test_raising_log_density_names_theta(vectorized):
-    fn = raises_above_half
-    if vectorized:
-        def fn(theta):  # noqa: E306 (vectorized but otherwise identical)
-            return np.array([raises_above_half(row) for row in theta])
+    def rows(theta):  # vectorized but otherwise identical
+        return np.array([raises_above_half(row) for row in theta])
+
+    fn = rows if vectorized else raises_above_half
     mh = MHSampler(fn, vectorized=vectorized, init=[0.0], n_steps=200, step_size=1.0,
                    random_state=0)
     with pytest.raises(ValueError, match=r"log_prob raised ValueError: boom at theta=") as exc:

@@ -1,0 +1,84 @@
+"""The scheduling of alpha="auto"'s trial fits and refit in worker threads."""
+
+import threading
+import warnings
+
+import pytest
+
+from skebm._alpha_auto import _AUTO_ALPHAS, _Trials
+
+TIMEOUT = 30  # seconds; only a broken scheduler waits this long
+
+
+def _trials(scores, last_waits=False):
+    """Fake trials scoring ``scores`` (in _AUTO_ALPHAS' order), and a refit
+    that records its candidates and warns. With ``last_waits`` the last trial
+    returns only once a refit has started."""
+    refitted, started = [], threading.Event()
+
+    def trial(candidate):
+        index = _AUTO_ALPHAS.index(candidate)
+        warnings.warn(f"trial {candidate}", UserWarning)
+        if index == len(_AUTO_ALPHAS) - 1 and last_waits:
+            assert started.wait(TIMEOUT)
+        return scores[index], f"model {candidate}"
+
+    def refit(candidate, model):
+        refitted.append((candidate, model))
+        started.set()
+        warnings.warn(f"refit {candidate}", UserWarning)
+        return f"refit of {candidate}"
+
+    return trial, refit, refitted, started
+
+
+def test_a_refit_started_early_is_kept_when_its_trial_stays_the_best():
+    # two threads, three trials: the thread left without a trial refits the
+    # best finished one while the last trial runs, and no second refit runs
+    trial, refit, refitted, _ = _trials([0.0, 1.0, -1.0], last_waits=True)
+    results, model, caught = _Trials(trial, refit).in_threads(2)
+    assert [score for score, _ in results] == [0.0, 1.0, -1.0]
+    assert [m for _, m in results] == [f"model {c}" for c in _AUTO_ALPHAS]
+    assert refitted == [(_AUTO_ALPHAS[1], f"model {_AUTO_ALPHAS[1]}")]
+    assert model == f"refit of {_AUTO_ALPHAS[1]}"
+    # the refit's warning comes back to be raised by the caller; the trials'
+    # are dropped
+    assert [str(w) for w in caught] == [f"refit {_AUTO_ALPHAS[1]}"]
+
+
+def test_a_refit_started_early_is_replaced_when_a_later_trial_wins():
+    trial, refit, refitted, _ = _trials([0.0, 1.0, 2.0], last_waits=True)
+    results, model, caught = _Trials(trial, refit).in_threads(2)
+    assert [c for c, _ in refitted] == [_AUTO_ALPHAS[1], _AUTO_ALPHAS[2]]
+    assert model == f"refit of {_AUTO_ALPHAS[2]}"
+    assert [str(w) for w in caught] == [f"refit {_AUTO_ALPHAS[2]}"]
+
+
+def test_ties_and_nan_scores_choose_as_in_turn():
+    # NaN scores lowest, and the first of equal scores wins, whatever the
+    # order in which the trials finish
+    trial, refit, refitted, _ = _trials([float("nan"), 1.0, 1.0])
+    results, model, _ = _Trials(trial, refit).in_threads(3)
+    assert model == f"refit of {_AUTO_ALPHAS[1]}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert _Trials(trial, None).in_turn() == results
+
+
+def test_without_a_refit_only_the_trials_run():
+    trial, _, refitted, _ = _trials([0.0, 1.0, 2.0])
+    results, model, caught = _Trials(trial, None).in_threads(2)
+    assert model is None and caught == [] and refitted == []
+    assert len(results) == len(_AUTO_ALPHAS)
+
+
+def test_a_failing_trial_raises_and_leaves_the_filters_as_they_were():
+    def trial(candidate):
+        if candidate == _AUTO_ALPHAS[0]:
+            raise ValueError("trial failed")
+        return 0.0, None
+
+    filters, shown = list(warnings.filters), warnings.showwarning
+    with pytest.raises(ValueError, match="trial failed"):
+        _Trials(trial, lambda c, m: m).in_threads(2)
+    assert warnings.filters == filters and warnings.showwarning is shown
