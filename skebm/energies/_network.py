@@ -1,6 +1,8 @@
 """The feed-forward network every architecture is built on, with all its
 parameters in one flat vector."""
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
@@ -143,7 +145,7 @@ class _BaseEnergy:
     def _views(flat, shapes):
         views, start = [], 0
         for shape in shapes:
-            size = int(np.prod(shape))
+            size = math.prod(shape)
             views.append(flat[start : start + size].reshape(shape))
             start += size
         return views
