@@ -229,6 +229,26 @@ def test_fits_to_the_schedule_do_not_warn_at_max_iter():
         EnergyRegressor(**params, max_iter=2, solver="adam").fit(X, Y[:, 0])
 
 
+def test_early_stopping_keeps_the_best_of_both_phases(monkeypatch):
+    # with early_stopping the schedule's two phases give one record of
+    # validation scores, and the parameters of the best score of either
+    # phase: here of the first, which the annealed phase does not beat
+    X, Y, _ = _ring(100, 0)
+    scores = iter([0.0, 1, 2, 3, 4, 5, 6, 7, 1, 2])
+    seen = []
+
+    def validation_score(self, space, energy, *args):
+        seen.append(energy.params_.copy())
+        return next(scores)
+
+    monkeypatch.setattr(EnergyRegressor, "_validation_score", validation_score)
+    reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(8,), alpha=0.1,
+                          max_iter=10, early_stopping=True, random_state=0).fit(X, Y)
+    assert reg.validation_scores_ == [0.0, 1, 2, 3, 4, 5, 6, 7, 1, 2]
+    assert reg.best_validation_score_ == 7
+    np.testing.assert_array_equal(reg.energy_.params_, seen[7])
+
+
 def test_sampled_fits_end_at_a_smaller_step():
     # the last 20% of max_iter run at a tenth of the step: a sampled
     # gradient leaves the iterate wandering at the scale of the step

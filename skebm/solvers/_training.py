@@ -133,6 +133,8 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
         NLLs 0.2 to 0.5 nats apart from run to run, more than the penalties
         of ``alpha="auto"`` change it); the smaller steps settle it. Such
         a fit runs to its schedule: reaching ``max_iter`` does not warn.
+        Early stopping applies in each phase; the scores of both are kept,
+        and the best parameters of either.
 
     Returns
     -------
@@ -158,8 +160,19 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
                  solver, rng, previous=previous, **kwargs)
     annealed = replace(settings, max_iter=last,
                        learning_rate_init=settings.learning_rate_init * annealing[1])
-    return _run(objective, X, y, sample_weight, annealed, solver, rng,
-                previous={**(previous or {}), **state}, **kwargs)
+    params = objective.energy.params_
+    first_best = params.copy()
+    annealed_state = _run(objective, X, y, sample_weight, annealed, solver, rng,
+                          previous={**(previous or {}), **state}, **kwargs)
+    if state.get("validation_scores_") is not None:
+        # early stopping: one record of scores, and the best parameters of
+        # both phases (the second starts from the first's best)
+        annealed_state["validation_scores_"] = (state["validation_scores_"]
+                                                + annealed_state["validation_scores_"])
+        if state["best_validation_score_"] > annealed_state["best_validation_score_"]:
+            params[...] = first_best
+            annealed_state["best_validation_score_"] = state["best_validation_score_"]
+    return annealed_state
 
 
 def _run(objective, X, y, sample_weight, settings, solver, rng, *,
