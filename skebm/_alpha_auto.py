@@ -3,6 +3,7 @@ fits and refit run side by side in threads."""
 
 import threading
 import warnings
+from numbers import Integral
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 import numpy as np
@@ -74,9 +75,12 @@ class AlphaSelectionMixin:
                         model.y_mean_, model.y_scale_, model.beta_)()
                 return score, model
 
+            errstate = np.geterr()
+
             def refit(candidate, chosen):
                 model = clone(self).set_params(warm_start=False)
-                with config_context(**config):
+                # numpy's error state is per thread too
+                with config_context(**config), np.errstate(**errstate):
                     model._fit(X, y, sample_weight, incremental=False, alpha=candidate,
                                n_iter=getattr(chosen, "_best_n_iter", None),
                                spread=spread)
@@ -87,7 +91,13 @@ class AlphaSelectionMixin:
             # whose global generator threads would draw in any order
             n_threads = 1 if self.random_state is None else min(
                 len(_AUTO_ALPHAS), _openmp_effective_n_threads())
-            runner = _Trials(trial, refit if refit_needed and not warm else None)
+            # the refit runs in a worker when it starts from scratch and its
+            # seed is an int: a generator passed as random_state is the user's
+            # to advance, and a refit started early and not kept would draw
+            # from it
+            in_worker = (refit_needed and not warm
+                         and isinstance(self.random_state, Integral))
+            runner = _Trials(trial, refit if in_worker else None)
             if n_threads > 1:
                 results, refitted, caught = runner.in_threads(n_threads)
             else:
@@ -185,7 +195,7 @@ class _Trials:
                 pending = set(trials)
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
+                    for future in sorted(done, key=trials.get):
                         results[trials[future]] = future.result()
                     busy = len(pending) + sum(not f.done() for f in refits.values())
                     if busy < n_threads:
@@ -196,9 +206,15 @@ class _Trials:
                 submit_refit(pool, best)
                 refitted, caught = (refits[best].result() if self.refit is not None
                                     else (None, []))
-            except BaseException:
-                # an error or an interrupt: start no queued fit
+            except BaseException as exc:
+                # an error or an interrupt: start no queued fit; of failed
+                # trials, the first in order reports, whichever ended first
                 pool.shutdown(cancel_futures=True)
+                if isinstance(exc, Exception):
+                    for future in trials:
+                        if (future.done() and not future.cancelled()
+                                and future.exception() is not None):
+                            raise future.exception() from None
                 raise
         return [results[i] for i in range(len(_AUTO_ALPHAS))], refitted, caught
 

@@ -82,3 +82,21 @@ def test_a_failing_trial_raises_and_leaves_the_filters_as_they_were():
     with pytest.raises(ValueError, match="trial failed"):
         _Trials(trial, lambda c, m: m).in_threads(2)
     assert warnings.filters == filters and warnings.showwarning is shown
+
+
+def test_of_failed_trials_the_first_in_order_reports():
+    # the second trial fails first; the first fails later and reports, as
+    # when the trials run in turn
+    second_failed = threading.Event()
+
+    def trial(candidate):
+        if candidate == _AUTO_ALPHAS[0]:
+            assert second_failed.wait(TIMEOUT)
+            raise ValueError("first")
+        if candidate == _AUTO_ALPHAS[1]:
+            second_failed.set()
+            raise ValueError("second")
+        return 0.0, None
+
+    with pytest.raises(ValueError, match="first"):
+        _Trials(trial, None).in_threads(2)

@@ -862,6 +862,27 @@ def test_auto_alpha_trials_in_threads_fit_as_in_sequence(monkeypatch):
     np.testing.assert_array_equal(one.energy_.params_, three.energy_.params_)
 
 
+def test_auto_alpha_refit_draws_from_a_generator_given_as_random_state(monkeypatch):
+    # the refit runs in the caller's thread, on the model itself, when
+    # random_state is a generator: it draws from it, and partial_fit goes on
+    # drawing from it (a refit started early in a worker would draw from a
+    # copy)
+    import skebm._alpha_auto as alpha_auto
+    monkeypatch.setattr(alpha_auto, "_openmp_effective_n_threads", lambda: 2)
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((60, 3))
+    y = X[:, 0] + 0.1 * rng.standard_normal(60)
+    generator = np.random.RandomState(42)
+    before = generator.get_state()[1].copy()
+    reg = EnergyRegressor(energy="mlp", hidden_layer_sizes=(4,), solver="adam",
+                          max_iter=5, random_state=generator)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    assert reg._rng is generator
+    assert not np.array_equal(generator.get_state()[1], before)
+
+
 def test_auto_alpha_trials_run_the_solver_of_the_refit(monkeypatch):
     # 80% of the rows can fall below solver="auto"'s L-BFGS limit while all
     # of them do not: the refit's n_iter counts the trials' steps, so the
