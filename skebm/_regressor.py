@@ -199,6 +199,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
     >>> rng = np.random.default_rng(0)
     >>> X = rng.uniform(-3, 3, size=(500, 1))
     >>> y = np.where(rng.random(500) < 0.5, 1, -1) * np.sin(X[:, 0])
+    >>> y += 0.1 * rng.normal(size=500)
     >>> reg = EnergyRegressor(energy="joint", random_state=0).fit(X, y)
     >>> samples = reg.sample_y([[1.5]], n_samples=200, random_state=0)
     >>> bool((samples > 0.5).any() and (samples < -0.5).any())  # both branches
