@@ -3,8 +3,8 @@ fits and refit run side by side in threads."""
 
 import threading
 import warnings
-from numbers import Integral
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from numbers import Integral
 
 import numpy as np
 from sklearn import config_context, get_config
