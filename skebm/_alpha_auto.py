@@ -75,7 +75,7 @@ class AlphaSelectionMixin:
                         model.y_mean_, model.y_scale_, model.beta_)()
                 return score, model
 
-            errstate = np.geterr()
+            errstate = {**np.geterr(), "call": np.geterrcall()}
 
             def refit(candidate, chosen):
                 model = clone(self).set_params(warm_start=False)
@@ -214,7 +214,9 @@ class _Trials:
                     for future in trials:
                         if (future.done() and not future.cancelled()
                                 and future.exception() is not None):
-                            raise future.exception() from None
+                            if future.exception() is exc:
+                                raise
+                            raise future.exception()
                 raise
         return [results[i] for i in range(len(_AUTO_ALPHAS))], refitted, caught
 

@@ -100,3 +100,17 @@ def test_of_failed_trials_the_first_in_order_reports():
 
     with pytest.raises(ValueError, match="first"):
         _Trials(trial, None).in_threads(2)
+
+
+def test_a_failed_trial_keeps_its_cause():
+    def trial(candidate):
+        if candidate == _AUTO_ALPHAS[0]:
+            try:
+                {}["missing"]
+            except KeyError as err:
+                raise ValueError("trial failed") from err
+        return 0.0, None
+
+    with pytest.raises(ValueError, match="trial failed") as info:
+        _Trials(trial, None).in_threads(2)
+    assert isinstance(info.value.__cause__, KeyError)

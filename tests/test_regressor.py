@@ -883,6 +883,24 @@ def test_auto_alpha_refit_draws_from_a_generator_given_as_random_state(monkeypat
     assert not np.array_equal(generator.get_state()[1], before)
 
 
+def test_auto_alpha_refit_in_a_worker_keeps_the_callers_error_callback(monkeypatch):
+    # numpy's error state, its callback included, is per thread: the refit in
+    # a worker runs under the caller's ("call" without the callback raised
+    # NameError at the first underflow)
+    import skebm._alpha_auto as alpha_auto
+    monkeypatch.setattr(alpha_auto, "_openmp_effective_n_threads", lambda: 2)
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((60, 3))
+    y = X[:, 0] + 0.1 * rng.standard_normal(60)
+    events = []
+    with warnings.catch_warnings(), np.errstate(
+            all="call", call=lambda kind, flag: events.append(kind)):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        EnergyRegressor(energy="joint", hidden_layer_sizes=(4,), solver="adam",
+                        max_iter=5, random_state=0).fit(X, y)
+    assert events
+
+
 def test_auto_alpha_trials_run_the_solver_of_the_refit(monkeypatch):
     # 80% of the rows can fall below solver="auto"'s L-BFGS limit while all
     # of them do not: the refit's n_iter counts the trials' steps, so the

@@ -166,7 +166,7 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
                           previous={**(previous or {}), **state}, **kwargs)
     if state.get("validation_scores_") is not None:
         # early stopping: one record of scores, and the best parameters of
-        # both phases (the second starts from the first's best)
+        # both phases
         annealed_state["validation_scores_"] = (state["validation_scores_"]
                                                 + annealed_state["validation_scores_"])
         if state["best_validation_score_"] > annealed_state["best_validation_score_"]:
