@@ -3,6 +3,7 @@ fits and refit run side by side in threads."""
 
 import threading
 import warnings
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from numbers import Integral
 
@@ -59,12 +60,11 @@ class AlphaSelectionMixin:
             X_tr, X_va, y_tr, y_va, w_tr, w_va = train_test_split(
                 X_m, y_m, w_m, test_size=_AUTO_VALIDATION, random_state=0)
 
-            config = get_config()
+            callers_state = _callers_state()
 
             def trial(candidate):
                 model = clone(self).set_params(alpha=candidate, warm_start=False)
-                # scikit-learn's configuration is per thread
-                with config_context(**config):
+                with callers_state():
                     # the refit's solver: its n_iter counts the same steps
                     model._fit(X_tr, y_tr, w_tr, incremental=False, alpha=candidate,
                                held_out=(X_va, y_va, w_va), solver_rows=Xv.shape[0],
@@ -75,12 +75,9 @@ class AlphaSelectionMixin:
                         model.y_mean_, model.y_scale_, model.beta_)()
                 return score, model
 
-            errstate = {**np.geterr(), "call": np.geterrcall()}
-
             def refit(candidate, chosen):
                 model = clone(self).set_params(warm_start=False)
-                # numpy's error state is per thread too
-                with config_context(**config), np.errstate(**errstate):
+                with callers_state():
                     model._fit(X, y, sample_weight, incremental=False, alpha=candidate,
                                n_iter=getattr(chosen, "_best_n_iter", None),
                                spread=spread)
@@ -134,6 +131,21 @@ class AlphaSelectionMixin:
                                             and not name.startswith("__"))
             if fitted and name not in ("n_features_in_", "feature_names_in_"):
                 setattr(self, name, value)
+
+
+def _callers_state():
+    """A context manager factory that sets, in a worker thread, the calling
+    thread's scikit-learn configuration and numpy error state (callback
+    included): both are per thread."""
+    config = get_config()
+    errstate = {**np.geterr(), "call": np.geterrcall()}
+
+    @contextmanager
+    def callers_state():
+        with config_context(**config), np.errstate(**errstate):
+            yield
+
+    return callers_state
 
 
 def _best(scores):
