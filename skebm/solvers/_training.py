@@ -161,10 +161,11 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
     annealed = replace(settings, max_iter=last,
                        learning_rate_init=settings.learning_rate_init * annealing[1])
     params = objective.energy.params_
-    first_best = params.copy()
+    # early stopping restored the first phase's best parameters
+    first_best = params.copy() if state.get("validation_scores_") is not None else None
     annealed_state = _run(objective, X, y, sample_weight, annealed, solver, rng,
                           previous={**(previous or {}), **state}, **kwargs)
-    if state.get("validation_scores_") is not None:
+    if first_best is not None:
         # early stopping: one record of scores, and the best parameters of
         # both phases
         annealed_state["validation_scores_"] = (state["validation_scores_"]
