@@ -168,6 +168,7 @@ def test_tile_overlap_window_holds_every_overlapping_tile():
     np.testing.assert_allclose(dense, every, atol=1e-12)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_binary_target_cells_stay_inside_the_support():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 2))

@@ -1,6 +1,7 @@
 """EnergyRegressor: losses x energies, densities, inference, bad input."""
 
 import importlib.util
+import copy
 import pathlib
 import pickle
 import warnings
@@ -188,6 +189,39 @@ def test_log_density_is_minus_beta_energy_up_to_x(bimodal_model):
     ys = np.linspace(-1, 1, 50)
     diff = reg.predict_log_density(X, ys) + reg.beta_ * reg.energies(X, ys)
     np.testing.assert_allclose(diff, diff[0], atol=1e-8)
+
+
+def test_floor_caps_the_cost_of_a_target_far_from_every_answer(bimodal_model):
+    reg = bimodal_model
+    space = reg.answer_space_
+    # at x = 1.5 the branches are near +-1; 0 is far from both
+    X, y = np.full((1, 1), 1.5), np.zeros(1)
+    width = np.ptp(reg.support_)
+    log_density = reg.predict_log_density(X, y)[0]
+    # the floor's share spread evenly: the density is at least floor / width
+    assert log_density >= np.log(space.floor / width) - 1e-9
+    bare = copy.copy(reg)
+    bare.answer_space_ = copy.copy(space)
+    bare.answer_space_.floor = 0.0
+    # without it the gap between the branches costs far more
+    assert bare.predict_log_density(X, y)[0] < log_density - 5
+    # at a branch the floor costs no more than -log(1 - floor)
+    at_mode = reg.predict(X)
+    assert (bare.predict_log_density(X, at_mode)[0]
+            - reg.predict_log_density(X, at_mode)[0]) <= -np.log1p(-space.floor)
+
+
+def test_held_out_score_ignores_the_floor(bimodal_model):
+    reg = bimodal_model
+    X, y = _bimodal(200, 2)
+    held_out = (reg._energy_inputs(X), y, np.ones(len(y)))
+    bare = copy.copy(reg.answer_space_)
+    bare.floor = 0.0
+    scores = [reg._held_out_score(space, reg.energy_, held_out, reg.y_mean_,
+                                  reg.y_scale_, reg.beta_)()
+              for space in (reg.answer_space_, bare)]
+    assert scores[0] == scores[1]
+    assert reg.answer_space_.floor > 0
 
 
 def test_bimodal_samples_density_and_interval(bimodal_model):

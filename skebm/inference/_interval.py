@@ -3,17 +3,16 @@
 import numpy as np
 from sklearn.utils import gen_batches
 
-from ..sampling._metropolis import _generator, _mh_gaussian
 from .._targets import recorded_cells
-from ._base import AnswerSpace, Candidates, check_random_walk
-from ._cells import TargetCells, censor, log_mean_gibbs, snap_to_atoms, tile_overlap
+from ._base import AnswerSpace
+from ._cells import TargetCells, log_mean_gibbs, snap_to_atoms
 from ._grid_density import (cell_centers, grid_cdf, grid_moments,
                             grid_probabilities, grid_quantiles, row_logsumexp)
+from ._interval_training import N_TRAIN_GRID, IntervalCandidates
 from ._temperature import fit_inverse_temperature, grid_nll_derivatives
 
-# Candidate answers per training batch, and the finer grid of inference
-# (log-partition, mode, mean, quantiles).
-_N_TRAIN_GRID = 128
+# The grid of inference (log-partition, mode, mean, quantiles), finer than
+# the training's, and the points that refine the mode.
 _N_PREDICT_GRID = 512
 _N_REFINE = 17
 # Standardized units: the support is the training range padded by
@@ -22,6 +21,11 @@ _N_REFINE = 17
 _PAD_FRACTION = 0.2
 _PAD = 0.5
 _WALL = 0.5
+# the share of the predictive distribution spread evenly over the support
+# (user guide, "a floor under the density"): it costs at most
+# -log(1 - _FLOOR) = 1e-4 nats a row, and caps what a target far from every
+# training answer costs at about log(width / _FLOOR) nats
+_FLOOR = 1e-4
 # rows per chunk at inference, so that chunk x grid stays a few MB
 _CHUNK_CELLS = 2**20
 _MAX_TEMPERATURE_ROWS = 4000
@@ -31,7 +35,7 @@ _MAX_TEMPERATURE_ROWS = 4000
 _EPSILON_BOUNDS = (0.5, 2.0)
 
 
-class IntervalSpace(AnswerSpace):
+class IntervalSpace(IntervalCandidates, AnswerSpace):
     """One real answer in a bounded interval, searched on a grid.
 
     The support is the (standardized) training range, padded; beyond it the
@@ -64,6 +68,14 @@ class IntervalSpace(AnswerSpace):
         by quadrature over points inside it, and the target's density is
         the cell's mean density ``P(cell) / width``: a spike on a value many
         targets share gains nothing beyond its cell.
+    floor : float in [0, 1), default=1e-4
+        A ceiling on the energy at inference: inside the support the
+        energy is ``-log(exp(-beta E) + K(x)) / beta``, a soft minimum of
+        ``E`` and a level ``K(x)`` set so that the Gibbs distribution gives
+        the share ``floor`` of its mass evenly to the support. A target
+        unlike any in training then costs a bounded number of nats. The
+        training losses, ``fit_beta`` and :meth:`energies` see ``E``
+        itself, and so does the held-out score of ``alpha="auto"``.
 
     Examples
     --------
@@ -75,9 +87,10 @@ class IntervalSpace(AnswerSpace):
     """
 
     def __init__(self, support, epsilon=2.0, sampler=None, persistent_chains=False,
-                 cells=None):
+                 cells=None, floor=_FLOOR):
         self.support = support
         self.cells = cells
+        self.floor = floor
         self.epsilon = epsilon
         self.spread = None
         self.sampler = sampler
@@ -99,7 +112,7 @@ class IntervalSpace(AnswerSpace):
                 "a point mass that no grid of answers holds. Use "
                 "energy='linear', which fits the constant.")
         pad = _PAD_FRACTION * np.ptp(z) + _PAD
-        cell = (np.ptp(z) + 2 * pad) / _N_TRAIN_GRID
+        cell = (np.ptp(z) + 2 * pad) / N_TRAIN_GRID
         cells = recorded_cells(z, weight, cell, pad)
         return cls((float(z.min() - pad), float(z.max() + pad)),
                    cells=None if cells is None else TargetCells(*cells), **params)
@@ -113,19 +126,6 @@ class IntervalSpace(AnswerSpace):
         # a spread that could not be estimated (NaN) keeps the widest ball
         radius = np.nan_to_num(2 * np.sqrt(2) * spread, nan=np.inf)
         self.epsilon = float(np.clip(radius, *_EPSILON_BOUNDS))
-
-    def check_sampler(self, sampler, loss):
-        super().check_sampler(sampler, loss)
-        check_random_walk(sampler)
-
-    def start_training(self, z):
-        if self.persistent_chains and self.sampler is not None:
-            # one row of chains per training sample, started at its target
-            self._chains = np.repeat(self.clip(z[:, :1]).astype(float),
-                                     self.sampler.n_chains, axis=1)
-
-    def stop_training(self):
-        self._chains = None
 
     # -- the support and its walls ---------------------------------------------
     def clip(self, z):
@@ -148,114 +148,43 @@ class IntervalSpace(AnswerSpace):
         # integral over d > 0 of exp(-beta d^2 / (2 WALL^2))
         return np.log(_WALL) + 0.5 * np.log(np.pi / (2 * beta))
 
-    # -- training ------------------------------------------------------------------
-    def candidates(self, energy, X, z, step):
-        y = z[:, 0]
-        n = X.shape[0]
-        lo, hi = self.support
-        m = _N_TRAIN_GRID
-        h = (hi - lo) / m
-        shift = 0.5 if step.rng is None else step.rng.uniform()
-        dtype = energy.params_.dtype
-        grid = (lo + (np.arange(m) + shift) * h).astype(dtype)
-        y_in = np.clip(y, lo, hi)
-        g, activations = energy.network(X)
-        columns = [y_in[:, None]]
-        n_cells = 0
-        if self.cells is not None:
-            # the cell's points move with the grid's shift: an unbiased
-            # quadrature of the cell, as the grid is of the partition
-            cells, low, high = self.cells.points(y, h, shift)
-            n_cells = cells.shape[1]
-            columns.append(self.clip(cells))
-        n_sampled = 0
-        if self.sampler is not None:
-            samples = self._sample(energy, g, y_in, step)
-            n_sampled = samples.shape[1]
-            columns.append(np.clip(samples, lo, hi))
-        Y = np.concatenate(columns, axis=1).astype(dtype)
-        # the edges carry the quadratic-wall tails of the partition
-        shared = np.concatenate([[lo, hi], grid]).astype(dtype)
-        energies, cache = energy.forward(X, Y, shared, G=(g, activations))
-        energies[:, 0] += self.wall_energy(y)
-        in_cell = slice(1, 1 + n_cells)
-        if n_cells:
-            energies[:, in_cell] += self.wall_energy(cells)
-        n_cols = energies.shape[1]
-        first = 1 + n_cells + n_sampled
-        incorrect = None
-        if not step.partition:
-            incorrect = np.zeros((n, n_cols), dtype=bool)
-            incorrect[:, first + 2:] = np.abs(grid - y[:, None]) > self.epsilon
-        log_w = np.empty((n, n_cols))
-        log_w[:, :first] = -np.inf
-        log_w[:, first:first + 2] = self._log_tail_mass(step.beta)
-        log_w[:, first + 2:] = np.log(h)
-        contrast = None
-        if n_sampled:
-            contrast = np.zeros((n, n_cols), dtype=energies.dtype)
-            contrast[:, 1 + n_cells:first] = 1.0 / n_sampled
-        if n_cells:
-            # the cell's points replace the grid over the cell
-            log_w[:, in_cell] = np.log((high - low) / n_cells)[:, None]
-            tiles, overlap = tile_overlap(lo + shift * h, h, m, low, high)
-            with np.errstate(divide="ignore"):
-                log_w[np.arange(n)[:, None], first + 2 + tiles] = np.log(h - overlap)
-            contrast = censor(energies, log_w, contrast, in_cell, step.beta)
-            return energies, cache, Candidates(np.zeros(n, dtype=np.intp),
-                                               incorrect, log_w, contrast)
-        # the target is a node of the quadrature too (trapezoid rule on the
-        # grid with it inserted): on the grid alone a deterministic (L-BFGS)
-        # fit can push each target's energy below every node's and the
-        # estimated log-partition without bound
-        j = np.clip(np.floor((y_in - lo) / h - shift).astype(np.intp), 0, m - 2)
-        a = np.clip(y_in - grid[j], 0.0, h)
-        rows = np.arange(n)
-        log_w[:, 0] = np.log(h / 2)
-        log_w[rows, first + 2 + j] = np.log(h - (h - a) / 2)
-        log_w[rows, first + 3 + j] = np.log(h - a / 2)
-        return energies, cache, Candidates(np.zeros(n, dtype=np.intp), incorrect,
-                                           log_w, contrast)
-
-    def _sample(self, energy, g, y_start, step):
-        """Kept states of random-walk Metropolis chains on ``p(y|x)``, started
-        at the targets or where the batch's persistent chains stopped:
-        (n, n_kept * n_chains)."""
-        s = self.sampler
-        n, n_chains = len(y_start), s.n_chains
-        persistent = self._chains is not None and step.rows is not None
-
-        def log_target(theta):
-            Y = theta.reshape(n, n_chains)
-            E, _ = energy._answer_head(g, self.clip(Y), None)
-            return (-step.beta * (E + self.wall_energy(Y))).ravel()
-
-        if persistent:
-            theta = self._chains[step.rows].reshape(-1, 1)
-        else:
-            theta = np.repeat(y_start, n_chains)[:, None].astype(float)
-        chain, *_ = _mh_gaussian(log_target, theta, log_target(theta), s.n_steps,
-                                 s._burn_in_steps(), s.thin, s.step_size,
-                                 _generator(step.rng))
-        kept = chain[:, :, 0].reshape(-1, n, n_chains)
-        if persistent:
-            self._chains[step.rows] = kept[-1]
-        return kept.transpose(1, 0, 2).reshape(n, -1)
-
     # -- inference -----------------------------------------------------------------
     def energies(self, energy, X, z):
-        """Energy of each (x, z) pair, the wall included: (n_samples,)."""
+        """Energy of each (x, z) pair, the wall included, without the
+        ceiling of ``floor`` (see :meth:`capped_energies`): (n_samples,)."""
         E, _ = energy.forward(X, self.clip(z).astype(energy.params_.dtype))
         return E[:, 0] + self.wall_energy(z[:, 0])
+
+    def capped_energies(self, energy, X, z, beta):
+        """The energies whose Gibbs distribution the predictions use: those
+        of :meth:`energies` under the ceiling of ``floor``: (n_samples,)."""
+        E = self.energies(energy, X, z)
+        if not self.floor:
+            return E
+        return np.where(self.outside(z[:, 0]), E, -np.logaddexp(
+            -beta * E, self._log_ceiling(energy, X, beta)) / beta)
+
+    def _log_ceiling(self, energy, X, beta):
+        """``log K(x)``: the Gibbs factor of the ceiling, which holds the
+        share ``floor`` of the capped distribution: (n_samples,)."""
+        lo, hi = self.support
+        return (np.log(self.floor) - np.log1p(-self.floor) - np.log(hi - lo)
+                + self._log_partition(energy, X, beta))
 
     def log_gibbs(self, energy, X, z, beta):
         """``-beta E(x, z)``, or with ``cells`` the log of the mean Gibbs
         factor ``mean exp(-beta E)`` over points of the cell of ``z`` at the
-        prediction grid's spacing: (n_samples,). Minus the log-partition,
-        the log density of ``z`` (the cell's probability over its width)."""
+        prediction grid's spacing, under the ceiling of ``floor``:
+        (n_samples,). Minus the log-partition, the log density of ``z``
+        (the cell's probability over its width)."""
         if self.cells is None:
-            return -beta * self.energies(energy, X, z)
-        return log_mean_gibbs(self._cell_energies(energy, X, z), beta)
+            log_g = -beta * self.energies(energy, X, z)
+        else:
+            log_g = log_mean_gibbs(self._cell_energies(energy, X, z), beta)
+        if not self.floor:
+            return log_g
+        return np.where(self.outside(z[:, 0]), log_g, np.logaddexp(
+            log_g, self._log_ceiling(energy, X, beta)))
 
     def _cell_energies(self, energy, X, z):
         lo, hi = self.support
@@ -302,11 +231,22 @@ class IntervalSpace(AnswerSpace):
 
     def log_partition(self, energy, X, beta):
         """``log Z(x)``, a quadrature over the grid cells and the two wall
-        tails: (n_samples,)."""
+        tails (the ceiling of ``floor`` adds its share): (n_samples,)."""
+        return self._log_partition(energy, X, beta) - np.log1p(-self.floor)
+
+    def _log_partition(self, energy, X, beta):
         out = np.empty(X.shape[0])
         for rows in self._chunks(X.shape[0]):
             out[rows] = row_logsumexp(self._logits(energy, X[rows], beta)[0])
         return out
+
+    def _with_floor(self, probs):
+        """Cell probabilities of ``_gibbs_logits`` under the ceiling of
+        ``floor``: its share spread evenly over the grid cells."""
+        if self.floor:
+            probs = (1 - self.floor) * probs
+            probs[:, 1:-1] += self.floor / (probs.shape[1] - 2)
+        return probs
 
     def predict(self, energy, X, beta, kind):
         """The Gibbs distribution's ``"mean"`` or its ``"mode"`` (the argmin
@@ -317,8 +257,8 @@ class IntervalSpace(AnswerSpace):
         for rows in self._chunks(X.shape[0]):
             logits, E = self._logits(energy, X[rows], beta)
             if kind == "mean":
-                out[rows] = grid_moments(grid_probabilities(logits), self.support,
-                                         _WALL / np.sqrt(beta))[0]
+                probs = self._with_floor(grid_probabilities(logits))
+                out[rows] = grid_moments(probs, self.support, _WALL / np.sqrt(beta))[0]
             else:
                 best = grid[np.argmin(E, axis=1)]
                 local = best[:, None] + np.linspace(-h, h, _N_REFINE)
@@ -364,7 +304,7 @@ class IntervalSpace(AnswerSpace):
         probs = np.empty((X.shape[0], _N_PREDICT_GRID + 2))
         for rows in self._chunks(X.shape[0]):
             logits, _ = self._logits(energy, X[rows], beta)
-            probs[rows] = grid_probabilities(logits)
+            probs[rows] = self._with_floor(grid_probabilities(logits))
         return probs
 
     def quantiles(self, energy, X, beta, u):
