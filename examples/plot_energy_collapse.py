@@ -29,6 +29,7 @@ Run ``python examples/plot_energy_collapse.py --save collapse.png``.
 """
 
 import argparse
+import copy
 import warnings
 
 import numpy as np
@@ -106,9 +107,14 @@ def fit_models(n_samples=600, max_iter=200, random_state=0):
 
 
 def energy_surface(reg, xs, ys):
-    """Energies on the (x, y) mesh, shape (len(ys), len(xs))."""
+    """Energies on the (x, y) mesh, shape (len(ys), len(xs)): those the loss
+    trained, without the ceiling a fitted EnergyRegressor puts on them for
+    its predictions (the user guide's floor under the density)."""
     X = np.repeat(xs, len(ys))[:, None]
     Y = np.tile(ys, len(xs))
+    if isinstance(reg, EnergyRegressor):
+        reg = copy.copy(reg)
+        reg.answer_space_ = reg.answer_space_.without_floor()
     return reg.energies(X, Y).reshape(len(xs), len(ys)).T
 
 

@@ -2,7 +2,6 @@
 densities, samples and intervals, in the target's original units; and the
 held-out log-likelihood by which ``alpha="auto"`` chooses."""
 
-import copy
 import warnings
 from numbers import Real
 
@@ -16,10 +15,10 @@ def standardized_log_density(space, energy, X, z, beta, method="auto"):
     """``log p(z|x)`` of standardized targets ``z`` and its standard error
     (zero where the log-partition is exact): two arrays (n_samples,)."""
     with np.errstate(over="ignore"):
-        if hasattr(space, "log_gibbs"):
-            log_gibbs = space.log_gibbs(energy, X, z, beta)
-        else:
-            log_gibbs = -beta * space.energies(energy, X, z)
+        if hasattr(space, "log_density"):
+            log_density = space.log_density(energy, X, z, beta)
+            return log_density, np.zeros(len(log_density))
+        log_gibbs = -beta * space.energies(energy, X, z)
     if hasattr(space, "log_partition_estimate"):
         log_z, std = space.log_partition_estimate(energy, X, beta, method)
     else:
@@ -168,12 +167,11 @@ class GibbsDensityMixin:
         scores its end."""
         X, y, w = held_out
         X = X.astype(energy.params_.dtype, copy=False)
-        if getattr(space, "floor", 0):
+        if hasattr(space, "without_floor"):
             # the held-out rows judge the trained energy itself (with the
             # floor, penalties that fit the bulk sharper and miss more rows
             # would score as well)
-            space = copy.copy(space)
-            space.floor = 0.0
+            space = space.without_floor()
         z = standardize(y, X.shape[0], y_mean, y_scale)
         # the temperature of the last check: the next one's root-finding
         # starts there

@@ -211,6 +211,44 @@ def test_floor_caps_the_cost_of_a_target_far_from_every_answer(bimodal_model):
             - reg.predict_log_density(X, at_mode)[0]) <= -np.log1p(-space.floor)
 
 
+def test_the_floor_is_a_share_in_0_1():
+    for floor in [-0.1, 1.0]:
+        with pytest.raises(ValueError, match="floor must be in"):
+            IntervalSpace((-1.0, 1.0), floor=floor)
+
+
+def test_a_space_pickled_before_the_floor_predicts_without_it(bimodal_model):
+    reg = pickle.loads(pickle.dumps(bimodal_model))
+    # as unpickled from a version without the floor
+    del reg.answer_space_.__dict__["floor"]
+    bare = copy.copy(bimodal_model)
+    bare.answer_space_ = bimodal_model.answer_space_.without_floor()
+    X, y = _bimodal(50, 3)
+    np.testing.assert_array_equal(reg.predict_log_density(X, y),
+                                  bare.predict_log_density(X, y))
+    np.testing.assert_array_equal(reg.predict_interval(X), bare.predict_interval(X))
+
+
+def test_early_stopping_scores_without_the_floor(bimodal_model):
+    space, reg = bimodal_model.answer_space_, bimodal_model
+    X, y = _bimodal(200, 4)
+    z = (y[:, None] - reg.y_mean_) / reg.y_scale_
+    args = (reg.energy_, reg._energy_inputs(X), z, np.ones(200), reg.beta_, "mean")
+    assert space.score(*args) == space.without_floor().score(*args)
+    assert space.predict(*args[:2], reg.beta_, "mean")[0, 0] != (
+        space.without_floor().predict(*args[:2], reg.beta_, "mean")[0, 0])
+
+
+def test_nan_energies_give_nan_densities_without_warnings(bimodal_model):
+    reg = copy.deepcopy(bimodal_model)
+    reg.energy_.set_params_vector(np.full_like(reg.energy_.params_, np.nan))
+    X, y = _bimodal(5, 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.all(np.isnan(reg.predict_log_density(X, y)))
+        assert np.all(np.isnan(reg.energies(X, y)))
+
+
 def test_held_out_score_ignores_the_floor(bimodal_model):
     reg = bimodal_model
     X, y = _bimodal(200, 2)

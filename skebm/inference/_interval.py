@@ -1,11 +1,13 @@
 """An interval of the real line: quadrature on a grid, refined locally."""
 
+import copy
+
 import numpy as np
 from sklearn.utils import gen_batches
 
 from .._targets import recorded_cells
 from ._base import AnswerSpace
-from ._cells import TargetCells, log_mean_gibbs, snap_to_atoms
+from ._cells import TargetCells, snap_to_atoms
 from ._grid_density import (cell_centers, grid_cdf, grid_moments,
                             grid_probabilities, grid_quantiles, row_logsumexp)
 from ._interval_training import N_TRAIN_GRID, IntervalCandidates
@@ -74,8 +76,9 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
         ``E`` and a level ``K(x)`` set so that the Gibbs distribution gives
         the share ``floor`` of its mass evenly to the support. A target
         unlike any in training then costs a bounded number of nats. The
-        training losses, ``fit_beta`` and :meth:`energies` see ``E``
-        itself, and so does the held-out score of ``alpha="auto"``.
+        training losses, ``fit_beta``, :meth:`score` (early stopping) and
+        :meth:`energies` see ``E`` itself, and so does the held-out score
+        of ``alpha="auto"`` (:meth:`without_floor`).
 
     Examples
     --------
@@ -86,8 +89,13 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
     (-1.9, 1.9)
     """
 
+    # a space pickled before the floor existed predicts as it did
+    floor = 0.0
+
     def __init__(self, support, epsilon=2.0, sampler=None, persistent_chains=False,
                  cells=None, floor=_FLOOR):
+        if not 0 <= floor < 1:
+            raise ValueError(f"floor must be in [0, 1), got {floor!r}.")
         self.support = support
         self.cells = cells
         self.floor = floor
@@ -161,39 +169,50 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
         E = self.energies(energy, X, z)
         if not self.floor:
             return E
-        return np.where(self.outside(z[:, 0]), E, -np.logaddexp(
-            -beta * E, self._log_ceiling(energy, X, beta)) / beta)
-
-    def _log_ceiling(self, energy, X, beta):
-        """``log K(x)``: the Gibbs factor of the ceiling, which holds the
-        share ``floor`` of the capped distribution: (n_samples,)."""
         lo, hi = self.support
-        return (np.log(self.floor) - np.log1p(-self.floor) - np.log(hi - lo)
-                + self._log_partition(energy, X, beta))
+        log_k = (np.log(self.floor) - np.log1p(-self.floor) - np.log(hi - lo)
+                 + self._log_partition(energy, X, beta))
+        with np.errstate(invalid="ignore"):
+            capped = -np.logaddexp(-beta * E, log_k) / beta
+        return np.where(self.outside(z[:, 0]), E, capped)
 
-    def log_gibbs(self, energy, X, z, beta):
-        """``-beta E(x, z)``, or with ``cells`` the log of the mean Gibbs
-        factor ``mean exp(-beta E)`` over points of the cell of ``z`` at the
-        prediction grid's spacing, under the ceiling of ``floor``:
-        (n_samples,). Minus the log-partition, the log density of ``z``
-        (the cell's probability over its width)."""
+    def log_density(self, energy, X, z, beta):
+        """``log p(z|x)`` of the Gibbs distribution of the capped energies,
+        or with ``cells`` the log of the cell's mean density over points at
+        the prediction grid's spacing (its probability over its width):
+        (n_samples,)."""
+        log_z = self._log_partition(energy, X, beta)[:, None]
         if self.cells is None:
-            log_g = -beta * self.energies(energy, X, z)
+            points = z[:, :1]
+            E = self.energies(energy, X, z)[:, None]
         else:
-            log_g = log_mean_gibbs(self._cell_energies(energy, X, z), beta)
-        if not self.floor:
-            return log_g
-        return np.where(self.outside(z[:, 0]), log_g, np.logaddexp(
-            log_g, self._log_ceiling(energy, X, beta)))
+            points, E = self._cell_energies(energy, X, z)
+        log_p = -beta * E - log_z
+        if self.floor:
+            # each point's own share: a cell may reach past the support
+            lo, hi = self.support
+            log_p = log_p + np.log1p(-self.floor)
+            with np.errstate(invalid="ignore"):
+                floored = np.logaddexp(log_p, np.log(self.floor / (hi - lo)))
+            log_p = np.where(self.outside(points), log_p, floored)
+        return row_logsumexp(log_p) - np.log(log_p.shape[1])
+
+    def without_floor(self):
+        """A view of this space whose predictions read ``E`` itself."""
+        space = copy.copy(self)
+        space.floor = 0.0
+        return space
 
     def _cell_energies(self, energy, X, z):
+        """The points of each target's cell at the prediction grid's spacing
+        and their energies, the wall included: two arrays (n, n_points)."""
         lo, hi = self.support
         cells, _, _ = self.cells.points(z[:, 0], (hi - lo) / _N_PREDICT_GRID)
         E = np.empty(cells.shape)
         for rows in self._chunks(X.shape[0]):
             E[rows], _ = energy.forward(
                 X[rows], self.clip(cells[rows]).astype(energy.params_.dtype))
-        return np.clip(E + self.wall_energy(cells), -1e100, 1e100)
+        return cells, np.clip(E + self.wall_energy(cells), -1e100, 1e100)
 
     def _chunks(self, n):
         return gen_batches(n, max(1, _CHUNK_CELLS // _N_PREDICT_GRID))
@@ -288,7 +307,7 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
         E = self._grid_energies(energy, X)
         e_target = e_cells = None
         if self.cells is not None:
-            e_cells = self._cell_energies(energy, X, z)
+            _, e_cells = self._cell_energies(energy, X, z)
         else:
             e_target = np.clip(self.energies(energy, X, z).astype(np.float64),
                                -1e100, 1e100)
@@ -329,8 +348,9 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
         return self.quantiles(energy, X, beta, u)
 
     def score(self, energy, X, z, sample_weight, beta, kind):
-        """Weighted R^2 of the prediction, for early stopping."""
+        """Weighted R^2 of the prediction (without the floor: early stopping
+        judges ``E`` itself, as training does)."""
         from sklearn.metrics import r2_score
 
-        pred = self.predict(energy, X, beta, kind)
+        pred = self.without_floor().predict(energy, X, beta, kind)
         return float(r2_score(z, pred.reshape(z.shape), sample_weight=sample_weight))
