@@ -102,6 +102,10 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         "sampler": [None, MHSampler],
     }
 
+    def _energy_name(self, loss):
+        """The registered name of the architecture ``energy`` selects."""
+        return self.energy
+
     def _hidden(self):
         """``hidden_layer_sizes`` as a tuple of positive ints."""
         sizes = self.hidden_layer_sizes
@@ -121,7 +125,7 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
             max_iter=self.max_iter, tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
             early_stopping=self.early_stopping, verbose=self.verbose,
-            loss=repr(loss), energy=self.energy)
+            loss=repr(loss), energy=self._energy_name(loss))
         # "auto", and the parameters left at skebm's defaults, take the
         # loss's training defaults, then the answer space's (several target
         # columns: a schedule for its sampled gradient)
@@ -158,7 +162,7 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         keep = fitted or (self.warm_start and self.__sklearn_is_fitted__())
         fixed_beta = None if self.beta == "auto" else self.beta
         loss = get_loss(self.loss, margin=self.margin, beta=fixed_beta)
-        energy_cls = self._ENERGIES[self.energy]
+        energy_cls = self._ENERGIES[self._energy_name(loss)]
         y, sample_weight, class_scale, fitted_targets = self._encode_targets(
             y, sample_weight, incremental, fitted, **target_args)
         solver = resolve_solver(self.solver, solver_rows or X.shape[0], incremental,

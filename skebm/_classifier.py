@@ -1,6 +1,7 @@
 """EnergyClassifier: classes (exhaustive inference) or label vectors."""
 
 import warnings
+from collections.abc import Set
 
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
@@ -14,6 +15,26 @@ from ._class_targets import encode_classes
 from ._multilabel import LABEL_CONSTRAINTS, LabelVectorsMixin, over_labels
 from .energies import CLASSIFIER_ENERGIES
 from .inference import ClassSpace
+
+
+class _EnergyNames(Set):
+    """``"auto"`` and the registered classifier energies, read when a
+    parameter is checked (a name registered later is accepted)."""
+
+    def __contains__(self, name):
+        return name == "auto" or name in CLASSIFIER_ENERGIES
+
+    def __iter__(self):
+        return iter(["auto", *CLASSIFIER_ENERGIES])
+
+    def __len__(self):
+        return 1 + len(CLASSIFIER_ENERGIES)
+
+    @classmethod
+    def _from_iterable(cls, names):
+        # set operations (scikit-learn's check of deprecated options) give
+        # a plain set
+        return set(names)
 
 
 class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
@@ -35,8 +56,11 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         instance from :mod:`skebm.losses` (for constants such as ``delta`` of
         LVQ2 or ``gamma`` of the square-exponential loss); an instance keeps
         its own constants, and ``margin`` and ``beta`` are then not used.
-    energy : {"linear", "mlp", "distance"} or a registered name, default="linear"
-        ``"linear"``: ``E_k(x) = -(w_k . x + b_k)``. ``"mlp"``:
+    energy : {"auto", "linear", "mlp", "distance"} or a registered name, \
+            default="auto"
+        ``"auto"``: ``"distance"`` with ``lvq2`` (the prototypes of learning
+        vector quantization), ``"linear"`` with the other losses (each
+        loss's ``class_energy``). ``"linear"``: ``E_k(x) = -(w_k . x + b_k)``. ``"mlp"``:
         ``E_k(x) = -g_k(x)`` with an MLP ``g``. ``"distance"``: squared
         distance between an embedding of ``x`` (the identity when
         ``hidden_layer_sizes=()``, else the MLP's last hidden layer) and a
@@ -166,7 +190,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
 
     _parameter_constraints = {
         **BaseEnergyModel._parameter_constraints,
-        "energy": [StrOptions(CLASSIFIER_ENERGIES.keys())],
+        "energy": [StrOptions(_EnergyNames())],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         **LABEL_CONSTRAINTS,
     }
@@ -174,7 +198,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
     def __init__(
         self,
         loss="nll",
-        energy="linear",
+        energy="auto",
         *,
         hidden_layer_sizes=(100,),
         activation="relu",
@@ -253,6 +277,9 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
 
     def _stratify(self, y):
         return y if y.ndim == 1 and np.bincount(y).min() >= 2 else None
+
+    def _energy_name(self, loss):
+        return loss.class_energy if self.energy == "auto" else self.energy
 
     def _validation_score(self, space, energy, X, y, sample_weight, beta, loss):
         return space.score(energy, X, y, sample_weight, beta)

@@ -20,6 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 
 from skebm import EnergyClassifier, MHSampler, compatibility_table
+from skebm.energies import DistanceEnergy, LinearEnergy
 from skebm.losses import LOSSES, LVQ2Loss, NLLLoss
 
 LOSS_NAMES = sorted(LOSSES)
@@ -641,6 +642,38 @@ def test_every_loss_close_to_logistic_regression(loader):
             assert acc >= chance + 0.5 * (reference - chance), (loss, acc)
         else:
             assert acc >= reference - 0.05, (loss, acc, reference)
+
+
+@pytest.mark.parametrize("loader", [load_iris, load_wine, load_breast_cancer])
+def test_every_loss_gives_probabilities_close_to_logistic_regression(loader):
+    # the acceptance: 5-fold log loss within 0.1 nats, with defaults
+    X, y = loader(return_X_y=True)
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+
+    def cv_log_loss(estimator):
+        return -cross_val_score(make_pipeline(StandardScaler(), estimator), X, y,
+                                cv=cv, scoring="neg_log_loss",
+                                error_score="raise").mean()
+
+    reference = cv_log_loss(LogisticRegression())
+    for loss in LOSS_NAMES:
+        if loss != "energy":
+            got = cv_log_loss(EnergyClassifier(loss=loss, random_state=0))
+            assert got <= reference + 0.1, (loss, got, reference)
+
+
+def test_energy_auto_is_the_losss_class_energy(iris):
+    X, y = iris
+    energies = {
+        "lvq2": DistanceEnergy, LVQ2Loss(delta=0.5): DistanceEnergy,
+        "hinge": LinearEnergy, "nll": LinearEnergy}
+    for loss, expected in energies.items():
+        clf = EnergyClassifier(loss=loss, max_iter=30, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            assert type(clf.fit(X, y).energy_) is expected
+    clf = EnergyClassifier(loss="lvq2", energy="linear", random_state=0).fit(X, y)
+    assert type(clf.energy_) is LinearEnergy
 
 
 @pytest.mark.parametrize("energy", ["mlp", "distance"])

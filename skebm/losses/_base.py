@@ -42,7 +42,9 @@ class BaseLoss:
       answer is searched over a continuum (``searched_answers``);
     - ``constants``: the estimator parameters (``"margin"``, ``"beta"``)
       that :func:`get_loss` passes to the constructor when the loss is
-      chosen by name.
+      chosen by name;
+    - ``class_energy``: the architecture of ``EnergyClassifier(energy="auto")``
+      with this loss.
     """
 
     name = None
@@ -54,6 +56,7 @@ class BaseLoss:
     average_iterates = False
     saturates = False
     constants = ()
+    class_energy = "linear"
 
     def value_gradient(self, energies, y, incorrect=None, *, log_weights=None,
                        contrast=None):

@@ -111,6 +111,11 @@ class LVQ2Loss(BaseLoss):
     # L-BFGS's first step put every target of concrete outside the window
     # of the joint energy, and stopped there (CV R^2 -2.3; Adam 0.79)
     saturates = True
+    # learning vector quantization: distances to class prototypes. On the
+    # linear energy's scores, mapped to be positive, the ratios it trains
+    # say little about probabilities (5-fold log loss on iris 0.53 and on
+    # digits 0.47, against 0.14 and 0.12 with prototypes; user guide)
+    class_energy = "distance"
 
     def __init__(self, delta=1.0, margin=0.0):
         self.delta = _check_positive("delta", delta)
