@@ -134,7 +134,7 @@ def energy_estimators_big(losses):
     rows = []
     for loss in losses:
         rows.append((f"EBM linear   {loss}",
-                     EnergyClassifier(loss=loss, random_state=0),
+                     EnergyClassifier(loss=loss, energy="linear", random_state=0),
                      "[all-losses] default (solver=auto)", False))
     rows.append(("EBM linear   nll lbfgs",
                  EnergyClassifier(solver="lbfgs", random_state=0),

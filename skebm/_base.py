@@ -102,8 +102,9 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         "sampler": [None, MHSampler],
     }
 
-    def _energy_name(self, loss):
-        """The registered name of the architecture ``energy`` selects."""
+    def _energy_name(self, loss, y):
+        """The registered name of the architecture ``energy`` selects for
+        ``loss`` and the targets ``y``."""
         return self.energy
 
     def _hidden(self):
@@ -116,7 +117,7 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
             )
         return tuple(int(s) for s in sizes)
 
-    def _settings(self, loss):
+    def _settings(self, loss, energy_name):
         rate = self.learning_rate_init
         settings = Settings(
             solver=self.solver,
@@ -125,7 +126,7 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
             max_iter=self.max_iter, tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
             early_stopping=self.early_stopping, verbose=self.verbose,
-            loss=repr(loss), energy=self._energy_name(loss))
+            loss=repr(loss), energy=energy_name)
         # "auto", and the parameters left at skebm's defaults, take the
         # loss's training defaults, then the answer space's (several target
         # columns: a schedule for its sampled gradient)
@@ -162,7 +163,8 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         keep = fitted or (self.warm_start and self.__sklearn_is_fitted__())
         fixed_beta = None if self.beta == "auto" else self.beta
         loss = get_loss(self.loss, margin=self.margin, beta=fixed_beta)
-        energy_cls = self._ENERGIES[self._energy_name(loss)]
+        energy_name = self._energy_name(loss, y)
+        energy_cls = self._ENERGIES[energy_name]
         y, sample_weight, class_scale, fitted_targets = self._encode_targets(
             y, sample_weight, incremental, fitted, **target_args)
         solver = resolve_solver(self.solver, solver_rows or X.shape[0], incremental,
@@ -219,7 +221,7 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         objective = Objective(energy, space, loss, beta, alpha,
                               weight_total * class_scale)
 
-        settings = self._settings(loss)
+        settings = self._settings(loss, energy_name)
         validation = None
         if checked:
             settings = replace(settings, check_every=_AUTO_CHECK_EVERY)

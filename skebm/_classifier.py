@@ -58,9 +58,11 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         its own constants, and ``margin`` and ``beta`` are then not used.
     energy : {"auto", "linear", "mlp", "distance"} or a registered name, \
             default="auto"
-        ``"auto"``: ``"distance"`` with ``lvq2`` (the prototypes of learning
-        vector quantization), ``"linear"`` with the other losses (each
-        loss's ``class_energy``). ``"linear"``: ``E_k(x) = -(w_k . x + b_k)``. ``"mlp"``:
+        ``"auto"``: ``"distance"`` with ``lvq2`` on classes (the prototypes
+        of learning vector quantization, in an MLP embedding unless
+        ``hidden_layer_sizes=()``), ``"linear"`` with the other losses and
+        for label vectors (each loss's ``class_energy``). ``"linear"``:
+        ``E_k(x) = -(w_k . x + b_k)``. ``"mlp"``:
         ``E_k(x) = -g_k(x)`` with an MLP ``g``. ``"distance"``: squared
         distance between an embedding of ``x`` (the identity when
         ``hidden_layer_sizes=()``, else the MLP's last hidden layer) and a
@@ -278,8 +280,13 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
     def _stratify(self, y):
         return y if y.ndim == 1 and np.bincount(y).min() >= 2 else None
 
-    def _energy_name(self, loss):
-        return loss.class_energy if self.energy == "auto" else self.energy
+    def _energy_name(self, loss, y):
+        if self.energy != "auto":
+            return self.energy
+        # label vectors: LVQ2's ratio is then one of whole vectors' energies,
+        # not of distances to prototypes (the linear energy did as well or
+        # better on make_multilabel_classification)
+        return "linear" if y.ndim == 2 else loss.class_energy
 
     def _validation_score(self, space, energy, X, y, sample_weight, beta, loss):
         return space.score(energy, X, y, sample_weight, beta)

@@ -656,13 +656,16 @@ def test_every_loss_gives_probabilities_close_to_logistic_regression(loader):
                                 error_score="raise").mean()
 
     reference = cv_log_loss(LogisticRegression())
+    # the energy loss pulls no wrong answer up: its energies rank without
+    # gaps worth a temperature (iris 0.39), and the issue asks this of the
+    # margin losses
     for loss in LOSS_NAMES:
         if loss != "energy":
             got = cv_log_loss(EnergyClassifier(loss=loss, random_state=0))
             assert got <= reference + 0.1, (loss, got, reference)
 
 
-def test_energy_auto_is_the_losss_class_energy(iris):
+def test_energy_auto_is_the_class_energy_of_the_loss(iris):
     X, y = iris
     energies = {
         "lvq2": DistanceEnergy, LVQ2Loss(delta=0.5): DistanceEnergy,
@@ -674,6 +677,12 @@ def test_energy_auto_is_the_losss_class_energy(iris):
             assert type(clf.fit(X, y).energy_) is expected
     clf = EnergyClassifier(loss="lvq2", energy="linear", random_state=0).fit(X, y)
     assert type(clf.energy_) is LinearEnergy
+    # label vectors keep the linear energy under the label interactions
+    Y = np.column_stack([y == 0, y == 2]).astype(int)
+    clf = EnergyClassifier(loss="lvq2", max_iter=30, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert type(clf.fit(X, Y).energy_.base) is LinearEnergy
 
 
 @pytest.mark.parametrize("energy", ["mlp", "distance"])

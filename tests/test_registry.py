@@ -158,3 +158,8 @@ def test_energy_is_a_plain_parameter():
     assert type(EnergyRegressor().energy) is str
     pipe = make_pipeline(StandardScaler(), EnergyClassifier(energy="mlp"))
     assert pipe.get_params()["energyclassifier__energy"] == "mlp"
+
+
+def test_auto_is_not_a_name_to_register():
+    with pytest.raises(ValueError, match="'auto' is reserved"):
+        register_energy("auto", "classifier")

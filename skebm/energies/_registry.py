@@ -55,6 +55,9 @@ def register_energy(name, estimator):
                          f"{estimator!r}.")
     if not isinstance(name, str) or not name:
         raise ValueError(f"name must be a non-empty string, got {name!r}.")
+    if name == "auto":
+        raise ValueError("'auto' is reserved: energy='auto' lets each loss "
+                         "choose the architecture.")
 
     def decorator(cls):
         if not hasattr(cls, "build"):
