@@ -15,6 +15,7 @@ from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from threadpoolctl import threadpool_limits
 
 from ._rows import merge_duplicate_rows
+from .losses import get_loss
 
 # alpha="auto": the penalties tried, and the share of rows held out to score them
 _AUTO_ALPHAS = (0.1, 1.0, 10.0)
@@ -35,7 +36,8 @@ class AlphaSelectionMixin:
     _AUTO_REFIT_MAX_ROWS = np.inf
 
     def _fit_selecting_alpha(self, X, y, sample_weight):
-        """``alpha="auto"``: each of ``_AUTO_ALPHAS`` is fitted on 80% of the
+        """``alpha="auto"``: each of ``_AUTO_ALPHAS`` (the first alone for a
+        scale-invariant loss, which takes no penalty) is fitted on 80% of the
         distinct rows (keeping the iterate that scores best on the other
         20%), its temperature fitted to those rows with
         ``beta="auto"`` (a flexible model's training residuals understate its
@@ -56,6 +58,11 @@ class AlphaSelectionMixin:
         if len(w_m) < _AUTO_MIN_ROWS:
             alpha, selected = _AUTO_ALPHAS[-1], None
         else:
+            candidates = _AUTO_ALPHAS
+            if get_loss(self.loss, margin=self.margin).scale_invariant:
+                # no penalty applies (LVQ2): the trials would be one fit
+                # three times; the one kept chooses the iterations and beta
+                candidates = _AUTO_ALPHAS[:1]
             # a fixed split: a deterministic solver keeps a deterministic fit
             X_tr, X_va, y_tr, y_va, w_tr, w_va = train_test_split(
                 X_m, y_m, w_m, test_size=_AUTO_VALIDATION, random_state=0)
@@ -87,21 +94,21 @@ class AlphaSelectionMixin:
             # the GIL), one BLAS thread each; in turn with random_state=None,
             # whose global generator threads would draw in any order
             n_threads = 1 if self.random_state is None else min(
-                len(_AUTO_ALPHAS), _openmp_effective_n_threads())
+                len(candidates), _openmp_effective_n_threads())
             # the refit runs in a worker when it starts from scratch and its
             # seed is an int: a generator passed as random_state is the user's
             # to advance, and a refit started early and not kept would draw
             # from it
             in_worker = (refit_needed and not warm
                          and isinstance(self.random_state, Integral))
-            runner = _Trials(trial, refit if in_worker else None)
+            runner = _Trials(trial, refit if in_worker else None, candidates)
             if n_threads > 1:
                 results, refitted, caught = runner.in_threads(n_threads)
             else:
                 results = runner.in_turn()
             scores, models = zip(*results)
             best = _best(scores)
-            alpha, selected = _AUTO_ALPHAS[best], models[best]
+            alpha, selected = candidates[best], models[best]
         if refitted is not None:
             self._take_fit(refitted)
             for message in caught:
@@ -170,16 +177,17 @@ class _Trials:
     model)`` the final fit of a candidate given its trial's model, or None
     when the caller refits (or keeps the trial) itself."""
 
-    def __init__(self, trial, refit):
+    def __init__(self, trial, refit, candidates=_AUTO_ALPHAS):
         self.trial = trial
         self.refit = refit
+        self.candidates = candidates
 
     def in_turn(self):
         """The trials one after the other; their warnings are internal (the
         final fit reports its own)."""
         with warnings.catch_warnings(), threadpool_limits(1, user_api="blas"):
             warnings.simplefilter("ignore")
-            return [self.trial(candidate) for candidate in _AUTO_ALPHAS]
+            return [self.trial(candidate) for candidate in self.candidates]
 
     def in_threads(self, n_threads):
         """The trials in ``n_threads`` threads, and the refit too: a thread
@@ -202,7 +210,8 @@ class _Trials:
               ThreadPoolExecutor(n_threads) as pool):
             warnings.simplefilter("always")
             warnings.showwarning = _keep_refit_warning
-            trials = {pool.submit(self.trial, c): i for i, c in enumerate(_AUTO_ALPHAS)}
+            trials = {pool.submit(self.trial, c): i
+                      for i, c in enumerate(self.candidates)}
             try:
                 pending = set(trials)
                 while pending:
@@ -214,7 +223,7 @@ class _Trials:
                         finished = sorted(results)
                         submit_refit(pool, finished[_best(
                             [results[i][0] for i in finished])])
-                best = _best([results[i][0] for i in range(len(_AUTO_ALPHAS))])
+                best = _best([results[i][0] for i in range(len(self.candidates))])
                 submit_refit(pool, best)
                 refitted, caught = (refits[best].result() if self.refit is not None
                                     else (None, []))
@@ -230,12 +239,12 @@ class _Trials:
                                 raise
                             raise future.exception()
                 raise
-        return [results[i] for i in range(len(_AUTO_ALPHAS))], refitted, caught
+        return [results[i] for i in range(len(self.candidates))], refitted, caught
 
     def _logged_refit(self, index, trial_model):
         _refit_log.messages = []
         try:
-            model = self.refit(_AUTO_ALPHAS[index], trial_model)
+            model = self.refit(self.candidates[index], trial_model)
             return model, _refit_log.messages
         finally:
             del _refit_log.messages

@@ -3,6 +3,7 @@
 import threading
 import warnings
 
+import numpy as np
 import pytest
 
 from skebm._alpha_auto import _AUTO_ALPHAS, _Trials
@@ -114,3 +115,28 @@ def test_a_failed_trial_keeps_its_cause():
     with pytest.raises(ValueError, match="trial failed") as info:
         _Trials(trial, None).in_threads(2)
     assert isinstance(info.value.__cause__, KeyError)
+
+
+def test_a_scale_invariant_loss_runs_one_trial(monkeypatch):
+    # LVQ2 takes no penalty: the three trials would be one fit three times
+    from skebm import EnergyRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = X[:, 0] + 0.1 * rng.normal(size=60)
+    alphas = []
+    fit = EnergyRegressor._fit
+
+    def counting_fit(self, *args, held_out=None, alpha=None, **kwargs):
+        if held_out is not None:
+            alphas.append(alpha)
+        return fit(self, *args, held_out=held_out, alpha=alpha, **kwargs)
+
+    monkeypatch.setattr(EnergyRegressor, "_fit", counting_fit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for loss, expected in [("lvq2", _AUTO_ALPHAS[:1]), ("hinge", _AUTO_ALPHAS)]:
+            alphas.clear()
+            EnergyRegressor(energy="joint", loss=loss, hidden_layer_sizes=(8,),
+                            max_iter=20, random_state=0).fit(X, y)
+            assert tuple(sorted(alphas)) == expected, loss
