@@ -151,12 +151,16 @@ class LabelVectorsMixin:
         """``alpha="auto"``: 0.5 over classes; over label vectors the alpha of
         ``AUTO_ALPHAS`` whose model without interactions has the highest
         held-out log-likelihood of the labels in a 3-fold cross-validation
-        (``partial_fit`` keeps the alpha of the fit before it, or takes 0.5).
+        (``partial_fit`` keeps the alpha of the fit before it, or takes 0.5;
+        a scale-invariant loss, which takes no penalty, takes 0.5).
         """
         if not is_label_matrix(y):
             return AUTO_ALPHA_CLASSES
         if incremental:
             return getattr(self, "alpha_", AUTO_ALPHA_CLASSES)
+        if get_loss(self.loss, margin=self.margin).scale_invariant:
+            # no penalty applies (LVQ2): 27 fits would choose nothing
+            return AUTO_ALPHA_CLASSES
         X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
         Y = check_label_vectors(y)
         if len(Y) != X.shape[0] or X.shape[0] < 2 * AUTO_FOLDS:

@@ -393,3 +393,15 @@ def test_fitted_temperature_maximizes_the_training_likelihood(L, max_enumerated)
         assert nll[1] < min(nll[0], nll[2])
     else:  # the pseudo-likelihood's beta, near the likelihood's
         assert nll[1] < max(nll[0], nll[2])
+
+
+def test_alpha_auto_skips_its_cross_validation_for_a_loss_without_penalty():
+    X, Y = make_multilabel_classification(120, 6, n_classes=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        auto = EnergyClassifier(loss="lvq2", max_iter=30, random_state=0).fit(X, Y)
+        fixed = EnergyClassifier(loss="lvq2", alpha=7.0, max_iter=30,
+                                 random_state=0).fit(X, Y)
+    # LVQ2 takes no penalty: any alpha gives the same fit, and auto keeps 0.5
+    assert auto.alpha_ == 0.5
+    np.testing.assert_array_equal(auto.energy_.params_, fixed.energy_.params_)
