@@ -1,7 +1,6 @@
 """EnergyClassifier: classes (exhaustive inference) or label vectors."""
 
 import warnings
-from collections.abc import Set
 
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
@@ -14,27 +13,8 @@ from ._base import BaseEnergyModel, _solver_is_stochastic, restore_on_error
 from ._class_targets import encode_classes
 from ._multilabel import LABEL_CONSTRAINTS, LabelVectorsMixin, over_labels
 from .energies import CLASSIFIER_ENERGIES
+from .energies._registry import NamesWithAuto
 from .inference import ClassSpace
-
-
-class _EnergyNames(Set):
-    """``"auto"`` and the registered classifier energies, read when a
-    parameter is checked (a name registered later is accepted)."""
-
-    def __contains__(self, name):
-        return name == "auto" or name in CLASSIFIER_ENERGIES
-
-    def __iter__(self):
-        return iter(["auto", *CLASSIFIER_ENERGIES])
-
-    def __len__(self):
-        return 1 + len(CLASSIFIER_ENERGIES)
-
-    @classmethod
-    def _from_iterable(cls, names):
-        # set operations (scikit-learn's check of deprecated options) give
-        # a plain set
-        return set(names)
 
 
 class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
@@ -192,7 +172,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
 
     _parameter_constraints = {
         **BaseEnergyModel._parameter_constraints,
-        "energy": [StrOptions(_EnergyNames())],
+        "energy": [StrOptions(NamesWithAuto(CLASSIFIER_ENERGIES))],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         **LABEL_CONSTRAINTS,
     }

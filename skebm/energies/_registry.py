@@ -1,6 +1,8 @@
 """The registries of energy names, one per estimator, read by the estimators,
 their parameter constraints, the command line and the compatibility table."""
 
+from collections.abc import Set
+
 from ._distance import DistanceEnergy
 from ._joint import JointEnergy
 from ._quadratic import LinearQuadraticEnergy, QuadraticEnergy
@@ -22,6 +24,29 @@ REGRESSOR_ENERGIES = {
 }
 
 _REGISTRIES = {"classifier": CLASSIFIER_ENERGIES, "regressor": REGRESSOR_ENERGIES}
+
+
+class NamesWithAuto(Set):
+    """``"auto"`` and the names of ``registry``, read when a parameter is
+    checked (a name registered later is accepted)."""
+
+    def __init__(self, registry):
+        self.registry = registry
+
+    def __contains__(self, name):
+        return name == "auto" or name in self.registry
+
+    def __iter__(self):
+        return iter(["auto", *self.registry])
+
+    def __len__(self):
+        return 1 + len(self.registry)
+
+    @classmethod
+    def _from_iterable(cls, names):
+        # set operations (scikit-learn's check of deprecated options) give
+        # a plain set
+        return set(names)
 
 
 def register_energy(name, estimator):
