@@ -15,7 +15,6 @@ from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from threadpoolctl import threadpool_limits
 
 from ._rows import merge_duplicate_rows
-from .losses import get_loss
 
 # alpha="auto": the penalties tried, and the share of rows held out to score them
 _AUTO_ALPHAS = (0.1, 1.0, 10.0)
@@ -59,7 +58,7 @@ class AlphaSelectionMixin:
             alpha, selected = _AUTO_ALPHAS[-1], None
         else:
             candidates = _AUTO_ALPHAS
-            if get_loss(self.loss, margin=self.margin).scale_invariant:
+            if not self._takes_penalty():
                 # no penalty applies (LVQ2): the trials would be one fit
                 # three times; the one kept chooses the iterations and beta
                 candidates = _AUTO_ALPHAS[:1]

@@ -102,6 +102,11 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         "sampler": [None, MHSampler],
     }
 
+    def _takes_penalty(self):
+        """Whether ``alpha`` reaches the objective: a scale-invariant loss
+        (LVQ2) takes none (see :class:`~skebm.solvers.Objective`)."""
+        return not get_loss(self.loss, margin=self.margin).scale_invariant
+
     def _energy_name(self, loss, y):
         """The registered name of the architecture ``energy`` selects for
         ``loss`` and the targets ``y``."""

@@ -158,7 +158,7 @@ class LabelVectorsMixin:
             return AUTO_ALPHA_CLASSES
         if incremental:
             return getattr(self, "alpha_", AUTO_ALPHA_CLASSES)
-        if get_loss(self.loss, margin=self.margin).scale_invariant:
+        if not self._takes_penalty():
             # no penalty applies (LVQ2): 27 fits would choose nothing
             return AUTO_ALPHA_CLASSES
         X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])

@@ -115,8 +115,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         last one shorter; the trials run side by side in as many threads as
         OpenMP would use (``OMP_NUM_THREADS``, else the cores). With
         ``lvq2``, which takes no penalty, one trial (0.1) chooses the
-        iterations and ``beta_``. ``partial_fit``, which holds no rows out, uses the ``alpha_`` of an
-        earlier ``fit``, else 1.
+        iterations and ``beta_``. ``partial_fit``, which holds no rows out,
+        uses the ``alpha_`` of an earlier ``fit``, else 1.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and up to
         10000 samples; ``"adam"`` otherwise, for ``partial_fit``, with a

@@ -169,8 +169,7 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
         E = self.energies(energy, X, z)
         if not self.floor:
             return E
-        lo, hi = self.support
-        log_k = (np.log(self.floor) - np.log1p(-self.floor) - np.log(hi - lo)
+        log_k = (self._log_floor_density() - np.log1p(-self.floor)
                  + self._log_partition(energy, X, beta))
         with np.errstate(invalid="ignore"):
             capped = -np.logaddexp(-beta * E, log_k) / beta
@@ -190,12 +189,16 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
         log_p = -beta * E - log_z
         if self.floor:
             # each point's own share: a cell may reach past the support
-            lo, hi = self.support
             log_p = log_p + np.log1p(-self.floor)
             with np.errstate(invalid="ignore"):
-                floored = np.logaddexp(log_p, np.log(self.floor / (hi - lo)))
+                floored = np.logaddexp(log_p, self._log_floor_density())
             log_p = np.where(self.outside(points), log_p, floored)
         return row_logsumexp(log_p) - np.log(log_p.shape[1])
+
+    def _log_floor_density(self):
+        """Log of the floor's share spread evenly over the support."""
+        lo, hi = self.support
+        return np.log(self.floor / (hi - lo))
 
     def without_floor(self):
         """A view of this space whose predictions read ``E`` itself."""
