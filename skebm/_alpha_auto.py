@@ -8,9 +8,10 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from numbers import Integral
 
 import numpy as np
+from scipy.optimize import minimize_scalar
 from sklearn import config_context, get_config
 from sklearn.base import clone
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import KFold, train_test_split
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from threadpoolctl import threadpool_limits
 
@@ -19,7 +20,10 @@ from ._rows import merge_duplicate_rows
 # alpha="auto": the penalties tried, and the share of rows held out to score them
 _AUTO_ALPHAS = (0.1, 1.0, 10.0)
 _AUTO_VALIDATION = 0.2
-_AUTO_MIN_ROWS = 20
+# below this many distinct rows the trials are those of a cross-validation,
+# and below the minimum (of a cross-validation, of one split) there are none
+_AUTO_FOLDS, _AUTO_FOLDS_MAX_ROWS = 5, 200
+_AUTO_MIN_ROWS = {False: 10, True: 20}
 # the trial fits of alpha="auto" score the rows it holds out every so many
 # iterations (epochs)
 _AUTO_CHECK_EVERY = 10
@@ -54,7 +58,8 @@ class AlphaSelectionMixin:
         warm = self.warm_start and self.__sklearn_is_fitted__()
         refit_needed = warm or len(w_m) <= self._AUTO_REFIT_MAX_ROWS
         refitted, caught = None, []
-        if len(w_m) < _AUTO_MIN_ROWS:
+        splits = _validation_splits(len(w_m), self._samples_in_training(y_m))
+        if not splits:
             alpha, selected = _AUTO_ALPHAS[-1], None
         else:
             candidates = _AUTO_ALPHAS
@@ -62,24 +67,28 @@ class AlphaSelectionMixin:
                 # no penalty applies (LVQ2): the trials would be one fit
                 # three times; the one kept chooses the iterations and beta
                 candidates = _AUTO_ALPHAS[:1]
-            # a fixed split: a deterministic solver keeps a deterministic fit
-            X_tr, X_va, y_tr, y_va, w_tr, w_va = train_test_split(
-                X_m, y_m, w_m, test_size=_AUTO_VALIDATION, random_state=0)
-
+            # each trial of a cross-validation misses a fold: its choice is refitted
+            refit_needed = refit_needed or len(splits) > 1
             callers_state = _callers_state()
 
             def trial(candidate):
-                model = clone(self).set_params(alpha=candidate, warm_start=False)
-                with callers_state():
-                    # the refit's solver: its n_iter counts the same steps
-                    model._fit(X_tr, y_tr, w_tr, incremental=False, alpha=candidate,
-                               held_out=(X_va, y_va, w_va), solver_rows=Xv.shape[0],
-                               spread=spread)
-                    score, model.beta_ = model._held_out_score(
+                fits = []
+                for train, val in splits:
+                    model = clone(self).set_params(alpha=candidate, warm_start=False)
+                    held_out = (X_m[val], y_m[val], w_m[val])
+                    with callers_state():
+                        # the refit's solver: its n_iter counts the same steps
+                        model._fit(X_m[train], y_m[train], w_m[train],
+                                   incremental=False, alpha=candidate,
+                                   held_out=held_out, solver_rows=Xv.shape[0],
+                                   spread=spread)
+                    fits.append((model, model._held_out_score(
                         model.answer_space_, model.energy_,
-                        (model._energy_inputs(X_va), y_va, w_va),
-                        model.y_mean_, model.y_scale_, model.beta_)()
-                return score, model
+                        (model._energy_inputs(held_out[0]), *held_out[1:]),
+                        model.y_mean_, model.y_scale_, model.beta_),
+                        held_out[2].sum()))
+                with callers_state():
+                    return _pooled_score(fits, self.beta == "auto")
 
             def refit(candidate, chosen):
                 model = clone(self).set_params(warm_start=False)
@@ -152,6 +161,59 @@ def _callers_state():
             yield
 
     return callers_state
+
+
+def _validation_splits(n_rows, sampled):
+    """The (train, held-out) row indices of the trials: one fixed split
+    holding out ``_AUTO_VALIDATION`` of the rows (a deterministic solver
+    keeps a deterministic fit), or below ``_AUTO_FOLDS_MAX_ROWS`` rows the
+    ``_AUTO_FOLDS`` folds of a cross-validation, whose held-out rows are
+    too few one split at a time to rank penalties or fit a temperature
+    (but not for ``sampled`` fits, whose epochs would take five times as
+    long). None below ``_AUTO_MIN_ROWS`` rows (a split's minimum for
+    ``sampled`` fits)."""
+    rows = np.arange(n_rows)
+    if n_rows < _AUTO_MIN_ROWS[sampled]:
+        return []
+    if n_rows >= _AUTO_FOLDS_MAX_ROWS or sampled:
+        return [train_test_split(rows, test_size=_AUTO_VALIDATION, random_state=0)]
+    return list(KFold(_AUTO_FOLDS, shuffle=True, random_state=0).split(rows))
+
+
+def _pooled_score(fits, fit_beta):
+    """``(score, model)`` of a trial's fits, each a ``(model, scorer,
+    weight)``: a scorer of ``_held_out_score`` and the weight of its
+    held-out rows. The score is the mean log density of all the held-out
+    rows at one temperature, the one maximizing it with ``fit_beta``. The
+    first model carries that ``beta_`` and, for the refit, the median of
+    the fits' counts of iterations (``_best_n_iter``)."""
+    models, scorers, weights = zip(*fits)
+    model = models[0]
+    results = [scorer() for scorer in scorers]
+    score, beta = results[0]
+    if len(fits) > 1:
+        weights = np.asarray(weights) / np.sum(weights)
+
+        def pooled(b):
+            return sum(w * scorer(at=b)[0] for scorer, w in zip(scorers, weights))
+
+        # a fold whose fit diverged has no temperature to offer
+        betas = [b for _, b in results if np.isfinite(b) and b > 0]
+        if betas:
+            beta = betas[0]
+        low, high = np.log(min(betas, default=1.0)), np.log(max(betas, default=1.0))
+        if fit_beta and high > low:
+            # each fold's log-likelihood is unimodal in beta: their sum
+            # peaks between the lowest and highest of their peaks
+            found = minimize_scalar(lambda t: -pooled(np.exp(t)), bounds=(low, high),
+                                    method="bounded", options={"xatol": 1e-4})
+            beta = float(np.exp(found.x))
+        score = pooled(beta)
+        counts = [getattr(m, "_best_n_iter", None) for m in models]
+        model._best_n_iter = (None if None in counts
+                              else int(np.median(counts)))
+    model.beta_ = beta
+    return score, model
 
 
 def _best(scores):

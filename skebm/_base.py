@@ -107,6 +107,15 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         (LVQ2) takes none (see :class:`~skebm.solvers.Objective`)."""
         return not get_loss(self.loss, margin=self.margin).scale_invariant
 
+    def _samples_in_training(self, y):
+        """Whether a fit to targets ``y`` samples its contrastive term (a
+        ``sampler``, or several target columns of the joint energy): seconds
+        of epochs even on a few rows."""
+        loss = get_loss(self.loss, margin=self.margin)
+        energy_cls = self._ENERGIES[self._energy_name(loss, y)]
+        return self.sampler is not None or self._samples_answers(
+            energy_cls, y.reshape(len(y), -1))
+
     def _energy_name(self, loss, y):
         """The registered name of the architecture ``energy`` selects for
         ``loss`` and the targets ``y``."""

@@ -159,12 +159,12 @@ class GibbsDensityMixin:
 
     # -- the rows alpha="auto" holds out -----------------------------------------
     def _held_out_score(self, space, energy, held_out, y_mean, y_scale, beta):
-        """A callable ``() -> (score, beta)`` for the rows ``held_out`` (X, y,
-        weights) that ``alpha="auto"`` sets apart: the weighted mean log
-        density of their standardized targets, at the temperature that
+        """A callable ``(at=None) -> (score, beta)`` for the rows ``held_out``
+        (X, y, weights) that ``alpha="auto"`` sets apart: the weighted mean
+        log density of their standardized targets, at the temperature that
         maximizes it with ``beta="auto"`` (``beta`` where the space cannot
-        fit one), else at ``beta``. It checks a trial fit as it trains, and
-        scores its end."""
+        fit one), else at ``beta``; or at the temperature ``at``. It checks a
+        trial fit as it trains, and scores its end."""
         X, y, w = held_out
         X = X.astype(energy.params_.dtype, copy=False)
         if hasattr(space, "without_floor"):
@@ -177,12 +177,15 @@ class GibbsDensityMixin:
         # starts there
         last = [beta]
 
-        def score():
+        def score(at=None):
             with np.errstate(all="ignore"):
-                b = (space.fit_beta(energy, X, z, w, None, last[0])
-                     if self.beta == "auto" else beta)
+                if at is not None:
+                    b = at
+                else:
+                    b = (space.fit_beta(energy, X, z, w, None, last[0])
+                         if self.beta == "auto" else beta)
+                    last[0] = b
                 log_density, _ = standardized_log_density(space, energy, X, z, b)
-            last[0] = b
             return float(np.average(log_density, weights=w)), b
 
         return score

@@ -70,14 +70,13 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
     beta : float or "auto", default="auto"
         Inverse temperature of the Gibbs distribution, used by the ``nll``
         loss and by the density methods. ``"auto"`` fits it, as
-        ``beta_``, so that densities and intervals are calibrated: for
-        ``linear`` and ``mlp`` it is the noise precision (the inverse mean
-        squared residual of the standardized training targets); for
-        ``joint`` it maximizes the likelihood of the rows ``alpha="auto"``
-        holds out (after any loss: a flexible NLL fit is overconfident), or
-        with a fixed ``alpha`` it is 1 after ``nll`` and maximizes the
-        training likelihood after the other losses. A number is used as it
-        is.
+        ``beta_``, so that densities and intervals are calibrated: with
+        ``alpha="auto"`` it maximizes the likelihood of the rows the trials
+        hold out (after any loss: a flexible NLL fit is overconfident);
+        with a fixed ``alpha`` it is, for ``linear`` and ``mlp``, the noise
+        precision (the inverse mean squared residual of the standardized
+        training targets) and for ``joint`` 1 after ``nll``, else the
+        maximum of the training likelihood. A number is used as it is.
     epsilon : float or "auto", default="auto"
         Radius, in standardized units, of the ball around the target whose
         answers do not count as incorrect for the margin losses. ``"auto"``:
@@ -105,14 +104,20 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         its noise); it keeps the one whose Gibbs distribution gives those
         rows the highest likelihood (``alpha_``, and its ``beta_``) and
         refits it on all the data; above 2000 distinct rows, where 80% of
-        them fit about as well, it keeps that trial's fit. Each trial also
-        keeps the iterate (or epoch) whose calibrated likelihood of those
-        rows is best (checked every 10; it stops 30 or ``n_iter_no_change``
-        past it, whichever is more), and the refit runs as many: the joint
-        energy's NLL fit overfits its training rows as it goes on. Several
-        target columns of ``joint``, whose sampled gradient anneals, train
-        to their schedule. It costs four fits (three above 2000 rows), the
-        last one shorter; the trials run side by side in as many threads as
+        them fit about as well, it keeps that trial's fit. Below 200
+        distinct rows, where a fifth is too few to rank the penalties or
+        fit a temperature, each trial is a 5-fold cross-validation scored
+        on all the rows at one temperature (but several target columns of
+        ``joint``, whose sampled fits are slow, keep one split); below 10
+        rows (20 for one split), ``alpha_`` is 10 without trials. Each
+        trial also keeps the iterate (or epoch) whose calibrated likelihood
+        of those rows is best (checked every 10; it stops 30 or
+        ``n_iter_no_change`` past it, whichever is more), and the refit runs
+        as many (the folds' median): the joint energy's NLL fit overfits
+        its training rows as it goes on. Several target columns of
+        ``joint``, whose sampled gradient anneals, train to their schedule.
+        It costs four fits (three above 2000 rows, 16 with folds), the last
+        one shorter; the trials run side by side in as many threads as
         OpenMP would use (``OMP_NUM_THREADS``, else the cores). With
         ``lvq2``, which takes no penalty, one trial (0.1) chooses the
         iterations and ``beta_``. ``partial_fit``, which holds no rows out,

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from skebm._alpha_auto import _AUTO_ALPHAS, _Trials
+from skebm._alpha_auto import _AUTO_ALPHAS, _AUTO_FOLDS, _Trials
 
 TIMEOUT = 30  # seconds; only a broken scheduler waits this long
 
@@ -139,4 +139,68 @@ def test_a_scale_invariant_loss_runs_one_trial(monkeypatch):
             alphas.clear()
             EnergyRegressor(energy="joint", loss=loss, hidden_layer_sizes=(8,),
                             max_iter=20, random_state=0).fit(X, y)
-            assert tuple(sorted(alphas)) == expected, loss
+            # below _AUTO_FOLDS_MAX_ROWS rows each trial is a cross-validation
+            assert tuple(sorted(set(alphas))) == expected, loss
+            assert len(alphas) == _AUTO_FOLDS * len(expected), loss
+
+
+def test_pooled_score_fits_one_temperature_to_all_folds():
+    # two folds whose log-likelihoods peak at beta 1 and 4, weighted 3:1: a
+    # quadratic in log beta each, so the pooled peak is 4 ** (1 / 4)
+    from skebm._alpha_auto import _pooled_score
+
+    class Fit:
+        def __init__(self, n_iter):
+            self._best_n_iter = n_iter
+
+    def scorer(peak):
+        def score(at=None):
+            b = peak if at is None else at
+            return -np.log(b / peak) ** 2, b
+        return score
+
+    fits = [(Fit(30), scorer(1.0), 3.0), (Fit(50), scorer(4.0), 1.0),
+            (Fit(40), scorer(1.0), 0.0)]
+    score, model = _pooled_score(fits, fit_beta=True)
+    assert model is fits[0][0] and model._best_n_iter == 40
+    np.testing.assert_allclose(model.beta_, 4 ** 0.25, rtol=1e-3)
+    expected = -(0.75 * np.log(4 ** 0.25) ** 2 + 0.25 * np.log(4 ** 0.75) ** 2)
+    np.testing.assert_allclose(score, expected, rtol=1e-5)
+    # a fixed temperature: the folds' scores at it, weighted
+    score, model = _pooled_score(fits, fit_beta=False)
+    assert model.beta_ == 1.0
+    np.testing.assert_allclose(score, -0.25 * np.log(4) ** 2)
+
+
+def test_few_rows_choose_their_penalty_by_cross_validation():
+    # 15 rows: too few for one held-out split; before the folds, alpha_ was
+    # 10 without trials and the mlp energy predicted nearly the mean
+    from skebm import EnergyRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2015, 3))
+    y = X @ [1.0, 0.5, 0.0] + 0.3 * rng.normal(size=2015)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg = EnergyRegressor(energy="mlp", random_state=0).fit(X[:15], y[:15])
+    assert reg.alpha_ < 10
+    assert reg.score(X[15:], y[15:]) > 0.6
+
+
+def test_validation_splits_cross_validate_few_rows_unless_sampled():
+    from skebm._alpha_auto import _validation_splits
+
+    assert _validation_splits(9, sampled=False) == []
+    assert _validation_splits(19, sampled=True) == []
+    for n_rows, sampled, n_splits in [(10, False, 5), (199, False, 5),
+                                      (200, False, 1), (20, True, 1),
+                                      (199, True, 1)]:
+        splits = _validation_splits(n_rows, sampled)
+        assert len(splits) == n_splits
+        for train, held_out in splits:
+            assert sorted([*train, *held_out]) == list(range(n_rows))
+        # every row is held out once in a cross-validation
+        if n_splits > 1:
+            assert sorted(np.concatenate([h for _, h in splits])) == list(range(n_rows))
+        else:
+            assert len(held_out) == int(np.ceil(0.2 * n_rows))

@@ -18,6 +18,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skebm import EnergyClassifier, EnergyRegressor, MHSampler
+from skebm import _alpha_auto as alpha_auto
 from skebm._kernel_inputs import conditional_spread
 from skebm.datasets import make_bimodal_sine
 from skebm.inference import IntervalSpace
@@ -864,6 +865,8 @@ def test_auto_alpha_keeps_the_trial_fit_above_the_refit_limit(monkeypatch):
     # thread, on a copy whose fit the model takes, unless warm)
     pd = pytest.importorskip("pandas")
     monkeypatch.setattr(EnergyRegressor, "_AUTO_REFIT_MAX_ROWS", 100)
+    # one held-out split, not a cross-validation, at 150 rows
+    monkeypatch.setattr(alpha_auto, "_AUTO_FOLDS_MAX_ROWS", 100)
     rng = np.random.RandomState(0)
     X = pd.DataFrame(rng.standard_normal((150, 3)), columns=["a", "b", "c"])
     y = X["a"].to_numpy() + 0.1 * rng.standard_normal(150)
