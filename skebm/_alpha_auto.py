@@ -47,8 +47,10 @@ class AlphaSelectionMixin:
         noise), and scored by their log-likelihood; the best is refitted on
         all the data for as many iterations, keeping its ``beta_`` (in
         threads, from the moment one is free: :meth:`_Trials.in_threads`).
-        The split is of the rows merged with their duplicates, so that
-        weights still act as repetitions."""
+        Few rows make each trial a cross-validation instead
+        (:func:`_validation_splits`, :func:`_pooled_score`). The split is of
+        the rows merged with their duplicates, so that weights still act as
+        repetitions."""
         Xv, yv, wv = self._validate_input(X, y, sample_weight, reset=True)
         rows = merge_duplicate_rows(Xv, yv.reshape(len(yv), -1), wv)
         X_m, y_m, w_m = rows[0], rows[1].reshape((-1,) + yv.shape[1:]), rows[2]
@@ -67,8 +69,12 @@ class AlphaSelectionMixin:
                 # no penalty applies (LVQ2): the trials would be one fit
                 # three times; the one kept chooses the iterations and beta
                 candidates = _AUTO_ALPHAS[:1]
-            # each trial of a cross-validation misses a fold: its choice is refitted
-            refit_needed = refit_needed or len(splits) > 1
+            y_standardization = None
+            if len(splits) > 1:
+                # each trial misses a fold: the chosen penalty is refitted
+                refit_needed = True
+                # the folds score and fit one temperature in the refit's units
+                y_standardization = self._y_standardization(y_m, w_m)
             callers_state = _callers_state()
 
             def trial(candidate):
@@ -81,7 +87,7 @@ class AlphaSelectionMixin:
                         model._fit(X_m[train], y_m[train], w_m[train],
                                    incremental=False, alpha=candidate,
                                    held_out=held_out, solver_rows=Xv.shape[0],
-                                   spread=spread)
+                                   spread=spread, y_standardization=y_standardization)
                     fits.append((model, model._held_out_score(
                         model.answer_space_, model.energy_,
                         (model._energy_inputs(held_out[0]), *held_out[1:]),
@@ -137,6 +143,11 @@ class AlphaSelectionMixin:
         nothing here; see the regressor."""
         return None
 
+    def _y_standardization(self, y, sample_weight):
+        """The targets' mean and scale that a cross-validation's trials share
+        (``_fit``'s ``y_standardization``): none here; see the regressor."""
+        return None
+
     def _take_fit(self, model):
         """Take the fitted state of ``model``, a trial fit of this estimator,
         keeping what validating all the rows set (``n_features_in_``,
@@ -170,7 +181,7 @@ def _validation_splits(n_rows, sampled):
     ``_AUTO_FOLDS`` folds of a cross-validation, whose held-out rows are
     too few one split at a time to rank penalties or fit a temperature
     (but not for ``sampled`` fits, whose epochs would take five times as
-    long). None below ``_AUTO_MIN_ROWS`` rows (a split's minimum for
+    long). No split below ``_AUTO_MIN_ROWS`` rows (one split's minimum for
     ``sampled`` fits)."""
     rows = np.arange(n_rows)
     if n_rows < _AUTO_MIN_ROWS[sampled]:
@@ -203,8 +214,8 @@ def _pooled_score(fits, fit_beta):
             beta = betas[0]
         low, high = np.log(min(betas, default=1.0)), np.log(max(betas, default=1.0))
         if fit_beta and high > low:
-            # each fold's log-likelihood is unimodal in beta: their sum
-            # peaks between the lowest and highest of their peaks
+            # each fold's log-likelihood is concave in beta (log Z is
+            # convex): their sum's maximum lies between the folds' maxima
             found = minimize_scalar(lambda t: -pooled(np.exp(t)), bounds=(low, high),
                                     method="bounded", options={"xatol": 1e-4})
             beta = float(np.exp(found.x))

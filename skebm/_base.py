@@ -152,7 +152,8 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         return settings
 
     def _fit(self, X, y, sample_weight, incremental, alpha=None, held_out=None,
-             n_iter=None, solver_rows=None, spread=None, **target_args):
+             n_iter=None, solver_rows=None, spread=None, y_standardization=None,
+             **target_args):
         """``fit`` (``incremental=False``) or one ``partial_fit`` step.
 
         From the parameters: the loss, the answer space of the targets, and
@@ -162,7 +163,10 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         loop. ``alpha="auto"`` passes its penalty, the rows it holds out
         (``held_out``: the fit keeps the parameters that score best on them)
         and the number of iterations its refit runs (``n_iter``); its trial
-        fits run the solver of the refit's ``solver_rows`` rows.
+        fits run the solver of the refit's ``solver_rows`` rows, and those of
+        a cross-validation standardize targets as all its rows do
+        (``y_standardization``: their scores and temperature are then in
+        one unit, the refit's).
         """
         fitted = incremental and self.__sklearn_is_fitted__()
         if alpha is None:
@@ -190,7 +194,7 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         if solver == "lbfgs":
             X, y, sample_weight = merge_duplicate_rows(X, y, sample_weight)
         space, y = self._answer_space(energy_cls, X, y, sample_weight, keep,
-                                      fitted_targets, loss, spread)
+                                      fitted_targets, loss, spread, y_standardization)
         if self.sampler is not None:
             space.check_sampler(self.sampler, loss)
         energy = energy_cls.build(loss, self._hidden(), self.activation, space)

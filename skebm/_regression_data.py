@@ -25,11 +25,12 @@ class _RegressionDataMixin:
                 {"_y_2d": y.ndim == 2})
 
     def _answer_space(self, energy_cls, X, y, sample_weight, keep, fitted_targets,
-                      loss, spread=None):
+                      loss, spread=None, y_standardization=None):
         """Standardized targets and their answer space: those of the fitted
-        model when it continues, else new ones from the targets. The first
-        fit with a ball sets its radius from the targets' conditional
-        ``spread`` (computed here when not given)."""
+        model when it continues, else new ones from the targets (standardized
+        by their own mean and scale unless ``y_standardization`` gives them).
+        The first fit with a ball sets its radius from the targets'
+        conditional ``spread`` (computed here when not given)."""
         if keep and y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {y.shape[1]} columns; the model was fitted "
                              f"with {self.n_outputs_}.")
@@ -37,7 +38,7 @@ class _RegressionDataMixin:
             mean, scale, space = self.y_mean_, self.y_scale_, self.answer_space_
             z = (y - mean) / scale
         else:
-            mean, scale = standardization(y, sample_weight)
+            mean, scale = y_standardization or standardization(y, sample_weight)
             z = (y - mean) / scale
             space = energy_cls.answer_space.from_targets(
                 z, sample_weight,
@@ -80,6 +81,12 @@ class _RegressionDataMixin:
         mean, scale = standardization(y, sample_weight)
         return conditional_spread(X, (y - mean) / scale, sample_weight,
                                   check_random_state(self.random_state))
+
+    def _y_standardization(self, y, sample_weight):
+        """For ``alpha="auto"``'s cross-validation, the mean and scale of all
+        its targets."""
+        return standardization(y.reshape(len(y), -1).astype(np.float64, copy=False),
+                               sample_weight)
 
     def _model_inputs(self, X, y, sample_weight, continued):
         """Above two target columns (dense X) the joint energy also reads

@@ -70,13 +70,14 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
     beta : float or "auto", default="auto"
         Inverse temperature of the Gibbs distribution, used by the ``nll``
         loss and by the density methods. ``"auto"`` fits it, as
-        ``beta_``, so that densities and intervals are calibrated: with
-        ``alpha="auto"`` it maximizes the likelihood of the rows the trials
-        hold out (after any loss: a flexible NLL fit is overconfident);
-        with a fixed ``alpha`` it is, for ``linear`` and ``mlp``, the noise
-        precision (the inverse mean squared residual of the standardized
-        training targets) and for ``joint`` 1 after ``nll``, else the
-        maximum of the training likelihood. A number is used as it is.
+        ``beta_``, so that densities and intervals are calibrated: when
+        ``alpha="auto"`` runs trials it maximizes the likelihood of the rows
+        they hold out (after any loss: a flexible NLL fit is overconfident;
+        but above two target columns ``joint`` keeps its training beta);
+        otherwise it is, for ``linear`` and ``mlp``, the noise precision
+        (the inverse mean squared residual of the standardized training
+        targets) and for ``joint`` 1 after ``nll``, else the maximum of the
+        training likelihood. A number is used as it is.
     epsilon : float or "auto", default="auto"
         Radius, in standardized units, of the ball around the target whose
         answers do not count as incorrect for the margin losses. ``"auto"``:
@@ -107,9 +108,10 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         them fit about as well, it keeps that trial's fit. Below 200
         distinct rows, where a fifth is too few to rank the penalties or
         fit a temperature, each trial is a 5-fold cross-validation scored
-        on all the rows at one temperature (but several target columns of
-        ``joint``, whose sampled fits are slow, keep one split); below 10
-        rows (20 for one split), ``alpha_`` is 10 without trials. Each
+        on all the rows at one temperature (but fits that sample, with a
+        ``sampler`` or several target columns of ``joint``, keep one
+        split); below 10 rows (20 for one split), ``alpha_`` is 10 without
+        trials. Each
         trial also keeps the iterate (or epoch) whose calibrated likelihood
         of those rows is best (checked every 10; it stops 30 or
         ``n_iter_no_change`` past it, whichever is more), and the refit runs

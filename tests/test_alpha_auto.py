@@ -204,3 +204,30 @@ def test_validation_splits_cross_validate_few_rows_unless_sampled():
             assert sorted(np.concatenate([h for _, h in splits])) == list(range(n_rows))
         else:
             assert len(held_out) == int(np.ceil(0.2 * n_rows))
+
+
+def test_folds_standardize_targets_as_all_rows_do(monkeypatch):
+    # their log densities and one temperature are then in the refit's units
+    from skebm import EnergyRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = 5 + 3 * X[:, 0] + rng.standard_t(2, size=40)
+    trials = []
+    fit = EnergyRegressor._fit
+
+    def spy(self, *args, held_out=None, **kwargs):
+        fit(self, *args, held_out=held_out, **kwargs)
+        if held_out is not None:
+            trials.append(self)
+        return self
+
+    monkeypatch.setattr(EnergyRegressor, "_fit", spy)
+    reg = EnergyRegressor(energy="mlp", hidden_layer_sizes=(8,), random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg.fit(X, y)
+    assert len(trials) == _AUTO_FOLDS * len(_AUTO_ALPHAS)
+    for trial in trials:
+        np.testing.assert_allclose(trial.y_mean_, reg.y_mean_, rtol=1e-12)
+        np.testing.assert_allclose(trial.y_scale_, reg.y_scale_, rtol=1e-12)
