@@ -38,7 +38,8 @@ class _RegressionDataMixin:
             mean, scale, space = self.y_mean_, self.y_scale_, self.answer_space_
             z = (y - mean) / scale
         else:
-            mean, scale = y_standardization or standardization(y, sample_weight)
+            mean, scale = (standardization(y, sample_weight)
+                           if y_standardization is None else y_standardization)
             z = (y - mean) / scale
             space = energy_cls.answer_space.from_targets(
                 z, sample_weight,

@@ -111,12 +111,11 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         on all the rows at one temperature (but fits that sample, with a
         ``sampler`` or several target columns of ``joint``, keep one
         split); below 10 rows (20 for one split), ``alpha_`` is 10 without
-        trials. Each
-        trial also keeps the iterate (or epoch) whose calibrated likelihood
-        of those rows is best (checked every 10; it stops 30 or
-        ``n_iter_no_change`` past it, whichever is more), and the refit runs
-        as many (the folds' median): the joint energy's NLL fit overfits
-        its training rows as it goes on. Several target columns of
+        trials. Each trial also keeps the iterate (or epoch) whose
+        calibrated likelihood of those rows is best (checked every 10; it
+        stops 30 or ``n_iter_no_change`` past it, whichever is more), and
+        the refit runs as many (the folds' median): the joint energy's NLL
+        fit overfits its training rows as it goes on. Several target columns of
         ``joint``, whose sampled gradient anneals, train to their schedule.
         It costs four fits (three above 2000 rows, 16 with folds), the last
         one shorter; the trials run side by side in as many threads as
