@@ -210,15 +210,15 @@ def _pooled_score(fits, fit_beta):
 
         # a fold whose fit diverged has no temperature to offer
         betas = [b for _, b in results if np.isfinite(b) and b > 0]
-        if betas:
-            beta = betas[0]
-        low, high = np.log(min(betas, default=1.0)), np.log(max(betas, default=1.0))
-        if fit_beta and high > low:
+        if fit_beta and betas and min(betas) < max(betas):
             # each fold's log-likelihood is concave in beta (log Z is
             # convex): their sum's maximum lies between the folds' maxima
-            found = minimize_scalar(lambda t: -pooled(np.exp(t)), bounds=(low, high),
+            found = minimize_scalar(lambda t: -pooled(np.exp(t)),
+                                    bounds=np.log([min(betas), max(betas)]),
                                     method="bounded", options={"xatol": 1e-4})
             beta = float(np.exp(found.x))
+        elif betas:
+            beta = betas[0]
         score = pooled(beta)
         counts = [getattr(m, "_best_n_iter", None) for m in models]
         model._best_n_iter = (None if None in counts

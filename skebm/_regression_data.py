@@ -79,13 +79,13 @@ class _RegressionDataMixin:
         y = y.reshape(len(y), -1).astype(np.float64, copy=False)
         if not self._reads_spread(get_loss(self.loss, margin=self.margin), y.shape[1]):
             return None
-        mean, scale = standardization(y, sample_weight)
+        mean, scale = self._y_standardization(y, sample_weight)
         return conditional_spread(X, (y - mean) / scale, sample_weight,
                                   check_random_state(self.random_state))
 
     def _y_standardization(self, y, sample_weight):
-        """For ``alpha="auto"``'s cross-validation, the mean and scale of all
-        its targets."""
+        """For ``alpha="auto"`` (its spread, its cross-validation's folds),
+        the mean and scale of all its targets."""
         return standardization(y.reshape(len(y), -1).astype(np.float64, copy=False),
                                sample_weight)
 
