@@ -11,7 +11,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from sklearn import config_context, get_config
 from sklearn.base import clone
-from sklearn.model_selection import KFold, train_test_split
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from threadpoolctl import threadpool_limits
 
@@ -21,8 +21,9 @@ from ._rows import merge_duplicate_rows
 _AUTO_ALPHAS = (0.1, 1.0, 10.0)
 _AUTO_VALIDATION = 0.2
 # below this many distinct rows the trials are those of a cross-validation,
-# and below the minimum (of a cross-validation, of one split) there are none
-_AUTO_FOLDS, _AUTO_FOLDS_MAX_ROWS = 5, 200
+# and below the minimum (of a cross-validation, of one split) there are none;
+# either way a trial holds out a fifth of the rows
+_AUTO_FOLDS, _AUTO_FOLDS_MAX_ROWS = round(1 / _AUTO_VALIDATION), 200
 _AUTO_MIN_ROWS = {False: 10, True: 20}
 # the trial fits of alpha="auto" score the rows it holds out every so many
 # iterations (epochs)
@@ -52,15 +53,21 @@ class AlphaSelectionMixin:
         the rows merged with their duplicates, so that weights still act as
         repetitions."""
         Xv, yv, wv = self._validate_input(X, y, sample_weight, reset=True)
-        rows = merge_duplicate_rows(Xv, yv.reshape(len(yv), -1), wv)
+        classes = self._trial_classes(yv)
+        # classes are merged by their index: labels need not be numbers
+        codes = yv if classes is None else np.searchsorted(classes, yv)
+        rows = merge_duplicate_rows(Xv, codes.reshape(len(codes), -1), wv)
         X_m, y_m, w_m = rows[0], rows[1].reshape((-1,) + yv.shape[1:]), rows[2]
+        labels, target_args = None, {}
+        if classes is not None:
+            labels, y_m, target_args = y_m, classes[y_m], {"classes": classes}
         spread = self._auto_spread(X_m, y_m, w_m)
         # a warm start refits here, continuing its fitted parameters: the
         # count the trials chose from scratch does not apply
         warm = self.warm_start and self.__sklearn_is_fitted__()
         refit_needed = warm or len(w_m) <= self._AUTO_REFIT_MAX_ROWS
         refitted, caught = None, []
-        splits = _validation_splits(len(w_m), self._samples_in_training(y_m))
+        splits = _validation_splits(len(w_m), self._samples_in_training(y_m), labels)
         if not splits:
             alpha, selected = _AUTO_ALPHAS[-1], None
         else:
@@ -80,24 +87,27 @@ class AlphaSelectionMixin:
             def trial(candidate):
                 fits = []
                 for train, val in splits:
-                    model = clone(self).set_params(alpha=candidate, warm_start=False)
+                    # unfitted, so not warm-started; the penalty is _fit's
+                    # (set_params would fail on a subclass hiding parameters)
+                    model = clone(self)
                     held_out = (X_m[val], y_m[val], w_m[val])
                     with callers_state():
                         # the refit's solver: its n_iter counts the same steps
                         model._fit(X_m[train], y_m[train], w_m[train],
                                    incremental=False, alpha=candidate,
                                    held_out=held_out, solver_rows=Xv.shape[0],
-                                   spread=spread, y_standardization=y_standardization)
+                                   spread=spread, y_standardization=y_standardization,
+                                   **target_args)
                     fits.append((model, model._held_out_score(
                         model.answer_space_, model.energy_,
                         (model._energy_inputs(held_out[0]), *held_out[1:]),
-                        model.y_mean_, model.y_scale_, model.beta_),
+                        vars(model), model.beta_, model._loss),
                         held_out[2].sum()))
                 with callers_state():
                     return _pooled_score(fits, self.beta == "auto")
 
             def refit(candidate, chosen):
-                model = clone(self).set_params(warm_start=False)
+                model = clone(self)
                 with callers_state():
                     model._fit(X, y, sample_weight, incremental=False, alpha=candidate,
                                n_iter=getattr(chosen, "_best_n_iter", None),
@@ -143,6 +153,12 @@ class AlphaSelectionMixin:
         nothing here; see the regressor."""
         return None
 
+    def _trial_classes(self, y):
+        """The classes of targets ``y``, which every trial fit must know
+        (a class its training rows lack may be held out) and its splits
+        stratify: None for real targets; see the classifier."""
+        return None
+
     def _y_standardization(self, y, sample_weight):
         """The targets' mean and scale that a cross-validation's trials share
         (``_fit``'s ``y_standardization``): none here; see the regressor."""
@@ -174,7 +190,7 @@ def _callers_state():
     return callers_state
 
 
-def _validation_splits(n_rows, sampled):
+def _validation_splits(n_rows, sampled, labels=None):
     """The (train, held-out) row indices of the trials: one fixed split
     holding out ``_AUTO_VALIDATION`` of the rows (a deterministic solver
     keeps a deterministic fit), or below ``_AUTO_FOLDS_MAX_ROWS`` rows the
@@ -182,12 +198,20 @@ def _validation_splits(n_rows, sampled):
     too few one split at a time to rank penalties or fit a temperature
     (but not for ``sampled`` fits, whose epochs would take five times as
     long). No split below ``_AUTO_MIN_ROWS`` rows (one split's minimum for
-    ``sampled`` fits)."""
+    ``sampled`` fits). The rows' class ``labels``, if given, stratify the
+    splits where every class can have a row in each part."""
     rows = np.arange(n_rows)
     if n_rows < _AUTO_MIN_ROWS[sampled]:
         return []
+    counts = [] if labels is None else np.unique(labels, return_counts=True)[1]
     if n_rows >= _AUTO_FOLDS_MAX_ROWS or sampled:
-        return [train_test_split(rows, test_size=_AUTO_VALIDATION, random_state=0)]
+        stratify = labels if len(counts) and counts.min() >= 2 and (
+            len(counts) <= n_rows * _AUTO_VALIDATION) else None
+        return [train_test_split(rows, test_size=_AUTO_VALIDATION, random_state=0,
+                                 stratify=stratify)]
+    if len(counts) and counts.min() >= _AUTO_FOLDS:
+        folds = StratifiedKFold(_AUTO_FOLDS, shuffle=True, random_state=0)
+        return list(folds.split(rows, labels))
     return list(KFold(_AUTO_FOLDS, shuffle=True, random_state=0).split(rows))
 
 
@@ -196,8 +220,9 @@ def _pooled_score(fits, fit_beta):
     weight)``: a scorer of ``_held_out_score`` and the weight of its
     held-out rows. The score is the mean log density of all the held-out
     rows at one temperature, the one maximizing it with ``fit_beta``. The
-    first model carries that ``beta_`` and, for the refit, the median of
-    the fits' counts of iterations (``_best_n_iter``)."""
+    first model carries that ``beta_`` and, for the refit, the count of
+    iterations that scores best over all the folds (``_best_n_iter``, see
+    :func:`_pooled_n_iter`)."""
     models, scorers, weights = zip(*fits)
     model = models[0]
     results = [scorer() for scorer in scorers]
@@ -220,11 +245,33 @@ def _pooled_score(fits, fit_beta):
         elif betas:
             beta = betas[0]
         score = pooled(beta)
-        counts = [getattr(m, "_best_n_iter", None) for m in models]
-        model._best_n_iter = (None if None in counts
-                              else int(np.median(counts)))
+        model._best_n_iter = _pooled_n_iter(models, weights)
     model.beta_ = beta
     return score, model
+
+
+def _pooled_n_iter(models, weights):
+    """The iteration count of the check at which the folds' held-out scores
+    (``validation_scores_``, a fold's last carried on once it stopped),
+    weighted by ``weights``, sum highest: the first check that improves on
+    the earlier ones by more than ``tol``, as one fit's checks count. None
+    if a fold was not checked."""
+    curves = [(getattr(m, "validation_scores_", None),
+               getattr(m, "_check_iterations", None)) for m in models]
+    if any(not scores for scores, _ in curves):
+        return None
+    n = max(len(scores) for scores, _ in curves)
+    pooled = np.zeros(n)
+    for (scores, _), w in zip(curves, weights):
+        if w > 0:
+            scores = np.nan_to_num(np.asarray(scores, dtype=float), nan=-np.inf)
+            pooled += w * np.pad(scores, (0, n - len(scores)), mode="edge")
+    best, index = -np.inf, 0
+    for j, value in enumerate(pooled):
+        if value > best + models[0].tol:
+            best, index = value, j
+    return max(iterations[min(index, len(iterations) - 1)]
+               for _, iterations in curves)
 
 
 def _best(scores):

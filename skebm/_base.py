@@ -243,9 +243,8 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         validation = None
         if checked:
             settings = replace(settings, check_every=_AUTO_CHECK_EVERY)
-            scorer = self._held_out_score(space, energy, held_out,
-                                          fitted_targets["y_mean_"],
-                                          fitted_targets["y_scale_"], beta)
+            scorer = self._held_out_score(space, energy, held_out, fitted_targets,
+                                          beta, loss)
             validation = functools.partial(_score_only, scorer)
         elif X_val is not None:
             validation = functools.partial(self._validation_score, space, energy,

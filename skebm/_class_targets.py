@@ -20,7 +20,8 @@ def encode_classes(y, sample_weight, class_weight, incremental, fitted_classes,
     fitted_classes : ndarray or None
         ``classes_`` of the model being continued.
     classes : array-like or None
-        ``partial_fit``'s ``classes``.
+        ``partial_fit``'s ``classes``; for a fit, those of all the rows when
+        ``y`` is part of them.
 
     Returns
     -------
@@ -46,7 +47,8 @@ def encode_classes(y, sample_weight, class_weight, incremental, fitted_classes,
                     f"{fitted_classes.tolist()} of the fitted model.")
         classes_ = fitted_classes if fitted_classes is not None else classes
     else:
-        classes_ = np.unique(y)
+        # the classes of all the rows, for alpha="auto"'s trial fits on part
+        classes_ = np.unique(y if classes is None else classes)
     unseen = np.setdiff1d(np.unique(y), classes_)
     if unseen.size:
         raise ValueError(

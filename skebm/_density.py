@@ -158,9 +158,10 @@ class GibbsDensityMixin:
             self.energy_, X, self._gibbs_beta, u))
 
     # -- the rows alpha="auto" holds out -----------------------------------------
-    def _held_out_score(self, space, energy, held_out, y_mean, y_scale, beta):
+    def _held_out_score(self, space, energy, held_out, targets, beta, loss):
         """A callable ``(at=None) -> (score, beta)`` for the rows ``held_out``
-        (X, y, weights) that ``alpha="auto"`` sets apart: the weighted mean
+        (X, y, weights) that ``alpha="auto"`` sets apart, with ``targets``
+        holding the fit's ``y_mean_`` and ``y_scale_``: the weighted mean
         log density of their standardized targets, at the temperature that
         maximizes it with ``beta="auto"`` (``beta`` where the space cannot
         fit one), else at ``beta``; or at the temperature ``at``. It checks a
@@ -172,7 +173,7 @@ class GibbsDensityMixin:
             # floor, penalties that fit the bulk sharper and miss more rows
             # would score as well)
             space = space.without_floor()
-        z = standardize(y, X.shape[0], y_mean, y_scale)
+        z = standardize(y, X.shape[0], targets["y_mean_"], targets["y_scale_"])
         # the temperature of the last check: the next one's root-finding
         # starts there
         last = [beta]

@@ -38,9 +38,9 @@ LABEL_CONSTRAINTS = {
     "max_enumerated_labels": [Interval(Integral, 0, 22, closed="both")],
     "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
 }
-#: alpha="auto": the penalty over classes, and the grid and folds of the
-#: cross-validation that chooses it over label vectors
-AUTO_ALPHA_CLASSES = 0.5
+#: alpha="auto" over label vectors: the penalty without a cross-validation,
+#: and the grid and folds of the one that chooses it
+AUTO_ALPHA_LABELS = 0.5
 AUTO_ALPHAS = tuple(np.logspace(-1, 3, 9).round(1))
 AUTO_FOLDS = 3
 
@@ -134,37 +134,36 @@ class LabelVectorsMixin:
         return over_label_vectors(CLASSIFIER_ENERGIES, self.label_interactions)
 
     def _fit(self, X, y, sample_weight, incremental, alpha=None, **target_args):
-        """``BaseEnergyModel._fit`` with ``alpha="auto"`` resolved by
-        :meth:`_auto_alpha`; ``alpha_`` records the penalty used."""
-        if alpha is None:
-            alpha = self.alpha if self.alpha != "auto" else self._auto_alpha(
-                X, y, sample_weight, incremental)
-        super()._fit(X, y, sample_weight, incremental, alpha=alpha, **target_args)
-        self.alpha_ = alpha
-        return self
+        """``BaseEnergyModel._fit``, with ``alpha="auto"`` over label vectors
+        resolved by :meth:`_auto_alpha`."""
+        if alpha is None and self.alpha == "auto" and is_label_matrix(y):
+            alpha = self._auto_alpha(X, y, sample_weight, incremental)
+        return super()._fit(X, y, sample_weight, incremental, alpha=alpha,
+                            **target_args)
 
     def _fit_selecting_alpha(self, X, y, sample_weight):
-        # what BaseEnergyModel.fit calls for alpha="auto"
-        return self._fit(X, y, sample_weight, incremental=False)
+        # what BaseEnergyModel.fit calls for alpha="auto": over classes the
+        # held-out trials of AlphaSelectionMixin
+        if is_label_matrix(y):
+            return self._fit(X, y, sample_weight, incremental=False)
+        return super()._fit_selecting_alpha(X, y, sample_weight)
 
     def _auto_alpha(self, X, y, sample_weight, incremental):
-        """``alpha="auto"``: 0.5 over classes; over label vectors the alpha of
-        ``AUTO_ALPHAS`` whose model without interactions has the highest
-        held-out log-likelihood of the labels in a 3-fold cross-validation
+        """``alpha="auto"`` over label vectors: the alpha of ``AUTO_ALPHAS``
+        whose model without interactions has the highest held-out
+        log-likelihood of the labels in a 3-fold cross-validation
         (``partial_fit`` keeps the alpha of the fit before it, or takes 0.5;
         a scale-invariant loss, which takes no penalty, takes 0.5).
         """
-        if not is_label_matrix(y):
-            return AUTO_ALPHA_CLASSES
         if incremental:
-            return getattr(self, "alpha_", AUTO_ALPHA_CLASSES)
+            return getattr(self, "alpha_", AUTO_ALPHA_LABELS)
         if not self._takes_penalty():
             # no penalty applies (LVQ2): 27 fits would choose nothing
-            return AUTO_ALPHA_CLASSES
+            return AUTO_ALPHA_LABELS
         X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
         Y = check_label_vectors(y)
         if len(Y) != X.shape[0] or X.shape[0] < 2 * AUTO_FOLDS:
-            return AUTO_ALPHA_CLASSES  # the fit itself reports the problem
+            return AUTO_ALPHA_LABELS  # the fit itself reports the problem
         weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         # the energy without interactions: labels independent, inference
         # exact and cheap at any number of labels

@@ -114,7 +114,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         trials. Each trial also keeps the iterate (or epoch) whose
         calibrated likelihood of those rows is best (checked every 10; it
         stops 30 or ``n_iter_no_change`` past it, whichever is more), and
-        the refit runs as many (the folds' median): the joint energy's NLL
+        the refit runs as many (with folds, the count whose check scores
+        best over all of them): the joint energy's NLL
         fit overfits its training rows as it goes on. Several target columns of
         ``joint``, whose sampled gradient anneals, train to their schedule.
         It costs four fits (three above 2000 rows, 16 with folds), the last

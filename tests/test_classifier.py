@@ -288,8 +288,11 @@ def test_same_seed_same_model(iris):
 def test_integer_weights_match_repetition_for_a_convex_objective(iris):
     X, y = iris
     w = np.random.default_rng(0).integers(0, 3, len(y))
-    weighted = EnergyClassifier(tol=1e-8, max_iter=1000).fit(X, y, sample_weight=w)
-    repeated = EnergyClassifier(tol=1e-8, max_iter=1000).fit(
+    # a fixed alpha: the objective converged (alpha="auto" refits for the
+    # trials' number of iterations)
+    weighted = EnergyClassifier(alpha=0.5, tol=1e-8, max_iter=1000).fit(
+        X, y, sample_weight=w)
+    repeated = EnergyClassifier(alpha=0.5, tol=1e-8, max_iter=1000).fit(
         np.repeat(X, w, axis=0), np.repeat(y, w))
     np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X),
                                atol=1e-4)
@@ -471,7 +474,9 @@ def test_partial_fit_errors(iris):
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
 def test_verbose_prints_the_loss(iris, capsys, solver):
     X, y = iris
-    clf = EnergyClassifier(solver=solver, max_iter=300, verbose=True).fit(X, y)
+    # alpha="auto" would print its trials' iterations as well
+    clf = EnergyClassifier(solver=solver, alpha=0.5, max_iter=300,
+                           verbose=True).fit(X, y)
     out = capsys.readouterr().out
     assert re.search(r"Iteration 1, loss = \d+\.\d+", out)
     assert out.count("Iteration") == clf.n_iter_

@@ -257,17 +257,16 @@ def test_every_loss_and_energy_trains_by_name(loss, energy, data):
     assert np.all(np.isfinite(clf.predict_proba(Xt)))
 
 
-def test_alpha_auto_cross_validates_label_vectors_and_keeps_classes(data):
+def test_alpha_auto_cross_validates_label_vectors_and_tries_classes(data):
     X, Y, Xt, _ = data
     clf = EnergyClassifier(random_state=0).fit(X, Y)
     assert clf.alpha == "auto" and clf.alpha_ in np.logspace(-1, 3, 9).round(1)
     again = EnergyClassifier(random_state=0).fit(X, Y)
     np.testing.assert_array_equal(clf.predict_proba(Xt), again.predict_proba(Xt))
+    # classes take the held-out trials of the regressor's alpha="auto"
     y = Y[:, 0] + 2 * Y[:, 1]
     auto = EnergyClassifier(random_state=0).fit(X, y)
-    fixed = EnergyClassifier(alpha=0.5, random_state=0).fit(X, y)
-    assert auto.alpha_ == 0.5
-    np.testing.assert_array_equal(auto.predict_proba(Xt), fixed.predict_proba(Xt))
+    assert auto.alpha_ in (0.1, 1.0, 10.0)
 
 
 def test_sample_weight_acts_as_repetition(data):

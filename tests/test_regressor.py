@@ -256,8 +256,8 @@ def test_held_out_score_ignores_the_floor(bimodal_model):
     held_out = (reg._energy_inputs(X), y, np.ones(len(y)))
     bare = copy.copy(reg.answer_space_)
     bare.floor = 0.0
-    scores = [reg._held_out_score(space, reg.energy_, held_out, reg.y_mean_,
-                                  reg.y_scale_, reg.beta_)()
+    scores = [reg._held_out_score(space, reg.energy_, held_out, vars(reg),
+                                  reg.beta_, reg._loss)()
               for space in (reg.answer_space_, bare)]
     assert scores[0] == scores[1]
     assert reg.answer_space_.floor > 0
@@ -884,7 +884,7 @@ def test_auto_alpha_keeps_the_trial_fit_above_the_refit_limit(monkeypatch):
         warnings.simplefilter("ignore", ConvergenceWarning)
         reg.fit(X, y)
         assert len(fits) == 3 and reg not in fits and not refits
-        chosen = [m for m in fits if m.alpha == reg.alpha_]
+        chosen = [m for m in fits if m.alpha_ == reg.alpha_]
         assert len(chosen) == 1
         np.testing.assert_array_equal(reg.energy_.params_, chosen[0].energy_.params_)
         assert reg.beta_ == chosen[0].beta_

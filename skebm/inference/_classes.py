@@ -76,19 +76,22 @@ class ClassSpace(AnswerSpace):
         logits = -beta * energies
         return logits - logsumexp(logits, axis=1, keepdims=True)
 
-    def fit_beta(self, energy, X, y, sample_weight, loss, beta):
+    def fit_beta(self, energy, X, y, sample_weight, loss, beta, total_weight=None):
         """Inverse temperature of ``predict_proba``: the loss's own for a
         loss with a partition (NLL), which fixes the energy scale; otherwise
-        the maximum-likelihood temperature of the training energies, with the
-        targets smoothed by one pseudo-observation per class (spread over all
-        classes), so that separable training data do not drive it to
-        infinity."""
+        the maximum-likelihood temperature of the energies of rows ``X``,
+        with the targets smoothed by one pseudo-observation per class
+        (spread over all classes) among ``total_weight`` (default: the
+        rows' weight; the training set's, for rows held out of it), so that
+        separable data do not drive it to infinity."""
         if loss.partition:
             return beta
         energies = energy.energies(X).astype(np.float64)
         w = sample_weight / sample_weight.sum()
         k = energies.shape[1]
-        smooth = k / (sample_weight.sum() + k)
+        if total_weight is None:
+            total_weight = sample_weight.sum()
+        smooth = k / (total_weight + k)
         rows = np.arange(len(y))
 
         # d/dbeta of the smoothed cross-entropy: the target's energy minus

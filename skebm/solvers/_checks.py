@@ -24,6 +24,7 @@ class Checks:
     def __init__(self, settings, validation):
         self.settings, self.validation = settings, validation
         self.scores, self.best_score, self.best_index = [], -np.inf, 0
+        self.iterations = []
         self.best_params, self.best_n_iter = None, 0
         self.patience = max(_MIN_CHECKS,
                             -(-settings.n_iter_no_change // settings.check_every))
@@ -32,6 +33,7 @@ class Checks:
         """Score ``params`` after ``n_iter`` iterations; whether to stop."""
         score = self.validation()
         self.scores.append(score)
+        self.iterations.append(n_iter)
         if self.settings.verbose:
             print(f"Validation score: {score:.6f}")
         if np.isnan(score):
@@ -45,10 +47,12 @@ class Checks:
     def finish(self, params, n_iter, state):
         """Score the last iterate if it was not checked, put the best one in
         ``params``, and record the scores and its iteration count
-        (``_best_n_iter``) in ``state``."""
+        (``_best_n_iter``) in ``state``, with the count at each check
+        (``_check_iterations``)."""
         if n_iter % self.settings.check_every or not self.scores:
             self.check(params, n_iter)
         params[...] = self.best_params
         state["validation_scores_"] = self.scores
         state["best_validation_score_"] = self.best_score
         state["_best_n_iter"] = self.best_n_iter
+        state["_check_iterations"] = self.iterations
