@@ -59,6 +59,7 @@ class AlphaSelectionMixin:
         rows = merge_duplicate_rows(Xv, codes.reshape(len(codes), -1), wv)
         X_m, y_m, w_m = rows[0], rows[1].reshape((-1,) + yv.shape[1:]), rows[2]
         labels, target_args = None, {}
+        trial_settings = self._trial_settings(yv)
         if classes is not None:
             labels, y_m, target_args = y_m, classes[y_m], {"classes": classes}
         spread = self._auto_spread(X_m, y_m, w_m)
@@ -90,6 +91,8 @@ class AlphaSelectionMixin:
                     # unfitted, so not warm-started; the penalty is _fit's
                     # (set_params would fail on a subclass hiding parameters)
                     model = clone(self)
+                    for name, value in trial_settings.items():
+                        setattr(model, name, value)
                     held_out = (X_m[val], y_m[val], w_m[val])
                     with callers_state():
                         # the refit's solver: its n_iter counts the same steps
@@ -158,6 +161,12 @@ class AlphaSelectionMixin:
         (a class its training rows lack may be held out) and its splits
         stratify: None for real targets; see the classifier."""
         return None
+
+    def _trial_settings(self, y):
+        """Parameters of every trial fit resolved on all the rows' targets
+        ``y``, so that the trials and the refit fit one objective: none
+        here; see the classifier."""
+        return {}
 
     def _y_standardization(self, y, sample_weight):
         """The targets' mean and scale that a cross-validation's trials share

@@ -66,10 +66,7 @@ def encode_classes(y, sample_weight, class_weight, incremental, fitted_classes,
         raise ValueError(
             "class_weight='balanced' is not supported by partial_fit: one "
             "batch does not tell the class frequencies. Pass a dict.")
-    present = np.unique(y_idx)
-    cw = compute_class_weight(class_weight, classes=classes_[present], y=y)
-    full = np.ones(len(classes_))
-    full[present] = cw
+    full = class_weight_vector(class_weight, classes_, y)
     weighted = sample_weight * full[y_idx].astype(sample_weight.dtype)
     if not weighted.sum() > 0:
         raise ValueError("sample_weight must have a positive sum.")
@@ -78,3 +75,15 @@ def encode_classes(y, sample_weight, class_weight, incremental, fitted_classes,
     return (y_idx, weighted, float(sample_weight.sum()) / float(weighted.sum()),
             fitted_targets)
 
+
+
+def class_weight_vector(class_weight, classes_, y):
+    """The weight of each of ``classes_``: a dict's (1 for a class it does
+    not name, whether or not ``y`` holds it); ``"balanced"`` from the
+    frequencies of the classes ``y`` holds (1 for the others)."""
+    if isinstance(class_weight, dict):
+        return compute_class_weight(class_weight, classes=classes_, y=y)
+    present = np.isin(classes_, y)
+    full = np.ones(len(classes_))
+    full[present] = compute_class_weight(class_weight, classes=classes_[present], y=y)
+    return full

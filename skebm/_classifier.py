@@ -11,7 +11,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._alpha_auto import _AUTO_VALIDATION
 from ._base import BaseEnergyModel, _solver_is_stochastic, restore_on_error
-from ._class_targets import encode_classes
+from ._class_targets import class_weight_vector, encode_classes
 from ._multilabel import LABEL_CONSTRAINTS, LabelVectorsMixin, over_labels
 from .energies import CLASSIFIER_ENERGIES
 from .energies._registry import NamesWithAuto
@@ -64,7 +64,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         used by the ``nll`` loss and by ``predict_proba``. ``"auto"``: 1 for
         ``nll``, which fixes the energy scale; after the other losses
         ``beta_`` is fitted to the rows ``alpha="auto"`` holds out, or with
-        a fixed ``alpha`` to the training data (temperature scaling, see
+        a fixed ``alpha`` (or without trials) to the training data (temperature scaling, see
         the user guide). A number is used as it is.
     alpha : float or "auto", default="auto"
         L2 penalty ``alpha / 2 * ||W||^2`` on the network's weights and
@@ -74,8 +74,8 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         (user guide, "Solvers"). ``"auto"``: for classes, as the
         regressor's (see :class:`EnergyRegressor`): 0.1, 1 and 10 each
         fitted on 80% of the distinct rows (below 200 rows, each fold of a
-        stratified 5-fold cross-validation; below 10 rows, 10 without
-        trials), scored by the log probability of the rows held out at
+        5-fold cross-validation, stratified when every class has 5 rows;
+        below 10 rows, 10 without trials), scored by the log probability of the rows held out at
         their fitted temperature, and the best refitted on all the rows
         for the iterations that scored best; for label vectors
         chosen by a 3-fold cross-validation of a model without label
@@ -283,6 +283,15 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
     def _trial_classes(self, y):
         return np.unique(y) if y.ndim == 1 else None
 
+    def _trial_settings(self, y):
+        # "balanced" counts the rows given, not the trials' merged ones or
+        # their part of them; a dict names the classes a part may lack
+        if self.class_weight is None or y.ndim != 1:
+            return {}
+        classes = np.unique(y)
+        weights = class_weight_vector(self.class_weight, classes, y)
+        return {"class_weight": dict(zip(classes.tolist(), weights.tolist()))}
+
     def _held_out_score(self, space, energy, held_out, targets, beta, loss):
         """A callable ``(at=None) -> (score, beta)`` for the rows ``held_out``
         (X, labels, weights) that ``alpha="auto"`` sets apart: their mean
@@ -292,9 +301,14 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
         or at the temperature ``at``."""
         X, y, w = held_out
         X = X.astype(energy.params_.dtype, copy=False)
-        # weighted by class as the training rows are
-        y, w, _, _ = encode_classes(y, w, self.class_weight, False, None,
-                                    targets["classes_"])
+        classes = targets["classes_"]
+        y = np.searchsorted(classes, y)
+        if self.class_weight is not None:
+            # weighted by class as the training rows are
+            w = w * class_weight_vector(self.class_weight, classes, classes[y])[y]
+        if not w.sum() > 0:
+            # only rows of a class weighted zero: none counts more
+            w = np.ones_like(w)
         rows = np.arange(len(y))
 
         def score(at=None):

@@ -330,3 +330,34 @@ def test_classifier_penalty_chosen_on_held_out_rows_calibrates_noisy_classes():
     assert chosen["auto"] == 10.0
     assert losses["auto"] < losses[0.5] - 0.2
     assert losses["auto"] == pytest.approx(losses[10.0], abs=0.02)
+
+
+def test_classifier_trials_weigh_classes_as_the_refit(monkeypatch):
+    # "balanced" counts the rows given (class 0: 10 distinct rows, each 5
+    # times), not the trials' merged rows; a dict that leaves out a class
+    # some trials lack still fits
+    from sklearn.utils.class_weight import compute_class_weight
+
+    from skebm import EnergyClassifier
+
+    rng = np.random.default_rng(0)
+    X = np.vstack([np.repeat(rng.normal(size=(10, 2)) + 2, 5, axis=0),
+                   rng.normal(size=(50, 2))])
+    y = np.repeat([0, 1], 50)
+    trials = []
+    fit = EnergyClassifier._fit
+
+    def spy(self, *args, held_out=None, **kwargs):
+        if held_out is not None:
+            trials.append(self.class_weight)
+        return fit(self, *args, held_out=held_out, **kwargs)
+
+    monkeypatch.setattr(EnergyClassifier, "_fit", spy)
+    EnergyClassifier(class_weight="balanced", random_state=0).fit(X, y)
+    expected = dict(zip([0, 1], compute_class_weight("balanced", classes=np.arange(2),
+                                                     y=y)))
+    assert trials and all(weights == expected for weights in trials)
+    # three rows of class 2 cannot be in every fold's training rows
+    y3 = np.r_[y[:37], np.full(3, 2), y[40:]]
+    clf = EnergyClassifier(class_weight={0: 1.0, 2: 5.0}, random_state=0).fit(X, y3)
+    assert clf.alpha_ in _AUTO_ALPHAS
