@@ -1,8 +1,10 @@
 """Class labels as indices, with class weights folded into the sample
-weights."""
+weights; what alpha="auto"'s trial fits need of them."""
 
 import numpy as np
 from sklearn.utils import compute_class_weight
+
+from ._alpha_auto import _AUTO_VALIDATION
 
 
 def encode_classes(y, sample_weight, class_weight, incremental, fitted_classes,
@@ -87,3 +89,56 @@ def class_weight_vector(class_weight, classes_, y):
     full = np.ones(len(classes_))
     full[present] = compute_class_weight(class_weight, classes=classes_[present], y=y)
     return full
+
+
+class ClassTrialsMixin:
+    """What ``alpha="auto"``'s trial fits (:class:`AlphaSelectionMixin`)
+    need of class targets: the classes, the class weights of all the rows,
+    and the score of the rows held out."""
+
+    def _trial_classes(self, y):
+        return np.unique(y) if y.ndim == 1 else None
+
+    def _trial_settings(self, y):
+        # "balanced" counts the rows given, not the trials' merged ones or
+        # their part of them; a dict names the classes a part may lack
+        if self.class_weight is None or y.ndim != 1:
+            return {}
+        classes = np.unique(y)
+        weights = class_weight_vector(self.class_weight, classes, y)
+        return {"class_weight": dict(zip(classes.tolist(), weights.tolist()))}
+
+    def _held_out_score(self, space, energy, held_out, targets, beta, loss):
+        """A callable ``(at=None) -> (score, beta)`` for the rows ``held_out``
+        (X, labels, weights) that ``alpha="auto"`` sets apart: their mean
+        log probability, weighted as the objective weighs them, at the
+        temperature fitted to them with ``beta="auto"``
+        (:meth:`ClassSpace.fit_beta`: NLL keeps its own), else at ``beta``;
+        or at the temperature ``at``."""
+        X, y, w = held_out
+        X = X.astype(energy.params_.dtype, copy=False)
+        classes = targets["classes_"]
+        y = np.searchsorted(classes, y)
+        if self.class_weight is not None:
+            # weighted by class as the training rows are
+            w = w * class_weight_vector(self.class_weight, classes, classes[y])[y]
+        if not w.sum() > 0:
+            # only rows of a class weighted zero: none counts more
+            w = np.ones_like(w)
+        rows = np.arange(len(y))
+
+        def score(at=None):
+            with np.errstate(all="ignore"):
+                if at is not None:
+                    b = at
+                elif self.beta == "auto":
+                    # the pseudo-observations weigh as in a fit on all rows
+                    b = space.fit_beta(energy, X, y, w, loss, beta,
+                                       total_weight=w.sum() / _AUTO_VALIDATION)
+                else:
+                    b = beta
+                energies = energy.energies(X).astype(np.float64)
+                log_p = space.log_proba(energies, b)[rows, y]
+            return float(np.average(log_p, weights=w)), b
+
+        return score

@@ -9,16 +9,16 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._alpha_auto import _AUTO_VALIDATION
 from ._base import BaseEnergyModel, _solver_is_stochastic, restore_on_error
-from ._class_targets import class_weight_vector, encode_classes
+from ._class_targets import ClassTrialsMixin, encode_classes
 from ._multilabel import LABEL_CONSTRAINTS, LabelVectorsMixin, over_labels
 from .energies import CLASSIFIER_ENERGIES
 from .energies._registry import NamesWithAuto
 from .inference import ClassSpace
 
 
-class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
+class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
+                       BaseEnergyModel):
     """Energy-based classifier (LeCun et al., 2006).
 
     The model gives every (input, class) pair an energy ``E_k(x)``; inference
@@ -279,53 +279,6 @@ class EnergyClassifier(LabelVectorsMixin, ClassifierMixin, BaseEnergyModel):
 
     def _validation_score(self, space, energy, X, y, sample_weight, beta, loss):
         return space.score(energy, X, y, sample_weight, beta)
-
-    def _trial_classes(self, y):
-        return np.unique(y) if y.ndim == 1 else None
-
-    def _trial_settings(self, y):
-        # "balanced" counts the rows given, not the trials' merged ones or
-        # their part of them; a dict names the classes a part may lack
-        if self.class_weight is None or y.ndim != 1:
-            return {}
-        classes = np.unique(y)
-        weights = class_weight_vector(self.class_weight, classes, y)
-        return {"class_weight": dict(zip(classes.tolist(), weights.tolist()))}
-
-    def _held_out_score(self, space, energy, held_out, targets, beta, loss):
-        """A callable ``(at=None) -> (score, beta)`` for the rows ``held_out``
-        (X, labels, weights) that ``alpha="auto"`` sets apart: their mean
-        log probability, weighted as the objective weighs them, at the
-        temperature fitted to them with ``beta="auto"``
-        (:meth:`ClassSpace.fit_beta`: NLL keeps its own), else at ``beta``;
-        or at the temperature ``at``."""
-        X, y, w = held_out
-        X = X.astype(energy.params_.dtype, copy=False)
-        classes = targets["classes_"]
-        y = np.searchsorted(classes, y)
-        if self.class_weight is not None:
-            # weighted by class as the training rows are
-            w = w * class_weight_vector(self.class_weight, classes, classes[y])[y]
-        if not w.sum() > 0:
-            # only rows of a class weighted zero: none counts more
-            w = np.ones_like(w)
-        rows = np.arange(len(y))
-
-        def score(at=None):
-            with np.errstate(all="ignore"):
-                if at is not None:
-                    b = at
-                elif self.beta == "auto":
-                    # the pseudo-observations weigh as in a fit on all rows
-                    b = space.fit_beta(energy, X, y, w, loss, beta,
-                                       total_weight=w.sum() / _AUTO_VALIDATION)
-                else:
-                    b = beta
-                energies = energy.energies(X).astype(np.float64)
-                log_p = space.log_proba(energies, b)[rows, y]
-            return float(np.average(log_p, weights=w)), b
-
-        return score
 
     @available_if(_solver_is_stochastic)
     @restore_on_error
