@@ -9,6 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import sparse
 
 from skebm import EnergyRegressor
+from skebm._underflow import negligible
 from skebm.energies import (
     CLASSIFIER_ENERGIES,
     REGRESSOR_ENERGIES,
@@ -496,12 +497,13 @@ def test_a_fitted_joint_regressor_keeps_no_bases():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_joint_energy_basis_has_no_subnormal_numbers(dtype):
     # a bump's far tail underflows to subnormals, which slow every product
-    # with the basis several times; they must be exact zeros instead
+    # with the basis several times, and so do its products with small
+    # gradients: below sqrt(tiny) they must be exact zeros instead
     energy = JointEnergy((4,), centers=np.linspace(-3, 3, 64), width=0.1,
                          quadratic=True)
     energy.initialize(2, 1, random_state=0, dtype=dtype)
     psi = energy.basis(np.linspace(-3, 3, 2001))
     assert psi.dtype == dtype
-    assert not np.any((psi != 0) & (np.abs(psi) < np.finfo(dtype).tiny))
-    # the bumps still reach down to the smallest normal numbers
-    assert psi[psi > 0].min() < 1e4 * np.finfo(dtype).tiny
+    assert not np.any((psi != 0) & (np.abs(psi) < negligible(dtype)))
+    # the bumps still reach down to that threshold
+    assert psi[psi > 0].min() < 1e4 * negligible(dtype)

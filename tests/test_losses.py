@@ -363,6 +363,23 @@ def test_nll_is_cross_entropy_of_gibbs(beta):
     assert_allclose(loss.gradient(E + shift, y), grad, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_nll_far_answers_get_exact_zeros_not_subnormals(dtype):
+    # exp and products that underflow to subnormal numbers run many times
+    # slower: answers below sqrt(tiny) of the top get probability 0, and the
+    # value stays exact even when the correct answer is one of them
+    E = np.array([[0.0, 1.0, 30.0, 300.0, 3000.0]] * 2, dtype=dtype)
+    y = np.array([0, 4])
+    value, grad = NLLLoss().value_gradient(E, y)
+    assert grad.dtype == dtype
+    assert not np.any((grad != 0) & (np.abs(grad) < np.finfo(dtype).tiny ** 0.5))
+    floor = -np.log(np.finfo(dtype).tiny ** 0.5)
+    far = E[0] > floor
+    assert far.any() and np.all(grad[:, far] == (y[:, None] == np.flatnonzero(far)))
+    expected = -log_softmax(-E.astype(float), axis=1)[np.arange(2), y]
+    assert_allclose(value, expected, rtol=1e-6)
+
+
 def test_nll_with_contrast():
     rng = np.random.default_rng(10)
     E = rng.normal(size=(20, 5))

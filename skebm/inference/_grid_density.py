@@ -6,6 +6,8 @@ rows of cell probabilities."""
 import numpy as np
 from scipy.special import ndtri
 
+from .._underflow import flushed_exp
+
 
 def grid_cdf(probs, support, z):
     """CDF at points ``z`` (n, k) inside the support; ``probs`` (n, M + 2)
@@ -77,7 +79,7 @@ def grid_probabilities(logits):
     """Row-wise ``softmax(logits)``, in plain numpy: scipy's ``logsumexp``
     checks cost more than the sum on these small grids (a quarter of a
     joint fit)."""
-    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p = flushed_exp(logits - logits.max(axis=1, keepdims=True))
     p /= p.sum(axis=1, keepdims=True)
     return p
 
@@ -91,4 +93,4 @@ def row_logsumexp(logits):
     # -inf (all -inf) or inf, not nan
     top = np.where(np.isfinite(top), top, 0.0)
     with np.errstate(divide="ignore", over="ignore"):
-        return np.log(np.exp(logits - top[:, None]).sum(axis=1)) + top
+        return np.log(flushed_exp(logits - top[:, None]).sum(axis=1)) + top

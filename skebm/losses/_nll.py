@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .._underflow import flushed_exp
 from ._base import BaseLoss, _check_positive, _correct_energy
 
 
@@ -51,7 +52,7 @@ class NLLLoss(BaseLoss):
         top = logits.max(axis=1, keepdims=True)
         logits -= top
         shifted_correct = logits[rows, y]
-        p = np.exp(logits, out=logits)
+        p = flushed_exp(logits, out=logits)
         total = p.sum(axis=1, keepdims=True)
         log_total = np.log(total[:, 0])
         if log_weights is None:

@@ -3,6 +3,7 @@
 import numpy as np
 
 from .._rows import row_block
+from .._underflow import flush
 from ..inference import Step
 
 
@@ -91,8 +92,7 @@ class Objective:
             energies, answers.correct, answers.incorrect,
             log_weights=answers.log_weights, contrast=answers.contrast)
         d_energies *= weights[:, None]
-        # far answers' gradients underflow to subnormal numbers, on which the
-        # energy's backward products run several times slower
-        tiny = np.finfo(d_energies.dtype).tiny
-        np.copyto(d_energies, 0, where=np.abs(d_energies) < tiny)
+        # far answers' gradients underflow, and so do their products in the
+        # energy's backward (1.3 ms against 0.2 for a grid of 130 answers)
+        flush(d_energies)
         return float(weights @ values), self.energy.backward(cache, d_energies)
