@@ -69,14 +69,13 @@ class AlphaSelectionMixin:
         refit_needed = warm or len(w_m) <= self._AUTO_REFIT_MAX_ROWS
         refitted, caught = None, []
         splits = _validation_splits(len(w_m), self._samples_in_training(y_m), labels)
+        # no penalty applies (LVQ2): the trials would be one fit three times,
+        # and alpha_ says that none was used; the one kept chooses the
+        # iterations and beta
+        candidates = _AUTO_ALPHAS if self._takes_penalty() else (0.0,)
         if not splits:
-            alpha, selected = _AUTO_ALPHAS[-1], None
+            alpha, selected = candidates[-1], None
         else:
-            candidates = _AUTO_ALPHAS
-            if not self._takes_penalty():
-                # no penalty applies (LVQ2): the trials would be one fit
-                # three times; the one kept chooses the iterations and beta
-                candidates = _AUTO_ALPHAS[:1]
             y_standardization = None
             if len(splits) > 1:
                 # each trial misses a fold: the chosen penalty is refitted

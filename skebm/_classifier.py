@@ -81,7 +81,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         chosen by a 3-fold cross-validation of a model without label
         interactions. ``partial_fit`` keeps the ``alpha_`` of an earlier
         fit, or takes 1 (0.5 for label vectors). Not applied with ``lvq2``,
-        which is scale-invariant.
+        which is scale-invariant; ``"auto"`` then gives ``alpha_`` 0.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and for
         up to 10000 samples; ``"adam"`` for larger networks, for

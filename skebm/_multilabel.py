@@ -159,7 +159,7 @@ class LabelVectorsMixin:
             return getattr(self, "alpha_", AUTO_ALPHA_LABELS)
         if not self._takes_penalty():
             # no penalty applies (LVQ2): 27 fits would choose nothing
-            return AUTO_ALPHA_LABELS
+            return 0.0
         X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
         Y = check_label_vectors(y)
         if len(Y) != X.shape[0] or X.shape[0] < 2 * AUTO_FOLDS:

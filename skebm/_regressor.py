@@ -121,8 +121,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         It costs four fits (three above 2000 rows, 16 with folds), the last
         one shorter; the trials run side by side in as many threads as
         OpenMP would use (``OMP_NUM_THREADS``, else the cores). With
-        ``lvq2``, which takes no penalty, one trial (0.1) chooses the
-        iterations and ``beta_``. ``partial_fit``, which holds no rows out,
+        ``lvq2``, which takes no penalty, one trial chooses the
+        iterations and ``beta_``, and ``alpha_`` is 0. ``partial_fit``, which holds no rows out,
         uses the ``alpha_`` of an earlier ``fit``, else 1.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and up to

@@ -135,13 +135,21 @@ def test_a_scale_invariant_loss_runs_one_trial(monkeypatch):
     monkeypatch.setattr(EnergyRegressor, "_fit", counting_fit)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for loss, expected in [("lvq2", _AUTO_ALPHAS[:1]), ("hinge", _AUTO_ALPHAS)]:
+        for loss, expected in [("lvq2", (0.0,)), ("hinge", _AUTO_ALPHAS)]:
             alphas.clear()
-            EnergyRegressor(energy="joint", loss=loss, hidden_layer_sizes=(8,),
-                            max_iter=20, random_state=0).fit(X, y)
+            model = EnergyRegressor(energy="joint", loss=loss, hidden_layer_sizes=(8,),
+                                    max_iter=20, random_state=0).fit(X, y)
             # below _AUTO_FOLDS_MAX_ROWS rows each trial is a cross-validation
             assert tuple(sorted(set(alphas))) == expected, loss
             assert len(alphas) == _AUTO_FOLDS * len(expected), loss
+            assert model.alpha_ in expected
+        # alpha_ is the penalty used: none, also for classes and without trials
+        from skebm import EnergyClassifier
+
+        labels = (X[:, 0] > 0).astype(int)
+        for n_rows in (60, 6):
+            clf = EnergyClassifier(loss="lvq2", max_iter=20, random_state=0)
+            assert clf.fit(X[:n_rows], labels[:n_rows]).alpha_ == 0.0
 
 
 def test_pooled_score_fits_one_temperature_to_all_folds():

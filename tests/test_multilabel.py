@@ -401,6 +401,6 @@ def test_alpha_auto_skips_its_cross_validation_for_a_loss_without_penalty():
         auto = EnergyClassifier(loss="lvq2", max_iter=30, random_state=0).fit(X, Y)
         fixed = EnergyClassifier(loss="lvq2", alpha=7.0, max_iter=30,
                                  random_state=0).fit(X, Y)
-    # LVQ2 takes no penalty: any alpha gives the same fit, and auto keeps 0.5
-    assert auto.alpha_ == 0.5
+    # LVQ2 takes no penalty: any alpha gives the same fit, and auto says 0
+    assert auto.alpha_ == 0.0
     np.testing.assert_array_equal(auto.energy_.params_, fixed.energy_.params_)
