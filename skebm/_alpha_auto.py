@@ -40,8 +40,8 @@ class AlphaSelectionMixin:
     _AUTO_REFIT_MAX_ROWS = np.inf
 
     def _fit_selecting_alpha(self, X, y, sample_weight):
-        """``alpha="auto"``: each of ``_AUTO_ALPHAS`` (the first alone for a
-        scale-invariant loss, which takes no penalty) is fitted on 80% of the
+        """``alpha="auto"``: each of ``_AUTO_ALPHAS`` (for a scale-invariant
+        loss, which takes no penalty, 0 alone) is fitted on 80% of the
         distinct rows (keeping the iterate that scores best on the other
         20%), its temperature fitted to those rows with
         ``beta="auto"`` (a flexible model's training residuals understate its

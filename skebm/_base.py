@@ -171,9 +171,13 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         fitted = incremental and self.__sklearn_is_fitted__()
         if alpha is None:
             # "auto" without rows to hold out (partial_fit): the alpha_ a
-            # previous fit chose, else the middle candidate
-            alpha = self.alpha if not isinstance(self.alpha, str) else getattr(
-                self, "alpha_", _AUTO_ALPHAS[len(_AUTO_ALPHAS) // 2])
+            # previous fit chose (but not an LVQ2 fit's 0), else the middle
+            # candidate; none for a loss that takes no penalty
+            alpha = self.alpha
+            if isinstance(alpha, str):
+                alpha = getattr(self, "alpha_", 0.0) or _AUTO_ALPHAS[
+                    len(_AUTO_ALPHAS) // 2]
+                alpha = alpha if self._takes_penalty() else 0.0
         X, y, sample_weight = self._validate_input(X, y, sample_weight,
                                                    reset=not fitted)
         if not sample_weight.sum() > 0:

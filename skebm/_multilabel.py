@@ -153,13 +153,14 @@ class LabelVectorsMixin:
         whose model without interactions has the highest held-out
         log-likelihood of the labels in a 3-fold cross-validation
         (``partial_fit`` keeps the alpha of the fit before it, or takes 0.5;
-        a scale-invariant loss, which takes no penalty, takes 0.5).
+        a scale-invariant loss, which takes no penalty, gets 0).
         """
-        if incremental:
-            return getattr(self, "alpha_", AUTO_ALPHA_LABELS)
         if not self._takes_penalty():
             # no penalty applies (LVQ2): 27 fits would choose nothing
             return 0.0
+        if incremental:
+            # an earlier LVQ2 fit's 0 is no choice for a loss with a penalty
+            return getattr(self, "alpha_", 0.0) or AUTO_ALPHA_LABELS
         X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
         Y = check_label_vectors(y)
         if len(Y) != X.shape[0] or X.shape[0] < 2 * AUTO_FOLDS:

@@ -110,8 +110,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         fit a temperature, each trial is a 5-fold cross-validation scored
         on all the rows at one temperature (but fits that sample, with a
         ``sampler`` or several target columns of ``joint``, keep one
-        split); below 10 rows (20 for one split), ``alpha_`` is 10 without
-        trials. Each trial also keeps the iterate (or epoch) whose
+        split); below 10 rows (20 for one split), ``alpha_`` is 10 (0 for
+        ``lvq2``) without trials. Each trial also keeps the iterate (or epoch) whose
         calibrated likelihood of those rows is best (checked every 10; it
         stops 30 or ``n_iter_no_change`` past it, whichever is more), and
         the refit runs as many (with folds, the count whose check scores
@@ -122,8 +122,9 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         one shorter; the trials run side by side in as many threads as
         OpenMP would use (``OMP_NUM_THREADS``, else the cores). With
         ``lvq2``, which takes no penalty, one trial chooses the
-        iterations and ``beta_``, and ``alpha_`` is 0. ``partial_fit``, which holds no rows out,
-        uses the ``alpha_`` of an earlier ``fit``, else 1.
+        iterations and ``beta_``, and ``alpha_`` is 0. ``partial_fit``,
+        which holds no rows out, uses the ``alpha_`` of an earlier ``fit``,
+        else 1 (0 for ``lvq2``).
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and up to
         10000 samples; ``"adam"`` otherwise, for ``partial_fit``, with a

@@ -1,9 +1,11 @@
 """Underflow to subnormal numbers, on which numpy's ``exp`` and matrix
 products run many times slower (``exp`` of a 552 x 131 grid of logits
-reaching -1500: 1 ms against 0.04 ms). Values below ``sqrt(tiny)`` in
-magnitude count as zero, so that neither they nor the product of two kept
-values is subnormal; next to any energy or probability of order one they
-are zero to the last bit."""
+reaching -1500: 1 ms, against 0.3 ms for :func:`flushed_exp`; 0.04 ms
+and 0.07 ms on a grid that does not underflow). Values below
+``sqrt(tiny)`` in magnitude count as zero, so that neither they nor the
+product of two kept values is subnormal; next to any energy or
+probability of order one they are zero to the last bit. For float32 and
+float64 arrays, as the estimators validate."""
 
 import numpy as np
 

@@ -142,7 +142,8 @@ def test_a_scale_invariant_loss_runs_one_trial(monkeypatch):
             # below _AUTO_FOLDS_MAX_ROWS rows each trial is a cross-validation
             assert tuple(sorted(set(alphas))) == expected, loss
             assert len(alphas) == _AUTO_FOLDS * len(expected), loss
-            assert model.alpha_ in expected
+            if loss == "lvq2":
+                assert model.alpha_ == 0.0
         # alpha_ is the penalty used: none, also for classes and without trials
         from skebm import EnergyClassifier
 
@@ -150,6 +151,21 @@ def test_a_scale_invariant_loss_runs_one_trial(monkeypatch):
         for n_rows in (60, 6):
             clf = EnergyClassifier(loss="lvq2", max_iter=20, random_state=0)
             assert clf.fit(X[:n_rows], labels[:n_rows]).alpha_ == 0.0
+
+
+def test_partial_fit_alpha_is_none_for_lvq2_and_not_inherited_from_it():
+    from skebm import EnergyClassifier
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 2))
+    y = (X[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = EnergyClassifier(loss="lvq2", random_state=0)
+        assert clf.partial_fit(X, y, classes=[0, 1]).alpha_ == 0.0
+        # a loss with a penalty does not take LVQ2's 0 as a choice
+        clf.set_params(loss="hinge", energy="distance")
+        assert clf.partial_fit(X, y).alpha_ == 1.0
 
 
 def test_pooled_score_fits_one_temperature_to_all_folds():

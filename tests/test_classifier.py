@@ -242,7 +242,7 @@ def test_loss_constants_are_validated_through_set_params(iris):
     assert clf.loss.beta == 2.0
 
 
-# iterations capped on purpose: the test is about the parameter, not convergence
+# about the parameter, not convergence: a fit short of it may warn
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_energy_is_parameter_and_method(iris):
     X, y = iris
@@ -275,7 +275,7 @@ def test_float32_is_kept(iris):
     assert clf.score(X, y) > 0.9
 
 
-# iterations capped on purpose: the test is about seeds, not convergence
+# about seeds, not convergence: a fit short of it may warn
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_same_seed_same_model(iris):
     X, y = iris
@@ -475,7 +475,7 @@ def test_partial_fit_errors(iris):
     assert not hasattr(EnergyClassifier(solver="lbfgs"), "partial_fit")
 
 
-# iterations capped on purpose: the test is about the printout, not convergence
+# about the printout, not convergence: a fit short of it may warn
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
 def test_verbose_prints_the_loss(iris, capsys, solver):
@@ -605,7 +605,8 @@ def test_sampled_contrast_is_unbiased():
     assert np.abs(sampled - exact).max() < 0.05
 
 
-# iterations capped on purpose: the test is about accuracy, not convergence
+# the sampled and the exact NLL at one budget of epochs, which may end short
+# of convergence and warn
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_nll_with_sampler_matches_exact_nll_on_digits():
     X, y = load_digits(return_X_y=True)
@@ -621,7 +622,7 @@ def test_nll_with_sampler_matches_exact_nll_on_digits():
     assert sampled > exact - 0.01
 
 
-# iterations capped on purpose: the test is about seeds, not convergence
+# about seeds, not convergence: a fit short of it may warn
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_sampled_nll_is_reproducible(iris):
     X, y = iris

@@ -4,7 +4,7 @@ low-energy answers for one input."""
 import numpy as np
 from scipy.special import expit
 
-from .._underflow import flush
+from .._underflow import flush, flushed_exp
 from ..inference import IntervalSpace, VectorSpace
 from ._continuous import _AnswerEnergy
 from ._joint_vector import JointVectorEnergy
@@ -173,7 +173,7 @@ class JointEnergy(_AnswerEnergy):
         """``psi(y)``: shape ``y.shape + (n_basis,)``."""
         y = np.asarray(y)
         z = (y[..., None] - self.centers) / self.width
-        psi = self.bump_scale * np.exp(-0.5 * z * z)
+        psi = self.bump_scale * flushed_exp(-0.5 * z * z)
         if self.quadratic:
             psi = np.concatenate([psi, y[..., None], 0.5 * y[..., None] ** 2],
                                  axis=-1)
