@@ -36,6 +36,10 @@ class GibbsDensityMixin:
     def _standardized(self, X, y):
         z = standardize(y, X.shape[0], self.y_mean_, self.y_scale_)
         outside = self.answer_space_.outside(z)
+        if outside.any() and self.support_ is not None:
+            # a bound of support_ standardizes back only up to rounding
+            y = np.asarray(y, dtype=float).reshape(z.shape)
+            outside &= (y < self.support_[0]) | (y > self.support_[1])
         if outside.any():
             warnings.warn(
                 f"{int(outside.sum())} values of y lie outside the grid "

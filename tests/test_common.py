@@ -1,8 +1,15 @@
 """scikit-learn's estimator checks, for several losses and energies."""
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skebm import EnergyClassifier, EnergyRegressor
+
+# as in scikit-learn's own common tests: the checks fit a few random rows at
+# the default iteration caps, and convergence is not what they check (the
+# suite tests it elsewhere); 138 ConvergenceWarnings otherwise
+IGNORE_CONVERGENCE = pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning")
 
 # the loss/energy pairs the project promises to keep compatible with the API.
 # alpha="auto" (one mixin for every pair, and the regressor's) is checked on
@@ -57,6 +64,7 @@ def _expected_failed_checks(estimator):
 @parametrize_with_checks(
     CLASSIFIERS, expected_failed_checks=_expected_failed_checks, xfail_strict=False
 )
+@IGNORE_CONVERGENCE
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -79,5 +87,6 @@ REGRESSORS = [
 # every pair here fits with L-BFGS, where weights are repetitions exactly: no
 # expected failure
 @parametrize_with_checks(REGRESSORS)
+@IGNORE_CONVERGENCE
 def test_sklearn_compatible_regressor(estimator, check):
     check(estimator)

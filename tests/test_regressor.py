@@ -531,6 +531,24 @@ def test_far_outside_the_training_range(bimodal_model):
     assert np.isfinite(lin.predict(np.array([[1e150]]))).all()
 
 
+def test_the_bounds_of_support_are_inside_the_grid():
+    # a bound of support_ standardizes back only up to rounding, which grows
+    # with the targets' offset: no warning there, one just beyond
+    X, y = _bimodal(200, 0)
+    reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(8,), alpha=1.0,
+                          max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, 1e6 + 3.7 * y)
+    lo, hi = reg.support_
+    ends = np.array([lo, hi, lo, hi])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        assert np.isfinite(reg.predict_log_density(X[:4], ends)).all()
+    with pytest.warns(UserWarning, match="2 values of y lie outside"):
+        reg.predict_log_density(X[:2], [np.nextafter(lo, -np.inf) - 1e-6, hi + 1e-6])
+
+
 def test_bad_method_arguments(bimodal_model):
     reg = bimodal_model
     with pytest.raises(ValueError, match="coverage"):

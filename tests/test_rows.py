@@ -39,6 +39,8 @@ def test_same_answer_and_same_features_only_are_merged():
     assert sorted(zip(ym.tolist(), wm.tolist())) == [(0, 2.0), (1, 1.0)]
 
 
+# about rows, not convergence: 60 iterations may end short of it and warn
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("Estimator, kw", [
     (EnergyClassifier, dict(loss="hinge", energy="mlp", hidden_layer_sizes=(8,))),
     (EnergyRegressor, dict(energy="joint", hidden_layer_sizes=(8,))),
