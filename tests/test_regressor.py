@@ -983,6 +983,14 @@ def test_auto_alpha_refit_in_a_worker_keeps_the_callers_error_callback(monkeypat
     # NameError at the first underflow)
     import skebm._alpha_auto as alpha_auto
     monkeypatch.setattr(alpha_auto, "_openmp_effective_n_threads", lambda: 2)
+    # every fit underflows once (the fits themselves flush what would)
+    fit = EnergyRegressor._fit
+
+    def underflowing_fit(self, *args, **kwargs):
+        np.exp(np.array([-1000.0]))
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(EnergyRegressor, "_fit", underflowing_fit)
     rng = np.random.RandomState(0)
     X = rng.standard_normal((60, 3))
     y = X[:, 0] + 0.1 * rng.standard_normal(60)
@@ -992,7 +1000,8 @@ def test_auto_alpha_refit_in_a_worker_keeps_the_callers_error_callback(monkeypat
         warnings.simplefilter("ignore", ConvergenceWarning)
         EnergyRegressor(energy="joint", hidden_layer_sizes=(4,), solver="adam",
                         max_iter=5, random_state=0).fit(X, y)
-    assert events
+    # the 15 trial fits (5 folds each) and the refit, in worker threads
+    assert events.count("underflow") >= 16
 
 
 def test_auto_alpha_trials_run_the_solver_of_the_refit(monkeypatch):
