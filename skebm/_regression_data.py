@@ -1,6 +1,7 @@
 """The steps of a regressor's fit that prepare its data: the targets as
 standardized columns, their space of answers (with the radius of the margin
-losses' ball), and above two target columns the kernel ridge inputs."""
+losses' ball), and the joint energy's inputs: the box of the training rows,
+and above two target columns the kernel ridge inputs."""
 
 import copy
 import warnings
@@ -9,6 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
+from ._input_box import InputBox
 from ._kernel_inputs import KernelRidgeInputs, conditional_spread
 from ._targets import standardization
 from .losses import get_loss
@@ -90,16 +92,21 @@ class _RegressionDataMixin:
                                sample_weight)
 
     def _model_inputs(self, X, y, sample_weight, continued):
-        """Above two target columns (dense X) the joint energy also reads
-        kernel ridge predictions of the targets (``_kernel_inputs.py``): of
-        a ridge fitted to these rows, or for a ``partial_fit`` batch after
-        the first, of the first batch's ridge (the new rows are out of its
-        sample)."""
-        if self.energy != "joint" or y.shape[1] <= 2 or sp.issparse(X):
+        """The joint energy's inputs (dense X): new rows clipped to the box
+        of the training rows (``_input_box.py``), and above two target
+        columns kernel ridge predictions of the targets appended
+        (``_kernel_inputs.py``): of a ridge fitted to these rows, or for a
+        ``partial_fit`` batch after the first, of the first batch's ridge
+        (the new rows are out of its sample), the box widened to the batch."""
+        if self.energy != "joint" or sp.issparse(X):
             return X, None
-        if continued and getattr(self, "_inputs", None) is not None:
-            return self._inputs.transform(X), self._inputs
-        inputs = KernelRidgeInputs(check_random_state(self.random_state))
+        fitted = getattr(self, "_inputs", None)
+        if continued and fitted is not None:
+            inputs = fitted.widened(X)
+            return inputs.transform(X), inputs
+        kernel = (KernelRidgeInputs(check_random_state(self.random_state))
+                  if y.shape[1] > 2 else None)
+        inputs = InputBox(kernel)
         return inputs.fit_transform(X, y, sample_weight), inputs
 
     @staticmethod

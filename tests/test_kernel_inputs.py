@@ -132,15 +132,15 @@ def test_regressor_reads_kernel_predictions_above_two_columns(data):
     np.testing.assert_array_equal(reg._check_X(X[:4]), expected)
     assert reg.predict(X).shape == (40, 3)
     # partial_fit continues with the same ridge, not a new one
-    ridge = reg._inputs
+    ridge = reg._inputs.then
     reg.partial_fit(X[:10], y[:10])
-    assert reg._inputs is ridge
+    assert reg._inputs.then is ridge
     # a warm-started fit reads leave-one-out predictions of its own rows
     reg.set_params(warm_start=True).fit(X[:30], y[:30])
-    assert reg._inputs is not ridge and reg._inputs.centers_.shape[0] == 30
-    # two columns, other energies and sparse inputs read X alone
+    assert reg._inputs.then is not ridge and reg._inputs.then.centers_.shape[0] == 30
+    # two columns and sparse inputs read X alone, other energies X unclipped
     assert EnergyRegressor(energy="joint", max_iter=2, alpha=1e-3).fit(
-        X, y[:, :2])._inputs is None
+        X, y[:, :2])._inputs.then is None
     assert EnergyRegressor(energy="mlp", max_iter=2, alpha=1e-3).fit(
         X, y)._inputs is None
     assert EnergyRegressor(energy="joint", max_iter=2, alpha=1e-3).fit(
