@@ -92,7 +92,6 @@ class _VectorChains:
 
         def jump(theta, gen):
             n, k, d = theta.shape
-            pick = gen.integers(len(C), size=(n, k))
             if energy is not None:
                 prop, log_q_prop = energy.gaussian_draws(g, k, gen, beta)
                 return prop, log_q_prop, energy.gaussian_log_density(g, theta, beta)
