@@ -148,6 +148,7 @@ class AlphaSelectionMixin:
                       spread=spread)
         if selected is not None and self.beta == "auto":
             self.beta_ = selected.beta_
+            self._retilt(Xv, yv, wv)
         return self
 
     def _auto_spread(self, X, y, sample_weight):

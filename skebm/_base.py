@@ -273,9 +273,9 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         finally:
             space.stop_training()
             energy.stop_training()
-        if fixed_beta is None:
-            with np.errstate(over="ignore", invalid="ignore"):
-                beta = space.fit_beta(energy, X, y, raw_weight, loss, beta)
+        with np.errstate(over="ignore", invalid="ignore"):
+            beta, space = self._calibrate(space, energy, X, y, raw_weight, loss,
+                                          beta, fixed_beta)
         self.beta_ = beta
         self.alpha_ = alpha
         self.energy_ = energy
@@ -286,6 +286,37 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         for name, value in {**fitted_targets, **state}.items():
             setattr(self, name, value)
         return self
+
+    def _calibrate(self, space, energy, X, y, sample_weight, loss, beta, fixed_beta):
+        """The fitted model's ``beta`` (the loss's, ``fixed_beta``, or fitted
+        to the training rows) and its space. After a margin loss with
+        ``beta="auto"``, a space that can (``fit_tilt``) also tilts the
+        Gibbs distribution to the targets' location, refitting a free
+        temperature once at the tilt."""
+        if fixed_beta is None:
+            beta = space.fit_beta(energy, X, y, sample_weight, loss, beta)
+        if not self._tilts(space, loss):
+            return beta, space
+        space = space.tilted(space.fit_tilt(energy, X, y, sample_weight, beta))
+        if fixed_beta is None:
+            beta = space.fit_beta(energy, X, y, sample_weight, loss, beta)
+        return beta, space
+
+    def _tilts(self, space, loss):
+        return self.beta == "auto" and not loss.partition and hasattr(space, "fit_tilt")
+
+    def _retilt(self, X, y, sample_weight):
+        """Refit the tilt (see :meth:`_calibrate`) at ``beta_`` to the
+        validated rows ``X, y``: ``alpha="auto"`` sets ``beta_`` after its
+        refit, to its trial's."""
+        space = self.answer_space_
+        if not self._tilts(space, self._loss):
+            return
+        z = (y.reshape(len(y), -1) - self.y_mean_) / self.y_scale_
+        X = self._energy_inputs(X).astype(self.energy_.params_.dtype, copy=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.answer_space_ = space.tilted(space.fit_tilt(
+                self.energy_, X, z, sample_weight, self.beta_))
 
     def _stratify(self, y):
         return None

@@ -11,7 +11,7 @@ from ._cells import TargetCells, snap_to_atoms
 from ._grid_density import (cell_centers, grid_cdf, grid_moments,
                             grid_probabilities, grid_quantiles, row_logsumexp)
 from ._interval_training import N_TRAIN_GRID, IntervalCandidates
-from ._temperature import fit_inverse_temperature, grid_nll_derivatives
+from ._temperature import fit_inverse_temperature, fit_tilt, grid_nll_derivatives
 
 # The grid of inference (log-partition, mode, mean, quantiles), finer than
 # the training's, and the points that refine the mode.
@@ -101,6 +101,7 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
         self.floor = floor
         self.epsilon = epsilon
         self.spread = None
+        self.tilt = 0.0
         self.sampler = sampler
         self.persistent_chains = persistent_chains
         self._chains = None
@@ -126,6 +127,8 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
                    cells=None if cells is None else TargetCells(*cells), **params)
 
     n_answers = 1
+    # spaces pickled before the tilt
+    tilt = 0.0
 
     def set_spread(self, spread):
         """Set ``epsilon`` to ``2 sqrt(2) spread`` (bounded), for targets whose
@@ -161,7 +164,7 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
         """Energy of each (x, z) pair, the wall included, without the
         ceiling of ``floor`` (see :meth:`capped_energies`): (n_samples,)."""
         E, _ = energy.forward(X, self.clip(z).astype(energy.params_.dtype))
-        return E[:, 0] + self.wall_energy(z[:, 0])
+        return E[:, 0] + self.wall_energy(z[:, 0]) - self.tilt * z[:, 0]
 
     def capped_energies(self, energy, X, z, beta):
         """The energies whose Gibbs distribution the predictions use: those
@@ -215,7 +218,8 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
         for rows in self._chunks(X.shape[0]):
             E[rows], _ = energy.forward(
                 X[rows], self.clip(cells[rows]).astype(energy.params_.dtype))
-        return cells, np.clip(E + self.wall_energy(cells), -1e100, 1e100)
+        E += self.wall_energy(cells) - self.tilt * cells
+        return cells, np.clip(E, -1e100, 1e100)
 
     def _chunks(self, n):
         return gen_batches(n, max(1, _CHUNK_CELLS // _N_PREDICT_GRID))
@@ -234,8 +238,15 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
         # an energy that overflowed to -inf (a density collapsing onto a
         # spike, as with integer targets) must not give inf - inf below;
         # clipped in float64, where the bounds exist
-        E = np.clip(E.astype(np.float64, copy=False), -1e100, 1e100)
-        return np.concatenate([E[:, :1], E[:, 2:], E[:, 1:2]], axis=1)
+        E = np.concatenate([E[:, :1], E[:, 2:], E[:, 1:2]], axis=1)
+        E = E.astype(np.float64, copy=False) - self.tilt * self._nodes()
+        return np.clip(E, -1e100, 1e100)
+
+    def _nodes(self):
+        """The answers of ``_grid_energies``' columns: the edges stand for
+        the wall tails."""
+        lo, hi = self.support
+        return np.concatenate([[lo], self._grid(np.float64)[0], [hi]])
 
     def _gibbs_logits(self, E, beta):
         """Log quadrature weights times Gibbs factors of ``_grid_energies``:
@@ -287,6 +298,7 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
                 local = np.clip(local, lo, hi).astype(grid.dtype)
                 with np.errstate(over="ignore"):
                     E_local, _ = energy.forward(X[rows], local)
+                E_local = E_local - self.tilt * local
                 out[rows] = local[np.arange(len(local)), np.argmin(E_local, axis=1)]
         return out[:, None]
 
@@ -320,6 +332,32 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
         return fit_inverse_temperature(nll_gradient,
                                        float(np.std(E[:, 1:-1], axis=1).mean()),
                                        curvature=True, start=beta)
+
+    def fit_tilt(self, energy, X, z, sample_weight, beta):
+        """The tilt ``t`` of the Gibbs distribution, ``p(z|x) ∝ exp(-beta (E
+        - t z))``, maximizing the likelihood of the targets at ``beta``: it
+        moves the distribution's location, which a margin loss leaves where
+        its contrastive terms balanced, so that its mean matches the
+        targets' on average (:func:`~skebm.inference._temperature.fit_tilt`)."""
+        space = self.tilted(0.0)
+        if X.shape[0] > _MAX_TEMPERATURE_ROWS:
+            rows = np.linspace(0, X.shape[0] - 1, _MAX_TEMPERATURE_ROWS).astype(int)
+            X, z, sample_weight = X[rows], z[rows], sample_weight[rows]
+        if self.cells is None:
+            points = z[:, :1].astype(np.float64)
+            e_points = np.clip(space.energies(energy, X, z).astype(np.float64),
+                               -1e100, 1e100)[:, None]
+        else:
+            points, e_points = space._cell_energies(energy, X, z)
+        logits = space._gibbs_logits(space._grid_energies(energy, X), beta)
+        return fit_tilt(logits, self._nodes(), beta,
+                        sample_weight / sample_weight.sum(), -beta * e_points, points)
+
+    def tilted(self, tilt):
+        """A copy of this space whose energies are tilted by ``tilt``."""
+        space = copy.copy(self)
+        space.tilt = float(tilt)
+        return space
 
     def _cell_probabilities(self, energy, X, beta):
         """Probabilities of the low tail, the grid cells and the high tail."""

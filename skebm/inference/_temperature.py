@@ -1,10 +1,11 @@
-"""The inverse temperature of a Gibbs distribution, fitted by maximum
-likelihood on the training data when the loss did not fix the energy scale."""
+"""The inverse temperature of a Gibbs distribution, and the tilt of a
+density on a grid, fitted by maximum likelihood on the training data when
+the loss did not fix the energy's scale and location."""
 
 import numpy as np
 from scipy.optimize import brentq
 
-from ._grid_density import grid_probabilities
+from ._grid_density import grid_probabilities, row_logsumexp
 
 # the root's tolerance in log(beta): machine precision, so that weighted and
 # repeated rows agree
@@ -127,3 +128,61 @@ def grid_nll_derivatives(logits, E, w, e_target=None, e_cells=None):
         return float(w @ (cell_mean - mean_u)), float(w @ (second - cell_var))
 
     return nll_gradient
+
+
+def fit_tilt(logits, nodes, beta, w, target_logits, points):
+    """The tilt ``t`` maximizing the likelihood of the targets under the
+    grid density ``exp(logits + beta t y)`` over ``nodes`` ``y``: damped
+    Newton steps from 0.
+
+    At the optimum the Gibbs mean of ``y``, averaged over the rows, is the
+    targets' (or their cells') mean: the tilt moves the location that a
+    margin loss left wherever its contrastive terms balanced, as the
+    temperature fixes the scale.
+
+    Parameters
+    ----------
+    logits : ndarray of shape (n, M)
+        Log quadrature weights plus log Gibbs factors, untilted.
+    nodes : ndarray of shape (M,)
+    beta : float
+    w : ndarray of shape (n,)
+        Row weights summing to one.
+    target_logits : ndarray of shape (n, k)
+        ``-beta E`` at the targets (k = 1) or at points of their cells.
+    points : ndarray of shape (n, k)
+        The targets, or the points of their cells.
+
+    Returns
+    -------
+    t : float
+    """
+    def nll(g):
+        return float(w @ (row_logsumexp(logits + g * nodes)
+                          - row_logsumexp(target_logits + g * points)))
+
+    def moments(p, y):
+        mean = np.einsum("nk,nk->n", p, y)
+        return mean, np.einsum("nk,nk->n", p, y * y) - mean * mean
+
+    g, value = 0.0, nll(0.0)
+    Y = np.broadcast_to(nodes, logits.shape)
+    for _ in range(_MAX_NEWTON_STEPS):
+        # in g = beta t, where the NLL is a log-partition minus a cell's:
+        # gradient and curvature are differences of Gibbs moments
+        mean_p, var_p = moments(grid_probabilities(logits + g * nodes), Y)
+        mean_q, var_q = moments(grid_probabilities(target_logits + g * points),
+                                points)
+        gradient, curvature = w @ (mean_p - mean_q), w @ (var_p - var_q)
+        step = gradient / curvature if curvature > 0 else np.sign(gradient)
+        for _ in range(60):
+            trial = nll(g - step)
+            if trial <= value:
+                break
+            step /= 2
+        else:
+            break
+        g, value = g - step, trial
+        if abs(step) <= _LAST_NEWTON_STEP * (1 + abs(g)):
+            break
+    return g / beta

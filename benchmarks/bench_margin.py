@@ -1,0 +1,104 @@
+"""The margin losses on the joint energy beside Ridge, on real targets.
+
+For each data set, the 3-fold CV R^2 (``KFold(3, shuffle=True,
+random_state=0)``, features standardized on each fold's training rows) of
+``EnergyRegressor(energy="joint", loss=...)`` with its defaults for the
+seven margin losses, beside Ridge's, and the losses more than 0.1 below
+Ridge (issue 11's bar). Sets: diabetes; concrete, yacht and red wine
+quality from ``../shared/data/uci`` (all rows); and, when statsmodels is
+installed, its statecrime (murder), ccard (average expenditure),
+grunfeld (investment from value and capital), star98 (share above the
+median) and a 3000-row sample of randhie (doctor visits). The user guide's
+table of the tilt comes from this script.
+
+    python benchmarks/bench_margin.py [--sets diabetes,yacht]
+"""
+
+import argparse
+import pathlib
+import time
+import warnings
+
+import numpy as np
+from sklearn.datasets import load_diabetes
+from sklearn.linear_model import Ridge
+from sklearn.metrics import r2_score
+from sklearn.model_selection import KFold
+from sklearn.preprocessing import StandardScaler
+
+from skebm import EnergyRegressor
+
+LOSSES = ("perceptron", "hinge", "log", "lvq2", "mce", "square_square",
+          "square_exp")
+UCI = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "uci"
+
+
+def _uci(name):
+    folder = UCI / name
+    data = np.loadtxt(folder / "data.txt")
+    features = np.loadtxt(folder / "index_features.txt", dtype=int)
+    return data[:, features], data[:, int(np.loadtxt(folder / "index_target.txt"))]
+
+
+def _statsmodels(name):
+    import statsmodels.api as sm
+
+    if name == "randhie":
+        d = sm.datasets.randhie.load_pandas().data.sample(3000, random_state=0)
+        return d.drop(columns="mdvis").to_numpy(float), d["mdvis"].to_numpy(float)
+    if name == "grunfeld":
+        d = sm.datasets.grunfeld.load_pandas().data
+        return d[["value", "capital"]].to_numpy(float), d["invest"].to_numpy(float)
+    if name == "star98":
+        d = sm.datasets.star98.load_pandas().data
+        y = d["NABOVE"] / (d["NABOVE"] + d["NBELOW"])
+        return d.drop(columns=["NABOVE", "NBELOW"]).to_numpy(float), y.to_numpy(float)
+    target = {"statecrime": "murder", "ccard": "AVGEXP"}[name]
+    d = getattr(sm.datasets, name).load_pandas().data
+    return d.drop(columns=target).to_numpy(float), d[target].to_numpy(float)
+
+
+SETS = {"diabetes": lambda: load_diabetes(return_X_y=True),
+        **{name: (lambda name=name: _uci(name))
+           for name in ("concrete", "yacht", "wine-quality-red")},
+        **{name: (lambda name=name: _statsmodels(name))
+           for name in ("randhie", "statecrime", "ccard", "grunfeld", "star98")}}
+
+
+def cv_r2(make_model, X, y):
+    """Mean over the folds of the held-out R^2."""
+    scores = []
+    for train, test in KFold(3, shuffle=True, random_state=0).split(X):
+        scaler = StandardScaler().fit(X[train])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ConvergenceWarning
+            model = make_model().fit(scaler.transform(X[train]), y[train])
+        scores.append(r2_score(y[test], model.predict(scaler.transform(X[test]))))
+    return float(np.mean(scores))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument("--sets", default=",".join(SETS),
+                        help="comma-separated names among " + ", ".join(SETS))
+    args = parser.parse_args(argv)
+    print(f"{'set':<18}{'Ridge':>7}" + "".join(f"{loss[:9]:>10}" for loss in LOSSES)
+          + "   below Ridge - 0.1")
+    for name in args.sets.split(","):
+        try:
+            X, y = SETS[name]()
+        except (ImportError, OSError) as error:
+            print(f"{name:<18} skipped ({error})")
+            continue
+        t = time.perf_counter()
+        ridge = cv_r2(Ridge, X, y)
+        scores = [cv_r2(lambda loss=loss: EnergyRegressor(
+            energy="joint", loss=loss, random_state=0), X, y) for loss in LOSSES]
+        below = [loss for loss, s in zip(LOSSES, scores) if s < ridge - 0.1]
+        print(f"{name:<18}{ridge:>7.3f}" + "".join(f"{s:>10.3f}" for s in scores)
+              + f"   {', '.join(below) or '-'} ({time.perf_counter() - t:.0f} s)",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
