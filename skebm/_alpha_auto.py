@@ -15,6 +15,7 @@ from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from threadpoolctl import threadpool_limits
 
+from ._input_box import InputBox
 from ._rows import merge_duplicate_rows
 
 # alpha="auto": the penalties tried, and the share of rows held out to score them
@@ -141,6 +142,9 @@ class AlphaSelectionMixin:
                 warnings.warn(message, stacklevel=2)
         elif selected is not None and not refit_needed:
             self._take_fit(selected)
+            if isinstance(self._inputs, InputBox):
+                # the rows the trial held out are training rows too
+                self._inputs = self._inputs.widened(Xv, wv)
             return self
         else:
             self._fit(X, y, sample_weight, incremental=False, alpha=alpha,

@@ -92,18 +92,24 @@ class _RegressionDataMixin:
                                sample_weight)
 
     def _model_inputs(self, X, y, sample_weight, continued):
-        """The joint energy's inputs (dense X): new rows clipped to the box
-        of the training rows (``_input_box.py``), and above two target
+        """The joint energy's inputs: rows clipped to the box of the
+        training rows (``_input_box.py``; dense ``X``), and above two target
         columns kernel ridge predictions of the targets appended
-        (``_kernel_inputs.py``): of a ridge fitted to these rows, or for a
-        ``partial_fit`` batch after the first, of the first batch's ridge
-        (the new rows are out of its sample), the box widened to the batch."""
-        if self.energy != "joint" or sp.issparse(X):
-            return X, None
+        (``_kernel_inputs.py``). A ``partial_fit`` batch after the first
+        keeps the first batch's ridge (the new rows are out of its sample)
+        and widens the box to the batch's rows."""
         fitted = getattr(self, "_inputs", None)
-        if continued and fitted is not None:
-            inputs = fitted.widened(X)
+        if self.energy != "joint" or (continued and fitted is None):
+            # (continued: a model fitted on sparse X, which has no box)
+            return X, None
+        if continued:
+            if not isinstance(fitted, InputBox):
+                # kernel ridge inputs pickled before the box
+                return fitted.transform(X), fitted
+            inputs = fitted.widened(X, sample_weight)
             return inputs.transform(X), inputs
+        if sp.issparse(X):
+            return X, None
         kernel = (KernelRidgeInputs(check_random_state(self.random_state))
                   if y.shape[1] > 2 else None)
         inputs = InputBox(kernel)

@@ -58,9 +58,10 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         from a Gaussian 100 times more than the Gaussian itself (bumps of
         height 0.1). For ``lvq2``,
         ``square_square`` and ``square_exp`` it is mapped through a
-        softplus to positive energies. It answers a new row beyond the
-        range of the training inputs as the nearest point of that range
-        (dense ``X``, each feature clipped; see the user guide).
+        softplus to positive energies. The joint energy answers a new row
+        beyond the range of the training inputs as the nearest point of
+        that range (each feature clipped, for a model fitted on dense
+        ``X``; see the user guide).
     hidden_layer_sizes : array-like of int, default=(64, 64)
         Hidden layers of ``G`` for ``mlp`` and ``joint``.
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"

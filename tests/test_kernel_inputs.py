@@ -135,6 +135,10 @@ def test_regressor_reads_kernel_predictions_above_two_columns(data):
     ridge = reg._inputs.then
     reg.partial_fit(X[:10], y[:10])
     assert reg._inputs.then is ridge
+    # as does a model pickled before the input box, whose inputs are the ridge
+    reg._inputs = ridge
+    reg.partial_fit(X[:10], y[:10])
+    assert reg._inputs is ridge
     # a warm-started fit reads leave-one-out predictions of its own rows
     reg.set_params(warm_start=True).fit(X[:30], y[:30])
     assert reg._inputs.then is not ridge and reg._inputs.then.centers_.shape[0] == 30
