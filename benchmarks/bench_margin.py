@@ -9,9 +9,10 @@ quality from ``../shared/data/uci`` (all rows); and, when statsmodels is
 installed, its statecrime (murder), ccard (average expenditure),
 grunfeld (investment from value and capital), star98 (share above the
 median) and a 3000-row sample of randhie (doctor visits). The user guide's
-table of the tilt comes from this script.
+table of the tilt comes from this script (``--no-tilt``: its "before"
+column, the Gibbs distribution untilted).
 
-    python benchmarks/bench_margin.py [--sets diabetes,yacht]
+    python benchmarks/bench_margin.py [--sets diabetes,yacht] [--no-tilt]
 """
 
 import argparse
@@ -27,6 +28,7 @@ from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
 
 from skebm import EnergyRegressor
+from skebm.inference import IntervalSpace
 
 LOSSES = ("perceptron", "hinge", "log", "lvq2", "mce", "square_square",
           "square_exp")
@@ -81,7 +83,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--sets", default=",".join(SETS),
                         help="comma-separated names among " + ", ".join(SETS))
+    parser.add_argument("--no-tilt", action="store_true",
+                        help="leave the Gibbs distribution untilted")
     args = parser.parse_args(argv)
+    if args.no_tilt:
+        IntervalSpace.fit_tilt = lambda self, *args: 0.0
     print(f"{'set':<18}{'Ridge':>7}" + "".join(f"{loss[:9]:>10}" for loss in LOSSES)
           + "   below Ridge - 0.1")
     for name in args.sets.split(","):

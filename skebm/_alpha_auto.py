@@ -145,6 +145,7 @@ class AlphaSelectionMixin:
             if isinstance(self._inputs, InputBox):
                 # the rows the trial held out are training rows too
                 self._inputs = self._inputs.widened(Xv, wv)
+            self._retilt(Xv, yv, wv)
             return self
         else:
             self._fit(X, y, sample_weight, incremental=False, alpha=alpha,

@@ -199,6 +199,9 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
             X, y, sample_weight = merge_duplicate_rows(X, y, sample_weight)
         space, y = self._answer_space(energy_cls, X, y, sample_weight, keep,
                                       fitted_targets, loss, spread, y_standardization)
+        if keep and not fitted and hasattr(space, "tilted"):
+            # a warm start calibrates afresh (its loss or beta may differ)
+            space = space.tilted(0.0)
         if self.sampler is not None:
             space.check_sampler(self.sampler, loss)
         energy = energy_cls.build(loss, self._hidden(), self.activation, space)
@@ -275,7 +278,7 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
             energy.stop_training()
         with np.errstate(over="ignore", invalid="ignore"):
             beta, space = self._calibrate(space, energy, X, y, raw_weight, loss,
-                                          beta, fixed_beta)
+                                          beta, fixed_beta, retilt=not fitted)
         self.beta_ = beta
         self.alpha_ = alpha
         self.energy_ = energy
@@ -287,15 +290,18 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
             setattr(self, name, value)
         return self
 
-    def _calibrate(self, space, energy, X, y, sample_weight, loss, beta, fixed_beta):
+    def _calibrate(self, space, energy, X, y, sample_weight, loss, beta, fixed_beta,
+                   retilt=True):
         """The fitted model's ``beta`` (the loss's, ``fixed_beta``, or fitted
         to the training rows) and its space. After a margin loss with
         ``beta="auto"``, a space that can (``fit_tilt``) also tilts the
         Gibbs distribution to the targets' location, refitting a free
-        temperature once at the tilt."""
+        temperature once at the tilt; ``retilt=False`` (a ``partial_fit``
+        batch after the first, which alone would set every prediction's
+        location) keeps the space's tilt."""
         if fixed_beta is None:
             beta = space.fit_beta(energy, X, y, sample_weight, loss, beta)
-        if not self._tilts(space, loss):
+        if not (retilt and self._tilts(space, loss)):
             return beta, space
         space = space.tilted(space.fit_tilt(energy, X, y, sample_weight, beta))
         if fixed_beta is None:
@@ -306,9 +312,9 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         return self.beta == "auto" and not loss.partition and hasattr(space, "fit_tilt")
 
     def _retilt(self, X, y, sample_weight):
-        """Refit the tilt (see :meth:`_calibrate`) at ``beta_`` to the
+        """Refit the tilt (see :meth:`_calibrate`) at ``beta_`` to all the
         validated rows ``X, y``: ``alpha="auto"`` sets ``beta_`` after its
-        refit, to its trial's."""
+        refit, to its trial's, or keeps a trial fitted on part of them."""
         space = self.answer_space_
         if not self._tilts(space, self._loss):
             return

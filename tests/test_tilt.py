@@ -1,6 +1,7 @@
 """After a margin loss, beta="auto" also tilts the joint energy's Gibbs
 distribution to the targets' location."""
 
+import pickle
 import warnings
 
 import numpy as np
@@ -93,6 +94,12 @@ def test_tilt_reaches_every_density_method(skewed):
     diff = tilted.log_density(energy, Xc, z, beta) - flat.log_density(energy, Xc, z,
                                                                      beta)
     assert diff[1] - diff[0] == pytest.approx(beta * t * 1.5, rel=1e-6)
+    # beyond the support the tilt reads the bound, where the wall's tails
+    # (untilted half-normals) take over
+    lo, hi = tilted.support
+    z = np.array([[lo - 0.7], [hi + 0.7]])
+    moved = tilted.energies(energy, Xc, z) - flat.energies(energy, Xc, z)
+    np.testing.assert_allclose(moved, [-t * lo, -t * hi], rtol=1e-6)
     # means, modes and intervals move the tilt's way
     Xc = reg._check_X(X[200:210])
     for kind in ("mean", "mode"):
@@ -112,10 +119,52 @@ def test_no_tilt_under_the_nll_or_a_hand_set_beta(skewed):
                 beta=2.0).answer_space_.tilt == 0.0
 
 
-def test_a_space_pickled_before_the_tilt_reads_none():
+def test_a_space_pickled_before_the_tilt_is_untilted():
     space = IntervalSpace((-1.0, 1.0))
     del space.tilt
-    assert space.tilt == 0.0
+    assert pickle.loads(pickle.dumps(space)).tilt == 0.0
+
+
+def test_tilted_density_integrates_to_one_past_the_support(skewed):
+    # the tilt reads the clipped answer, so the wall's tails beyond the
+    # support are the half-normals the partition integrates
+    X, y = skewed
+    y = y * (1 + 1e-6 * np.random.default_rng(0).random(len(y)))
+    reg = _fit(X[:250], y[:250], loss="hinge")
+    assert abs(reg.answer_space_.tilt * reg.beta_) > 0.1
+    lo, hi = reg.support_
+    ys = np.linspace(lo - 3.0 * reg.y_scale_[0], hi + 3.0 * reg.y_scale_[0], 40001)
+    fitted = reg.answer_space_
+    # the fitted tilt, and steeper ones either way by hand (beta t = -+3)
+    for row, tilt in zip(X[250:253], [fitted.tilt, 3.0 / reg.beta_, -3.0 / reg.beta_]):
+        reg.answer_space_ = fitted.tilted(tilt)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tails are outside the grid
+            density = np.exp(reg.predict_log_density(np.tile(row, (len(ys), 1)),
+                                                     ys))
+        # the partition's 512-cell midpoint rule against this trapezoid
+        assert np.trapezoid(density, ys) == pytest.approx(1.0, abs=2e-3)
+        mean = np.trapezoid(density * ys, ys)
+        assert reg.predict(row[None])[0] == pytest.approx(mean, abs=2e-3 * np.ptp(ys))
+
+
+def test_warm_start_and_partial_fit_tilts(skewed):
+    X, y = skewed
+    reg = _fit(X[:200], y[:200], loss="perceptron")
+    assert reg.answer_space_.tilt != 0.0
+    # a partial_fit batch after the first keeps the tilt (the largest
+    # targets alone would move every prediction)
+    tilt = reg.answer_space_.tilt
+    top = np.argsort(y)[-5:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.partial_fit(X[top], y[top])
+    assert reg.answer_space_.tilt == tilt
+    # a warm start with a hand-set beta drops it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.set_params(warm_start=True, beta=2.0).fit(X[:200], y[:200])
+    assert reg.answer_space_.tilt == 0.0
 
 
 def test_alpha_auto_tilts_at_the_temperature_it_keeps(skewed):

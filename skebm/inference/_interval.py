@@ -164,7 +164,9 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
         """Energy of each (x, z) pair, the wall included, without the
         ceiling of ``floor`` (see :meth:`capped_energies`): (n_samples,)."""
         E, _ = energy.forward(X, self.clip(z).astype(energy.params_.dtype))
-        return E[:, 0] + self.wall_energy(z[:, 0]) - self.tilt * z[:, 0]
+        # the tilt reads the clipped answer: past the support the wall's
+        # tails are the untilted half-normals the partition integrates
+        return E[:, 0] + self.wall_energy(z[:, 0]) - self.tilt * self.clip(z[:, 0])
 
     def capped_energies(self, energy, X, z, beta):
         """The energies whose Gibbs distribution the predictions use: those
@@ -218,7 +220,7 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
         for rows in self._chunks(X.shape[0]):
             E[rows], _ = energy.forward(
                 X[rows], self.clip(cells[rows]).astype(energy.params_.dtype))
-        E += self.wall_energy(cells) - self.tilt * cells
+        E += self.wall_energy(cells) - self.tilt * self.clip(cells)
         return cells, np.clip(E, -1e100, 1e100)
 
     def _chunks(self, n):
@@ -344,11 +346,12 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
             rows = np.linspace(0, X.shape[0] - 1, _MAX_TEMPERATURE_ROWS).astype(int)
             X, z, sample_weight = X[rows], z[rows], sample_weight[rows]
         if self.cells is None:
-            points = z[:, :1].astype(np.float64)
+            points = self.clip(z[:, :1]).astype(np.float64)
             e_points = np.clip(space.energies(energy, X, z).astype(np.float64),
                                -1e100, 1e100)[:, None]
         else:
             points, e_points = space._cell_energies(energy, X, z)
+            points = self.clip(points)
         logits = space._gibbs_logits(space._grid_energies(energy, X), beta)
         return fit_tilt(logits, self._nodes(), beta,
                         sample_weight / sample_weight.sum(), -beta * e_points, points)

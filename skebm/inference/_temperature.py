@@ -13,6 +13,8 @@ _XTOL, _RTOL = 1e-14, 1e-15
 _MAX_NEWTON_STEPS = 100
 # a Newton step this small leaves an error of the order of its square
 _LAST_NEWTON_STEP = 1e-9
+# fit_tilt's largest log ratio of the tilt across the answers
+_MAX_TILT = 50.0
 
 
 def fit_inverse_temperature(nll_gradient, energy_spread, curvature=False,
@@ -132,26 +134,29 @@ def grid_nll_derivatives(logits, E, w, e_target=None, e_cells=None):
 
 def fit_tilt(logits, nodes, beta, w, target_logits, points):
     """The tilt ``t`` maximizing the likelihood of the targets under the
-    grid density ``exp(logits + beta t y)`` over ``nodes`` ``y``: damped
-    Newton steps from 0.
+    grid density ``exp(logits + beta t y)``: damped Newton steps from 0.
 
     At the optimum the Gibbs mean of ``y``, averaged over the rows, is the
-    targets' (or their cells') mean: the tilt moves the location that a
-    margin loss left wherever its contrastive terms balanced, as the
-    temperature fixes the scale.
+    targets' (or their cells' Gibbs mean): the tilt moves the location that
+    a margin loss left wherever its contrastive terms balanced, as the
+    temperature fixes the scale. ``beta t`` times the nodes' width stays
+    within ``_MAX_TILT``, so targets all at one end give a steep tilt, not
+    an unbounded one.
 
     Parameters
     ----------
     logits : ndarray of shape (n, M)
         Log quadrature weights plus log Gibbs factors, untilted.
     nodes : ndarray of shape (M,)
+        The answers of the columns of ``logits``.
     beta : float
+        The inverse temperature of ``logits``.
     w : ndarray of shape (n,)
         Row weights summing to one.
     target_logits : ndarray of shape (n, k)
         ``-beta E`` at the targets (k = 1) or at points of their cells.
     points : ndarray of shape (n, k)
-        The targets, or the points of their cells.
+        The targets, or the points of their cells, within the nodes' range.
 
     Returns
     -------
@@ -165,16 +170,19 @@ def fit_tilt(logits, nodes, beta, w, target_logits, points):
         mean = np.einsum("nk,nk->n", p, y)
         return mean, np.einsum("nk,nk->n", p, y * y) - mean * mean
 
+    bound = _MAX_TILT / max(float(np.ptp(nodes)), np.finfo(float).tiny)
     g, value = 0.0, nll(0.0)
     Y = np.broadcast_to(nodes, logits.shape)
     for _ in range(_MAX_NEWTON_STEPS):
-        # in g = beta t, where the NLL is a log-partition minus a cell's:
-        # gradient and curvature are differences of Gibbs moments
+        # in g = beta t the NLL is a log-partition minus a cell's: gradient
+        # and curvature are differences of Gibbs moments (with cells, the
+        # curvature can be negative: then a step toward the bound)
         mean_p, var_p = moments(grid_probabilities(logits + g * nodes), Y)
         mean_q, var_q = moments(grid_probabilities(target_logits + g * points),
                                 points)
         gradient, curvature = w @ (mean_p - mean_q), w @ (var_p - var_q)
-        step = gradient / curvature if curvature > 0 else np.sign(gradient)
+        step = gradient / curvature if curvature > 0 else np.sign(gradient) * bound
+        step = g - np.clip(g - step, -bound, bound)
         for _ in range(60):
             trial = nll(g - step)
             if trial <= value:
