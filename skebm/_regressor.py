@@ -80,12 +80,13 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         otherwise it is, for ``linear`` and ``mlp``, the noise precision
         (the inverse mean squared residual of the standardized training
         targets) and for ``joint`` 1 after ``nll``, else the maximum of the
-        training likelihood. After a margin loss one column of ``joint``
-        also gets a tilt ``exp(beta t y)`` of its Gibbs distribution
-        (``answer_space_.tilt``), fitted to the training likelihood at
-        ``beta_``: the loss fixes neither the energy's scale nor where its
-        Gibbs mean lies, and the tilt brings the mean of the predictions to
-        the targets'. A number is used as it is, without a tilt.
+        training likelihood. After a margin loss, the one-column ``joint``
+        energy's Gibbs distribution also gets a tilt ``exp(beta t z)``
+        (``answer_space_.tilt``, standardized units) that maximizes the
+        training likelihood at the fitted temperature: the loss fixes
+        neither the energy's scale nor where its Gibbs mean lies, and the
+        tilt brings the mean of the predictions near the targets' (user
+        guide). A number is used as it is, without a tilt.
     epsilon : float or "auto", default="auto"
         Radius, in standardized units, of the ball around the target whose
         answers do not count as incorrect for the margin losses. ``"auto"``:

@@ -339,7 +339,7 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
         """The tilt ``t`` of the Gibbs distribution, ``p(z|x) ∝ exp(-beta (E
         - t z))``, maximizing the likelihood of the targets at ``beta``: it
         moves the distribution's location, which a margin loss leaves where
-        its contrastive terms balanced, so that its mean matches the
+        its contrastive terms balanced, so that its mean is about the
         targets' on average (:func:`~skebm.inference._temperature.fit_tilt`)."""
         space = self.tilted(0.0)
         if X.shape[0] > _MAX_TEMPERATURE_ROWS:
