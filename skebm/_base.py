@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._alpha_auto import _AUTO_ALPHAS, _AUTO_CHECK_EVERY, AlphaSelectionMixin
 from ._rows import merge_duplicate_rows
+from ._targets import standardize
 from .losses import LOSSES, BaseLoss, get_loss
 from .sampling import MHSampler
 from .solvers import Objective, Settings, resolve_solver, train
@@ -303,7 +304,7 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
             beta = space.fit_beta(energy, X, y, sample_weight, loss, beta)
         if not (retilt and self._tilts(space, loss)):
             return beta, space
-        space = space.tilted(space.fit_tilt(energy, X, y, sample_weight, beta))
+        space = _tilted(space, energy, X, y, sample_weight, beta)
         if fixed_beta is None:
             beta = space.fit_beta(energy, X, y, sample_weight, loss, beta)
         return beta, space
@@ -318,11 +319,11 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         space = self.answer_space_
         if not self._tilts(space, self._loss):
             return
-        z = (y.reshape(len(y), -1) - self.y_mean_) / self.y_scale_
+        z = standardize(y, X.shape[0], self.y_mean_, self.y_scale_)
         X = self._energy_inputs(X).astype(self.energy_.params_.dtype, copy=False)
         with np.errstate(over="ignore", invalid="ignore"):
-            self.answer_space_ = space.tilted(space.fit_tilt(
-                self.energy_, X, z, sample_weight, self.beta_))
+            self.answer_space_ = _tilted(space, self.energy_, X, z, sample_weight,
+                                         self.beta_)
 
     def _stratify(self, y):
         return None
@@ -382,3 +383,9 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _tilted(space, energy, X, z, sample_weight, beta):
+    """``space`` tilted to the likelihood of the standardized targets ``z``
+    at ``beta``."""
+    return space.tilted(space.fit_tilt(energy, X, z, sample_weight, beta))
