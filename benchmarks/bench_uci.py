@@ -270,6 +270,11 @@ def main():
     if unknown:
         parser.error(f"unknown sets {sorted(unknown)}; choose from "
                      f"{SETS + list(SYNTHETIC) + list(LOADERS)}")
+    for name in set(sets) & set(LOADERS):
+        try:
+            LOADERS[name]()
+        except ImportError as error:
+            parser.error(f"set {name!r} needs a package that is missing: {error}")
     if ngboost is None:
         print(f"ngboost cannot be imported ({NGBOOST_ERROR}); its rows are "
               "skipped. Install: pip install --no-deps ngboost && pip install "
