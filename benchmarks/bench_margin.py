@@ -12,7 +12,8 @@ Hitters, CPS1985, Prestige, cpus, airquality, College, Cars93). The user
 guide's table of the tilt comes from this script (``--no-tilt``: its "before"
 column, the Gibbs distribution untilted).
 
-    python benchmarks/bench_margin.py [--sets diabetes,yacht] [--no-tilt]
+    python benchmarks/bench_margin.py [--sets diabetes,yacht] [--losses hinge]
+                                      [--no-tilt]
 """
 
 import argparse
@@ -66,12 +67,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--sets", default=",".join(SETS),
                         help="comma-separated names among " + ", ".join(SETS))
+    parser.add_argument("--losses", default=",".join(LOSSES),
+                        help="comma-separated names among " + ", ".join(LOSSES))
     parser.add_argument("--no-tilt", action="store_true",
                         help="leave the Gibbs distribution untilted")
     args = parser.parse_args(argv)
+    losses = args.losses.split(",")
+    unknown = sorted(set(losses) - set(LOSSES))
+    if unknown:
+        parser.error(f"unknown losses {unknown}; choose among {', '.join(LOSSES)}")
     if args.no_tilt:
         IntervalSpace.fit_tilt = lambda self, *args: 0.0
-    print(f"{'set':<18}{'Ridge':>7}" + "".join(f"{loss[:9]:>10}" for loss in LOSSES)
+    print(f"{'set':<18}{'Ridge':>7}" + "".join(f"{loss[:9]:>10}" for loss in losses)
           + "   below Ridge - 0.1")
     for name in args.sets.split(","):
         try:
@@ -82,8 +89,8 @@ def main(argv=None):
         t = time.perf_counter()
         ridge = cv_r2(Ridge, X, y)
         scores = [cv_r2(lambda loss=loss: EnergyRegressor(
-            energy="joint", loss=loss, random_state=0), X, y) for loss in LOSSES]
-        below = [loss for loss, s in zip(LOSSES, scores) if s < ridge - 0.1]
+            energy="joint", loss=loss, random_state=0), X, y) for loss in losses]
+        below = [loss for loss, s in zip(losses, scores) if s < ridge - 0.1]
         print(f"{name:<18}{ridge:>7.3f}" + "".join(f"{s:>10.3f}" for s in scores)
               + f"   {', '.join(below) or '-'} ({time.perf_counter() - t:.0f} s)",
               flush=True)

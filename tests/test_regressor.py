@@ -773,6 +773,26 @@ def test_a_margin_loss_on_the_joint_energy_is_near_ridge(loss, load):
     assert ours >= ridge - 0.1, (ours, ridge)
 
 
+@pytest.mark.parametrize("loss, given, built", [
+    ("perceptron", None, (64,)),
+    ("perceptron", [64, 64], (64, 64)),
+    ("perceptron", (32, 32), (32, 32)),
+    ("hinge", None, (64, 64))])
+def test_the_perceptron_on_the_joint_energy_defaults_to_one_hidden_layer(
+        loss, given, built):
+    # its training_defaults("joint"), taken only where hidden_layer_sizes is
+    # left at the default: a list the user gives is kept
+    X, y = load_diabetes(return_X_y=True)
+    params = {} if given is None else {"hidden_layer_sizes": given}
+    reg = EnergyRegressor(loss=loss, energy="joint", alpha=1.0, max_iter=2,
+                          random_state=0, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X[:60], y[:60])
+    assert reg.energy_.hidden_layer_sizes == built
+    assert reg.hidden_layer_sizes == ((64, 64) if given is None else given)
+
+
 def test_auto_alpha_calibrates_the_joint_nll_temperature_on_held_out_rows():
     # the temperature is fitted to the rows alpha="auto" holds out, not to
     # the training rows: on unseen rows, a temperature much colder or warmer

@@ -95,11 +95,11 @@ class BaseLoss:
         """Gradient with respect to the energies, see :meth:`value_gradient`."""
         return self.value_gradient(energies, y, incorrect, **answers)[1]
 
-    def training_defaults(self):
-        """The estimators' training parameters this loss sets when they are
-        ``"auto"`` or left at their defaults (``{"learning_rate_init": ...}``);
-        an answer space's own (several target columns) take precedence.
-        None here."""
+    def training_defaults(self, energy=None):
+        """The estimators' parameters this loss sets, with the architecture
+        named ``energy``, when they are ``"auto"`` or left at their defaults
+        (``{"learning_rate_init": ...}``); an answer space's own (several
+        target columns) take precedence. None here."""
         return {}
 
     def gibbs_beta(self, default):
