@@ -64,8 +64,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         ``X``; see the user guide).
     hidden_layer_sizes : array-like of int, default=(64, 64)
         Hidden layers of ``G`` for ``mlp`` and ``joint``. Left at the
-        default, the perceptron loss with ``joint`` takes ``(64,)`` (its
-        ``training_defaults()``).
+        default, ``joint`` with the perceptron and square-square losses
+        takes ``(64,)`` (their ``joint_hidden_layer_sizes``).
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
     margin : float, default=1.0
         Margin of the ``hinge`` and ``square_square`` losses, in energy

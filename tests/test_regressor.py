@@ -777,11 +777,12 @@ def test_a_margin_loss_on_the_joint_energy_is_near_ridge(loss, load):
     ("perceptron", None, (64,)),
     ("perceptron", [64, 64], (64, 64)),
     ("perceptron", (32, 32), (32, 32)),
+    ("square_square", None, (64,)),
     ("hinge", None, (64, 64))])
-def test_the_perceptron_on_the_joint_energy_defaults_to_one_hidden_layer(
+def test_some_margin_losses_on_the_joint_energy_default_to_one_hidden_layer(
         loss, given, built):
-    # its training_defaults("joint"), taken only where hidden_layer_sizes is
-    # left at the default: a list the user gives is kept
+    # joint_hidden_layer_sizes, taken only where hidden_layer_sizes is left
+    # at the default: a list the user gives is kept
     X, y = load_diabetes(return_X_y=True)
     params = {} if given is None else {"hidden_layer_sizes": given}
     reg = EnergyRegressor(loss=loss, energy="joint", alpha=1.0, max_iter=2,

@@ -45,6 +45,10 @@ class BaseLoss:
       chosen by name;
     - ``class_energy``: the architecture of ``EnergyClassifier(energy="auto")``
       with this loss.
+    - ``joint_hidden_layer_sizes``: the hidden layers of ``energy="joint"``
+      with this loss when ``hidden_layer_sizes`` is left at its default
+      (None: the default), for the losses measured to train better on one
+      layer (:meth:`training_defaults`).
     """
 
     name = None
@@ -57,6 +61,7 @@ class BaseLoss:
     saturates = False
     constants = ()
     class_energy = "linear"
+    joint_hidden_layer_sizes = None
 
     def value_gradient(self, energies, y, incorrect=None, *, log_weights=None,
                        contrast=None):
@@ -99,7 +104,10 @@ class BaseLoss:
         """The estimators' parameters this loss sets, with the architecture
         named ``energy``, when they are ``"auto"`` or left at their defaults
         (``{"learning_rate_init": ...}``); an answer space's own (several
-        target columns) take precedence. None here."""
+        target columns) take precedence: ``joint_hidden_layer_sizes``, if
+        set, for the joint energy."""
+        if energy == "joint" and self.joint_hidden_layer_sizes is not None:
+            return {"hidden_layer_sizes": self.joint_hidden_layer_sizes}
         return {}
 
     def gibbs_beta(self, default):

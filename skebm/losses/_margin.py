@@ -187,6 +187,10 @@ class SquareSquareLoss(BaseLoss):
     name = "square_square"
     constants = ("margin",)
     energy_domain = "nonnegative"
+    # on the 19 real sets of benchmarks/bench_margin.py, two seeds: 10 fits
+    # more than 0.1 below Ridge's R^2 with (64, 64), 7 with (64,), and a
+    # mean R^2 0.03 and 0.07 higher
+    joint_hidden_layer_sizes = (64,)
 
     def __init__(self, margin=1.0):
         self.margin = _check_positive("margin", margin)
