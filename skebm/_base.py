@@ -122,23 +122,16 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         ``loss`` and the targets ``y``."""
         return self.energy
 
-    def _own_defaults(self, loss, energy_name):
-        """The parameters left at skebm's defaults (or ``"auto"``) that this
-        fit sets otherwise: the loss's ``training_defaults(energy_name)``,
-        then the answer space's (several target columns: a schedule for its
-        sampled gradient)."""
-        own = {**loss.training_defaults(energy_name),
-               **getattr(self, "_space_defaults", {})}
-        defaults = _skebm_defaults(self)
-        # by type first: a user's array or list is never a default
-        return {name: value for name, value in own.items()
-                if isinstance(getattr(self, name), type(defaults[name]))
-                and getattr(self, name) == defaults[name]}
-
-    def _hidden(self, own=None):
-        """``hidden_layer_sizes``, or the one in ``own`` (see
-        :meth:`_own_defaults`), as a tuple of positive ints."""
-        sizes = (own or {}).get("hidden_layer_sizes", self.hidden_layer_sizes)
+    def _hidden(self, loss, energy_name, space):
+        """``hidden_layer_sizes`` as a tuple of positive ints; the
+        regressor's ``"auto"`` is ``(64, 64)``, or the loss's
+        ``joint_hidden_layer_sizes`` for one column of the joint energy."""
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, str):
+            one_column = getattr(space, "n_answers", None) == 1
+            joint = loss.joint_hidden_layer_sizes if (
+                energy_name == "joint" and one_column) else None
+            sizes = (64, 64) if joint is None else joint
         sizes = (sizes,) if isinstance(sizes, Real) else tuple(sizes)
         if any(int(s) != s or s < 1 for s in sizes):
             raise ValueError(
@@ -156,8 +149,13 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
             n_iter_no_change=self.n_iter_no_change,
             early_stopping=self.early_stopping, verbose=self.verbose,
             loss=repr(loss), energy=energy_name)
-        for name, value in self._own_defaults(loss, energy_name).items():
-            if hasattr(settings, name):
+        # "auto", and the parameters left at skebm's defaults, take the
+        # loss's training defaults, then the answer space's (several target
+        # columns: a schedule for its sampled gradient)
+        own = {**loss.training_defaults(), **getattr(self, "_space_defaults", {})}
+        defaults = _skebm_defaults(self)
+        for name, value in own.items():
+            if getattr(self, name) == defaults[name]:
                 setattr(settings, name, value)
         return settings
 
@@ -214,8 +212,8 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
             space = space.tilted(0.0)
         if self.sampler is not None:
             space.check_sampler(self.sampler, loss)
-        hidden = self._hidden(self._own_defaults(loss, energy_name))
-        energy = energy_cls.build(loss, hidden, self.activation, space)
+        energy = energy_cls.build(loss, self._hidden(loss, energy_name, space),
+                                  self.activation, space)
         X, inputs = self._model_inputs(X, y, sample_weight, fitted)
         if inputs is not None and held_out is not None:
             held_out = (inputs.transform(held_out[0]), *held_out[1:])

@@ -62,10 +62,11 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         beyond the range of the training inputs as the nearest point of
         that range (each feature clipped, for a model fitted on dense
         ``X``; see the user guide).
-    hidden_layer_sizes : array-like of int, default=(64, 64)
-        Hidden layers of ``G`` for ``mlp`` and ``joint``. Left at the
-        default, ``joint`` with the perceptron and square-square losses
-        takes ``(64,)`` (their ``joint_hidden_layer_sizes``).
+    hidden_layer_sizes : array-like of int or "auto", default="auto"
+        Hidden layers of ``G`` for ``mlp`` and ``joint``. ``"auto"``:
+        ``(64, 64)``, and ``(64,)`` for one target column of ``joint``
+        under the perceptron and square-square losses (their
+        ``joint_hidden_layer_sizes``; user guide).
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
     margin : float, default=1.0
         Margin of the ``hinge`` and ``square_square`` losses, in energy
@@ -234,6 +235,9 @@ best_validation_score_ : as in :class:`EnergyClassifier`
     _parameter_constraints = {
         **BaseEnergyModel._parameter_constraints,
         "energy": [StrOptions(REGRESSOR_ENERGIES.keys())],
+        "hidden_layer_sizes": [
+            *BaseEnergyModel._parameter_constraints["hidden_layer_sizes"],
+            StrOptions({"auto"})],
         "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "epsilon": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "inference": [StrOptions({"auto", "mode", "mean"})],
@@ -245,7 +249,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         loss="nll",
         energy="linear",
         *,
-        hidden_layer_sizes=(64, 64),
+        hidden_layer_sizes="auto",
         activation="relu",
         margin=1.0,
         beta="auto",

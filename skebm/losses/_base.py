@@ -45,10 +45,9 @@ class BaseLoss:
       chosen by name;
     - ``class_energy``: the architecture of ``EnergyClassifier(energy="auto")``
       with this loss.
-    - ``joint_hidden_layer_sizes``: the hidden layers of ``energy="joint"``
-      with this loss when ``hidden_layer_sizes`` is left at its default
-      (None: the default), for the losses measured to train better on one
-      layer (:meth:`training_defaults`).
+    - ``joint_hidden_layer_sizes``: the hidden layers that
+      ``EnergyRegressor(energy="joint", hidden_layer_sizes="auto")`` gives
+      one target column under this loss (None: the regressor's default).
     """
 
     name = None
@@ -100,14 +99,11 @@ class BaseLoss:
         """Gradient with respect to the energies, see :meth:`value_gradient`."""
         return self.value_gradient(energies, y, incorrect, **answers)[1]
 
-    def training_defaults(self, energy=None):
-        """The estimators' parameters this loss sets, with the architecture
-        named ``energy``, when they are ``"auto"`` or left at their defaults
-        (``{"learning_rate_init": ...}``); an answer space's own (several
-        target columns) take precedence: ``joint_hidden_layer_sizes``, if
-        set, for the joint energy."""
-        if energy == "joint" and self.joint_hidden_layer_sizes is not None:
-            return {"hidden_layer_sizes": self.joint_hidden_layer_sizes}
+    def training_defaults(self):
+        """The estimators' training parameters this loss sets when they are
+        ``"auto"`` or left at their defaults (``{"learning_rate_init": ...}``);
+        an answer space's own (several target columns) take precedence.
+        None here."""
         return {}
 
     def gibbs_beta(self, default):

@@ -61,7 +61,7 @@ class PerceptronLoss(BaseLoss):
     # 3 with (64,), and 5 of one seed's 19 with (32,)
     joint_hidden_layer_sizes = (64,)
 
-    def training_defaults(self, energy=None):
+    def training_defaults(self):
         """``learning_rate_init="auto"`` steps 0.01, ten times the default.
 
         The loss is piecewise linear and learns only from its mistakes, and
@@ -71,7 +71,7 @@ class PerceptronLoss(BaseLoss):
         every real set measured (user guide, "Solvers"),
         and 0.03 was worse on three of eight.
         """
-        return {**super().training_defaults(energy), "learning_rate_init": 1e-2}
+        return {"learning_rate_init": 1e-2}
 
     def value_gradient(self, energies, y, incorrect=None, **answers):
         e_c = _correct_energy(energies, y)
