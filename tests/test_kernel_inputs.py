@@ -187,9 +187,10 @@ def test_conditional_spread_estimates_the_noise():
 
 def test_conditional_spread_follows_the_bulk_under_heavy_tails():
     # a tenth of the residuals ten times wider: the errors' RMS (3.3 times
-    # the bulk's deviation) is ruled by them; the spread stays near the mixture's robust deviation (1.4826
-    # times its median absolute value, solved below), above it only by the
-    # ridge's own error, which the wide residuals inflate
+    # the bulk's deviation) is ruled by them; the spread stays near the
+    # mixture's robust deviation (1.4826 times its median absolute value,
+    # solved below), above it only by the ridge's own error, which the wide
+    # residuals inflate
     rng = np.random.default_rng(1)
     n, sigma, wide = 600, 0.2, rng.random(600) < 0.1
     noise = sigma * rng.normal(size=n) * np.where(wide, 10.0, 1.0)
