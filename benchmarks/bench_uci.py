@@ -93,13 +93,13 @@ EBM_ROWS = {"EBM default": {}, "EBM mlp": {"energy": "mlp"},
 
 def load_split(name, k):
     """Train and test arrays of split ``k`` of set ``name``."""
+    if name in SYNTHETIC:
+        n_samples, n_features = SYNTHETIC[name]
+        X, y = make_friedman1(n_samples, n_features=n_features, noise=1.0,
+                              random_state=k)
+    elif name in LOADERS:
+        X, y = LOADERS[name]()
     if name in SYNTHETIC or name in LOADERS:
-        if name in SYNTHETIC:
-            n_samples, n_features = SYNTHETIC[name]
-            X, y = make_friedman1(n_samples, n_features=n_features, noise=1.0,
-                                  random_state=k)
-        else:
-            X, y = LOADERS[name]()
         X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.1,
                                                   random_state=k)
         return X_tr, y_tr, X_te, y_te
