@@ -56,7 +56,8 @@ class _RegressionDataMixin:
             space.set_spread(spread)
         # several target columns: the parameters left at their defaults take
         # the answer space's (VectorSpace.training_defaults), in _settings
-        self._space_defaults = getattr(space, "training_defaults", dict)()
+        self._space_defaults = (space.training_defaults(len(z))
+                                if hasattr(space, "training_defaults") else {})
         outside = space.outside(z)
         if keep and outside.any():
             warnings.warn(
