@@ -131,6 +131,33 @@ def test_sampled_contrastive_term_is_unbiased():
     assert np.all(np.abs(mean - exact) <= 4.5 * se + 1e-3 * np.abs(exact).max())
 
 
+class _TwoWells:
+    """Two wells of equal weight at -+(2, 2), 0.3 wide, whatever x."""
+
+    def answer_gradient(self, g, Y):
+        d2 = np.stack([np.sum((Y - c) ** 2, axis=-1) for c in (-2.0, 2.0)])
+        E = -logsumexp(-d2 / 0.18, axis=0)
+        w = np.exp(-d2 / 0.18 + E)                      # each well's share
+        dE = sum(w_c[..., None] * (Y - c) / 0.09 for w_c, c in zip(w, (-2.0, 2.0)))
+        return E, dE
+
+
+def test_training_chains_reach_the_other_mode():
+    # every target in one well: Langevin steps cannot leave it, and without
+    # the jumps to other stored targets the contrast could not weigh the
+    # wells (the training then gives a rare mode almost no mass)
+    z = np.repeat([[-2.0, -2.0], [2.0, 2.0]], 100, axis=0)
+    space = VectorSpace.from_targets(z, np.ones(len(z)))
+    step = Step(1.0, np.random.RandomState(0))
+    gen = np.random.default_rng(0)
+    samples = space._contrast_samples(_TwoWells(), np.zeros((100, 1)), z[:100],
+                                      step, gen)
+    assert samples.shape == (100, 4 * 5, 2)
+    other = np.linalg.norm(samples - 2.0, axis=2) < 1.0
+    # at equilibrium half the states; the chains start in the first well
+    assert 0.05 < other.mean() < 0.5
+
+
 def test_langevin_chains_match_the_quadrature_mean():
     space, energy = _space_and_energy(seed=2)
     X = np.random.default_rng(3).standard_normal((4, 3))

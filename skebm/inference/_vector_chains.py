@@ -3,8 +3,8 @@ unnormalized log density, the preconditioner, the inference chains and their
 independence jumps, and the descent toward the argmin."""
 
 import numpy as np
-from scipy.special import logsumexp
 
+from .._underflow import flushed_exp
 from ..sampling._langevin import _mala
 from ._vector_density import _MAX_QUAD_DIM
 
@@ -71,15 +71,15 @@ class _VectorChains:
     def _gaussian_part(self, energy):
         return self.n_answers > _MAX_QUAD_DIM and hasattr(energy, "gaussian_draws")
 
-    def _jump(self, precond, energy=None, g=None, beta=1.0):
+    def _jump(self, precond, energy=None, g=None, beta=1.0, centers=None):
         """Independence proposals from Gaussians ``N(c, M)`` around the stored
-        training targets ``c``, ``M`` the rows' preconditioner: chains move
-        to the answers of other training samples, and the Hastings ratio
-        weighs them by the Gibbs density of each row. With an ``energy``,
-        the proposals are instead draws of its Gaussian part at ``g``, which
-        covers the Gibbs distribution (its other terms only raise the
-        energy)."""
-        C = self.starts
+        training targets ``c`` (or ``centers``, chosen whatever the chains'
+        states), ``M`` the rows' preconditioner: chains move to the answers
+        of other training samples, and the Hastings ratio weighs them by the
+        Gibbs density of each row. With an ``energy``, the proposals are
+        instead draws of its Gaussian part at ``g``, which covers the Gibbs
+        distribution (its other terms only raise the energy)."""
+        C = self.starts if centers is None else centers
         var = np.broadcast_to(precond, (len(precond), 1, self.n_answers))[:, 0]
         inv = 1.0 / var                                   # (n, d)
         c_term = inv @ (C * C).T                          # (n, N)
@@ -88,7 +88,7 @@ class _VectorChains:
         def log_q(Y):
             quad = (np.einsum("ncd,nd->nc", Y * Y, inv)[..., None]
                     - 2 * (Y * inv[:, None, :]) @ C.T + c_term[:, None, :])
-            return logsumexp(-0.5 * quad, axis=2) + norm[:, None]
+            return _logsumexp_last(-0.5 * quad) + norm[:, None]
 
         def jump(theta, gen):
             n, k, d = theta.shape
@@ -100,3 +100,11 @@ class _VectorChains:
             return prop, log_q(prop), log_q(theta)
 
         return jump
+
+
+def _logsumexp_last(a):
+    """``logsumexp`` over the last axis of finite ``a``, its far terms
+    flushed to zero: most kernels are far from a point, and the exponentials
+    of their logits would be subnormal (see :mod:`skebm._underflow`)."""
+    top = a.max(axis=-1, keepdims=True)
+    return np.log(flushed_exp(a - top, out=np.empty_like(a)).sum(axis=-1)) + top[..., 0]

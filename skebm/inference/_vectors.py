@@ -8,7 +8,7 @@ from sklearn.utils import gen_batches
 from ..sampling._langevin import _mala
 from ..sampling._metropolis import _generator, _mh_gaussian
 from ._base import AnswerSpace, Candidates, check_random_walk
-from ._vector_chains import _INFER_BURN, _INFER_STEPS, _JUMP_EVERY, _VectorChains
+from ._vector_chains import _INFER_BURN, _INFER_STEPS, _VectorChains
 from ._vector_density import _MAX_QUAD_DIM, _WALL, _VectorDensity, _kernel_draws
 
 # Standardized units: the box is the training range of each column padded by
@@ -19,6 +19,10 @@ _PAD_FRACTION = 0.2
 _PAD = 0.5
 # training chains without a sampler: Langevin (MALA) from the targets
 _TRAIN_CHAINS, _TRAIN_STEPS, _TRAIN_BURN = 4, 10, 5
+# ... every _TRAIN_JUMP_EVERY-th move a jump (the others local steps, which
+# the contrast near each target needs: a jump every second move cost a
+# sharp ring 0.1 nats, every fourth 0.04)
+_TRAIN_JUMP_EVERY = 4
 # chains of the Gibbs mean (the inference chains' constants: _vector_chains)
 _MEAN_CHAINS = 16
 _TRAIN_IS_DRAWS = 8
@@ -28,6 +32,8 @@ _PROPOSAL_DRAWS = 16
 # Langevin chains the rest
 _IS_SHARE = 0.5
 _MAX_STARTS = 1000
+# training chains jump around this many of them (a new draw per batch)
+_TRAIN_JUMP_CENTERS = 128
 _CHUNK_CELLS = 2**21
 # the defaults of training (training_defaults): Adam's step for d <= 2 and
 # above, and the epochs
@@ -54,7 +60,9 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
       ``persistent_chains``): 4 chains of 10 Metropolis-adjusted Langevin
       (MALA) steps, preconditioned by the architecture's precision, the
       last 5 kept, with one step size adapted from batch to batch toward an
-      acceptance rate of 0.574. For ``d > 2`` (a
+      acceptance rate of 0.574; every fourth move is instead a jump to a
+      Gaussian around one of 128 stored training targets, which weighs the
+      modes against each other. For ``d > 2`` (a
       :class:`~skebm.energies.GaussianVectorEnergy`) half the contrast is
       instead 16 draws of the energy's Gaussian part per sample, weighed by
       self-normalized importance weights (bounded by 1: the other terms only
@@ -252,16 +260,16 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
                  else np.repeat(z[:, None, :], n_chains, axis=1)).astype(float)
         log_target = self._target(energy, g, step.beta)
         if s is None:
-            # Langevin moves cross a plane quickly; in more dimensions they
-            # cannot leave the targets' modes, and jumps bring the other
-            # training targets' answers into the contrast
+            # Langevin moves cannot leave the targets' modes: jumps bring
+            # other training targets' answers into the contrast, so that
+            # it weighs the modes as the Gibbs distribution does
             precond = self._precond(energy, g, step.beta)
-            jump = (self._jump(precond) if self.n_answers > _MAX_QUAD_DIM
-                    and not self._proposes(energy) else None)
+            jump = None if self._proposes(energy) else self._jump(
+                precond, centers=self._jump_centers(gen))
             chain, _, acceptance, _ = _mala(
                 log_target, theta, _TRAIN_STEPS, _TRAIN_BURN, 1,
                 np.exp(self._log_step), gen, precond, jump=jump,
-                jump_every=_JUMP_EVERY)
+                jump_every=_TRAIN_JUMP_EVERY)
             # one step size for every batch, adapted between batches
             self._log_step += 0.1 * (acceptance.mean() - 0.574)
         else:
@@ -278,6 +286,12 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
         if persistent:
             self._chains[step.rows] = chain[-1]
         return chain.transpose(1, 0, 2, 3).reshape(len(z), -1, z.shape[1])
+
+    def _jump_centers(self, gen):
+        """A random ``_TRAIN_JUMP_CENTERS`` of the stored training targets,
+        around which a training batch's chains jump."""
+        k = min(len(self.starts), _TRAIN_JUMP_CENTERS)
+        return self.starts[gen.choice(len(self.starts), k, replace=False)]
 
     # -- inference ----------------------------------------------------------------
     def _chunks(self, n, per_row):
