@@ -155,8 +155,9 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
     momentum : float, default=0.9
     batch_size : int or "auto", default="auto"
         ``"auto"``: 200, or a 200th of the samples above 40000; for two
-        target columns of ``joint``, a 40th of the samples (16 to 200).
-        Ignored by ``lbfgs``.
+        target columns of ``joint``, a 40th of the samples (of each
+        ``partial_fit`` call's), at least 16 and at most that. Ignored by
+        ``lbfgs``.
     max_iter : int, default=200
     tol : float, default=1e-4
     early_stopping : bool, default=False

@@ -227,8 +227,11 @@ def test_vector_defaults_replace_only_parameters_left_at_default():
     X, Y, _ = _ring(100, 0)
     reg = _fit(X, Y, max_iter=2)
     assert reg._optimizer.learning_rate_init == 1e-2 and reg.n_iter_ == 2
-    # two columns: an epoch of 40 batches, here of the smallest size, 16
+    # two columns: batches of a 40th of the rows, here the smallest, 16 (7
+    # an epoch), and never above the estimators' "auto" size
     assert reg._optimizer.t == 2 * 7
+    assert [reg.answer_space_.training_defaults(n)["batch_size"]
+            for n in (10, 8000, 40_000, 10**6)] == [10, 200, 200, 5000]
     X2000, Y2000, _ = _ring(2000, 0)
     assert _fit(X2000, Y2000, max_iter=1)._optimizer.t == 40
     reg = _fit(X, Y, max_iter=2, learning_rate_init=1e-3 / 2, batch_size=50)

@@ -103,8 +103,12 @@ class _VectorChains:
 
 
 def _logsumexp_last(a):
-    """``logsumexp`` over the last axis of finite ``a``, its far terms
-    flushed to zero: most kernels are far from a point, and the exponentials
-    of their logits would be subnormal (see :mod:`skebm._underflow`)."""
+    """``logsumexp`` over the last axis of ``a`` (a new array; ``a`` is kept),
+    its far terms flushed to zero: most kernels are far from a point, and
+    the exponentials of their logits would be subnormal (see
+    :mod:`skebm._underflow`)."""
     top = a.max(axis=-1, keepdims=True)
-    return np.log(flushed_exp(a - top, out=np.empty_like(a)).sum(axis=-1)) + top[..., 0]
+    top = np.where(np.isfinite(top), top, 0.0)
+    shifted = a - top
+    with np.errstate(divide="ignore"):
+        return np.log(flushed_exp(shifted, out=shifted).sum(axis=-1)) + top[..., 0]

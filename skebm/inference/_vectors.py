@@ -7,8 +7,9 @@ from sklearn.utils import gen_batches
 
 from ..sampling._langevin import _mala
 from ..sampling._metropolis import _generator, _mh_gaussian
+from ..solvers._training import auto_batch_size
 from ._base import AnswerSpace, Candidates, check_random_walk
-from ._vector_chains import _INFER_BURN, _INFER_STEPS, _VectorChains
+from ._vector_chains import _INFER_BURN, _INFER_STEPS, _JUMP_EVERY, _VectorChains
 from ._vector_density import _MAX_QUAD_DIM, _WALL, _VectorDensity, _kernel_draws
 
 # Standardized units: the box is the training range of each column padded by
@@ -38,9 +39,9 @@ _CHUNK_CELLS = 2**21
 # the defaults of training (training_defaults): Adam's step for d <= 2 and
 # above, and the epochs
 _RATE, _RATE_PROPOSALS, _EPOCHS = 1e-2, 3e-3, 100
-# ... and for d <= 2 batches of a _STEPS_PER_EPOCH-th of the rows, between
-# _MIN_BATCH and 200 (the estimators' "auto")
-_STEPS_PER_EPOCH, _MIN_BATCH, _MAX_BATCH = 40, 16, 200
+# ... and for d <= 2 batches of a _STEPS_PER_EPOCH-th of the rows, at least
+# _MIN_BATCH and at most the estimators' "auto" (200, n/200 above 40000)
+_STEPS_PER_EPOCH, _MIN_BATCH = 40, 16
 # the last _ANNEAL_SHARE of the epochs run at _ANNEAL_FACTOR times the step
 _ANNEAL_SHARE, _ANNEAL_FACTOR = 0.2, 0.1
 
@@ -60,9 +61,9 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
       ``persistent_chains``): 4 chains of 10 Metropolis-adjusted Langevin
       (MALA) steps, preconditioned by the architecture's precision, the
       last 5 kept, with one step size adapted from batch to batch toward an
-      acceptance rate of 0.574; every fourth move is instead a jump to a
-      Gaussian around one of 128 stored training targets, which weighs the
-      modes against each other. For ``d > 2`` (a
+      acceptance rate of 0.574; for ``d <= 2`` every fourth move is
+      instead a jump to a Gaussian around one of 128 stored training
+      targets, which weighs the modes against each other. For ``d > 2`` (a
       :class:`~skebm.energies.GaussianVectorEnergy`) half the contrast is
       instead 16 draws of the energy's Gaussian part per sample, weighed by
       self-normalized importance weights (bounded by 1: the other terms only
@@ -136,19 +137,20 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
         The reported loss is a sampled estimate whose noise, not the model,
         decides when it stops improving by ``tol``: training runs its
         ``max_iter`` epochs, the last 20% of them at a tenth of the step
-        (``annealing``, whatever the parameters). For ``d <= 2`` an epoch
-        is 40 batches (of 16 to 200 rows): a sharp density needs large
-        answer weights, which Adam's bounded steps reach only in enough of
-        them. Measured in ``benchmarks/bench_multioutput.py`` (a ring for
+        (``annealing``, whatever the parameters). For ``d <= 2`` batches
+        are a 40th of the rows, at least 16 and at most the estimators'
+        ``"auto"`` (40 an epoch from 640 to 8000 rows): a sharp density
+        needs large answer weights, which Adam's bounded steps reach only
+        in enough of them. Measured in ``benchmarks/bench_multioutput.py`` (a ring for
         ``d = 2``, digit completion for ``d = 32``).
         """
         if self.n_answers > _MAX_QUAD_DIM:
             return {"learning_rate_init": _RATE_PROPOSALS, "max_iter": _EPOCHS,
                     "n_iter_no_change": _EPOCHS}
-        batch = -(-n_samples // _STEPS_PER_EPOCH)
+        batch = max(-(-n_samples // _STEPS_PER_EPOCH), _MIN_BATCH)
         return {"learning_rate_init": _RATE, "max_iter": _EPOCHS,
                 "n_iter_no_change": _EPOCHS,
-                "batch_size": int(np.clip(batch, _MIN_BATCH, _MAX_BATCH))}
+                "batch_size": min(batch, auto_batch_size(n_samples))}
 
     @classmethod
     def from_targets(cls, z, sample_weight, **params):
@@ -264,12 +266,16 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
             # other training targets' answers into the contrast, so that
             # it weighs the modes as the Gibbs distribution does
             precond = self._precond(energy, g, step.beta)
-            jump = None if self._proposes(energy) else self._jump(
-                precond, centers=self._jump_centers(gen))
+            jump, every = None, _TRAIN_JUMP_EVERY
+            if self.n_answers <= _MAX_QUAD_DIM:
+                jump = self._jump(precond, centers=self._jump_centers(gen))
+            elif not self._proposes(energy):
+                # many dimensions and no Gaussian part to draw from
+                jump, every = self._jump(precond), _JUMP_EVERY
             chain, _, acceptance, _ = _mala(
                 log_target, theta, _TRAIN_STEPS, _TRAIN_BURN, 1,
                 np.exp(self._log_step), gen, precond, jump=jump,
-                jump_every=_TRAIN_JUMP_EVERY)
+                jump_every=every)
             # one step size for every batch, adapted between batches
             self._log_step += 0.1 * (acceptance.mean() - 0.574)
         else:
