@@ -85,12 +85,13 @@ def grid_probabilities(logits):
 
 
 def row_logsumexp(logits):
-    """Row-wise ``log sum exp(logits)`` in plain numpy, as
+    """``log sum exp(logits)`` over the last axis in plain numpy, as
     :func:`grid_probabilities` is (scipy's checks cost more than the sum on
-    a grid or a batch's cell points): (n,)."""
-    top = logits.max(axis=1)
+    a grid, a batch's cell points or the kernels of a chain's jumps):
+    ``logits.shape[:-1]``."""
+    top = logits.max(axis=-1)
     # a row whose largest entry is infinite is not shifted: its sum is then
     # -inf (all -inf) or inf, not nan
     top = np.where(np.isfinite(top), top, 0.0)
     with np.errstate(divide="ignore", over="ignore"):
-        return np.log(flushed_exp(logits - top[:, None]).sum(axis=1)) + top
+        return np.log(flushed_exp(logits - top[..., None]).sum(axis=-1)) + top

@@ -4,8 +4,8 @@ independence jumps, and the descent toward the argmin."""
 
 import numpy as np
 
-from .._underflow import flushed_exp
 from ..sampling._langevin import _mala
+from ._grid_density import row_logsumexp
 from ._vector_density import _MAX_QUAD_DIM
 
 # inference chains: started at stored training targets, MALA, tuned per row
@@ -88,7 +88,8 @@ class _VectorChains:
         def log_q(Y):
             quad = (np.einsum("ncd,nd->nc", Y * Y, inv)[..., None]
                     - 2 * (Y * inv[:, None, :]) @ C.T + c_term[:, None, :])
-            return _logsumexp_last(-0.5 * quad) + norm[:, None]
+            # most kernels are far from a point: their terms are flushed
+            return row_logsumexp(-0.5 * quad) + norm[:, None]
 
         def jump(theta, gen):
             n, k, d = theta.shape
@@ -101,14 +102,3 @@ class _VectorChains:
 
         return jump
 
-
-def _logsumexp_last(a):
-    """``logsumexp`` over the last axis of ``a`` (a new array; ``a`` is kept),
-    its far terms flushed to zero: most kernels are far from a point, and
-    the exponentials of their logits would be subnormal (see
-    :mod:`skebm._underflow`)."""
-    top = a.max(axis=-1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    shifted = a - top
-    with np.errstate(divide="ignore"):
-        return np.log(flushed_exp(shifted, out=shifted).sum(axis=-1)) + top[..., 0]
