@@ -9,6 +9,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 
 from ._continuous import _AnswerEnergy
 from ._joint_vector import _LOG_PRECISION, JointVectorEnergy
+from ._softplus import softplus
 
 # the Gaussian part starts at a ridge regression (penalty _RIDGE) for up to
 # _MAX_RIDGE_FEATURES dense features
@@ -144,9 +145,9 @@ class GaussianVectorEnergy(JointVectorEnergy):
         r = np.sqrt(lam).astype(dtype)[:, None, :] * (Y - m[:, None, :])
         t = r @ L
         pre = Y @ self.weights_.T.astype(dtype, copy=False) + b[:, None, :]
-        feat = np.logaddexp(0.0, pre)
+        feat, sig = softplus(pre, slope=True)
         raw = 0.5 * np.sum(t * t, axis=2) + np.einsum("nk,nck->nc", v, feat)
-        return raw, (pre, feat, r, t), lam
+        return raw, (sig, feat, r, t), lam
 
     def _grid_head(self, g, grid):
         lam, m, _, _ = self._split(g)
@@ -159,7 +160,10 @@ class GaussianVectorEnergy(JointVectorEnergy):
                    (pre, feat, r, t), lam, slope)
 
     def _answer_head_backward(self, g, Y, grid, head_cache, d_energies):
-        Y, (pre, feat, r, t), lam, slope = head_cache
+        on_grid = self._on_grid(Y, grid)
+        Y, (sig, feat, r, t), lam, slope = head_cache
+        if on_grid:
+            sig = expit(sig)  # the grid head kept the pre-activations
         d_raw = d_energies if slope is None else d_energies * slope
         d, k = self.n_answers_, self.n_units
         v = self._split(g)[3]
@@ -168,7 +172,7 @@ class GaussianVectorEnergy(JointVectorEnergy):
         # dE/dr of each candidate, weighted by dL/dE
         u = d_raw[:, :, None] * (t @ L.T)
         # dE/dpre of each candidate, weighted by dL/dE
-        d_pre = d_raw[:, :, None] * expit(pre) * v[:, None, :]
+        d_pre = d_raw[:, :, None] * sig * v[:, None, :]
         d_g = np.empty_like(g)
         d_g[:, :d] = 0.5 * np.einsum("ncd,ncd->nd", u, r) * inside
         d_g[:, d:2 * d] = -np.sqrt(lam) * u.sum(axis=1)

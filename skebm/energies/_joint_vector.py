@@ -8,6 +8,7 @@ import numpy as np
 from scipy.special import expit
 
 from ._continuous import _AnswerEnergy
+from ._softplus import softplus
 
 # log precisions of the quadratic term are clipped to this range
 _LOG_PRECISION = 9.0
@@ -114,21 +115,21 @@ class JointVectorEnergy(_AnswerEnergy):
     def _raw(self, g, Y):
         lam, a, b, v = self._split(g)
         pre = Y @ self.weights_.T.astype(Y.dtype, copy=False) + b[:, None, :]
-        feat = np.logaddexp(0.0, pre)
+        feat, sig = softplus(pre, slope=True)
         raw = (0.5 * np.einsum("nd,ncd->nc", lam, Y * Y)
                - np.einsum("nd,ncd->nc", a, Y)
                + np.einsum("nk,nck->nc", v, feat))
-        return raw, (pre, feat), lam
+        return raw, (sig, feat), lam
 
     def _map(self, raw):
         if self.output == "softplus":
-            return np.logaddexp(0.0, raw), expit(raw)
+            return softplus(raw, slope=True)
         if self.output == "square":
             return 0.5 * raw * raw, raw
         return raw, None
 
     def _answer_head(self, g, Y, grid):
-        if grid is not None and Y.shape[1] == 0:
+        if self._on_grid(Y, grid):
             return self._grid_head(g, grid)
         if grid is not None:
             Y = np.concatenate([Y, np.broadcast_to(grid, (len(g), *grid.shape))],
@@ -137,6 +138,11 @@ class JointVectorEnergy(_AnswerEnergy):
         E, slope = self._map(raw)
         return E, (Y, parts, lam, slope)
 
+    @staticmethod
+    def _on_grid(Y, grid):
+        """Whether the candidates are only a grid shared by all rows."""
+        return grid is not None and Y.shape[1] == 0
+
     def _grid_features(self, g, grid):
         """The answer features of answers shared by all rows (a quadrature
         grid): ``pre``, ``feat`` (n, M, n_units) and their energy (n, M)."""
@@ -144,7 +150,7 @@ class JointVectorEnergy(_AnswerEnergy):
         W = self.weights_.astype(grid.dtype, copy=False)
         pre = (grid @ W.T)[None] + b[:, None, :]
         # the bulk of a quadrature's cost: softplus in single precision
-        feat = np.logaddexp(np.float32(0), pre.astype(np.float32))
+        feat = softplus(pre.astype(np.float32))
         return pre, feat, np.einsum("nk,nck->nc", v.astype(np.float32), feat)
 
     def _grid_head(self, g, grid):
@@ -153,17 +159,22 @@ class JointVectorEnergy(_AnswerEnergy):
         pre, feat, features = self._grid_features(g, grid)
         raw = 0.5 * lam @ (grid * grid).T - a @ grid.T + features
         E, slope = self._map(raw)
+        # the hidden units' pre-activations: their slopes cost more than the
+        # softplus, and only a backward pass needs them
         return E, (np.broadcast_to(grid, (len(g), *grid.shape)), (pre, feat), lam,
                    slope)
 
     def _answer_head_backward(self, g, Y, grid, head_cache, d_energies):
-        Y, (pre, feat), lam, slope = head_cache
+        on_grid = self._on_grid(Y, grid)
+        Y, (sig, feat), lam, slope = head_cache
+        if on_grid:
+            sig = expit(sig)  # the grid head kept the pre-activations
         d_raw = d_energies if slope is None else d_energies * slope
         d, k = self.n_answers_, self.n_units
         v = g[:, 2 * d + k:]
         inside = (np.abs(g[:, :d]) < _LOG_PRECISION).astype(g.dtype)
         # dE/dpre of each candidate, weighted by dL/dE
-        d_pre = d_raw[:, :, None] * expit(pre) * v[:, None, :]
+        d_pre = d_raw[:, :, None] * sig * v[:, None, :]
         d_g = np.empty_like(g)
         d_g[:, :d] = 0.5 * np.einsum("nc,ncd->nd", d_raw, Y * Y) * lam * inside
         d_g[:, d:2 * d] = -np.einsum("nc,ncd->nd", d_raw, Y)
@@ -196,7 +207,7 @@ class JointVectorEnergy(_AnswerEnergy):
         E, slope = self._map(raw)
         v = self._split(g)[3]
         d_raw = (self._quadratic_answer_gradient(g, Y, parts, lam)
-                 + (expit(parts[0]) * v[:, None, :])
+                 + (parts[0] * v[:, None, :])
                  @ self.weights_.astype(Y.dtype, copy=False))
         if slope is not None:
             d_raw *= slope[:, :, None]
