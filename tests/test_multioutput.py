@@ -305,6 +305,46 @@ def test_sampled_fits_end_at_a_smaller_step():
     assert reg._optimizer.learning_rate_init == 1e-3
 
 
+@pytest.mark.parametrize("output", ["score", "softplus", "square"])
+def test_vector_energy_gradients_match_finite_differences(output):
+    # parameters (the output weights' scale included) and answers, d = 2
+    energy = JointVectorEnergy((5,), n_units=3, output=output).initialize(3, 2, 0)
+    rng = np.random.default_rng(0)
+    energy.params_[...] += 0.3 * rng.standard_normal(energy.params_.shape)
+    X, Y = rng.standard_normal((2, 3)), rng.standard_normal((2, 4, 2))
+    D = rng.standard_normal((2, 4))
+    grad = energy.backward(energy.forward(X, Y)[1], D)
+    p, h = energy.params_, 1e-6
+    fd = np.empty(p.size)
+    for i in range(p.size):
+        old = p[i]
+        p[i] = old + h
+        up = (energy.forward(X, Y)[0] * D).sum()
+        p[i] = old - h
+        down = (energy.forward(X, Y)[0] * D).sum()
+        p[i] = old
+        fd[i] = (up - down) / (2 * h)
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-6)
+    assert np.abs(grad).max() > 1e-2
+    g = energy.network(X)[0]
+    E, dE = energy.answer_gradient(g, Y)
+    step = np.zeros_like(Y)
+    for j in range(2):
+        step[..., j] = h
+        fd = (energy.answer_gradient(g, Y + step)[0]
+              - energy.answer_gradient(g, Y - step)[0]) / (2 * h)
+        step[..., j] = 0
+        np.testing.assert_allclose(dE[..., j], fd, rtol=1e-5, atol=1e-6)
+    # a grid shared by the rows (its softplus in single precision; the
+    # slopes computed in the backward pass) gives the candidates' gradient
+    grid = rng.standard_normal((5, 2))
+    on_grid = energy.backward(energy.forward(X, Y[:, :0], grid)[1], np.ones((2, 5)))
+    as_candidates = np.broadcast_to(grid, (2, 5, 2))
+    expected = energy.backward(energy.forward(X, as_candidates)[1], np.ones((2, 5)))
+    np.testing.assert_allclose(on_grid, expected, rtol=1e-4,
+                               atol=1e-5 * np.abs(expected).max())
+
+
 def _gaussian_energy(seed=0, d=4):
     energy = GaussianVectorEnergy((5,), n_units=3).initialize(3, d, seed)
     rng = np.random.default_rng(seed)

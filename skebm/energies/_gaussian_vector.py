@@ -51,6 +51,9 @@ class GaussianVectorEnergy(JointVectorEnergy):
     ((2, 7, 5), (2, 7))
     """
 
+    # v is a sigmoid of the network's outputs, not a multiple
+    _output_weight_scale = 1.0
+
     def _extra_shapes(self, n_features, n_answers):
         # the answer weights w_k; the shared precision's Cholesky factor
         # (strictly lower part, and the log of its diagonal)
