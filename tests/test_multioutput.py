@@ -305,6 +305,24 @@ def test_sampled_fits_end_at_a_smaller_step():
     assert reg._optimizer.learning_rate_init == 1e-3
 
 
+def _check_parameter_gradient(energy, X, Y, indices, seed=0, h=1e-6):
+    """The backward pass's gradient of ``sum(D * E)``, D random, against
+    central differences at the parameters ``indices``; returns it."""
+    D = np.random.default_rng(seed).standard_normal(Y.shape[:2])
+    grad = energy.backward(energy.forward(X, Y)[1], D)
+    p, fd = energy.params_, np.empty(len(indices))
+    for n, i in enumerate(indices):
+        old = p[i]
+        p[i] = old + h
+        up = (energy.forward(X, Y)[0] * D).sum()
+        p[i] = old - h
+        down = (energy.forward(X, Y)[0] * D).sum()
+        p[i] = old
+        fd[n] = (up - down) / (2 * h)
+    np.testing.assert_allclose(grad[indices], fd, rtol=1e-5, atol=1e-5)
+    return grad
+
+
 @pytest.mark.parametrize("output", ["score", "softplus", "square"])
 def test_vector_energy_gradients_match_finite_differences(output):
     # parameters (the output weights' scale included) and answers, d = 2
@@ -312,21 +330,9 @@ def test_vector_energy_gradients_match_finite_differences(output):
     rng = np.random.default_rng(0)
     energy.params_[...] += 0.3 * rng.standard_normal(energy.params_.shape)
     X, Y = rng.standard_normal((2, 3)), rng.standard_normal((2, 4, 2))
-    D = rng.standard_normal((2, 4))
-    grad = energy.backward(energy.forward(X, Y)[1], D)
-    p, h = energy.params_, 1e-6
-    fd = np.empty(p.size)
-    for i in range(p.size):
-        old = p[i]
-        p[i] = old + h
-        up = (energy.forward(X, Y)[0] * D).sum()
-        p[i] = old - h
-        down = (energy.forward(X, Y)[0] * D).sum()
-        p[i] = old
-        fd[i] = (up - down) / (2 * h)
-    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-6)
+    grad = _check_parameter_gradient(energy, X, Y, np.arange(energy.params_.size))
     assert np.abs(grad).max() > 1e-2
-    g = energy.network(X)[0]
+    g, h = energy.network(X)[0], 1e-6
     E, dE = energy.answer_gradient(g, Y)
     step = np.zeros_like(Y)
     for j in range(2):
@@ -355,18 +361,9 @@ def _gaussian_energy(seed=0, d=4):
 def test_gaussian_part_gradients_and_draws():
     energy, X = _gaussian_energy()
     rng = np.random.default_rng(1)
-    Y, D = rng.standard_normal((2, 5, 4)), rng.standard_normal((2, 5))
-    E, cache = energy.forward(X, Y)
-    grad = energy.backward(cache, D)
-    p, h = energy.params_, 1e-6
-    for i in rng.choice(p.size, 40, replace=False):
-        old = p[i]
-        p[i] = old + h
-        up = (energy.forward(X, Y)[0] * D).sum()
-        p[i] = old - h
-        down = (energy.forward(X, Y)[0] * D).sum()
-        p[i] = old
-        assert abs((up - down) / (2 * h) - grad[i]) < 1e-5 * (1 + abs(grad[i]))
+    Y = rng.standard_normal((2, 5, 4))
+    _check_parameter_gradient(energy, X, Y,
+                              rng.choice(energy.params_.size, 40, replace=False))
     # draws of the Gaussian part: mean m, covariance P^-1 (4000 draws: the
     # standard error of a mean is sd / 63, of a variance sd^2 sqrt(2) / 63)
     g = energy.network(X)[0]
