@@ -138,8 +138,11 @@ def _check_id(obj):
     # differ between pytest-xdist's workers, and the workers must collect
     # the same test ids
     if isinstance(obj, MHSampler):
-        return next(name for name, s in SAMPLERS.items() if s is obj)
-    return getattr(obj, "func", obj).__name__
+        return next((name for name, s in SAMPLERS.items() if s is obj),
+                    type(obj).__name__)
+    keywords = ",".join(f"{k}={v}" for k, v in getattr(obj, "keywords", {}).items())
+    name = getattr(obj, "func", obj).__name__
+    return f"{name}({keywords})" if keywords else name
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,7 @@ class GaussianVectorEnergy(JointVectorEnergy):
     """
 
     # v is a sigmoid of the network's outputs, not a multiple
-    _output_weight_scale = 1.0
+    _initial_output_weight_scale = 1.0
 
     def _extra_shapes(self, n_features, n_answers):
         # the answer weights w_k; the shared precision's Cholesky factor

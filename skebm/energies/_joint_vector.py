@@ -16,7 +16,7 @@ _LOG_PRECISION = 9.0
 # outputs: Adam moves a weight by about its step per update, and a sharp
 # density needs |v| of 20 or more (a ring of noise 0.05, 2000 rows, alpha=0.1:
 # 0.70 nats from the exact density with 1, 0.50 with 5, mean of 4 seeds; 10
-# diverged)
+# diverged). The L2 penalty on v is thereby 25 times weaker.
 _OUTPUT_WEIGHT_SCALE = 5.0
 
 
@@ -70,7 +70,10 @@ class JointVectorEnergy(_AnswerEnergy):
     """
 
     _penalize_extra = True
-    _output_weight_scale = _OUTPUT_WEIGHT_SCALE
+    # set per instance at initialization; energies pickled before the scale
+    # existed have none and keep reading v unscaled
+    _output_weight_scale = 1.0
+    _initial_output_weight_scale = _OUTPUT_WEIGHT_SCALE
 
     def __init__(self, hidden_layer_sizes=(64, 64), activation="relu", n_units=64,
                  output="score"):
@@ -97,6 +100,7 @@ class JointVectorEnergy(_AnswerEnergy):
 
     def _init_extra(self, rng, X, y, sample_weight):
         d = self.n_answers_
+        self._output_weight_scale = self._initial_output_weight_scale
         self._extra[0][...] = rng.normal(0.0, 1.0 / np.sqrt(d), (self.n_units, d))
         # start near the standard normal of standardized targets: s = a = 0,
         # small output weights v of the hidden units
