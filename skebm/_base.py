@@ -214,6 +214,12 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
             space.check_sampler(self.sampler, loss)
         energy = energy_cls.build(loss, self._hidden(loss, energy_name, space),
                                   self.activation, space)
+        if fitted and not energy.same_architecture(self.energy_):
+            raise ValueError(
+                f"partial_fit continues the fitted {type(self.energy_).__name__}, "
+                "but energy, hidden_layer_sizes, activation or loss changed since "
+                "the first partial_fit and now give another architecture; call "
+                "fit to start over.")
         X, inputs = self._model_inputs(X, y, sample_weight, fitted)
         if inputs is not None and held_out is not None:
             held_out = (inputs.transform(held_out[0]), *held_out[1:])

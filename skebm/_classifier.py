@@ -286,6 +286,10 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch of the stochastic solver on a batch of data.
 
+        Later calls continue the fitted architecture: ``energy``,
+        ``hidden_layer_sizes``, ``activation`` or a loss that change it raise
+        a ValueError (``fit`` starts over).
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)

@@ -343,7 +343,10 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         The first call fixes the standardization of the targets and, for the
         joint energy, the grid of answers and ``epsilon_``; later targets
         outside that grid are clipped to it, with a warning. Sample weights
-        keep their scale from batch to batch, as in SGDRegressor.
+        keep their scale from batch to batch, as in SGDRegressor. Later calls
+        continue the fitted architecture: ``energy``, ``hidden_layer_sizes``,
+        ``activation`` or a loss that change it raise a ValueError (``fit``
+        starts over).
 
         Parameters
         ----------

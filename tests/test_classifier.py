@@ -475,6 +475,23 @@ def test_partial_fit_errors(iris):
     assert not hasattr(EnergyClassifier(solver="lbfgs"), "partial_fit")
 
 
+@pytest.mark.parametrize("change", [{"energy": "linear"},
+                                    {"hidden_layer_sizes": (7,)}])
+def test_partial_fit_refuses_another_architecture_and_keeps_the_model(iris, change):
+    # it used to start over silently, as a first call
+    X, y = iris
+    clf = EnergyClassifier(energy="mlp", hidden_layer_sizes=(5,), random_state=0)
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="changed since the first partial_fit"):
+        clf.set_params(**change).partial_fit(X, y)
+    assert clf.n_iter_ == 1
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    # a loss of the same architecture continues
+    clf.set_params(energy="mlp", hidden_layer_sizes=(5,), loss="hinge").partial_fit(X, y)
+    assert clf.n_iter_ == 2
+
+
 # about the printout, not convergence: a fit short of it may warn
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
