@@ -214,18 +214,18 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
             space.check_sampler(self.sampler, loss)
         energy = energy_cls.build(loss, self._hidden(loss, energy_name, space),
                                   self.activation, space)
-        if fitted and not energy.same_architecture(self.energy_):
-            raise ValueError(
-                f"partial_fit continues the fitted {type(self.energy_).__name__}, "
-                "but energy, hidden_layer_sizes, activation or loss changed since "
-                "the first partial_fit and now give another architecture; call "
-                "fit to start over.")
         X, inputs = self._model_inputs(X, y, sample_weight, fitted)
         if inputs is not None and held_out is not None:
             held_out = (inputs.transform(held_out[0]), *held_out[1:])
         keep = keep and energy.same_architecture(self.energy_) and (
             self.energy_.n_features_ == X.shape[1]
             and self.energy_.n_answers_ == space.n_answers)
+        if fitted and not keep:
+            raise ValueError(
+                f"partial_fit continues the fitted {type(self.energy_).__name__}: "
+                "energy, hidden_layer_sizes, activation or loss changed since the "
+                "first partial_fit and give another architecture; call fit to start "
+                "over.")
         # successive partial_fit calls draw on one stream of random numbers
         rng = self._rng if keep and incremental else check_random_state(
             self.random_state)

@@ -488,7 +488,8 @@ def test_partial_fit_refuses_another_architecture_and_keeps_the_model(iris, chan
     assert clf.n_iter_ == 1
     np.testing.assert_array_equal(clf.predict_proba(X), before)
     # a loss of the same architecture continues
-    clf.set_params(energy="mlp", hidden_layer_sizes=(5,), loss="hinge").partial_fit(X, y)
+    clf.set_params(energy="mlp", hidden_layer_sizes=(5,), loss="hinge")
+    clf.partial_fit(X, y)
     assert clf.n_iter_ == 2
 
 

@@ -101,4 +101,3 @@ class _VectorChains:
             return prop, log_q(prop), log_q(theta)
 
         return jump
-
