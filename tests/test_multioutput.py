@@ -13,6 +13,7 @@ from skebm._base import BaseEnergyModel
 from skebm.energies import GaussianVectorEnergy, JointVectorEnergy
 from skebm.inference import IntervalSpace, Step, VectorSpace
 from skebm.losses import NLLLoss
+from skebm.solvers._adam import AdamOptimizer
 from skebm.datasets import make_ring, ring_log_density
 
 
@@ -303,6 +304,28 @@ def test_sampled_fits_end_at_a_smaller_step():
     assert reg._optimizer.learning_rate_init == 1e-2
     reg = _fit(X, Y[:, 0], max_iter=10, solver="adam")
     assert reg._optimizer.learning_rate_init == 1e-3
+
+
+def test_sampled_fits_keep_the_mean_of_their_last_iterates(monkeypatch):
+    # the parameters of the annealed phase's updates are averaged (Polyak-
+    # Ruppert): the fitted parameters are their mean, not the last iterate
+    X, Y, _ = _ring(100, 0)
+    iterates = []
+    update = AdamOptimizer.update
+
+    def recorded(self, grad):
+        update(self, grad)
+        iterates.append((self.learning_rate_init, self.params.copy()))
+
+    monkeypatch.setattr(AdamOptimizer, "update", recorded)
+    reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(8,), alpha=0.1,
+                          max_iter=10, random_state=0).fit(X, Y)
+    annealed = [p for rate, p in iterates if rate == pytest.approx(1e-3)]
+    # 2 epochs of 7 batches (16 rows each, the last 4)
+    assert len(annealed) == 14 and len(iterates) == 70
+    np.testing.assert_allclose(reg.energy_.params_, np.mean(annealed, axis=0),
+                               rtol=1e-10, atol=1e-12)
+    assert not np.allclose(reg.energy_.params_, annealed[-1])
 
 
 def _check_parameter_gradient(energy, X, Y, indices, seed=0, h=1e-6):

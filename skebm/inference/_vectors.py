@@ -112,9 +112,10 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
     """
 
     support = None
-    #: a fit's last 20% of ``max_iter`` epochs run at a tenth of the step
-    #: (read by the training loop, :func:`skebm.solvers.train`): the sampled
-    #: gradient leaves the iterate wandering at the scale of the step
+    #: a fit's last 20% of ``max_iter`` epochs run at a tenth of the step,
+    #: and its parameters are the mean of their iterates (read by the
+    #: training loop, :func:`skebm.solvers.train`): the sampled gradient
+    #: leaves the iterate wandering at the scale of the step
     annealing = (_ANNEAL_SHARE, _ANNEAL_FACTOR)
 
     def __init__(self, low, high, starts, epsilon=0.3, sampler=None,
@@ -137,7 +138,7 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
         The reported loss is a sampled estimate whose noise, not the model,
         decides when it stops improving by ``tol``: training runs its
         ``max_iter`` epochs, the last 20% of them at a tenth of the step
-        (``annealing``, whatever the parameters). For ``d <= 2`` batches
+        and averaged (``annealing``, whatever the parameters). For ``d <= 2`` batches
         are a 40th of the rows, at least 16 and at most the estimators'
         ``"auto"`` (40 an epoch from 640 to 8000 rows): a sharp density
         needs large answer weights, which Adam's bounded steps reach only

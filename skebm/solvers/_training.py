@@ -131,7 +131,9 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
         ``factor`` times the learning rate. A sampled gradient keeps the
         iterate wandering at the scale of the step (on a 2-D ring, held-out
         NLLs 0.2 to 0.5 nats apart from run to run, more than the penalties
-        of ``alpha="auto"`` change it); the smaller steps settle it. Such
+        of ``alpha="auto"`` change it); the smaller steps settle it, and the
+        fitted parameters are the mean of that phase's iterates
+        (Polyak-Ruppert averaging), which takes out most of the rest. Such
         a fit runs to its schedule: reaching ``max_iter`` does not warn.
         Early stopping applies in each phase; the scores of both are kept,
         and the best parameters of either.
@@ -164,7 +166,8 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
     # early stopping restored the first phase's best parameters
     first_best = params.copy() if state.get("validation_scores_") is not None else None
     annealed_state = _run(objective, X, y, sample_weight, annealed, solver, rng,
-                          previous={**(previous or {}), **state}, **kwargs)
+                          previous={**(previous or {}), **state},
+                          average_iterates=True, **kwargs)
     if first_best is not None:
         # early stopping: one record of scores, and the best parameters of
         # both phases
@@ -178,8 +181,10 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
 
 def _run(objective, X, y, sample_weight, settings, solver, rng, *,
          incremental=False, previous=None, validation=None, training_score=None,
-         n_samples=None):
-    """:func:`train` at one learning rate."""
+         n_samples=None, average_iterates=False):
+    """:func:`train` at one learning rate; with ``average_iterates`` (a
+    stochastic solver), the fitted parameters are the mean of its
+    iterates, whatever the loss."""
     previous = previous or {}
     state = {
         "n_iter_": previous.get("n_iter_", 0),
@@ -198,7 +203,7 @@ def _run(objective, X, y, sample_weight, settings, solver, rng, *,
         else:
             _train_stochastic(objective, X, y, sample_weight, settings, solver,
                               state, rng, incremental, previous, validation,
-                              training_score)
+                              training_score, average_iterates)
     return state
 
 
@@ -271,10 +276,14 @@ def _optimizer(params, settings, solver, previous):
 
 
 def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
-                      rng, incremental, previous, validation, training_score):
+                      rng, incremental, previous, validation, training_score,
+                      average_iterates=False):
     params = objective.energy.params_
-    averaging = objective.loss.average_iterates
-    if averaging and "_iterate" in previous:
+    # a loss that averages its iterates carries the average over fits, and
+    # may keep the last iterate instead (below)
+    loss_averages = objective.loss.average_iterates
+    averaging = loss_averages or average_iterates
+    if loss_averages and "_iterate" in previous:
         # the fitted parameters are the average; the solver goes on from its
         # own last iterate
         average, n_averaged = params.copy(), previous["_n_averaged"]
@@ -365,14 +374,14 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
             "reached and the optimization hasn't converged yet.",
             ConvergenceWarning,
         )
-    if averaging:
+    if loss_averages:
         state["_iterate"], state["_n_averaged"] = params.copy(), n_averaged
     if checks is not None:
         if averaging:
             params[...] = average
         checks.finish(params, epoch, state)
         state["best_loss_"] = None
-    elif averaging:
+    elif loss_averages:
         # the average, unless the last iterate scores better on the training
         # data (a short run, whose average lags behind)
         last = training_score()
@@ -380,6 +389,8 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
         # a margin for rounding: weights and repeated rows must choose alike
         if last > training_score() + 1e-9:
             params[...] = state["_iterate"]
+    elif averaging:
+        params[...] = average
     if early:
         params[...] = best_params
         state["validation_scores_"] = scores
