@@ -182,9 +182,8 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
 def _run(objective, X, y, sample_weight, settings, solver, rng, *,
          incremental=False, previous=None, validation=None, training_score=None,
          n_samples=None, average_iterates=False):
-    """:func:`train` at one learning rate; with ``average_iterates`` (a
-    stochastic solver), the fitted parameters are the mean of its
-    iterates, whatever the loss."""
+    """:func:`train` at one learning rate; ``average_iterates``: a stochastic
+    solver's fit is the mean of its iterates, whatever the loss."""
     previous = previous or {}
     state = {
         "n_iter_": previous.get("n_iter_", 0),
@@ -279,8 +278,7 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
                       rng, incremental, previous, validation, training_score,
                       average_iterates=False):
     params = objective.energy.params_
-    # a loss that averages its iterates carries the average over fits, and
-    # may keep the last iterate instead (below)
+    # a loss's average goes on over fits, or gives way to the last iterate
     loss_averages = objective.loss.average_iterates
     averaging = loss_averages or average_iterates
     if loss_averages and "_iterate" in previous:
