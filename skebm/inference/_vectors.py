@@ -43,7 +43,9 @@ _RATE, _RATE_PROPOSALS, _EPOCHS = 1e-2, 3e-3, 100
 # _MIN_BATCH and at most the estimators' "auto" (200, n/200 above 40000)
 _STEPS_PER_EPOCH, _MIN_BATCH = 40, 16
 # the last _ANNEAL_SHARE of the epochs run at _ANNEAL_FACTOR times the step
-_ANNEAL_SHARE, _ANNEAL_FACTOR = 0.2, 0.1
+# (their iterates averaged, which takes out the wandering a smaller step
+# would: more of the budget goes to full steps, which a sharp density needs)
+_ANNEAL_SHARE, _ANNEAL_FACTOR = 0.1, 0.3
 
 
 class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
@@ -112,7 +114,7 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
     """
 
     support = None
-    #: a fit's last 20% of ``max_iter`` epochs run at a tenth of the step,
+    #: a fit's last 10% of ``max_iter`` epochs run at 0.3 times the step,
     #: and its parameters are the mean of their iterates (read by the
     #: training loop, :func:`skebm.solvers.train`): the sampled gradient
     #: leaves the iterate wandering at the scale of the step
@@ -137,7 +139,7 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
 
         The reported loss is a sampled estimate whose noise, not the model,
         decides when it stops improving by ``tol``: training runs its
-        ``max_iter`` epochs, the last 20% of them at a tenth of the step
+        ``max_iter`` epochs, the last 10% of them at 0.3 times the step
         and averaged (``annealing``, whatever the parameters). For ``d <= 2`` batches
         are a 40th of the rows, at least 16 and at most the estimators'
         ``"auto"`` (40 an epoch from 640 to 8000 rows): a sharp density
