@@ -286,6 +286,34 @@ def test_early_stopping_keeps_the_best_of_both_phases(monkeypatch):
     np.testing.assert_array_equal(reg.energy_.params_, seen[7])
 
 
+def test_early_stopping_in_the_annealed_phase_scores_and_keeps_the_average(
+        monkeypatch):
+    # the annealed phase's score is the average's, and an early-stopped fit
+    # whose best score is there keeps that average
+    X, Y, _ = _ring(100, 0)
+    scores = iter(range(10))
+    seen, iterates = [], []
+    update = AdamOptimizer.update
+
+    def recorded(self, grad):
+        update(self, grad)
+        iterates.append(self.params.copy())
+
+    def validation_score(self, space, energy, *args):
+        seen.append(energy.params_.copy())
+        return float(next(scores))
+
+    monkeypatch.setattr(AdamOptimizer, "update", recorded)
+    monkeypatch.setattr(EnergyRegressor, "_validation_score", validation_score)
+    reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(8,), alpha=0.1,
+                          max_iter=10, early_stopping=True, random_state=0).fit(X, Y)
+    assert reg.best_validation_score_ == 9
+    per_epoch = len(iterates) // 10
+    np.testing.assert_allclose(seen[9], np.mean(iterates[-per_epoch:], axis=0),
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(reg.energy_.params_, seen[9])
+
+
 def test_sampled_fits_end_at_a_smaller_step():
     # the last 10% of max_iter run at 0.3 times the step: a sampled
     # gradient leaves the iterate wandering at the scale of the step
@@ -320,12 +348,21 @@ def test_sampled_fits_keep_the_mean_of_their_last_iterates(monkeypatch):
     monkeypatch.setattr(AdamOptimizer, "update", recorded)
     reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(8,), alpha=0.1,
                           max_iter=10, random_state=0).fit(X, Y)
-    annealed = [p for rate, p in iterates if rate == pytest.approx(3e-3)]
-    # 1 epoch of 7 batches (16 rows each, the last 4)
-    assert len(annealed) == 7 and len(iterates) == 70
+    share, factor = VectorSpace.annealing
+    defaults = reg.answer_space_.training_defaults(len(X))
+    rate = defaults["learning_rate_init"] * factor
+    batches = -(-len(X) // defaults["batch_size"])
+    annealed = [p for r, p in iterates if r == pytest.approx(rate)]
+    assert len(annealed) == batches * max(1, round(share * 10))
+    assert len(iterates) == batches * 10
     np.testing.assert_allclose(reg.energy_.params_, np.mean(annealed, axis=0),
                                rtol=1e-10, atol=1e-12)
     assert not np.allclose(reg.energy_.params_, annealed[-1])
+    # two epochs: one of them annealed
+    iterates.clear()
+    reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(8,), alpha=0.1,
+                          max_iter=2, random_state=0).fit(X, Y)
+    assert len([p for r, p in iterates if r == pytest.approx(rate)]) == batches
 
 
 def _check_parameter_gradient(energy, X, Y, indices, seed=0, h=1e-6):

@@ -131,9 +131,11 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
         ``factor`` times the learning rate. A sampled gradient keeps the
         iterate wandering at the scale of the step (on a 2-D ring, held-out
         NLLs 0.2 to 0.5 nats apart from run to run, more than the penalties
-        of ``alpha="auto"`` change it); the smaller steps settle it, and the
-        fitted parameters are the mean of that phase's iterates
-        (Polyak-Ruppert averaging), which takes out most of the rest. Such
+        of ``alpha="auto"`` change it); the smaller steps settle it, and
+        (unless the loss averages its iterates itself, over the whole fit)
+        the fitted parameters are the mean of that phase's iterates
+        (Polyak-Ruppert averaging), which takes out most of the rest. At
+        least one epoch is annealed once ``max_iter`` is 2 or more. Such
         a fit runs to its schedule: reaching ``max_iter`` does not warn.
         Early stopping applies in each phase; the scores of both are kept,
         and the best parameters of either.
@@ -153,8 +155,9 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
     # a fit to this schedule ends at its last epoch by design: the loss that
     # would tell convergence is a sampled estimate, so no phase warns
     settings = replace(settings, warn_max_iter=False)
-    last = int(round(annealing[0] * settings.max_iter))
-    if not 0 < last < settings.max_iter:
+    # at least one epoch: a short fit ends annealed too
+    last = max(1, int(round(annealing[0] * settings.max_iter)))
+    if not last < settings.max_iter:
         return _run(objective, X, y, sample_weight, settings, solver, rng,
                     previous=previous, **kwargs)
     state = _run(objective, X, y, sample_weight,
@@ -183,7 +186,8 @@ def _run(objective, X, y, sample_weight, settings, solver, rng, *,
          incremental=False, previous=None, validation=None, training_score=None,
          n_samples=None, average_iterates=False):
     """:func:`train` at one learning rate; ``average_iterates``: a stochastic
-    solver's fit is the mean of its iterates, whatever the loss."""
+    solver's fit is the mean of its iterates (a loss that averages keeps
+    its own average)."""
     previous = previous or {}
     state = {
         "n_iter_": previous.get("n_iter_", 0),
