@@ -163,10 +163,8 @@ class GaussianVectorEnergy(JointVectorEnergy):
                    (pre, feat, r, t), lam, slope)
 
     def _answer_head_backward(self, g, Y, grid, head_cache, d_energies):
-        on_grid = self._on_grid(Y, grid)
-        Y, (sig, feat, r, t), lam, slope = head_cache
-        if on_grid:
-            sig = expit(sig)  # the grid head kept the pre-activations
+        sig = self._unit_slopes(Y, grid, head_cache)
+        Y, (_, feat, r, t), lam, slope = head_cache
         d_raw = d_energies if slope is None else d_energies * slope
         d, k = self.n_answers_, self.n_units
         v = self._split(g)[3]

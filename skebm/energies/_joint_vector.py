@@ -157,6 +157,12 @@ class JointVectorEnergy(_AnswerEnergy):
         """Whether the candidates are only a grid shared by all rows."""
         return grid is not None and Y.shape[1] == 0
 
+    def _unit_slopes(self, Y, grid, head_cache):
+        """The hidden units' slopes (sigmoids) from a head's cache: the grid
+        head keeps their pre-activations, the others the slopes."""
+        cached = head_cache[1][0]
+        return expit(cached) if self._on_grid(Y, grid) else cached
+
     def _grid_features(self, g, grid):
         """The answer features of answers shared by all rows (a quadrature
         grid): ``pre``, ``feat`` (n, M, n_units) and their energy (n, M)."""
@@ -179,10 +185,8 @@ class JointVectorEnergy(_AnswerEnergy):
                    slope)
 
     def _answer_head_backward(self, g, Y, grid, head_cache, d_energies):
-        on_grid = self._on_grid(Y, grid)
-        Y, (sig, feat), lam, slope = head_cache
-        if on_grid:
-            sig = expit(sig)  # the grid head kept the pre-activations
+        sig = self._unit_slopes(Y, grid, head_cache)
+        Y, (_, feat), lam, slope = head_cache
         d_raw = d_energies if slope is None else d_energies * slope
         d, k = self.n_answers_, self.n_units
         v = self._split(g)[3]
