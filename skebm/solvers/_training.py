@@ -127,16 +127,12 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
         Rows the user passed, which ``t_`` counts (default ``len(X)``).
     annealing : tuple (share, factor) or None, default=None
         An answer space's ``annealing``: a stochastic fit (not
-        ``partial_fit``) ends with ``share`` of ``max_iter`` epochs at
-        ``factor`` times the learning rate. A sampled gradient keeps the
-        iterate wandering at the scale of the step (on a 2-D ring, held-out
-        NLLs 0.2 to 0.5 nats apart from run to run, more than the penalties
-        of ``alpha="auto"`` change it); the smaller steps settle it, and
-        (unless the loss averages its iterates itself, over the whole fit)
-        the fitted parameters are the mean of that phase's iterates
-        (Polyak-Ruppert averaging), which takes out most of the rest. At
-        least one epoch is annealed once ``max_iter`` is 2 or more. Such
-        a fit runs to its schedule: reaching ``max_iter`` does not warn.
+        ``partial_fit``) ends with ``share`` of ``max_iter`` epochs (at least
+        one) at ``factor`` times the learning rate, whose iterates' mean is
+        the fit (Polyak-Ruppert; a loss that averages keeps its own): a
+        sampled gradient keeps the iterate wandering at the scale of the
+        step (the user guide measures it). Such a fit runs to its
+        schedule: reaching ``max_iter`` does not warn.
         Early stopping applies in each phase; the scores of both are kept,
         and the best parameters of either.
 
