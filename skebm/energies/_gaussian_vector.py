@@ -53,6 +53,9 @@ class GaussianVectorEnergy(JointVectorEnergy):
 
     # v is a sigmoid of the network's outputs, not a multiple
     _initial_output_weight_scale = 1.0
+    # its units read the answer along lines only (radial weights are
+    # measured on d <= 2; digit completion's figures are without them)
+    _initial_radial = False
 
     def _extra_shapes(self, n_features, n_answers):
         # the answer weights w_k; the shared precision's Cholesky factor

@@ -25,19 +25,24 @@ class JointVectorEnergy(_AnswerEnergy):
     several low-energy answers for one x and dependence between the outputs.
 
     ``E(x, y) = sum_j exp(s_j(x)) y_j^2 / 2 - a(x) . y
-    + sum_k v_k(x) softplus(w_k . y + b_k(x))``: an MLP ``G(x) = (s, a, b,
-    v)`` of the input gives the log precisions ``s`` and the linear term
-    ``a`` of a quadratic confinement, and the biases ``b`` and output
-    weights ``v`` of ``n_units`` hidden units that read the answer through
-    learned weights ``w_k`` (a network over ``(x, y)`` whose hidden layer
-    over ``y`` is modulated by ``x``; ``v`` is five times the network's
-    outputs, so that Adam's bounded steps reach the large output weights of
-    a sharp density). With ``v = -1`` it is the free energy
-    of a Gaussian-Bernoulli RBM whose biases depend on x, a mixture of
-    ``2^n_units`` Gaussians; free ``v(x)`` also bends the energy along
-    ridges of ``y`` (a ring's radius is a sum of ridges), so the Gibbs
+    + sum_k v_k(x) softplus(w_k . y + u_k rho(y) + b_k(x))``: an MLP
+    ``G(x) = (s, a, b, v)`` of the input gives the log precisions ``s`` and
+    the linear term ``a`` of a quadratic confinement, and the biases ``b``
+    and output weights ``v`` of ``n_units`` hidden units that read the
+    answer through learned weights ``w_k`` and ``u_k`` (a network over
+    ``(x, y)`` whose hidden layer over ``y`` is modulated by ``x``; ``v`` is
+    five times the network's outputs, so that Adam's bounded steps reach
+    the large output weights of a sharp density). ``rho(y) = sqrt(|y|^2 +
+    1) - 1`` is a smooth distance from the targets' mean: a unit with
+    ``u_k`` reads the answer along circles (conics, with ``w_k``) as well as
+    lines, so a ring whose radius moves with x is one unit's ridge, where
+    lines alone approximate it by a polygon whose ripple costs nats. With
+    ``u = 0`` and ``v = -1`` it is the free energy of a Gaussian-Bernoulli
+    RBM whose biases depend on x, a mixture of ``2^n_units`` Gaussians;
+    free ``v(x)`` also bends the energy along ridges of ``y``, so the Gibbs
     distribution can have several modes and outputs that move together.
-    Softplus grows linearly, so the quadratic term keeps the density proper.
+    Softplus and ``rho`` grow linearly, so the quadratic term keeps the
+    density proper.
     The energy is differentiable in ``y`` (:meth:`answer_gradient`), which
     descent and Langevin inference use.
 
@@ -74,6 +79,10 @@ class JointVectorEnergy(_AnswerEnergy):
     # existed have none and keep reading v unscaled
     _output_weight_scale = 1.0
     _initial_output_weight_scale = _OUTPUT_WEIGHT_SCALE
+    # radial weights u: set per instance at initialization (energies
+    # pickled before them have none)
+    _radial = False
+    _initial_radial = True
 
     def __init__(self, hidden_layer_sizes=(64, 64), activation="relu", n_units=64,
                  output="score"):
@@ -96,12 +105,17 @@ class JointVectorEnergy(_AnswerEnergy):
         return 2 * n_answers + 2 * self.n_units
 
     def _extra_shapes(self, n_features, n_answers):
-        return [(self.n_units, n_answers)]
+        # the answer weights w_k, then the radial weights u_k
+        return [(self.n_units, n_answers), (self.n_units,)]
 
     def _init_extra(self, rng, X, y, sample_weight):
         d = self.n_answers_
         self._output_weight_scale = self._initial_output_weight_scale
+        self._radial = self._initial_radial
         self._extra[0][...] = rng.normal(0.0, 1.0 / np.sqrt(d), (self.n_units, d))
+        if self._radial:
+            # the units start as lines, the fit bends them
+            self._extra[1][...] = 0.0
         # start near the standard normal of standardized targets: s = a = 0,
         # small output weights v of the hidden units
         last = self.coefs_[-1]
@@ -114,6 +128,20 @@ class JointVectorEnergy(_AnswerEnergy):
     def weights_(self):
         """The answer weights ``w_k``: (n_units, n_answers)."""
         return self._extra[0]
+
+    @property
+    def radial_weights_(self):
+        """The radial weights ``u_k``: (n_units,), or None for an energy
+        without them."""
+        return self._extra[1] if self._radial else None
+
+    def _pre(self, Y, b):
+        """The hidden units' pre-activations ``w_k . y + u_k rho(y) + b_k``:
+        (n, c, n_units)."""
+        pre = Y @ self.weights_.T.astype(Y.dtype, copy=False) + b[:, None, :]
+        if self._radial:
+            pre += _radius(Y)[..., None] * self._extra[1].astype(Y.dtype, copy=False)
+        return pre
 
     def _split(self, g):
         d, k = self.n_answers_, self.n_units
@@ -128,8 +156,7 @@ class JointVectorEnergy(_AnswerEnergy):
     # -- energies --------------------------------------------------------------
     def _raw(self, g, Y):
         lam, a, b, v = self._split(g)
-        pre = Y @ self.weights_.T.astype(Y.dtype, copy=False) + b[:, None, :]
-        feat, sig = softplus(pre, slope=True)
+        feat, sig = softplus(self._pre(Y, b), slope=True)
         raw = (0.5 * np.einsum("nd,ncd->nc", lam, Y * Y)
                - np.einsum("nd,ncd->nc", a, Y)
                + np.einsum("nk,nck->nc", v, feat))
@@ -167,8 +194,7 @@ class JointVectorEnergy(_AnswerEnergy):
         """The answer features of answers shared by all rows (a quadrature
         grid): ``pre``, ``feat`` (n, M, n_units) and their energy (n, M)."""
         _, _, b, v = self._split(g)
-        W = self.weights_.astype(grid.dtype, copy=False)
-        pre = (grid @ W.T)[None] + b[:, None, :]
+        pre = self._pre(grid[None], np.zeros_like(b[:1])) + b[:, None, :]
         # the bulk of a quadrature's cost: softplus in single precision
         feat = softplus(pre.astype(np.float32))
         return pre, feat, np.einsum("nk,nck->nc", v.astype(np.float32), feat)
@@ -199,12 +225,16 @@ class JointVectorEnergy(_AnswerEnergy):
         d_g[:, 2 * d:2 * d + k] = d_pre.sum(axis=1)
         d_g[:, 2 * d + k:] = self._output_weight_scale * np.einsum("nc,nck->nk",
                                                                   d_raw, feat)
-        self._d_weights = np.einsum("nck,ncd->kd", d_pre, Y)
+        self._d_weights = [np.einsum("nck,ncd->kd", d_pre, Y)]
+        if self._radial:
+            self._d_weights.append(np.einsum("nck,nc->k", d_pre, _radius(Y)))
         return d_g
 
     def backward(self, cache, d_energies):
         grad = super().backward(cache, d_energies)
-        self._views(grad, self._shapes)[-1][...] = self._d_weights
+        views = self._views(grad, self._shapes)[-len(self._d_weights):]
+        for view, d_w in zip(views, self._d_weights):
+            view[...] = d_w
         del self._d_weights
         return grad
 
@@ -224,10 +254,12 @@ class JointVectorEnergy(_AnswerEnergy):
         """
         raw, parts, lam = self._raw(g, Y)
         E, slope = self._map(raw)
-        v = self._split(g)[3]
+        d_pre = parts[0] * self._split(g)[3][:, None, :]
         d_raw = (self._quadratic_answer_gradient(g, Y, parts, lam)
-                 + (parts[0] * v[:, None, :])
-                 @ self.weights_.astype(Y.dtype, copy=False))
+                 + d_pre @ self.weights_.astype(Y.dtype, copy=False))
+        if self._radial:
+            u = self._extra[1].astype(Y.dtype, copy=False)
+            d_raw += (d_pre @ u)[..., None] * Y / (_radius(Y)[..., None] + 1)
         if slope is not None:
             d_raw *= slope[:, :, None]
         return E, d_raw
@@ -237,6 +269,12 @@ class JointVectorEnergy(_AnswerEnergy):
         the answers: (n, c, d)."""
         a = self._split(g)[1]
         return lam[:, None, :] * Y - a[:, None, :]
+
+
+def _radius(Y):
+    """``rho(y) = sqrt(|y|^2 + 1) - 1``, a smooth distance from the origin
+    that grows linearly: (..., c)."""
+    return np.sqrt(np.sum(Y * Y, axis=-1) + 1) - 1
 
 
 # the architecture above two columns, in a module of its own; imported last,
