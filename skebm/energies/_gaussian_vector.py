@@ -150,8 +150,7 @@ class GaussianVectorEnergy(JointVectorEnergy):
         L = self.cholesky().astype(dtype, copy=False)
         r = np.sqrt(lam).astype(dtype)[:, None, :] * (Y - m[:, None, :])
         t = r @ L
-        pre = Y @ self.weights_.T.astype(dtype, copy=False) + b[:, None, :]
-        feat, sig = softplus(pre, slope=True)
+        feat, sig = softplus(self._pre(Y, b), slope=True)
         raw = 0.5 * np.sum(t * t, axis=2) + np.einsum("nk,nck->nc", v, feat)
         return raw, (sig, feat, r, t), lam
 

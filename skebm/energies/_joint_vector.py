@@ -138,9 +138,14 @@ class JointVectorEnergy(_AnswerEnergy):
     def _pre(self, Y, b):
         """The hidden units' pre-activations ``w_k . y + u_k rho(y) + b_k``:
         (n, c, n_units)."""
-        pre = Y @ self.weights_.T.astype(Y.dtype, copy=False) + b[:, None, :]
+        W = self.weights_
         if self._radial:
-            pre += _radius(Y)[..., None] * self._extra[1].astype(Y.dtype, copy=False)
+            Y = np.concatenate([Y, _radius(Y)[..., None]], axis=-1)
+            W = np.column_stack([W, self._extra[1]])
+        pre = Y @ W.T.astype(Y.dtype, copy=False)
+        # in place: a new array for the broadcast sum takes several times
+        # as long (50 x 30 x 64: 0.4 ms against 0.07)
+        pre += b[:, None, :]
         return pre
 
     def _split(self, g):
@@ -274,7 +279,7 @@ class JointVectorEnergy(_AnswerEnergy):
 def _radius(Y):
     """``rho(y) = sqrt(|y|^2 + 1) - 1``, a smooth distance from the origin
     that grows linearly: (..., c)."""
-    return np.sqrt(np.sum(Y * Y, axis=-1) + 1) - 1
+    return np.sqrt(np.einsum("...d,...d->...", Y, Y) + 1) - 1
 
 
 # the architecture above two columns, in a module of its own; imported last,
