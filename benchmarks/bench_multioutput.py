@@ -17,9 +17,9 @@
    give one answer, whose energy score is its distance to the truth.
 2. A ring whose radius depends on x (``y = (1.5 + 0.75 x) (cos t, sin t) +
    N(0, 0.15^2 I)``, t uniform; also from 500 points, and sharper, with
-   noise 0.05), and two shapes the defaults were not
-   designed on (an annulus arc whose angle moves with x, two blobs whose
-   weights move with x): the held-out NLL of ``predict_log_density`` (a
+   noise 0.05), and shapes the defaults were not designed on (a ring
+   whose centre moves with x, an annulus arc whose angle moves with x, two
+   blobs whose weights move with x): the held-out NLL of ``predict_log_density`` (a
    quadrature for d = 2) beside that of the exact density, with the
    default parameters, and the penalty ``alpha="auto"`` chose.
 
@@ -31,6 +31,7 @@ import time
 import warnings
 
 import numpy as np
+from scipy.special import i0e
 from sklearn.datasets import load_digits
 from sklearn.ensemble import ExtraTreesRegressor
 from sklearn.linear_model import Ridge
@@ -118,6 +119,24 @@ def sharp_ring(n_samples, seed):
     return ring(n_samples, seed, noise=0.05)
 
 
+def moving_ring(n_samples, seed, noise=0.1):
+    """A ring whose centre moves with x: centre (x / 2, x^2 / 4), radius
+    1 + x / 4. (Radial answer units measure distance from the targets'
+    mean, which is no ring's centre here.)"""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, (n_samples, 1))
+    x = X[:, 0]
+    centre, r = np.c_[x / 2, x * x / 4], 1 + x / 4
+    t = rng.uniform(0, 2 * np.pi, n_samples)
+    Y = (centre + r[:, None] * np.c_[np.cos(t), np.sin(t)]
+         + noise * rng.standard_normal((n_samples, 2)))
+    # the angle integrates out: I_0(rho r / s^2), as in ring_log_density
+    rho, s2 = np.linalg.norm(Y - centre, axis=1), noise * noise
+    log_p = (np.log(i0e(rho * r / s2)) - (rho - r) ** 2 / (2 * s2)
+             - np.log(2 * np.pi * s2))
+    return X, Y, log_p
+
+
 def annulus(n_samples, seed):
     """Shapes the defaults were not designed on: an arc of an annulus whose
     angle moves with x (radius uniform on [1, 2], angle N(pi x, 0.5^2))."""
@@ -157,6 +176,7 @@ def blobs(n_samples, seed):
 SHAPES = {"ring, radius 1.5 + 0.75 x": (ring, 2000),
           "the ring, 500 points": (ring, 500),
           "the ring, noise 0.05": (sharp_ring, 2000),
+          "ring, centre (x / 2, x^2 / 4)": (moving_ring, 2000),
           "annulus arc, angle pi x": (annulus, 2000),
           "two blobs, weights (1 +- x) / 2": (blobs, 2000)}
 
