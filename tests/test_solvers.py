@@ -323,3 +323,61 @@ def test_a_saturating_loss_trains_the_joint_energy_with_adam(energy, solver, los
                           False) == solver
     assert resolve_solver("auto", 500, False, NLLLoss(), energy, None,
                           False) == "lbfgs"
+
+
+class _RecordedWalk:
+    """Adam's walk from 0 towards 1 in each coordinate, recording the
+    parameters it is called at (a loss that averages, or not)."""
+
+    def __init__(self, average):
+        self.energy = SimpleNamespace(params_=np.zeros(3))
+        self.loss = SimpleNamespace(average_iterates=average)
+        self.seen = []
+
+    def __call__(self, X, y, sample_weight, rng, rows=None):
+        self.seen.append(self.energy.params_.copy())
+        r = self.energy.params_ - 1.0
+        return 0.5 * float(r @ r), r.copy()
+
+
+def _walk(objective, max_iter, score, previous=None):
+    settings = Settings(solver="adam", learning_rate_init=0.01, momentum=0.9,
+                        batch_size=1, max_iter=max_iter, tol=1e-8,
+                        n_iter_no_change=100, early_stopping=False, verbose=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return train(objective, np.zeros((4, 1)), np.zeros(4), np.ones(4), settings,
+                     "adam", np.random.RandomState(0), previous=previous,
+                     training_score=score)
+
+
+def test_warm_start_goes_on_with_the_running_average():
+    # the first fit keeps its last iterate (it scores better than the
+    # average, which lags behind); the warm start's average still goes on
+    # over every update of both fits, not from that iterate
+    objective = _RecordedWalk(average=True)
+    params = objective.energy.params_
+    first = _walk(objective, 3, lambda: -float(np.sum((params - 1) ** 2)))
+    np.testing.assert_array_equal(params, first["_iterate"])
+    second = _walk(objective, 2, lambda: -float(np.sum(params ** 2)), previous=first)
+    iterates = objective.seen[1:] + [second["_iterate"]]
+    assert len(iterates) == 4 * 5 == second["_n_averaged"]
+    np.testing.assert_allclose(params, np.mean(iterates, axis=0), rtol=1e-12)
+
+
+def test_a_fit_that_does_not_average_leaves_no_iterate_to_resume():
+    # an averaging fit, then one that does not average, then an averaging
+    # warm start: the last goes on from the second fit's parameters
+    averaging = _RecordedWalk(average=True)
+    params = averaging.energy.params_
+    first = _walk(averaging, 2, lambda: -float(np.sum(params ** 2)))
+    plain = _RecordedWalk(average=False)
+    plain.energy = averaging.energy
+    params += 0.5
+    second = _walk(plain, 1, None, previous=first)
+    assert second["_iterate"] is None
+    after_second = params.copy()
+    third = _walk(averaging, 1, lambda: -float(np.sum(params ** 2)),
+                  previous={**first, **second})
+    np.testing.assert_array_equal(averaging.seen[-4], after_second)
+    assert third["_n_averaged"] == 4

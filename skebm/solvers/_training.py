@@ -190,6 +190,9 @@ def _run(objective, X, y, sample_weight, settings, solver, rng, *,
         "t_": previous.get("t_", 0),
         "loss_curve_": list(previous.get("loss_curve_", [])),
         "solver_": solver,
+        # a loss's average goes on from this iterate; a fit that does not
+        # average leaves none for a later warm start
+        "_iterate": None,
     }
     n_samples = X.shape[0] if n_samples is None else n_samples
     # the products are small (mini-batches, or data sets that L-BFGS takes
@@ -281,10 +284,11 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
     # a loss's average goes on over fits, or gives way to the last iterate
     loss_averages = objective.loss.average_iterates
     averaging = loss_averages or average_iterates
-    if loss_averages and "_iterate" in previous:
-        # the fitted parameters are the average; the solver goes on from its
-        # own last iterate
-        average, n_averaged = params.copy(), previous["_n_averaged"]
+    if loss_averages and previous.get("_iterate") is not None:
+        # the running average (not the fitted parameters, which may be the
+        # last iterate: below) goes on, the solver from its last iterate
+        average = previous.get("_average", params).copy()
+        n_averaged = previous["_n_averaged"]
         params[...] = previous["_iterate"]
     elif averaging:
         average, n_averaged = params.copy(), 0
@@ -374,6 +378,7 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
         )
     if loss_averages:
         state["_iterate"], state["_n_averaged"] = params.copy(), n_averaged
+        state["_average"] = average.copy()
     if checks is not None:
         if averaging:
             params[...] = average
