@@ -1,6 +1,6 @@
-"""Scalar energies of (x, y) for answers that are vectors: learned ridge
-features of the answer read by weights that depend on the input, in a
-quadratic confinement; differentiable in the answer. Above two columns,
+"""Scalar energies of (x, y) for answers that are vectors: learned features
+of the answer (ridges along lines and circles) read by weights that depend
+on the input, in a quadratic confinement; differentiable in the answer. Above two columns,
 :class:`GaussianVectorEnergy` (``_gaussian_vector.py``) replaces the
 confinement by an x-dependent Gaussian part."""
 
@@ -35,7 +35,7 @@ class JointVectorEnergy(_AnswerEnergy):
     the large output weights of a sharp density). ``rho(y) = sqrt(|y|^2 +
     1) - 1`` is a smooth distance from the targets' mean: a unit with
     ``u_k`` reads the answer along circles (conics, with ``w_k``) as well as
-    lines, so a ring whose radius moves with x is one unit's ridge, where
+    lines, so a ring whose radius moves with x is one unit's valley, where
     lines alone approximate it by a polygon whose ripple costs nats. With
     ``u = 0`` and ``v = -1`` it is the free energy of a Gaussian-Bernoulli
     RBM whose biases depend on x, a mixture of ``2^n_units`` Gaussians;
@@ -105,17 +105,18 @@ class JointVectorEnergy(_AnswerEnergy):
         return 2 * n_answers + 2 * self.n_units
 
     def _extra_shapes(self, n_features, n_answers):
-        # the answer weights w_k, then the radial weights u_k
-        return [(self.n_units, n_answers), (self.n_units,)]
+        # the answer weights w_k, then the radial weights u_k (zero at the
+        # start: the units start as lines, the fit bends them)
+        shapes = [(self.n_units, n_answers)]
+        if self._initial_radial:
+            shapes.append((self.n_units,))
+        return shapes
 
     def _init_extra(self, rng, X, y, sample_weight):
         d = self.n_answers_
         self._output_weight_scale = self._initial_output_weight_scale
         self._radial = self._initial_radial
         self._extra[0][...] = rng.normal(0.0, 1.0 / np.sqrt(d), (self.n_units, d))
-        if self._radial:
-            # the units start as lines, the fit bends them
-            self._extra[1][...] = 0.0
         # start near the standard normal of standardized targets: s = a = 0,
         # small output weights v of the hidden units
         last = self.coefs_[-1]
@@ -135,9 +136,9 @@ class JointVectorEnergy(_AnswerEnergy):
         without them."""
         return self._extra[1] if self._radial else None
 
-    def _pre(self, Y, b):
-        """The hidden units' pre-activations ``w_k . y + u_k rho(y) + b_k``:
-        (n, c, n_units)."""
+    def _pre(self, Y, b=None):
+        """The hidden units' pre-activations ``w_k . y + u_k rho(y) + b_k``
+        (without ``b``, ``w_k . y + u_k rho(y)``): (n, c, n_units)."""
         W = self.weights_
         if self._radial:
             Y = np.concatenate([Y, _radius(Y)[..., None]], axis=-1)
@@ -145,7 +146,8 @@ class JointVectorEnergy(_AnswerEnergy):
         pre = Y @ W.T.astype(Y.dtype, copy=False)
         # in place: a new array for the broadcast sum takes several times
         # as long (50 x 30 x 64: 0.4 ms against 0.07)
-        pre += b[:, None, :]
+        if b is not None:
+            pre += b[:, None, :]
         return pre
 
     def _split(self, g):
@@ -199,7 +201,7 @@ class JointVectorEnergy(_AnswerEnergy):
         """The answer features of answers shared by all rows (a quadrature
         grid): ``pre``, ``feat`` (n, M, n_units) and their energy (n, M)."""
         _, _, b, v = self._split(g)
-        pre = self._pre(grid[None], np.zeros_like(b[:1])) + b[:, None, :]
+        pre = self._pre(grid[None]) + b[:, None, :]
         # the bulk of a quadrature's cost: softplus in single precision
         feat = softplus(pre.astype(np.float32))
         return pre, feat, np.einsum("nk,nck->nc", v.astype(np.float32), feat)
@@ -237,7 +239,7 @@ class JointVectorEnergy(_AnswerEnergy):
 
     def backward(self, cache, d_energies):
         grad = super().backward(cache, d_energies)
-        views = self._views(grad, self._shapes)[-len(self._d_weights):]
+        views = self._views(grad, self._shapes)[-len(self._extra):]
         for view, d_w in zip(views, self._d_weights):
             view[...] = d_w
         del self._d_weights
@@ -278,8 +280,10 @@ class JointVectorEnergy(_AnswerEnergy):
 
 def _radius(Y):
     """``rho(y) = sqrt(|y|^2 + 1) - 1``, a smooth distance from the origin
-    that grows linearly: (..., c)."""
-    return np.sqrt(np.einsum("...d,...d->...", Y, Y) + 1) - 1
+    that grows linearly: (..., c). (Written as ``|y|^2 / (sqrt(|y|^2 + 1) +
+    1)``, which keeps its precision near the origin.)"""
+    r2 = np.einsum("...d,...d->...", Y, Y)
+    return r2 / (np.sqrt(r2 + 1) + 1)
 
 
 # the architecture above two columns, in a module of its own; imported last,
