@@ -1030,8 +1030,8 @@ def test_auto_alpha_trials_run_the_solver_of_the_refit(monkeypatch):
     # 80% of the rows can fall below solver="auto"'s L-BFGS limit while all
     # of them do not: the refit's n_iter counts the trials' steps, so the
     # trials must run its solver, not L-BFGS beside its Adam
-    from skebm.solvers import _training
-    monkeypatch.setattr(_training, "_AUTO_LBFGS_MAX_SAMPLES", 100)
+    from skebm.solvers import _settings
+    monkeypatch.setattr(_settings, "_AUTO_LBFGS_MAX_SAMPLES", 100)
     rng = np.random.RandomState(0)
     X = rng.standard_normal((120, 3))
     y = X[:, 0] + 0.1 * rng.standard_normal(120)

@@ -196,7 +196,7 @@ def test_two_loop_lbfgs_reports_the_evaluation_limit_as_scipy_does():
 
 
 def test_auto_batch_size_is_200_rows_or_a_200th_of_the_samples():
-    from skebm.solvers._training import auto_batch_size
+    from skebm.solvers._settings import auto_batch_size
     assert [auto_batch_size(n) for n in (1, 150, 200, 40_000, 40_400, 10**6)] \
         == [1, 150, 200, 200, 202, 5000]
 

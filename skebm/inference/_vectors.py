@@ -7,7 +7,7 @@ from sklearn.utils import gen_batches
 
 from ..sampling._langevin import _mala
 from ..sampling._metropolis import _generator, _mh_gaussian
-from ..solvers._training import auto_batch_size
+from ..solvers._settings import auto_batch_size
 from ._base import AnswerSpace, Candidates, check_random_walk
 from ._vector_chains import _INFER_BURN, _INFER_STEPS, _JUMP_EVERY, _VectorChains
 from ._vector_density import _MAX_QUAD_DIM, _WALL, _VectorDensity, _kernel_draws

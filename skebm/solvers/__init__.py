@@ -14,7 +14,8 @@ from ._adam import AdamOptimizer
 from ._lbfgs import minimize_lbfgs
 from ._objective import Objective
 from ._sgd import SGDOptimizer
-from ._training import Settings, resolve_solver, train
+from ._settings import Settings, resolve_solver
+from ._training import train
 
 __all__ = ["AdamOptimizer", "Objective", "SGDOptimizer", "Settings",
            "minimize_lbfgs", "resolve_solver", "train"]

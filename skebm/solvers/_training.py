@@ -3,7 +3,7 @@ solver or one run of L-BFGS, early stopping, divergence checks."""
 
 import copy
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -14,74 +14,9 @@ from ._adam import AdamOptimizer
 from ._checks import Checks
 from ._lbfgs import minimize_lbfgs
 from ._sgd import SGDOptimizer
+from ._settings import auto_batch_size
 
 _OPTIMIZERS = {"adam": AdamOptimizer, "sgd": SGDOptimizer}
-# for networks, above this many samples a full-batch iteration costs more than
-# an Adam epoch gains; below it L-BFGS converges in fewer passes and needs no
-# step size. Architectures marked full_batch (linear ones) are cheap enough
-# for L-BFGS at any size.
-_AUTO_LBFGS_MAX_SAMPLES = 10_000
-
-
-@dataclass
-class Settings:
-    """The estimator parameters the training loop reads, and the names its
-    messages give."""
-
-    solver: str
-    learning_rate_init: float
-    momentum: float
-    batch_size: object
-    max_iter: int
-    tol: float
-    n_iter_no_change: int
-    early_stopping: bool
-    verbose: bool
-    loss: str = ""
-    energy: str = ""
-    # False when max_iter is an iteration count chosen on held-out rows,
-    # not a limit (alpha="auto"'s refit)
-    warn_max_iter: bool = True
-    # > 0: every so many iterations (epochs), score the validation rows and
-    # keep the best iterate (alpha="auto"'s trial fits); 0: early_stopping's
-    # rule, a score every epoch of a stochastic solver
-    check_every: int = 0
-
-
-def resolve_solver(solver, n_samples, incremental, loss, energy, sampler,
-                   early_stopping):
-    """``"auto"``: full-batch L-BFGS for full-batch architectures and up to
-    10000 samples otherwise; Adam for larger networks, ``partial_fit``,
-    early stopping, a sampled (noisy) gradient, losses that only train
-    stochastically, and saturating losses on energies whose most offending
-    answer is searched over a continuum: there one full-batch step can move
-    every target onto the loss's flat part, where L-BFGS stops."""
-    if solver == "lbfgs" and sampler is not None:
-        raise ValueError(
-            "solver='lbfgs' cannot use a sampler: its line search needs an "
-            "exact gradient, and the sampled contrastive term is noisy. Use "
-            "solver='adam', 'sgd' or 'auto'.")
-    if solver != "auto":
-        return solver
-    if incremental or loss.stochastic_only or sampler is not None or early_stopping:
-        return "adam"
-    if loss.saturates and energy.searched_answers:
-        return "adam"
-    if energy.full_batch or n_samples <= _AUTO_LBFGS_MAX_SAMPLES:
-        return "lbfgs"
-    return "adam"
-
-
-def auto_batch_size(n_samples):
-    """``batch_size="auto"``: 200 rows, as MLPClassifier, and above 40000
-    samples a 200th of them.
-
-    At a million rows, batches of 200 make an epoch of thousands of steps,
-    each too small to keep BLAS busy: half its time is per-step overhead.
-    Batches of n/200 halve an epoch's time, and their less noisy gradient
-    ends closer to the optimum (measured in ``benchmarks/bench_scale.py``).
-    """
-    return min(n_samples, max(200, n_samples // 200))
 
 
 def _diverged(settings, iteration, solver):
@@ -141,7 +76,10 @@ def train(objective, X, y, sample_weight, settings, solver, rng, *,
     state : dict
         The fitted-state attributes: ``n_iter_``, ``t_``, ``loss_curve_``,
         ``loss_``, ``best_loss_``, ``validation_scores_``,
-        ``best_validation_score_``, ``solver_`` and ``_optimizer``.
+        ``best_validation_score_``, ``solver_`` and ``_optimizer``; and,
+        for a loss that averages, the last iterate, the running average and
+        its count (``_iterate``, ``_average``, ``_n_averaged``: a warm start
+        goes on from them, after early stopping too).
     """
     kwargs = dict(validation=validation, training_score=training_score,
                   n_samples=n_samples)
@@ -190,9 +128,9 @@ def _run(objective, X, y, sample_weight, settings, solver, rng, *,
         "t_": previous.get("t_", 0),
         "loss_curve_": list(previous.get("loss_curve_", [])),
         "solver_": solver,
-        # a loss's average goes on from this iterate; a fit that does not
-        # average leaves none for a later warm start
-        "_iterate": None,
+        # where a loss's average goes on (none after a fit that does not
+        # average, for a later warm start)
+        "_iterate": None, "_average": None, "_n_averaged": 0,
     }
     n_samples = X.shape[0] if n_samples is None else n_samples
     # the products are small (mini-batches, or data sets that L-BFGS takes
@@ -287,7 +225,8 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
     if loss_averages and previous.get("_iterate") is not None:
         # the running average (not the fitted parameters, which may be the
         # last iterate: below) goes on, the solver from its last iterate
-        average = previous.get("_average", params).copy()
+        average = previous.get("_average")
+        average = np.array(params if average is None else average, dtype=params.dtype)
         n_averaged = previous["_n_averaged"]
         params[...] = previous["_iterate"]
     elif averaging:
