@@ -83,18 +83,30 @@ def test_ring_density_and_samples(ring_model):
     radius = np.linalg.norm(samples, axis=-1)
     r = 1.5 + 0.75 * X[:100, 0]
     assert np.abs(np.median(radius, axis=1) - r).mean() < 0.15
-    # spread around the ring: each row's 40 draws fall in the quadrants
-    # as independent uniform angles would. Pearson's statistic of a row is
-    # then about chi-square with 3 degrees of freedom (mean 3, variance 6),
-    # the sum over 100 rows within 5 of its standard deviations of 300;
-    # chains stuck near their starts would cluster far beyond. (Each row
-    # visiting all four quadrants fails 0.4% of such draws: 4 (3/4)^40 a
-    # row; at least three, 6 (1/2)^40.)
-    angle = np.arctan2(samples[..., 1], samples[..., 0])
-    quadrants = np.floor((angle + np.pi) / (np.pi / 2)).astype(int)
-    counts = np.stack([np.sum(quadrants == k, axis=1) for k in range(4)], axis=1)
-    assert np.all(np.sum(counts > 0, axis=1) >= 3)
-    pearson = np.sum((counts - 10.0) ** 2 / 10.0)
+    # spread around the ring: each row's 40 draws fall in the quadrants as
+    # independent draws from the fitted density would, whose quadrant
+    # probabilities p_k(x) its quadrature gives. Pearson's statistic of a
+    # row is then about chi-square with 3 degrees of freedom (mean 3,
+    # variance 6), the sum over 100 rows within 5 of its standard
+    # deviations of 300. (Chains stuck at their starts, other rows'
+    # training targets, fail the radius check above.)
+    def quadrant(Y):
+        angle = np.arctan2(Y[..., 1], Y[..., 0])
+        return np.minimum(np.floor((angle + np.pi) / (np.pi / 2)), 3).astype(int)
+
+    # the quadrature's nodes, an even grid in standardized units, in the
+    # targets' units
+    nodes, _ = ring_model.answer_space_.quadrature_grid(ring_model.beta_)
+    nodes = ring_model.y_mean_ + ring_model.y_scale_ * nodes
+    expected = np.empty((100, 4))
+    for i in range(100):
+        log_w = -ring_model.beta_ * ring_model.energies(
+            np.repeat(X[i:i + 1], len(nodes), axis=0), nodes)
+        w = np.exp(log_w - logsumexp(log_w))
+        expected[i] = 40 * np.bincount(quadrant(nodes), weights=w, minlength=4)
+    counts = np.stack([np.sum(quadrant(samples) == k, axis=1) for k in range(4)],
+                      axis=1)
+    pearson = np.sum((counts - expected) ** 2 / expected)
     assert pearson < 300 + 5 * np.sqrt(600)
 
 
@@ -104,7 +116,8 @@ def test_sharp_ring_is_one_ridge_of_radial_units():
     X, Y = make_ring(1000, noise=0.05, random_state=5)
     Xt, Yt = make_ring(1000, noise=0.05, random_state=105)
     reg = EnergyRegressor(energy="joint", alpha=0.1, random_state=0).fit(X, Y)
-    assert np.any(reg.energy_.radial_weights_ != 0)
+    u = reg.energy_.radial_weights_
+    assert u is not None and np.any(u != 0)
     gap = (-reg.predict_log_density(Xt, Yt).mean()
            + ring_log_density(Xt, Yt, noise=0.05).mean())
     assert gap < 0.35
