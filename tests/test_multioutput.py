@@ -43,8 +43,8 @@ def _fit(X, Y, **params):
 @pytest.fixture(scope="module")
 def ring_model():
     # every parameter at its default, alpha="auto" included (three trial
-    # fits): with fits that stopped at full step it chose alpha_=10 on this
-    # ring, 0.72 nats from the exact density
+    # fits; before the annealed phase, fits that stopped at full step made
+    # its choice noise, 0.72 nats from the exact density)
     X, Y, _ = _ring(2000, 0)
     reg = EnergyRegressor(energy="joint", random_state=0)
     with warnings.catch_warnings():
