@@ -1,8 +1,8 @@
 """Scalar energies of (x, y) for answers that are vectors: learned features
 of the answer (ridges along lines and circles) read by weights that depend
-on the input, in a quadratic confinement; differentiable in the answer. Above two columns,
-:class:`GaussianVectorEnergy` (``_gaussian_vector.py``) replaces the
-confinement by an x-dependent Gaussian part."""
+on the input, in a quadratic confinement; differentiable in the answer.
+Above two columns, :class:`GaussianVectorEnergy` (``_gaussian_vector.py``)
+replaces the confinement by an x-dependent Gaussian part."""
 
 import numpy as np
 from scipy.special import expit
