@@ -33,8 +33,6 @@ _PROPOSAL_DRAWS = 16
 # Langevin chains the rest
 _IS_SHARE = 0.5
 _MAX_STARTS = 1000
-# training chains jump around this many of them (a new draw per batch)
-_TRAIN_JUMP_CENTERS = 128
 _CHUNK_CELLS = 2**21
 # the defaults of training (training_defaults): Adam's step for d <= 2 and
 # above, and the epochs
@@ -80,8 +78,9 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
       among the chain states and the same states after 3 descent steps.
     - Inference: chains start at training targets drawn at random (a
       stored subset of up to 1000) and run 200 moves, every second one an
-      independence proposal around a stored target (for ``d > 2``, a draw
-      of the Gaussian part) and the others MALA steps, tuned per row during
+      independence proposal around one of 128 stored targets drawn for
+      each chunk of rows (for ``d > 2``, a draw of the Gaussian part) and
+      the others MALA steps, tuned per row during
       the first 100. ``sample`` keeps each chain's last state; the mean averages 16
       chains' last 100 states; the mode descends from their last states
       with a backtracking, preconditioned gradient descent and keeps the
@@ -295,12 +294,6 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
         if persistent:
             self._chains[step.rows] = chain[-1]
         return chain.transpose(1, 0, 2, 3).reshape(len(z), -1, z.shape[1])
-
-    def _jump_centers(self, gen):
-        """A random ``_TRAIN_JUMP_CENTERS`` of the stored training targets,
-        around which a training batch's chains jump."""
-        k = min(len(self.starts), _TRAIN_JUMP_CENTERS)
-        return self.starts[gen.choice(len(self.starts), k, replace=False)]
 
     # -- inference ----------------------------------------------------------------
     def _chunks(self, n, per_row):
