@@ -80,8 +80,8 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
       stored subset of up to 1000) and run 200 moves, every second one an
       independence proposal around one of 128 stored targets drawn for
       each chunk of rows (for ``d > 2``, a draw of the Gaussian part) and
-      the others MALA steps, tuned per row during
-      the first 100. ``sample`` keeps each chain's last state; the mean averages 16
+      the others MALA steps, tuned per row during the first 100.
+      ``sample`` keeps each chain's last state; the mean averages 16
       chains' last 100 states; the mode descends from their last states
       with a backtracking, preconditioned gradient descent and keeps the
       lowest.
@@ -139,12 +139,13 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
         The reported loss is a sampled estimate whose noise, not the model,
         decides when it stops improving by ``tol``: training runs its
         ``max_iter`` epochs, the last 10% of them at 0.3 times the step
-        and averaged (``annealing``, whatever the parameters). For ``d <= 2`` batches
-        are a 40th of the rows, at least 16 and at most the estimators'
-        ``"auto"`` (40 an epoch from 640 to 8000 rows): a sharp density
-        needs large answer weights, which Adam's bounded steps reach only
-        in enough of them. Measured in ``benchmarks/bench_multioutput.py`` (a ring for
-        ``d = 2``, digit completion for ``d = 32``).
+        and averaged (``annealing``, whatever the parameters).
+        For ``d <= 2`` batches are a 40th of the rows, at least 16 and at
+        most the estimators' ``"auto"`` (40 an epoch from 640 to 8000
+        rows): a sharp density needs large answer weights, which Adam's
+        bounded steps reach only in enough of them. Measured in
+        ``benchmarks/bench_multioutput.py`` (a ring for ``d = 2``, digit
+        completion for ``d = 32``).
         """
         if self.n_answers > _MAX_QUAD_DIM:
             return {"learning_rate_init": _RATE_PROPOSALS, "max_iter": _EPOCHS,
