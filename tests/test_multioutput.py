@@ -167,13 +167,23 @@ def test_sampled_contrastive_term_is_unbiased():
 
 
 class _TwoWells:
-    """Two wells of equal weight at -+(2, 2), 0.3 wide, whatever x."""
+    """Two wells at -+(2, 2) of Gibbs weights ``weights`` and standard
+    deviations ``widths``, whatever x."""
+
+    def __init__(self, weights=(0.5, 0.5), widths=(0.3, 0.3)):
+        self.weights, self.widths = weights, widths
+
+    def network(self, X):
+        return np.zeros((X.shape[0], 1)), None
 
     def answer_gradient(self, g, Y):
-        d2 = np.stack([np.sum((Y - c) ** 2, axis=-1) for c in (-2.0, 2.0)])
-        E = -logsumexp(-d2 / 0.18, axis=0)
-        w = np.exp(-d2 / 0.18 + E)                      # each well's share
-        dE = sum(w_c[..., None] * (Y - c) / 0.09 for w_c, c in zip(w, (-2.0, 2.0)))
+        logs = np.stack([np.log(w) - np.sum((Y - c) ** 2, axis=-1) / (2 * s * s)
+                         - 2 * np.log(s) for w, s, c in zip(self.weights, self.widths,
+                                                           (-2.0, 2.0))])
+        E = -logsumexp(logs, axis=0)
+        share = np.exp(logs + E)                        # each well's
+        dE = sum(r[..., None] * (Y - c) / s**2
+                 for r, s, c in zip(share, self.widths, (-2.0, 2.0)))
         return E, dE
 
 
@@ -191,6 +201,24 @@ def test_training_chains_reach_the_other_mode():
     other = np.linalg.norm(samples - 2.0, axis=2) < 1.0
     # at equilibrium half the states; the chains start in the first well
     assert 0.05 < other.mean() < 0.5
+
+
+def test_inference_chains_weigh_a_narrow_mode():
+    # the stored targets half in each well, drawn from it; the density
+    # weighs the wells 0.15 / 0.85, the heavy one 0.05 wide, and has no
+    # precision to precondition by (M = 1, as wide as an energy's envelope):
+    # jumps as wide as M rarely landed in the narrow well (a share of 0.65)
+    gen = np.random.default_rng(0)
+    widths = np.array([0.3, 0.05])
+    z = np.repeat([[-2.0, -2.0], [2.0, 2.0]], 64, axis=0)
+    z += np.repeat(widths, 64)[:, None] * gen.standard_normal(z.shape)
+    space = VectorSpace.from_targets(z, np.ones(len(z)))
+    energy = _TwoWells(weights=(0.15, 0.85), widths=widths)
+    samples = space.sample(energy, np.zeros((50, 1)), 1.0, 20,
+                           np.random.RandomState(0))
+    share = np.mean(samples.sum(axis=1) > 0)
+    # 1000 independent chains: 4 binomial standard deviations
+    assert abs(share - 0.85) < 4 * np.sqrt(0.85 * 0.15 / 1000)
 
 
 def test_langevin_chains_match_the_quadrature_mean():

@@ -85,31 +85,37 @@ class _VectorChains:
         return self.n_answers > _MAX_QUAD_DIM and hasattr(energy, "gaussian_draws")
 
     def _jump(self, precond, energy=None, g=None, beta=1.0, centers=None):
-        """Independence proposals from Gaussians ``N(c, M)`` around the stored
-        training targets ``c`` (or ``centers``, chosen whatever the chains'
-        states), ``M`` the rows' preconditioner: chains move to the answers
-        of other training samples, and the Hastings ratio weighs them by the
-        Gibbs density of each row. With an ``energy``, the proposals are
-        instead draws of its Gaussian part at ``g``, which covers the Gibbs
+        """Independence proposals from Gaussians ``N(c, h M)`` around the
+        stored training targets ``c`` (or ``centers``, chosen whatever the
+        chains' states), ``M`` the rows' preconditioner and ``h`` their
+        Langevin step: chains move to the answers of other training samples,
+        and the Hastings ratio weighs them by the Gibbs density of each row.
+        The Langevin step, tuned to the acceptance rate, sets the kernels'
+        width to the density's local scale: with ``M`` alone, the width of
+        the energy's quadratic envelope, a jump rarely landed in a mode
+        narrower than it. With an ``energy``, the proposals are instead
+        draws of its Gaussian part at ``g``, which covers the Gibbs
         distribution (its other terms only raise the energy)."""
         C = self.starts if centers is None else centers
-        var = np.broadcast_to(precond, (len(precond), 1, self.n_answers))[:, 0]
-        inv = 1.0 / var                                   # (n, d)
-        c_term = inv @ (C * C).T                          # (n, N)
-        norm = -0.5 * np.sum(np.log(2 * np.pi * var), axis=1) - np.log(len(C))
+        M = np.broadcast_to(precond, (len(precond), 1, self.n_answers))[:, 0]
+        C2 = (C * C).T
 
-        def log_q(Y):
-            quad = (np.einsum("ncd,nd->nc", Y * Y, inv)[..., None]
-                    - 2 * (Y * inv[:, None, :]) @ C.T + c_term[:, None, :])
-            # most kernels are far from a point: their terms are flushed
-            return row_logsumexp(-0.5 * quad) + norm[:, None]
-
-        def jump(theta, gen):
-            n, k, d = theta.shape
+        def jump(theta, gen, step):
             if energy is not None:
-                prop, log_q_prop = energy.gaussian_draws(g, k, gen, beta)
+                prop, log_q_prop = energy.gaussian_draws(g, theta.shape[1], gen, beta)
                 return prop, log_q_prop, energy.gaussian_log_density(g, theta, beta)
-            pick = gen.integers(len(C), size=(n, k))
+            var = M * step[:, None]                       # (n, d)
+            inv = 1.0 / var
+            c_term = inv @ C2                             # (n, N)
+            norm = -0.5 * np.sum(np.log(2 * np.pi * var), axis=1) - np.log(len(C))
+
+            def log_q(Y):
+                quad = (np.einsum("ncd,nd->nc", Y * Y, inv)[..., None]
+                        - 2 * (Y * inv[:, None, :]) @ C.T + c_term[:, None, :])
+                # most kernels are far from a point: their terms are flushed
+                return row_logsumexp(-0.5 * quad) + norm[:, None]
+
+            pick = gen.integers(len(C), size=theta.shape[:2])
             prop = C[pick] + np.sqrt(var)[:, None, :] * gen.standard_normal(theta.shape)
             return prop, log_q(prop), log_q(theta)
 

@@ -63,7 +63,8 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
       last 5 kept, with one step size adapted from batch to batch toward an
       acceptance rate of 0.574; for ``d <= 2`` every fourth move is
       instead a jump to a Gaussian around one of 128 stored training
-      targets, which weighs the modes against each other. For ``d > 2`` (a
+      targets, as wide as a Langevin step, which weighs the modes against
+      each other. For ``d > 2`` (a
       :class:`~skebm.energies.GaussianVectorEnergy`) half the contrast is
       instead 16 draws of the energy's Gaussian part per sample, weighed by
       self-normalized importance weights (bounded by 1: the other terms only
@@ -79,8 +80,9 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
     - Inference: chains start at training targets drawn at random (a
       stored subset of up to 1000) and run 200 moves, every second one an
       independence proposal around one of 128 stored targets drawn for
-      each chunk of rows (for ``d > 2``, a draw of the Gaussian part) and
-      the others MALA steps, tuned per row during the first 100.
+      each chunk of rows, as wide as the row's Langevin step (for ``d >
+      2``, a draw of the Gaussian part), and the others MALA steps, tuned
+      per row during the first 100.
       ``sample`` keeps each chain's last state; the mean averages 16
       chains' last 100 states; the mode descends from their last states
       with a backtracking, preconditioned gradient descent and keeps the

@@ -40,10 +40,12 @@ def _mala(log_target, theta, n_steps, n_burn, thin, step_size, gen, precond=None
         The diagonal of the fixed preconditioner ``M`` (1 if None).
     jump : callable, default=None
         An independence proposal made every ``jump_every``-th iteration
-        instead of a Langevin one: ``jump(theta, gen) -> (proposal,
+        instead of a Langevin one: ``jump(theta, gen, step) -> (proposal,
         log_q_proposal, log_q_theta)``, the log densities of the proposal
-        distribution at both points (Metropolis-Hastings corrects for it).
-        It lets chains move between separated modes.
+        distribution at both points (Metropolis-Hastings corrects for it),
+        given the rows' current Langevin step (n_rows,), which may set its
+        scale: fixed, as the step is, over the kept iterations. It lets
+        chains move between separated modes.
 
     Returns
     -------
@@ -71,7 +73,7 @@ def _mala(log_target, theta, n_steps, n_burn, thin, step_size, gen, precond=None
         h = step[:, None]
         jumping = jump is not None and t % jump_every == jump_every - 1
         if jumping:
-            prop, log_q_prop, log_q_theta = jump(theta, gen)
+            prop, log_q_prop, log_q_theta = jump(theta, gen, step)
             lp_prop, grad_prop = log_target(prop)
             log_alpha = lp_prop - lp + log_q_theta - log_q_prop
         else:
