@@ -167,24 +167,42 @@ def test_sampled_contrastive_term_is_unbiased():
 
 
 class _TwoWells:
-    """Two wells at -+(2, 2) of Gibbs weights ``weights`` and standard
+    """Two wells at -+(c, ..., c) of Gibbs weights ``weights`` and standard
     deviations ``widths``, whatever x."""
 
-    def __init__(self, weights=(0.5, 0.5), widths=(0.3, 0.3)):
-        self.weights, self.widths = weights, widths
+    def __init__(self, weights=(0.5, 0.5), widths=(0.3, 0.3), c=2.0):
+        self.weights, self.widths, self.centres = weights, widths, (-c, c)
 
     def network(self, X):
         return np.zeros((X.shape[0], 1)), None
 
     def answer_gradient(self, g, Y):
+        d = Y.shape[-1]
         logs = np.stack([np.log(w) - np.sum((Y - c) ** 2, axis=-1) / (2 * s * s)
-                         - 2 * np.log(s) for w, s, c in zip(self.weights, self.widths,
-                                                           (-2.0, 2.0))])
+                         - d * np.log(s) for w, s, c in zip(self.weights, self.widths,
+                                                           self.centres)])
         E = -logsumexp(logs, axis=0)
         share = np.exp(logs + E)                        # each well's
         dE = sum(r[..., None] * (Y - c) / s**2
-                 for r, s, c in zip(share, self.widths, (-2.0, 2.0)))
+                 for r, s, c in zip(share, self.widths, self.centres))
         return E, dE
+
+
+class _WellsAndGaussian(_TwoWells):
+    """:class:`_TwoWells` with a Gaussian part ``N(0, sd^2 I)`` to draw
+    from, as a :class:`~skebm.energies.GaussianVectorEnergy` has."""
+
+    def __init__(self, sd, **wells):
+        super().__init__(**wells)
+        self.sd = sd
+
+    def gaussian_draws(self, g, n_draws, gen, beta=1.0):
+        Y = self.sd * gen.standard_normal((len(g), n_draws, 3))
+        return Y, self.gaussian_log_density(g, Y)
+
+    def gaussian_log_density(self, g, Y, beta=1.0):
+        return (-0.5 * np.sum(Y * Y, axis=-1) / self.sd**2
+                - Y.shape[-1] * np.log(self.sd * np.sqrt(2 * np.pi)))
 
 
 def test_training_chains_reach_the_other_mode():
@@ -201,6 +219,23 @@ def test_training_chains_reach_the_other_mode():
     other = np.linalg.norm(samples - 2.0, axis=2) < 1.0
     # at equilibrium half the states; the chains start in the first well
     assert 0.05 < other.mean() < 0.5
+
+
+def test_training_chains_jump_to_the_gaussian_part_above_two_columns():
+    # d = 3: the training chains jump to draws of the Gaussian part (before,
+    # its draws made half the contrast by self-normalized importance
+    # weights, whose bias drifted long fits away, and the chains never
+    # left their target's well)
+    z = np.repeat([[-1.5] * 3, [1.5] * 3], 100, axis=0)
+    space = VectorSpace.from_targets(z, np.ones(len(z)))
+    energy = _WellsAndGaussian(1.5, widths=(0.5, 0.5), c=1.5)
+    assert space._proposes(energy)
+    samples = space._contrast_samples(energy, np.zeros((100, 1)), z[:100],
+                                      Step(1.0, np.random.RandomState(0)),
+                                      np.random.default_rng(0))
+    other = np.linalg.norm(samples - 1.5, axis=2) < 1.5
+    # at equilibrium half the states; 10 steps from the first well
+    assert 0.01 < other.mean() < 0.5
 
 
 def test_inference_chains_weigh_a_narrow_mode():

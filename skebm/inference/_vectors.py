@@ -2,7 +2,6 @@
 Gibbs mean and the NLL's contrastive term."""
 
 import numpy as np
-from scipy.special import logsumexp
 from sklearn.utils import gen_batches
 
 from ..sampling._langevin import _mala
@@ -26,12 +25,9 @@ _TRAIN_CHAINS, _TRAIN_STEPS, _TRAIN_BURN = 4, 10, 5
 _TRAIN_JUMP_EVERY = 4
 # chains of the Gibbs mean (the inference chains' constants: _vector_chains)
 _MEAN_CHAINS = 16
-_TRAIN_IS_DRAWS = 8
-# d > 2: draws from the energy's Gaussian part per training sample
-_PROPOSAL_DRAWS = 16
-# ... whose self-normalized weights make this share of the contrast, the
-# Langevin chains the rest
-_IS_SHARE = 0.5
+# draws per chain state (d <= 2), or of the energy's Gaussian part per
+# sample (d > 2), that estimate the reported NLL
+_TRAIN_IS_DRAWS, _PROPOSAL_DRAWS = 8, 16
 _MAX_STARTS = 1000
 _CHUNK_CELLS = 2**21
 # the defaults of training (training_defaults): Adam's step for d <= 2 and
@@ -64,17 +60,16 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
       acceptance rate of 0.574; for ``d <= 2`` every fourth move is
       instead a jump to a Gaussian around one of 128 stored training
       targets, as wide as a Langevin step, which weighs the modes against
-      each other. For ``d > 2`` (a
-      :class:`~skebm.energies.GaussianVectorEnergy`) half the contrast is
-      instead 16 draws of the energy's Gaussian part per sample, weighed by
-      self-normalized importance weights (bounded by 1: the other terms only
-      raise the energy), which bring other modes into the contrast, and half
-      the Langevin chains. A ``sampler`` replaces them with its random-walk
-      chains
-      (``n_chains``, ``n_steps``, ``step_size``, ``burn_in``, ``thin``).
-      The NLL's contrastive term is the mean over the kept states, and its
-      reported value an importance-sampling estimate (8 draws around the
-      chain states); the margin losses' most offending incorrect answer is
+      each other; for ``d > 2`` (a
+      :class:`~skebm.energies.GaussianVectorEnergy`) a jump to a draw of
+      the energy's Gaussian part, which covers the Gibbs density. A
+      ``sampler`` replaces them with its random-walk chains (``n_chains``,
+      ``n_steps``, ``step_size``, ``burn_in``, ``thin``). The NLL's
+      contrastive term is the mean over the kept states, and its reported
+      value an importance-sampling estimate (8 draws around each chain
+      state; for ``d > 2``, 16 draws of the Gaussian part per sample,
+      whose importance weights are bounded: the other terms only raise
+      the energy); the margin losses' most offending incorrect answer is
       the lowest-energy one outside the ``epsilon``-ball around the target,
       among the chain states and the same states after 3 descent steps.
     - Inference: chains start at training targets drawn at random (a
@@ -201,18 +196,7 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
         G = energy.network(X)
         gen = _generator(step.rng)
         n_chains = _TRAIN_CHAINS if self.sampler is None else self.sampler.n_chains
-        if self._proposes(energy):
-            # d > 2: independent draws from the energy's Gaussian part, the
-            # contrast self-normalized importance weights of the Gibbs density
-            samples, log_q = energy.gaussian_draws(G[0], _PROPOSAL_DRAWS, gen,
-                                                   step.beta)
-            # and short Langevin chains from the targets (contrastive
-            # divergence): they find the narrow wells around the targets
-            # that the draws miss and the importance weights would reward
-            local = self._contrast_samples(energy, G[0], z, step, gen)
-            samples = np.concatenate([samples, local], axis=1)
-        else:
-            samples = self._contrast_samples(energy, G[0], z, step, gen)
+        samples = self._contrast_samples(energy, G[0], z, step, gen)
         # the chains' last states, a few descent steps on: candidates for
         # the most offending answer of the margin losses
         descended = samples[:, :0]
@@ -220,12 +204,14 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
             descended = self._descend(energy, G[0], samples[:, -n_chains:],
                                       step.beta, 3)[0]
         n_s = samples.shape[1]
+        # draws whose importance weights make the reported NLL an estimate
+        # of the true one (the gradient's contrast is the chains'): of the
+        # energy's Gaussian part, which covers the Gibbs density (d > 2), or
+        # around the chain states
         if self._proposes(energy):
-            draws = samples[:, :0]
+            draws, log_q = energy.gaussian_draws(G[0], _PROPOSAL_DRAWS, gen,
+                                                 step.beta)
         else:
-            # draws around the chain states, whose importance weights make
-            # the reported NLL an estimate of the true one (the gradient's
-            # contrast is the chains')
             precond = self._precond(energy, G[0], step.beta)
             draws, log_q = _kernel_draws(samples, precond, _TRAIN_IS_DRAWS, gen)
         Y = np.concatenate([z[:, None, :], samples, descended, draws], axis=1)
@@ -234,26 +220,19 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
         energies += self._wall(Y)[0]
         incorrect = np.linalg.norm(Y - z[:, None, :], axis=2) > self.epsilon
         incorrect[:, 0] = False
+        n_is = draws.shape[1]
+        incorrect[:, Y.shape[1] - n_is:] = False
         log_w = np.full(energies.shape, -np.inf)
+        log_w[:, Y.shape[1] - n_is:] = -log_q - np.log(n_is)
         contrast = np.zeros_like(energies)
-        if self._proposes(energy):
-            k = _PROPOSAL_DRAWS
-            log_w[:, 1:1 + k] = -log_q - np.log(k)
-            logits = -step.beta * energies[:, 1:1 + k] - log_q
-            contrast[:, 1:1 + k] = _IS_SHARE * np.exp(
-                logits - logsumexp(logits, axis=1, keepdims=True))
-            contrast[:, 1 + k:1 + n_s] = (1 - _IS_SHARE) / (n_s - k)
-        else:
-            n_is = draws.shape[1]
-            incorrect[:, Y.shape[1] - n_is:] = False
-            log_w[:, Y.shape[1] - n_is:] = -log_q - np.log(n_is)
-            contrast[:, 1:1 + n_s] = 1.0 / n_s
+        contrast[:, 1:1 + n_s] = 1.0 / n_s
         return energies, cache, Candidates(np.zeros(n, dtype=np.intp), incorrect,
                                            log_w, contrast)
 
     def _proposes(self, energy):
-        """Whether training draws its contrast from the energy's Gaussian
-        part (``d > 2``, no ``sampler``)."""
+        """Whether the training chains jump to draws of the energy's
+        Gaussian part, which also estimate the reported NLL (``d > 2``, no
+        ``sampler``)."""
         return (self.n_answers > _MAX_QUAD_DIM and self.sampler is None
                 and hasattr(energy, "gaussian_draws"))
 
@@ -271,10 +250,12 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
             # other training targets' answers into the contrast, so that
             # it weighs the modes as the Gibbs distribution does
             precond = self._precond(energy, g, step.beta)
-            jump, every = None, _TRAIN_JUMP_EVERY
+            every = _TRAIN_JUMP_EVERY
             if self.n_answers <= _MAX_QUAD_DIM:
                 jump = self._jump(precond, centers=self._jump_centers(gen))
-            elif not self._proposes(energy):
+            elif self._proposes(energy):
+                jump = self._jump(precond, energy, g, step.beta)
+            else:
                 # many dimensions and no Gaussian part to draw from
                 jump, every = self._jump(precond), _JUMP_EVERY
             chain, _, acceptance, _ = _mala(
