@@ -113,7 +113,7 @@ def digits(params):
         if name == "ExtraTreesRegressor":
             t = time.perf_counter()
             draws = leaf_draws(model, X, Y, X_test, 10, seed=0)
-            rows.append(_row("ExtraTrees leaves, i.i.d.", draws, pred, Y_test, fit,
+            rows.append(_row("ExtraTrees leaf draws", draws, pred, Y_test, fit,
                              time.perf_counter() - t))
     return rows
 
@@ -121,8 +121,9 @@ def digits(params):
 def leaf_draws(forest, X, Y, X_test, n_draws, seed):
     """I.i.d. draws of the training targets ``Y`` with the forest's weights
     for each test row (a tree at random, then one of the training rows in
-    the leaf the test row falls in): (n_test, n_draws, d). Their mean is
-    the forest's prediction."""
+    the leaf the test row falls in): (n_test, n_draws, d). Their
+    expectation is the forest's prediction (without bootstrap, as
+    ExtraTreesRegressor's default)."""
     leaves, test_leaves = forest.apply(X), forest.apply(X_test)
     weights = np.zeros((len(X_test), len(X)))
     for tree in range(leaves.shape[1]):

@@ -6,9 +6,9 @@ The seed's image restoration task on scikit-learn's digits (8 x 8 pixels,
 scaled to [0, 1]): the upper 32 pixels are given, the lower 32 are the
 answer. The answer is a vector of R^32, where no grid of answers can be
 enumerated, so ``EnergyRegressor(energy="joint")`` trains its NLL with a
-sampled contrastive term: draws of the energy's Gaussian part (a mean that
-starts at a ridge regression, a learned correlation of the pixels), weighed
-by importance, and short Langevin chains from the targets. It answers by
+sampled contrastive term: short Langevin chains from the targets that jump
+to draws of the energy's Gaussian part (a mean that starts at a ridge
+regression, a learned correlation of the pixels). It answers by
 sampling: each draw of ``sample_y`` is one plausible completion, from
 chains whose jumps to draws of the Gaussian part let them change digits.
 

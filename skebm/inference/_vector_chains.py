@@ -96,14 +96,16 @@ class _VectorChains:
         narrower than it. With an ``energy``, the proposals are instead
         draws of its Gaussian part at ``g``, which covers the Gibbs
         distribution (its other terms only raise the energy)."""
+        if energy is not None:
+            def draw(theta, gen, step):
+                prop, log_q_prop = energy.gaussian_draws(g, theta.shape[1], gen, beta)
+                return prop, log_q_prop, energy.gaussian_log_density(g, theta, beta)
+            return draw
         C = self.starts if centers is None else centers
         M = np.broadcast_to(precond, (len(precond), 1, self.n_answers))[:, 0]
         C2 = (C * C).T
 
         def jump(theta, gen, step):
-            if energy is not None:
-                prop, log_q_prop = energy.gaussian_draws(g, theta.shape[1], gen, beta)
-                return prop, log_q_prop, energy.gaussian_log_density(g, theta, beta)
             var = M * step[:, None]                       # (n, d)
             inv = 1.0 / var
             c_term = inv @ C2                             # (n, N)

@@ -25,8 +25,8 @@ _TRAIN_CHAINS, _TRAIN_STEPS, _TRAIN_BURN = 4, 10, 5
 _TRAIN_JUMP_EVERY = 4
 # chains of the Gibbs mean (the inference chains' constants: _vector_chains)
 _MEAN_CHAINS = 16
-# draws per chain state (d <= 2), or of the energy's Gaussian part per
-# sample (d > 2), that estimate the reported NLL
+# draws per sample around its chain states, or of the energy's Gaussian
+# part (d > 2), that estimate the reported NLL
 _TRAIN_IS_DRAWS, _PROPOSAL_DRAWS = 8, 16
 _MAX_STARTS = 1000
 _CHUNK_CELLS = 2**21
@@ -66,8 +66,8 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
       ``sampler`` replaces them with its random-walk chains (``n_chains``,
       ``n_steps``, ``step_size``, ``burn_in``, ``thin``). The NLL's
       contrastive term is the mean over the kept states, and its reported
-      value an importance-sampling estimate (8 draws around each chain
-      state; for ``d > 2``, 16 draws of the Gaussian part per sample,
+      value an importance-sampling estimate (8 draws around the chain
+      states; for ``d > 2``, 16 draws of the Gaussian part per sample,
       whose importance weights are bounded: the other terms only raise
       the energy); the margin losses' most offending incorrect answer is
       the lowest-energy one outside the ``epsilon``-ball around the target,
@@ -207,8 +207,10 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
         # draws whose importance weights make the reported NLL an estimate
         # of the true one (the gradient's contrast is the chains'): of the
         # energy's Gaussian part, which covers the Gibbs density (d > 2), or
-        # around the chain states
-        if self._proposes(energy):
+        # around the chain states; a margin loss has no use for them
+        if not step.partition:
+            draws, log_q = samples[:, :0], np.empty((n, 0))
+        elif self._proposes(energy):
             draws, log_q = energy.gaussian_draws(G[0], _PROPOSAL_DRAWS, gen,
                                                  step.beta)
         else:
@@ -223,7 +225,7 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
         n_is = draws.shape[1]
         incorrect[:, Y.shape[1] - n_is:] = False
         log_w = np.full(energies.shape, -np.inf)
-        log_w[:, Y.shape[1] - n_is:] = -log_q - np.log(n_is)
+        log_w[:, Y.shape[1] - n_is:] = -log_q - np.log(max(n_is, 1))
         contrast = np.zeros_like(energies)
         contrast[:, 1:1 + n_s] = 1.0 / n_s
         return energies, cache, Candidates(np.zeros(n, dtype=np.intp), incorrect,
