@@ -60,15 +60,12 @@ class _VectorChains:
         draws of the energy's Gaussian part): the last ``n_keep`` states,
         (n_keep, n, n_chains, d)."""
         n = len(g)
-        gaussian = self._gaussian_part(energy)
-        if gaussian:
+        precond = self._precond(energy, g, beta)
+        if self._gaussian_part(energy):
             starts = energy.gaussian_draws(g, n_chains, gen, beta)[0]
+            jump = self._gaussian_jump(energy, g, beta)
         else:
             starts = self.starts[gen.integers(len(self.starts), size=(n, n_chains))]
-        precond = self._precond(energy, g, beta)
-        if gaussian:
-            jump = self._jump(precond, energy, g, beta)
-        else:
             jump = self._jump(precond, centers=self._jump_centers(gen))
         chain, *_ = _mala(self._target(energy, g, beta), starts.astype(float),
                           _INFER_STEPS, _INFER_STEPS - n_keep, 1, "auto", gen,
@@ -84,7 +81,17 @@ class _VectorChains:
     def _gaussian_part(self, energy):
         return self.n_answers > _MAX_QUAD_DIM and hasattr(energy, "gaussian_draws")
 
-    def _jump(self, precond, energy=None, g=None, beta=1.0, centers=None):
+    @staticmethod
+    def _gaussian_jump(energy, g, beta):
+        """Independence proposals that are draws of the energy's Gaussian
+        part at ``g``, which covers the Gibbs distribution (its other terms
+        only raise the energy): jumps between modes in many dimensions."""
+        def jump(theta, gen, step):
+            prop, log_q_prop = energy.gaussian_draws(g, theta.shape[1], gen, beta)
+            return prop, log_q_prop, energy.gaussian_log_density(g, theta, beta)
+        return jump
+
+    def _jump(self, precond, centers=None):
         """Independence proposals from Gaussians ``N(c, h M)`` around the
         stored training targets ``c`` (or ``centers``, chosen whatever the
         chains' states), ``M`` the rows' preconditioner and ``h`` their
@@ -93,14 +100,7 @@ class _VectorChains:
         The Langevin step, tuned to the acceptance rate, sets the kernels'
         width to the density's local scale: with ``M`` alone, the width of
         the energy's quadratic envelope, a jump rarely landed in a mode
-        narrower than it. With an ``energy``, the proposals are instead
-        draws of its Gaussian part at ``g``, which covers the Gibbs
-        distribution (its other terms only raise the energy)."""
-        if energy is not None:
-            def draw(theta, gen, step):
-                prop, log_q_prop = energy.gaussian_draws(g, theta.shape[1], gen, beta)
-                return prop, log_q_prop, energy.gaussian_log_density(g, theta, beta)
-            return draw
+        narrower than it."""
         C = self.starts if centers is None else centers
         M = np.broadcast_to(precond, (len(precond), 1, self.n_answers))[:, 0]
         C2 = (C * C).T

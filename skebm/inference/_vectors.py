@@ -256,7 +256,7 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
             if self.n_answers <= _MAX_QUAD_DIM:
                 jump = self._jump(precond, centers=self._jump_centers(gen))
             elif self._proposes(energy):
-                jump = self._jump(precond, energy, g, step.beta)
+                jump = self._gaussian_jump(energy, g, step.beta)
             else:
                 # many dimensions and no Gaussian part to draw from
                 jump, every = self._jump(precond), _JUMP_EVERY
