@@ -144,13 +144,13 @@ class GaussianVectorEnergy(JointVectorEnergy):
                 + 0.5 * self.n_answers_ * np.log(beta / (2 * np.pi)))
 
     # -- energies --------------------------------------------------------------
-    def _raw(self, g, Y):
+    def _raw(self, g, Y, rho=None):
         lam, m, b, v = self._split(g)
         dtype = Y.dtype
         L = self.cholesky().astype(dtype, copy=False)
         r = np.sqrt(lam).astype(dtype)[:, None, :] * (Y - m[:, None, :])
         t = r @ L
-        feat, sig = softplus(self._pre(Y, b), slope=True)
+        feat, sig = softplus(self._pre(Y, b, rho), slope=True)
         raw = 0.5 * np.sum(t * t, axis=2) + np.einsum("nk,nck->nc", v, feat)
         return raw, (sig, feat, r, t), lam
 

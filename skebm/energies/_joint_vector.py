@@ -136,12 +136,14 @@ class JointVectorEnergy(_AnswerEnergy):
         without them."""
         return self._extra[1] if self._radial else None
 
-    def _pre(self, Y, b=None):
+    def _pre(self, Y, b=None, rho=None):
         """The hidden units' pre-activations ``w_k . y + u_k rho(y) + b_k``
-        (without ``b``, ``w_k . y + u_k rho(y)``): (n, c, n_units)."""
+        (without ``b``, ``w_k . y + u_k rho(y)``): (n, c, n_units); ``rho``
+        the answers' radii if the caller has them."""
         W = self.weights_
         if self._radial:
-            Y = np.concatenate([Y, _radius(Y)[..., None]], axis=-1)
+            rho = _radius(Y) if rho is None else rho
+            Y = np.concatenate([Y, rho[..., None]], axis=-1)
             W = np.column_stack([W, self._extra[1]])
         pre = Y @ W.T.astype(Y.dtype, copy=False)
         # in place: a new array for the broadcast sum takes several times
@@ -161,9 +163,9 @@ class JointVectorEnergy(_AnswerEnergy):
         return self._split(g)[0]
 
     # -- energies --------------------------------------------------------------
-    def _raw(self, g, Y):
+    def _raw(self, g, Y, rho=None):
         lam, a, b, v = self._split(g)
-        feat, sig = softplus(self._pre(Y, b), slope=True)
+        feat, sig = softplus(self._pre(Y, b, rho), slope=True)
         raw = (0.5 * np.einsum("nd,ncd->nc", lam, Y * Y)
                - np.einsum("nd,ncd->nc", a, Y)
                + np.einsum("nk,nck->nc", v, feat))
@@ -219,6 +221,7 @@ class JointVectorEnergy(_AnswerEnergy):
 
     def _answer_head_backward(self, g, Y, grid, head_cache, d_energies):
         sig = self._unit_slopes(Y, grid, head_cache)
+        on_grid = self._on_grid(Y, grid)
         Y, (_, feat), lam, slope = head_cache
         d_raw = d_energies if slope is None else d_energies * slope
         d, k = self.n_answers_, self.n_units
@@ -234,7 +237,10 @@ class JointVectorEnergy(_AnswerEnergy):
                                                                   d_raw, feat)
         self._d_weights = [np.einsum("nck,ncd->kd", d_pre, Y)]
         if self._radial:
-            self._d_weights.append(np.einsum("nck,nc->k", d_pre, _radius(Y)))
+            # a grid's radii once, not once per row
+            rho = (np.broadcast_to(_radius(grid), Y.shape[:2]) if on_grid
+                   else _radius(Y))
+            self._d_weights.append(np.einsum("nck,nc->k", d_pre, rho))
         return d_g
 
     def backward(self, cache, d_energies):
@@ -259,14 +265,16 @@ class JointVectorEnergy(_AnswerEnergy):
         energies : ndarray of shape (n_samples, n_candidates)
         gradient : ndarray of shape (n_samples, n_candidates, n_answers)
         """
-        raw, parts, lam = self._raw(g, Y)
+        # the radii once, for the energy and its gradient
+        rho = _radius(Y) if self._radial else None
+        raw, parts, lam = self._raw(g, Y, rho)
         E, slope = self._map(raw)
         d_pre = parts[0] * self._split(g)[3][:, None, :]
         d_raw = (self._quadratic_answer_gradient(g, Y, parts, lam)
                  + d_pre @ self.weights_.astype(Y.dtype, copy=False))
         if self._radial:
             u = self._extra[1].astype(Y.dtype, copy=False)
-            d_raw += (d_pre @ u)[..., None] * Y / (_radius(Y)[..., None] + 1)
+            d_raw += (d_pre @ u)[..., None] * Y / (rho[..., None] + 1)
         if slope is not None:
             d_raw *= slope[:, :, None]
         return E, d_raw
