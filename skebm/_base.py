@@ -10,7 +10,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -21,6 +20,7 @@ from ._targets import standardize
 from .losses import LOSSES, BaseLoss, get_loss
 from .sampling import MHSampler
 from .solvers import Objective, Settings, resolve_solver, train
+from .solvers._checks import early_stopping_split
 
 
 # Adam's and SGD's step where neither the loss nor the answer space sets one
@@ -77,6 +77,9 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
     targets (``classes_``, ``y_mean_``, ...) travel from these steps to the
     end of ``fit`` in one dict, so that a failure leaves none behind.
     """
+
+    # rows of positive weight that early stopping's validation score needs
+    _MIN_VALIDATION_ROWS = 1
 
     _ENERGIES = {}
 
@@ -238,13 +241,10 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         X_val = y_val = sw_val = None
         if (self.early_stopping and solver != "lbfgs" and not incremental
                 and not checked):
-            X, X_val, y, y_val, sample_weight, sw_val = train_test_split(
-                X, y, sample_weight, test_size=self.validation_fraction,
-                random_state=rng, stratify=self._stratify(y))
+            X, X_val, y, y_val, sample_weight, sw_val = early_stopping_split(
+                X, y, sample_weight, self.validation_fraction, rng,
+                self._stratify(y), self._MIN_VALIDATION_ROWS)
         weight_total = float(sample_weight.sum())
-        if not weight_total > 0:
-            raise ValueError("sample_weight sums to zero over the training part "
-                             "left by the early-stopping split.")
         raw_weight = sample_weight
         if not incremental:
             # mean one over the training set: a batch mean of weighted losses

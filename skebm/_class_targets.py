@@ -84,6 +84,9 @@ def class_weight_vector(class_weight, classes_, y):
     not name, whether or not ``y`` holds it); ``"balanced"`` from the
     frequencies of the classes ``y`` holds (1 for the others)."""
     if isinstance(class_weight, dict):
+        if any(not w >= 0 for w in class_weight.values()):
+            raise ValueError(f"class_weight must not be negative (or NaN): got "
+                             f"{class_weight!r}.")
         return compute_class_weight(class_weight, classes=classes_, y=y)
     present = np.isin(classes_, y)
     full = np.ones(len(classes_))

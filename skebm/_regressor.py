@@ -231,6 +231,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
     """
 
     _ENERGIES = REGRESSOR_ENERGIES
+    _MIN_VALIDATION_ROWS = 2  # R^2 needs two
     # the user guide gives what the refit gains above it; the classifier
     # refits always: its trial may lack a class only held-out rows hold
     _AUTO_REFIT_MAX_ROWS = 2000
@@ -316,7 +317,9 @@ best_validation_score_ : as in :class:`EnergyClassifier`
                 "Please change the shape of y to (n_samples,), for example "
                 "using ravel().", DataConversionWarning)
             y = y[:, 0]
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        # a negative weight makes the NLL unbounded below
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
+                                             ensure_non_negative=True)
         return X, y, sample_weight
 
     def _samples_answers(self, energy_cls, y):

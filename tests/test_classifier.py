@@ -333,6 +333,23 @@ def test_negative_sample_weight_is_refused(iris):
         EnergyClassifier().fit(X, y, sample_weight=w)
 
 
+def test_negative_class_weight_is_refused(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match="class_weight must not be negative"):
+        EnergyClassifier(class_weight={0: -1.0}).fit(X, y)
+
+
+def test_no_weight_in_the_validation_split_is_refused(iris):
+    # its accuracy was a ZeroDivisionError from inside numpy
+    X, y = iris
+    w = np.zeros(len(y))
+    w[:5] = 1.0
+    clf = EnergyClassifier(early_stopping=True, random_state=1, max_iter=5)
+    with pytest.raises(ValueError, match="leaves 0 of positive weight"):
+        clf.fit(X, y, sample_weight=w)
+    assert not hasattr(clf, "energy_")
+
+
 def test_balanced_class_weight_is_refused_by_partial_fit(iris):
     X, y = iris
     with pytest.raises(ValueError, match="balanced"):

@@ -431,6 +431,30 @@ def test_no_weight_left_after_the_validation_split(smooth):
     assert not hasattr(reg, "energy_")
 
 
+def test_a_validation_split_too_small_to_score_is_refused(smooth):
+    # R^2 of one held-out row is undefined: every score was NaN, no best
+    # parameters were kept, and the model's weights became NaN
+    X, y = smooth
+    reg = EnergyRegressor(early_stopping=True, alpha=1.0, random_state=0)
+    with pytest.raises(ValueError, match="leaves 1 of positive weight"):
+        reg.fit(X[:10], y[:10])
+    assert not hasattr(reg, "energy_")
+    reg.set_params(validation_fraction=0.2, max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X[:10], y[:10])
+    assert np.isfinite(reg.energy_.params_).all()
+
+
+def test_negative_sample_weight_is_refused(smooth):
+    # it makes the NLL unbounded below
+    X, y = smooth
+    w = np.ones(len(y))
+    w[0] = -1.0
+    with pytest.raises(ValueError, match="(?i)negative"):
+        EnergyRegressor(alpha=1.0).fit(X, y, sample_weight=w)
+
+
 def test_partial_fit_and_early_stopping(smooth):
     X, y = smooth
     reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(16,), solver="adam",

@@ -1,8 +1,10 @@
 """The checks of a training run against held-out rows: every
 ``check_every`` iterations (epochs), the score of the current parameters;
-the best parameters kept, and when to stop."""
+the best parameters kept, and when to stop; and the split of the rows
+that early stopping holds out."""
 
 import numpy as np
+from sklearn.model_selection import train_test_split
 
 # no improvement for n_iter_no_change iterations stops a run, after at least
 # _MIN_CHECKS checks (one check wobbles)
@@ -56,3 +58,25 @@ class Checks:
         state["best_validation_score_"] = self.best_score
         state["_best_n_iter"] = self.best_n_iter
         state["_check_iterations"] = self.iterations
+
+
+def early_stopping_split(X, y, sample_weight, fraction, random_state, stratify,
+                         min_rows=1):
+    """``train_test_split`` of the rows for early stopping, refused with a
+    clear error when the training part has no weight or the held-out part
+    fewer than ``min_rows`` rows of positive weight to score: ``(X, X_val,
+    y, y_val, sample_weight, sw_val)``."""
+    parts = train_test_split(X, y, sample_weight, test_size=fraction,
+                             random_state=random_state, stratify=stratify)
+    if not parts[4].sum() > 0:
+        raise ValueError("sample_weight sums to zero over the training part "
+                         "left by the early-stopping split.")
+    n_scored = int(np.count_nonzero(parts[5] > 0))
+    if n_scored < min_rows:
+        raise ValueError(
+            f"early_stopping holds out validation_fraction={fraction} of the "
+            f"{X.shape[0]} samples, which leaves {n_scored} of positive weight to "
+            f"score, fewer than {min_rows}. Raise validation_fraction, give more "
+            "samples or weight, try another random_state, or set "
+            "early_stopping=False.")
+    return parts

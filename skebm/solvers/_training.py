@@ -291,7 +291,8 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
         if early:
             score = at_average(validation)
             scores.append(score)
-            if score > best_score:
+            # (a NaN score, of a diverging fit, keeps at least the first)
+            if score > best_score or best_params is None:
                 best_params = (average if averaging else params).copy()
             no_improvement = no_improvement + 1 if score < best_score + settings.tol \
                 else 0
