@@ -208,11 +208,10 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         n_samples = X.shape[0]
         if solver == "lbfgs":
             X, y, sample_weight = merge_duplicate_rows(X, y, sample_weight)
-        space, y = self._answer_space(energy_cls, X, y, sample_weight, keep,
+        # a partial_fit continues the fitted answer space; a warm start
+        # derives one from its own targets, as a fit does
+        space, y = self._answer_space(energy_cls, X, y, sample_weight, fitted,
                                       fitted_targets, loss, spread, y_standardization)
-        if keep and not fitted and hasattr(space, "tilted"):
-            # a warm start calibrates afresh (its loss or beta may differ)
-            space = space.tilted(0.0)
         if self.sampler is not None:
             space.check_sampler(self.sampler, loss)
         energy = energy_cls.build(loss, self._hidden(loss, energy_name, space),

@@ -29,7 +29,8 @@ class _RegressionDataMixin:
     def _answer_space(self, energy_cls, X, y, sample_weight, keep, fitted_targets,
                       loss, spread=None, y_standardization=None):
         """Standardized targets and their answer space: those of the fitted
-        model when it continues, else new ones from the targets (standardized
+        model when a ``partial_fit`` continues it (``keep``), else new ones
+        from the targets, a warm start's included (standardized
         by their own mean and scale unless ``y_standardization`` gives them).
         The first fit with a ball sets its radius from the targets'
         conditional ``spread`` (computed here when not given)."""

@@ -455,6 +455,28 @@ def test_negative_sample_weight_is_refused(smooth):
         EnergyRegressor(alpha=1.0).fit(X, y, sample_weight=w)
 
 
+def test_warm_start_fits_the_new_targets():
+    # it continues the weights but standardizes the targets it is given:
+    # the first fit's grid clipped targets shifted by 100 to its edge
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 2)
+    y = X @ [1.0, 2.0] + 0.3 * rng.randn(60)
+    reg = EnergyRegressor(energy="joint", warm_start=True, alpha=1.0, max_iter=30,
+                          random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+        reg.fit(X, y + 100)
+    assert reg.n_iter_ == 60 and reg.score(X, y + 100) > 0.9
+    # a second column is another architecture: it starts over, as a new
+    # number of features does
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, np.c_[y, -y])
+    assert reg.n_outputs_ == 2 and reg.score(X, np.c_[y, -y]) > 0.9
+
+
 def test_partial_fit_and_early_stopping(smooth):
     X, y = smooth
     reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(16,), solver="adam",
