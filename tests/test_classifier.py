@@ -350,6 +350,27 @@ def test_no_weight_in_the_validation_split_is_refused(iris):
     assert not hasattr(clf, "energy_")
 
 
+def test_overflowing_energies_warn_once_and_spare_the_other_rows():
+    # scipy's RuntimeWarning from the softmax leaked beside skebm's own
+    rng = np.random.RandomState(0)
+    X = rng.randn(100, 3).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    clf = EnergyClassifier(energy="distance", alpha=1.0, max_iter=10,
+                           random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    rows = np.vstack([X[:2], np.full((1, 3), 1e20, np.float32)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        proba = clf.predict_proba(rows)
+        log_proba = clf.predict_log_proba(rows)
+    assert [w.category for w in caught] == [UserWarning, UserWarning]
+    assert "non-finite energies" in str(caught[0].message)
+    np.testing.assert_allclose(proba[:2].sum(axis=1), 1.0)
+    np.testing.assert_allclose(np.exp(log_proba[:2]), proba[:2], rtol=1e-6)
+
+
 def test_balanced_class_weight_is_refused_by_partial_fit(iris):
     X, y = iris
     with pytest.raises(ValueError, match="balanced"):

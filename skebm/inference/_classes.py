@@ -62,19 +62,23 @@ class ClassSpace(AnswerSpace):
 
     @staticmethod
     def log_partition(energies, beta):
-        """``log sum_k exp(-beta E_k)`` of each row."""
-        return logsumexp(-beta * energies, axis=1)
+        """``log sum_k exp(-beta E_k)`` of each row (NaN for a row of
+        non-finite energies, which the estimator warns about)."""
+        with np.errstate(invalid="ignore", over="ignore"):
+            return logsumexp(-beta * energies, axis=1)
 
     @staticmethod
     def proba(energies, beta):
         """Gibbs probabilities ``softmax(-beta E)``."""
-        return softmax(-beta * energies, axis=1)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return softmax(-beta * energies, axis=1)
 
     @staticmethod
     def log_proba(energies, beta):
         """Log Gibbs probabilities ``log softmax(-beta E)``."""
-        logits = -beta * energies
-        return logits - logsumexp(logits, axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", over="ignore"):
+            logits = -beta * energies
+            return logits - logsumexp(logits, axis=1, keepdims=True)
 
     def fit_beta(self, energy, X, y, sample_weight, loss, beta, total_weight=None):
         """Inverse temperature of ``predict_proba``: the loss's own for a
