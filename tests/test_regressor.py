@@ -534,6 +534,18 @@ def test_divergence_leaves_model_untouched(smooth):
     assert not hasattr(reg, "energy_")
 
 
+def test_a_finite_blow_up_is_divergence(smooth):
+    # a step too large multiplied the loss every epoch (to 1e22 and a score
+    # of -9e25) with only a ConvergenceWarning: the loss never overflowed
+    X, y = smooth
+    reg = EnergyRegressor(solver="sgd", learning_rate_init=10.0, alpha=1.0,
+                          max_iter=10, random_state=0)
+    with pytest.raises(ValueError, match="diverged: .* loss grew from .*"
+                                         "learning_rate_init=10.0"):
+        reg.fit(X, y)
+    assert not hasattr(reg, "energy_")
+
+
 # -- bad input -------------------------------------------------------------------
 
 

@@ -17,9 +17,13 @@ from ._sgd import SGDOptimizer
 from ._settings import auto_batch_size
 
 _OPTIMIZERS = {"adam": AdamOptimizer, "sgd": SGDOptimizer}
+# a stochastic run whose epoch loss grows past this many times its first
+# epoch's (or 1) has diverged, finite or not: a step too large multiplies
+# the loss every epoch (1.4, 117, 3.4e4, ... 9.8e22 in ten epochs)
+_BLOW_UP = 1e8
 
 
-def _diverged(settings, iteration, solver):
+def _diverged(settings, iteration, solver, how="became non-finite"):
     if solver == "lbfgs":
         setting, advice = "", "Standardize the features (StandardScaler)"
     else:
@@ -27,7 +31,7 @@ def _diverged(settings, iteration, solver):
         advice = ("Lower learning_rate_init or standardize the features "
                   "(StandardScaler)")
     return ValueError(
-        f"Training diverged: the {settings.loss} loss became non-finite at "
+        f"Training diverged: the {settings.loss} loss {how} at "
         f"iteration {iteration} with energy={settings.energy!r}, "
         f"solver={solver!r}{setting}. {advice}. The estimator was left as it "
         "was before this call."
@@ -280,6 +284,10 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
             print(f"Iteration {state['n_iter_']}, loss = {epoch_loss:.8f}")
         if not np.all(np.isfinite(params)):
             raise _diverged(settings, state["n_iter_"], solver)
+        first = abs(state["loss_curve_"][0])
+        if epoch_loss > _BLOW_UP * max(first, 1.0):
+            raise _diverged(settings, state["n_iter_"], solver,
+                            f"grew from {first:.3g} to {epoch_loss:.3g}")
 
         if checks is not None:
             if epoch % settings.check_every:
