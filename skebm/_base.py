@@ -78,10 +78,9 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
     end of ``fit`` in one dict, so that a failure leaves none behind.
     """
 
+    _ENERGIES = {}
     # rows of positive weight that early stopping's validation score needs
     _MIN_VALIDATION_ROWS = 1
-
-    _ENERGIES = {}
 
     _parameter_constraints = {
         "loss": [StrOptions(LOSSES.keys()), BaseLoss],
@@ -208,8 +207,7 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         n_samples = X.shape[0]
         if solver == "lbfgs":
             X, y, sample_weight = merge_duplicate_rows(X, y, sample_weight)
-        # a partial_fit continues the fitted answer space; a warm start
-        # derives one from its own targets, as a fit does
+        # partial_fit continues the fitted answer space, a warm start does not
         space, y = self._answer_space(energy_cls, X, y, sample_weight, fitted,
                                       fitted_targets, loss, spread, y_standardization)
         if self.sampler is not None:
@@ -314,6 +312,8 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         batch after the first, which alone would set every prediction's
         location) keeps the space's tilt."""
         if fixed_beta is None:
+            if hasattr(space, "with_column_variance"):
+                space = space.with_column_variance(energy, X, y, sample_weight)
             beta = space.fit_beta(energy, X, y, sample_weight, loss, beta)
         if not (retilt and self._tilts(space, loss)):
             return beta, space

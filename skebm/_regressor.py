@@ -44,8 +44,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
     energy : {"linear", "mlp", "joint"} or a registered name, default="linear"
         ``"linear"`` and ``"mlp"``: ``E(x, y) = 1/2 ||y - G(x)||^2`` with a
         linear or MLP ``G``; inference is ``y = G(x)``, ``y`` may have several
-        columns and ``p(y|x)`` is Gaussian with variance ``1/beta``. The most
-        offending incorrect answer is found in closed form. ``"joint"``: a
+        columns, ``p(y|x)`` is Gaussian (variance ``1/beta``, per output with
+        ``beta="auto"``) and the most offending answer is in closed form. ``"joint"``: a
         scalar energy ``E(x, y) = G(x) . psi(y)`` (:class:`~skebm.energies.
         JointEnergy`), which can put low energy on several ``y`` for one
         ``x``; one target column is searched on a grid over the padded
@@ -82,14 +82,16 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         but above two target columns ``joint`` keeps its training beta);
         otherwise it is, for ``linear`` and ``mlp``, the noise precision
         (the inverse mean squared residual of the standardized training
-        targets) and for ``joint`` 1 after ``nll``, else the maximum of the
-        training likelihood. After a margin loss, the one-column ``joint``
-        energy's Gibbs distribution also gets a tilt ``exp(beta t z)``
-        (``answer_space_.tilt``, standardized units) that maximizes the
-        training likelihood at the fitted temperature: the loss fixes
-        neither the energy's scale nor where its Gibbs mean lies, and the
-        tilt brings the mean of the predictions near the targets' (user
-        guide). A number is used as it is, without a tilt.
+        targets; several outputs keep their relative noise variances,
+        ``answer_space_.column_variance``), and for ``joint`` 1 after
+        ``nll``, else the maximum of the training likelihood. After a
+        margin loss, the one-column ``joint`` energy's Gibbs distribution
+        also gets a tilt ``exp(beta t z)`` (``answer_space_.tilt``,
+        standardized units) that maximizes the training likelihood at the
+        fitted temperature: the loss fixes neither the energy's scale nor
+        where its Gibbs mean lies, and the tilt brings the mean of the
+        predictions near the targets' (user guide). A number is used as it
+        is (for every output), without a tilt.
     epsilon : float or "auto", default="auto"
         Radius, in standardized units, of the ball around the target whose
         answers do not count as incorrect for the margin losses. ``"auto"``:
@@ -317,7 +319,6 @@ best_validation_score_ : as in :class:`EnergyClassifier`
                 "Please change the shape of y to (n_samples,), for example "
                 "using ravel().", DataConversionWarning)
             y = y[:, 0]
-        # a negative weight makes the NLL unbounded below
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
                                              ensure_non_negative=True)
         return X, y, sample_weight
@@ -332,9 +333,8 @@ best_validation_score_ : as in :class:`EnergyClassifier`
     def _inference(self, loss):
         if self.inference != "auto":
             return self.inference
-        # a Gibbs distribution fitted to the data (by the NLL, or a fitted
-        # temperature) has the mean that minimizes the expected squared error;
-        # with a hand-set beta a margin loss shapes only where the minimum lies
+        # a Gibbs distribution fitted to the data has the least-squares mean;
+        # a margin loss at a hand-set beta shapes only where the minimum lies
         return "mean" if loss.partition or self.beta == "auto" else "mode"
 
     @available_if(_solver_is_stochastic)
