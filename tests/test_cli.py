@@ -295,6 +295,8 @@ def test_progress_in_a_log_file_is_a_few_lines():
         (["compare", "diabetes", "--energies", "distance"], "not one of"),
         (["compare", "iris", "--cv", "1"], "--cv"),
         (["compare", "iris", "--output", "board.txt"], ".csv or .json"),
+        # refused before the run, which wrote the file last and then crashed
+        (["compare", "iris", "--output", "no/such/dir/board.csv"], "no directory"),
         (["sample", "--step-size", "big"], "--step-size"),
     ],
 )
@@ -352,6 +354,25 @@ def test_sample_prints_the_estimate(capsys):
     estimate = float(out.split("estimate of sigma:")[1].split()[0])
     assert abs(estimate - 3.0) < 0.2
     assert "R-hat (rank, folded)" in out and "effective samples" in out
+
+
+def test_sample_burn_in_is_a_count_or_a_fraction(capsys):
+    # "20" was read as the float 20.0, which MHSampler refuses as a fraction
+    status, out, _ = run(["sample", "--steps", "200", "--burn-in", "20"], capsys)
+    assert status == 0 and "burn-in 20," in out
+    status, _, err = run(["sample", "--steps", "200", "--burn-in", "1.5"], capsys)
+    assert status == 2 and "burn_in" in err
+
+
+def test_an_unwritable_output_is_a_one_line_error_after_the_table(capsys, tmp_path):
+    path = tmp_path / "data.csv"
+    _regression_csv(path)
+    (tmp_path / "board.csv").mkdir()  # a directory where the file should go
+    status, out, err = run(["compare", str(path), "--target", "y", "--losses", "nll",
+                            "--energies", "linear", "--cv", "2", "--output",
+                            str(tmp_path / "board.csv")], capsys)
+    assert status == 2 and "cannot write" in err and "Traceback" not in err
+    assert "nll" in out
 
 
 def test_help_lists_the_commands(capsys):

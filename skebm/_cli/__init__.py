@@ -56,9 +56,20 @@ def _parser():
     samp.add_argument("--chains", type=int, default=1)
     samp.add_argument("--step-size", default="0.5",
                       help="proposal standard deviation, or 'auto'")
-    samp.add_argument("--burn-in", type=float, default=0.25)
+    samp.add_argument("--burn-in", type=_count_or_fraction, default=0.25,
+                      help="iterations dropped: a count, or a fraction below 1")
     samp.add_argument("--seed", type=int, default=0)
     return parser
+
+
+def _count_or_fraction(text):
+    # MHSampler reads an int as a count of iterations and a float as a share
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a count of iterations or a fraction, got {text!r}") from None
+    return int(value) if value >= 1 and value.is_integer() else value
 
 
 def main(argv=None):

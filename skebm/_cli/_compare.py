@@ -117,6 +117,9 @@ def compare(dataset="digits", target=None, task=None, losses=None,
     err = sys.stderr if err is None else err
     if output and Path(output).suffix.lower() not in _OUTPUTS:
         raise CLIError(f"--output must end in .csv or .json, got {output!r}")
+    if output and not Path(output).resolve().parent.is_dir():
+        # before the run, which a bad path would otherwise waste
+        raise CLIError(f"--output: no directory {str(Path(output).parent)!r}")
     X, y, guessed, prep, notes = load(dataset, target)
     task = task or guessed
     values = np.unique(y).tolist()
@@ -147,10 +150,15 @@ def compare(dataset="digits", target=None, task=None, losses=None,
     print(f"\n{time.perf_counter() - start:.1f} s in all", file=out)
     if output:
         frame = pd.DataFrame(rows)
-        if Path(output).suffix.lower() == ".json":
-            frame.to_json(output, orient="records", indent=2)
-        else:
-            frame.to_csv(output, index=False)
+        try:
+            if Path(output).suffix.lower() == ".json":
+                frame.to_json(output, orient="records", indent=2)
+            else:
+                frame.to_csv(output, index=False)
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise CLIError(f"--output: cannot write {output!r} ({reason}); the "
+                           "table is printed above") from None
     return rows
 
 
