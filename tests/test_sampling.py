@@ -540,6 +540,8 @@ def test_n_jobs_keeps_nan_warnings_errors_and_the_progress_bar(capsys):
         (dict(burn_in=300), "drops all"),
         (dict(burn_in=0), "burn_in > 0"),
         (dict(move="stretch", n_chains=1), "n_chains >= 2"),
+        # emcee's DEMove failed inside numpy ("a must be greater than 0")
+        (dict(move="de", n_chains=3), "n_chains >= 4"),
     ],
 )
 def test_invalid_parameters(params, match):

@@ -72,10 +72,14 @@ def _run_emcee(move, log_target, theta, lp, n_steps, n_burn, thin, gen, pbar=Non
     label = move
     move = _NAMED_MOVES[move]() if isinstance(move, str) else copy.deepcopy(move)
     ensemble = isinstance(move, emcee.moves.RedBlueMove)
-    if ensemble and n_chains < 2 * n_dim:
+    # differential evolution proposes along the difference of two chains of
+    # the other half of the ensemble: each half needs two
+    least = max(2 * n_dim, 4 if isinstance(move, emcee.moves.DEMove) else 0)
+    if ensemble and n_chains < least:
         raise ValueError(
-            f"move={label!r} is an ensemble move: it needs n_chains >= 2 * "
-            f"n_dim = {2 * n_dim}, got n_chains={n_chains}."
+            f"move={label!r} is an ensemble move: it needs n_chains >= "
+            f"{least} (2 * n_dim, and 4 for differential evolution), got "
+            f"n_chains={n_chains}."
         )
     counted = _NaNCounter(log_target)
     sampler = emcee.EnsembleSampler(
