@@ -204,6 +204,29 @@ def test_landscape_refuses_what_it_cannot_plot(iris_pipeline):
         EnergyLandscapeDisplay.from_estimator(reduced, X4, y4)
 
 
+def test_landscape_refuses_label_vectors_and_several_targets():
+    # a multi-label fit was drawn as argmin "regions" over per-label energies
+    # with an empty legend; two targets failed on a shape of the grid's
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        labels = EnergyClassifier(max_iter=5, random_state=0).fit(
+            X, (rng.random((60, 3)) > 0.5).astype(int))
+        two = EnergyRegressor(energy="joint", max_iter=2, alpha=1.0,
+                              random_state=0).fit(X[:, :1], X)
+    with pytest.raises(ValueError, match="label vectors"):
+        EnergyLandscapeDisplay.from_estimator(labels, X)
+    with pytest.raises(ValueError, match="one target; this one was fitted on 2"):
+        EnergyLandscapeDisplay.from_estimator(two, X[:, :1], X[:, 0])
+
+
+def test_landscape_title_names_a_class_as_its_label(blobs):
+    clf, X, y = blobs
+    disp = EnergyLandscapeDisplay.from_estimator(clf, X, y, class_index=-1)
+    assert disp.title.endswith("(class 2)")
+
+
 @pytest.fixture(scope="module")
 def sampler():
     return MHSampler(lambda t: -0.5 * np.sum(t ** 2), init=np.zeros(2),
@@ -277,6 +300,12 @@ def test_loss_curve_display(blobs):
     assert disp.plot(ax=ax).ax_ is ax
     assert LossCurveDisplay(loss_curve=[2.0, 1.0]).plot().ax_.get_title() == \
         "Loss curve"
+
+
+def test_trace_needs_a_sampler(blobs):
+    # a fitted model was reported as not fitted
+    with pytest.raises(TypeError, match="chains of an MHSampler; got EnergyClassifier"):
+        TraceDisplay.from_estimator(blobs[0])
 
 
 def test_loss_curve_needs_one(sampler):

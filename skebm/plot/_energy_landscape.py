@@ -215,6 +215,11 @@ class EnergyLandscapeDisplay:
     @classmethod
     def _from_classifier(cls, estimator, clf, preprocess, X, y, features,
                          grid_resolution, class_index):
+        if clf._label_vectors():
+            raise ValueError(
+                "EnergyLandscapeDisplay plots the energies of classes; this "
+                "classifier answers label vectors, whose per-label energies "
+                "have no argmin to draw as regions.")
         if X.shape[1] != 2:
             if preprocess is None:
                 hint = "Reduce X first (e.g. with PCA(n_components=2))."
@@ -248,7 +253,9 @@ class EnergyLandscapeDisplay:
                 raise ValueError(f"class_index={class_index} out of range for "
                                  f"{n_classes} classes.")
             energy = energies[:, class_index]
-            what = f"class {clf.classes_[class_index]!r}"
+            label = clf.classes_[class_index]
+            # a numpy scalar's repr is np.int64(2)
+            what = f"class {label.item() if hasattr(label, 'item') else label!r}"
         names = _feature_names(estimator, 2)
         return cls(xx0=xx0, xx1=xx1, energy=energy.reshape(xx0.shape),
                    kind="classifier",
@@ -263,6 +270,10 @@ class EnergyLandscapeDisplay:
             raise ValueError(
                 f"EnergyLandscapeDisplay plots a regressor on exactly 1 "
                 f"feature; X has {X.shape[1]}.")
+        if reg.n_outputs_ != 1:
+            raise ValueError(
+                "EnergyLandscapeDisplay plots a regressor of one target; this "
+                f"one was fitted on {reg.n_outputs_}.")
         y = np.asarray(y, dtype=float)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]

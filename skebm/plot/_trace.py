@@ -147,6 +147,11 @@ class TraceDisplay:
         -------
         display : TraceDisplay
         """
+        from ..sampling import MHSampler
+
+        if not isinstance(sampler, MHSampler):
+            raise TypeError("TraceDisplay plots the chains of an MHSampler; got "
+                            f"{type(sampler).__name__}.")
         check_is_fitted(sampler, "chain_")
         chain = np.asarray(sampler.chain_)
         n_dim = chain.shape[2]
