@@ -16,12 +16,14 @@ def standardize(y, n_rows, mean, scale):
     """Checked targets of shape (n_rows,) or (n_rows, n_outputs), as
     standardized columns."""
     y = np.asarray(y, dtype=float)
+    given = y.shape
     if y.ndim == 1:
         y = y[:, None]
     if y.shape != (n_rows, len(mean)):
+        expected = f"({n_rows},) or " if len(mean) == 1 else ""
         raise ValueError(
-            f"y must have shape ({n_rows},) or ({n_rows}, {len(mean)}) to match "
-            f"X, got {np.shape(y)}.")
+            f"y must have shape {expected}({n_rows}, {len(mean)}) to match X "
+            f"and the {len(mean)} target(s) of the fit, got {given}.")
     if not np.isfinite(y).all():
         raise ValueError("Input y contains NaN or infinity.")
     return (y - mean) / scale

@@ -314,6 +314,10 @@ def test_bad_input():
         reg3.predict_log_density(X[:3], Y3[:3], method="quadrature")
     log_p, std = reg3.predict_log_density(X[:3], Y3[:3], return_std=True)
     assert np.all(np.isfinite(log_p)) and np.all(std > 0)
+    # one column for three: the message offered the shape (3,) it was given
+    with pytest.raises(ValueError, match=r"shape \(3, 3\) to match X and the 3 "
+                                         r"target\(s\) of the fit, got \(3,\)"):
+        reg3.predict_log_density(X[:3], Y3[:3, 0])
 
 
 def test_nll_loss_instance_and_persistent_chains():
