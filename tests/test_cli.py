@@ -298,6 +298,9 @@ def test_progress_in_a_log_file_is_a_few_lines():
         # refused before the run, which wrote the file last and then crashed
         (["compare", "iris", "--output", "no/such/dir/board.csv"], "no directory"),
         (["sample", "--step-size", "big"], "--step-size"),
+        # were ignored, or ran every loss
+        (["compare", "diabetes", "--target", "y"], "--target is for a CSV"),
+        (["compare", "iris", "--losses", ","], "no names in ','"),
     ],
 )
 def test_errors_are_one_line(capsys, argv, message):
@@ -314,6 +317,7 @@ def test_errors_are_one_line(capsys, argv, message):
     ("a,y\n1,2\n3,4,5\n", "not a readable CSV"),
     ("a,y\n1,\n2,3\n", "target 'y' has 1 missing value"),
     ("y\n1\n2\n", "no feature columns"),
+    ("a,y\n1,inf\n2,3\n3,4\n", "infinite values"),
 ])
 def test_csv_errors(capsys, tmp_path, text, message):
     path = tmp_path / "data.csv"
@@ -321,6 +325,27 @@ def test_csv_errors(capsys, tmp_path, text, message):
     status, _, err = run(["compare", str(path), "--target", "y"], capsys)
     assert status == 2 and message in err, err
     assert err.strip().count("\n") == 0
+
+
+def test_infinite_features_are_missing_values(capsys, tmp_path):
+    # every fold's fit failed on them, and every row of the table with it
+    path = tmp_path / "data.csv"
+    _regression_csv(path)
+    lines = path.read_text().splitlines()
+    lines[3] = "inf," + lines[3].split(",", 1)[1]
+    path.write_text("\n".join(lines) + "\n")
+    status, out, err = run(["compare", str(path), "--target", "y", "--losses",
+                            "nll", "--energies", "linear", "--cv", "2"], capsys)
+    assert status == 0 and "column 'a' has 1 missing value(s) (1 infinite)" in err
+    assert "failed" not in out
+
+
+def test_classification_of_a_continuous_target_is_refused(capsys, tmp_path):
+    path = tmp_path / "data.csv"
+    _regression_csv(path)
+    status, _, err = run(["compare", str(path), "--target", "y", "--task",
+                          "classification"], capsys)
+    assert status == 2 and "not whole" in err
 
 
 def test_csv_missing_target_column_lists_the_columns(capsys, tmp_path):

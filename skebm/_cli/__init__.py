@@ -19,7 +19,12 @@ __all__ = ["main", "compare", "sample", "candidates", "load", "read_csv",
 
 
 def _names(text):
-    return [v.strip() for v in text.split(",") if v.strip()] if text else None
+    if text is None:
+        return None
+    names = [v.strip() for v in text.split(",") if v.strip()]
+    if not names:
+        raise CLIError(f"no names in {text!r}; leave the option out for all")
+    return names
 
 
 def _parser():

@@ -128,6 +128,10 @@ def compare(dataset="digits", target=None, task=None, losses=None,
                        "there is nothing to learn")
     if task == "regression" and y.dtype.kind not in "fiu":
         raise CLIError("--task regression needs a numeric target")
+    if (task == "classification" and y.dtype.kind == "f"
+            and not np.all(y == np.round(y))):
+        raise CLIError("--task classification needs class labels; the target "
+                       "has numbers that are not whole")
     _check_names(task, losses, energies)
     splits = _splits(task, cv, X, y, notes)
     for note in notes:

@@ -77,6 +77,9 @@ def read_csv(path, target):
     y_col = frame.pop(target)
     if is_numeric_dtype(y_col) and not is_bool_dtype(y_col):
         y = y_col.to_numpy(dtype=float)
+        if not np.isfinite(y).all():
+            raise CLIError(f"target {target!r} has infinite values; drop or "
+                           "replace those rows")
     else:
         y = y_col.astype(str).to_numpy(dtype=str)
     numeric, categorical, notes = [], [], []
@@ -84,15 +87,22 @@ def read_csv(path, target):
         column = frame[name]
         if is_bool_dtype(column):
             frame[name] = column.astype(float)
+        n_infinite = 0
         if is_numeric_dtype(frame[name]):
             numeric.append(name)
+            # missing too: the imputer fills NaN only, and every fold's fit
+            # failed on an infinity
+            n_infinite = int(np.isinf(frame[name]).sum())
+            frame[name] = frame[name].replace([np.inf, -np.inf], np.nan)
         else:
             categorical.append(name)
-        n_missing = int(column.isna().sum())
+        n_missing = int(frame[name].isna().sum())
         if n_missing:
             fill = "median" if name in numeric else "most frequent value"
-            notes.append(f"column {name!r} has {n_missing} missing value(s): "
-                         f"filled with the {fill} of each training fold")
+            infinite = f" ({n_infinite} infinite)" if n_infinite else ""
+            notes.append(f"column {name!r} has {n_missing} missing value(s)"
+                         f"{infinite}: filled with the {fill} of each training "
+                         "fold")
     return frame, y, numeric, categorical, notes
 
 
@@ -138,6 +148,9 @@ def load(dataset, target):
         unfitted transformer for the front of each pipeline.
     """
     if dataset in BUILTIN:
+        if target is not None:
+            raise CLIError(f"--target is for a CSV file; the built-in data set "
+                           f"{dataset!r} has its own target")
         loader, task = BUILTIN[dataset]
         X, y = loader(return_X_y=True)
         return X, y, task, StandardScaler(), []
