@@ -585,6 +585,12 @@ def test_a_finite_blow_up_is_divergence(smooth):
                                          "learning_rate_init=10.0"):
         reg.fit(X, y)
     assert not hasattr(reg, "energy_")
+    # the growth is within a call: a later partial_fit batch of large weights
+    # (which partial_fit keeps) starts far above the first call's loss
+    reg = EnergyRegressor(solver="adam", alpha=1.0, random_state=0)
+    reg.partial_fit(X[:50], y[:50])
+    reg.partial_fit(X[50:100], y[50:100], sample_weight=np.full(50, 1e9))
+    assert reg.loss_curve_[-1] > 1e8 * reg.loss_curve_[0]
 
 
 # -- bad input -------------------------------------------------------------------

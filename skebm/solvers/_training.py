@@ -17,9 +17,9 @@ from ._sgd import SGDOptimizer
 from ._settings import auto_batch_size
 
 _OPTIMIZERS = {"adam": AdamOptimizer, "sgd": SGDOptimizer}
-# a stochastic run whose epoch loss grows past this many times its first
-# epoch's (or 1) has diverged, finite or not: a step too large multiplies
-# the loss every epoch (1.4, 117, 3.4e4, ... 9.8e22 in ten epochs)
+# a stochastic run whose epoch loss grows past this many times the first
+# epoch's of the call (or 1) has diverged, finite or not: a step too large
+# multiplies the loss every epoch (1.4, 117, 3.4e4, ... 9.8e22 in ten)
 _BLOW_UP = 1e8
 
 
@@ -260,6 +260,9 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
     best_loss = np.inf if best_loss is None else best_loss
     best_score, best_params = -np.inf, None
     no_improvement, scores, converged = 0, [], False
+    # this call's first epoch: a warm start or a partial_fit batch of other
+    # weights may start far from an earlier call's loss
+    first = len(state["loss_curve_"])
     for epoch in range(1, 2 if incremental else settings.max_iter + 1):
         order = rng.permutation(n_samples)
         total = 0.0
@@ -284,10 +287,10 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
             print(f"Iteration {state['n_iter_']}, loss = {epoch_loss:.8f}")
         if not np.all(np.isfinite(params)):
             raise _diverged(settings, state["n_iter_"], solver)
-        first = abs(state["loss_curve_"][0])
-        if epoch_loss > _BLOW_UP * max(first, 1.0):
+        start = abs(state["loss_curve_"][first])
+        if epoch_loss > _BLOW_UP * max(start, 1.0):
             raise _diverged(settings, state["n_iter_"], solver,
-                            f"grew from {first:.3g} to {epoch_loss:.3g}")
+                            f"grew from {start:.3g} to {epoch_loss:.3g}")
 
         if checks is not None:
             if epoch % settings.check_every:
