@@ -101,13 +101,16 @@ class AlphaSelectionMixin:
                                    held_out=held_out, solver_rows=Xv.shape[0],
                                    spread=spread, y_standardization=y_standardization,
                                    **target_args)
-                    fits.append((model, model._held_out_score(
-                        model.answer_space_, model.energy_,
-                        (model._energy_inputs(held_out[0]), *held_out[1:]),
-                        vars(model), model.beta_, model._loss),
-                        held_out[2].sum()))
+                    fits.append((model, held_out))
+                if self.beta == "auto":
+                    self._held_out_noise(fits)
+                scored = [(model, model._held_out_score(
+                    model.answer_space_, model.energy_,
+                    (model._energy_inputs(held_out[0]), *held_out[1:]),
+                    vars(model), model.beta_, model._loss), held_out[2].sum())
+                    for model, held_out in fits]
                 with callers_state():
-                    return _pooled_score(fits, self.beta == "auto")
+                    return _pooled_score(scored, self.beta == "auto")
 
             def refit(candidate, chosen):
                 model = clone(self)
@@ -153,8 +156,19 @@ class AlphaSelectionMixin:
                       spread=spread)
         if selected is not None and self.beta == "auto":
             self.beta_ = selected.beta_
+            self._take_noise(selected)
             self._retilt(Xv, yv, wv)
         return self
+
+    def _held_out_noise(self, fits):
+        """Give the trial fits ``(model, held_out)`` of one penalty the
+        shape of their noise measured on all their held-out rows, before
+        their temperature is fitted there: nothing here; see the
+        regressor."""
+
+    def _take_noise(self, model):
+        """Take the noise's shape of the chosen trial ``model`` with its
+        ``beta_``: nothing here; see the regressor."""
 
     def _auto_spread(self, X, y, sample_weight):
         """What every fit of ``alpha="auto"`` shares (``_fit``'s ``spread``):

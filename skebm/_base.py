@@ -313,7 +313,8 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         location) keeps the space's tilt."""
         if fixed_beta is None:
             if hasattr(space, "with_column_variance"):
-                space = space.with_column_variance(energy, X, y, sample_weight)
+                space = space.with_column_variance(space.residual_squares(
+                    energy, X, y, sample_weight))
             beta = space.fit_beta(energy, X, y, sample_weight, loss, beta)
         if not (retilt and self._tilts(space, loss)):
             return beta, space

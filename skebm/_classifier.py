@@ -260,8 +260,8 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
             y, sample_weight, self.class_weight, incremental,
             self.classes_ if fitted else None, classes)
 
-    def _answer_space(self, energy_cls, X, y, sample_weight, keep, fitted_targets,
-                      loss, spread=None, y_standardization=None):
+    def _answer_space(self, energy_cls, X, y, sample_weight, continued,
+                      fitted_targets, loss, spread=None, y_standardization=None):
         if y.ndim == 2:
             return self._label_answer_space(y), y
         return ClassSpace(len(fitted_targets["classes_"]), self.sampler), y

@@ -26,18 +26,18 @@ class _RegressionDataMixin:
         return (y.reshape(len(y), -1).astype(np.float64), sample_weight, 1.0,
                 {"_y_2d": y.ndim == 2})
 
-    def _answer_space(self, energy_cls, X, y, sample_weight, keep, fitted_targets,
-                      loss, spread=None, y_standardization=None):
+    def _answer_space(self, energy_cls, X, y, sample_weight, continued,
+                      fitted_targets, loss, spread=None, y_standardization=None):
         """Standardized targets and their answer space: those of the fitted
-        model when a ``partial_fit`` continues it (``keep``), else new ones
+        model when a ``partial_fit`` continues it (``continued``), else new ones
         from the targets, a warm start's included (standardized
         by their own mean and scale unless ``y_standardization`` gives them).
         The first fit with a ball sets its radius from the targets'
         conditional ``spread`` (computed here when not given)."""
-        if keep and y.shape[1] != self.n_outputs_:
+        if continued and y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {y.shape[1]} columns; the model was fitted "
                              f"with {self.n_outputs_}.")
-        if keep:
+        if continued:
             mean, scale, space = self.y_mean_, self.y_scale_, self.answer_space_
             z = (y - mean) / scale
         else:
@@ -60,7 +60,7 @@ class _RegressionDataMixin:
         self._space_defaults = (space.training_defaults(len(z))
                                 if hasattr(space, "training_defaults") else {})
         outside = space.outside(z)
-        if keep and outside.any():
+        if continued and outside.any():
             warnings.warn(
                 f"{int(outside.sum())} targets lie outside the grid "
                 f"{self._original_support(space, mean, scale)} fixed by the first "

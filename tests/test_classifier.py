@@ -345,7 +345,7 @@ def test_no_weight_in_the_validation_split_is_refused(iris):
     w = np.zeros(len(y))
     w[:5] = 1.0
     clf = EnergyClassifier(early_stopping=True, random_state=1, max_iter=5)
-    with pytest.raises(ValueError, match="leaves 0 of positive weight"):
+    with pytest.raises(ValueError, match="leaves 0 row\\(s\\) of positive weight"):
         clf.fit(X, y, sample_weight=w)
     assert not hasattr(clf, "energy_")
 

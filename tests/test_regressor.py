@@ -300,20 +300,24 @@ def test_each_output_of_a_gaussian_energy_has_its_own_noise(energy):
     from scipy.stats import norm
 
     rng = np.random.default_rng(1)
-    X = rng.normal(size=(2400, 2))
-    noise = np.array([0.05, 1.0])
-    Y = X + noise * rng.normal(size=(2400, 2))
+    X = rng.normal(size=(4000, 2))
+    Y = X + np.array([0.05, 1.0]) * rng.normal(size=(4000, 2))
     reg = EnergyRegressor(energy=energy, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        reg.fit(X[:400], Y[:400])
-    X_test, Y_test = X[400:], Y[400:]
+        reg.fit(X[:2000], Y[:2000])
+    X_test, Y_test = X[2000:], Y[2000:]
+    mean, std = reg.predict(X_test, return_std=True)
+    rmse = np.sqrt(((Y_test - mean) ** 2).mean(axis=0))
+    # the noise is fitted to the 400 rows alpha="auto" holds out: the
+    # relative sd of an sd fitted to n rows is 1 / sqrt(2 n); 4 of each
+    sd_error = 1 / np.sqrt(2 * 400) + 1 / np.sqrt(2 * 2000)
+    np.testing.assert_allclose(std[0] / rmse, 1.0, atol=4 * sd_error)
     interval = reg.predict_interval(X_test, coverage=0.9)
     covered = ((Y_test >= interval[..., 0]) & (Y_test <= interval[..., 1])).mean(0)
-    # 4 binomial sd of 2000 rows and 4 sd of a variance fitted to 400
-    assert np.all(np.abs(covered - 0.9) < 4 * np.sqrt(0.09 / 2000) + 0.05), covered
-    mean, std = reg.predict(X_test, return_std=True)
-    np.testing.assert_allclose(std[0], noise, rtol=0.3)
+    # a relative error e of the sd moves the coverage by 2 z phi(z) e (0.34 e)
+    bound = 4 * np.hypot(np.sqrt(0.09 / 2000), 0.34 / np.sqrt(2 * 400))
+    assert np.all(np.abs(covered - 0.9) < bound), covered
     # one Gaussian per output: the density, the draws and the energy agree
     np.testing.assert_allclose(reg.predict_log_density(X_test, Y_test),
                                norm.logpdf(Y_test, mean, std).sum(axis=1))
@@ -332,6 +336,29 @@ def test_each_output_of_a_gaussian_energy_has_its_own_noise(energy):
         reg.fit(X[:400], Y[:400])
     std = reg.predict(X_test[:1], return_std=True)[1][0]
     np.testing.assert_allclose(std / reg.y_scale_, 1 / np.sqrt(2.0))
+
+
+def test_outputs_noise_comes_from_the_rows_alpha_auto_holds_out():
+    # a flexible G fits a noiseless curve's training rows far closer than
+    # new ones, a noisy line's about as well: with the training residuals'
+    # proportions and one held-out beta, the line's sd was 2.4 times its
+    # error and its 90% intervals covered 0.9995
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(3000, 1))
+    Y = np.c_[np.sin(2 * X[:, 0]), X[:, 0] + rng.normal(size=3000)]
+    reg = EnergyRegressor(energy="mlp", max_iter=300, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X[:1000], Y[:1000])
+    mean, std = reg.predict(X[1000:], return_std=True)
+    rmse = np.sqrt(((Y[1000:, 1] - mean[:, 1]) ** 2).mean())
+    # the noisy column, its sd fitted to the 200 held-out rows (see above)
+    assert abs(std[0, 1] / rmse - 1) < 4 * (1 / np.sqrt(400) + 1 / np.sqrt(4000))
+    interval = reg.predict_interval(X[1000:], coverage=0.9)[:, 1]
+    covered = np.mean((Y[1000:, 1] >= interval[:, 0])
+                      & (Y[1000:, 1] <= interval[:, 1]))
+    assert abs(covered - 0.9) < 4 * np.hypot(np.sqrt(0.09 / 2000),
+                                             0.34 / np.sqrt(400)), covered
 
 
 def test_mode_is_argmin_energy_and_mean_is_gibbs_mean(bimodal_model):
@@ -477,7 +504,7 @@ def test_a_validation_split_too_small_to_score_is_refused(smooth):
     # parameters were kept, and the model's weights became NaN
     X, y = smooth
     reg = EnergyRegressor(early_stopping=True, alpha=1.0, random_state=0)
-    with pytest.raises(ValueError, match="leaves 1 of positive weight"):
+    with pytest.raises(ValueError, match="leaves 1 row\\(s\\) of positive weight"):
         reg.fit(X[:10], y[:10])
     assert not hasattr(reg, "energy_")
     reg.set_params(validation_fraction=0.2, max_iter=5)
@@ -510,6 +537,15 @@ def test_warm_start_fits_the_new_targets():
         reg.fit(X, y)
         reg.fit(X, y + 100)
     assert reg.n_iter_ == 60 and reg.score(X, y + 100) > 0.9
+    # targets of another support put the bumps elsewhere: another
+    # architecture, which starts over as a cold fit
+    y_wide = np.where(np.arange(60) == 0, 3 * y.max(), y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y_wide)
+        cold = clone(reg).set_params(warm_start=False).fit(X, y_wide)
+    assert reg.n_iter_ == 30
+    np.testing.assert_allclose(reg.energy_.centers, cold.energy_.centers)
     # a second column is another architecture: it starts over, as a new
     # number of features does
     with warnings.catch_warnings():

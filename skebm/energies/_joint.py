@@ -153,10 +153,14 @@ class JointEnergy(_AnswerEnergy):
             self.intercepts_[-1] *= _FLAT_START
 
     def same_architecture(self, other):
-        # the bumps' height sets what the fitted coefficients mean: a warm
-        # start from a margin loss's fit (height 1) to the NLL's starts over
+        # the bumps' height and centres set what the fitted coefficients
+        # mean: a warm start from a margin loss's fit (height 1) to the
+        # NLL's, or to targets of another support, starts over
         return (super().same_architecture(other)
-                and other.bump_scale == self.bump_scale)
+                and other.bump_scale == self.bump_scale
+                and other.centers.shape == self.centers.shape
+                and np.allclose(other.centers, self.centers, rtol=0,
+                                atol=1e-6 * self.width))
 
     @property
     def n_basis(self):

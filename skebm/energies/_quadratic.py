@@ -83,18 +83,23 @@ class GaussianAnswers(AnswerSpace):
     def _log_partition(d, beta):
         return 0.5 * d * np.log(2 * np.pi / beta)
 
-    def with_column_variance(self, energy, X, y, sample_weight):
-        """A copy whose outputs have the noise variances of the residuals
-        of rows ``X, y``, relative to their mean (one output: unchanged).
-        With a single ``beta`` a nearly noiseless output and a noisy one
-        got intervals that covered 1.00 and 0.59 of new rows."""
-        if y.shape[1] == 1:
+    @staticmethod
+    def residual_squares(energy, X, z, sample_weight):
+        """Weighted sums of the squared residuals of rows ``X, z``, per
+        output (what :meth:`with_column_variance` reads): (d,)."""
+        residual = z - energy.network(X)[0]
+        return np.asarray(sample_weight, dtype=float) @ (residual * residual)
+
+    def with_column_variance(self, squares):
+        """A copy whose outputs have noise variances in the proportions of
+        ``squares`` (one output: unchanged). With a single ``beta`` a nearly
+        noiseless output and a noisy one got intervals that covered 1.00
+        and 0.59 of new rows."""
+        if len(squares) == 1:
             return self
-        residual = y - energy.network(X)[0]
-        mean_square = np.maximum(np.average(residual * residual, axis=0,
-                                            weights=sample_weight), 1e-12)
+        squares = np.maximum(squares, 1e-12 * max(np.max(squares), 1e-300))
         space = copy.copy(self)
-        space.column_variance = mean_square / mean_square.mean()
+        space.column_variance = squares / squares.mean()
         return space
 
     def _sd(self, beta):

@@ -74,12 +74,13 @@ def _run_emcee(move, log_target, theta, lp, n_steps, n_burn, thin, gen, pbar=Non
     ensemble = isinstance(move, emcee.moves.RedBlueMove)
     # differential evolution proposes along the difference of two chains of
     # the other half of the ensemble: each half needs two
-    least = max(2 * n_dim, 4 if isinstance(move, emcee.moves.DEMove) else 0)
+    de = isinstance(move, emcee.moves.DEMove)
+    least = max(2 * n_dim, 4 if de else 0)
     if ensemble and n_chains < least:
+        why = " (differential evolution: two per half)" if de and least == 4 else ""
         raise ValueError(
             f"move={label!r} is an ensemble move: it needs n_chains >= "
-            f"{least} (2 * n_dim, and 4 for differential evolution), got "
-            f"n_chains={n_chains}."
+            f"{least}{why}, got n_chains={n_chains}."
         )
     counted = _NaNCounter(log_target)
     sampler = emcee.EnsembleSampler(

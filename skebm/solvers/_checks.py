@@ -75,8 +75,8 @@ def early_stopping_split(X, y, sample_weight, fraction, random_state, stratify,
     if n_scored < min_rows:
         raise ValueError(
             f"early_stopping holds out validation_fraction={fraction} of the "
-            f"{X.shape[0]} samples, which leaves {n_scored} of positive weight to "
-            f"score, fewer than {min_rows}. Raise validation_fraction, give more "
+            f"{X.shape[0]} samples, which leaves {n_scored} row(s) of positive "
+            f"weight to score, fewer than {min_rows}. Raise validation_fraction, give more "
             "samples or weight, try another random_state, or set "
             "early_stopping=False.")
     return parts
