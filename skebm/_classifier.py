@@ -320,7 +320,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         X = self._check_X(X)
         with np.errstate(over="ignore", invalid="ignore"):
             energies = self.energy_.energies(X)
-        bad = ~np.isfinite(energies).all(axis=1)
+            bad = ~np.isfinite(energies * self._gibbs_beta).all(axis=1)
         if bad.any():
             warnings.warn(
                 f"{bad.sum()} sample(s) got non-finite energies (overflow): "
