@@ -200,8 +200,9 @@ class GibbsDensityMixin:
         ``(model, held_out)`` of one penalty take the outputs' relative noise
         variances from all their held-out rows: the training residuals of a
         flexible ``G`` understate some outputs more than others (a noiseless
-        curve and a noisy line: 4 and 1.1 times), and one held-out ``beta``
-        then widened the noisy output's intervals to cover 0.98."""
+        curve's far more than a noisy line's), and one held-out ``beta`` with
+        their proportions widened the noisy output's 90% intervals to cover
+        0.9995 (user guide)."""
         space = fits[0][0].answer_space_
         if not hasattr(space, "with_column_variance") or space.n_answers == 1:
             return
