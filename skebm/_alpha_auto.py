@@ -54,6 +54,8 @@ class AlphaSelectionMixin:
         the rows merged with their duplicates, so that weights still act as
         repetitions."""
         Xv, yv, wv = self._validate_input(X, y, sample_weight, reset=True)
+        if np.ndim(y) == 2 and yv.ndim == 1:
+            y = yv  # the column vector warned about once, not again at the refit
         classes = self._trial_classes(yv)
         # classes are merged by their index: labels need not be numbers
         codes = yv if classes is None else np.searchsorted(classes, yv)

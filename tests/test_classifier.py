@@ -371,6 +371,19 @@ def test_overflowing_energies_warn_once_and_spare_the_other_rows():
     np.testing.assert_allclose(np.exp(log_proba[:2]), proba[:2], rtol=1e-6)
 
 
+def test_a_column_vector_y_is_warned_about_once(iris):
+    # alpha="auto" validated it, then its refit warned a second time
+    from sklearn.exceptions import DataConversionWarning
+
+    X, y = iris
+    clf = EnergyClassifier(max_iter=5, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y[:, None])
+    assert [w.category for w in caught].count(DataConversionWarning) == 1
+    assert clf.predict(X[:3]).shape == (3,)
+
+
 def test_balanced_class_weight_is_refused_by_partial_fit(iris):
     X, y = iris
     with pytest.raises(ValueError, match="balanced"):
