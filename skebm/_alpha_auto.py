@@ -54,15 +54,15 @@ class AlphaSelectionMixin:
         the rows merged with their duplicates, so that weights still act as
         repetitions."""
         Xv, yv, wv = self._validate_input(X, y, sample_weight, reset=True)
-        if np.ndim(y) == 2 and yv.ndim == 1:
-            y = yv  # the column vector warned about once, not again at the refit
+        if yv.ndim == 1:
+            y = yv  # a column vector is warned about once, not again at the refit
         classes = self._trial_classes(yv)
         # classes are merged by their index: labels need not be numbers
         codes = yv if classes is None else np.searchsorted(classes, yv)
         rows = merge_duplicate_rows(Xv, codes.reshape(len(codes), -1), wv)
         X_m, y_m, w_m = rows[0], rows[1].reshape((-1,) + yv.shape[1:]), rows[2]
         labels, target_args = None, {}
-        trial_settings = self._trial_settings(yv)
+        trial_settings = self._trial_settings(yv, wv)
         if classes is not None:
             labels, y_m, target_args = y_m, classes[y_m], {"classes": classes}
         spread = self._auto_spread(X_m, y_m, w_m)
@@ -183,10 +183,10 @@ class AlphaSelectionMixin:
         stratify: None for real targets; see the classifier."""
         return None
 
-    def _trial_settings(self, y):
+    def _trial_settings(self, y, sample_weight):
         """Parameters of every trial fit resolved on all the rows' targets
-        ``y``, so that the trials and the refit fit one objective: none
-        here; see the classifier."""
+        ``y`` and weights, so that the trials and the refit fit one
+        objective: none here; see the classifier."""
         return {}
 
     def _y_standardization(self, y, sample_weight):
