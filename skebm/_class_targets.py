@@ -68,7 +68,7 @@ def encode_classes(y, sample_weight, class_weight, incremental, fitted_classes,
         raise ValueError(
             "class_weight='balanced' is not supported by partial_fit: one "
             "batch does not tell the class frequencies. Pass a dict.")
-    full = class_weight_vector(class_weight, classes_, y)
+    full = class_weight_vector(class_weight, classes_, y, sample_weight)
     weighted = sample_weight * full[y_idx].astype(sample_weight.dtype)
     if not weighted.sum() > 0:
         raise ValueError("sample_weight must have a positive sum.")
@@ -79,18 +79,24 @@ def encode_classes(y, sample_weight, class_weight, incremental, fitted_classes,
 
 
 
-def class_weight_vector(class_weight, classes_, y):
+def class_weight_vector(class_weight, classes_, y, sample_weight=None):
     """The weight of each of ``classes_``: a dict's (1 for a class it does
-    not name, whether or not ``y`` holds it); ``"balanced"`` from the
-    frequencies of the classes ``y`` holds (1 for the others)."""
+    not name, whether or not ``y`` holds it); ``"balanced"`` inversely
+    proportional to the classes' total ``sample_weight`` in ``y`` (so that
+    integer weights act as repeated rows, as in LogisticRegression; 1 for
+    the classes without weight)."""
     if isinstance(class_weight, dict):
         if any(not w >= 0 for w in class_weight.values()):
             raise ValueError(f"class_weight must not be negative (or NaN): got "
                              f"{class_weight!r}.")
         return compute_class_weight(class_weight, classes=classes_, y=y)
-    present = np.isin(classes_, y)
+    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight,
+                                                                  dtype=float)
+    totals = np.bincount(np.searchsorted(classes_, y), weights=w,
+                         minlength=len(classes_))
+    present = totals > 0
     full = np.ones(len(classes_))
-    full[present] = compute_class_weight(class_weight, classes=classes_[present], y=y)
+    full[present] = totals.sum() / (present.sum() * totals[present])
     return full
 
 
@@ -102,13 +108,13 @@ class ClassTrialsMixin:
     def _trial_classes(self, y):
         return np.unique(y) if y.ndim == 1 else None
 
-    def _trial_settings(self, y):
-        # "balanced" counts the rows given, not the trials' merged ones or
+    def _trial_settings(self, y, sample_weight):
+        # "balanced" weighs the rows given, not the trials' merged ones or
         # their part of them; a dict names the classes a part may lack
         if self.class_weight is None or y.ndim != 1:
             return {}
         classes = np.unique(y)
-        weights = class_weight_vector(self.class_weight, classes, y)
+        weights = class_weight_vector(self.class_weight, classes, y, sample_weight)
         return {"class_weight": dict(zip(classes.tolist(), weights.tolist()))}
 
     def _held_out_score(self, space, energy, held_out, targets, beta, loss):

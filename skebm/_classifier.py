@@ -117,8 +117,9 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         started at each sample's label (user guide, "Sampling the
         contrastive term").
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes, multiplied with ``sample_weight``. Not for
-        multi-label targets, whose loss has one term per label vector.
+        Weights of the classes, multiplied with ``sample_weight`` in the loss
+        but not in the total the penalty is weighed against (user guide).
+        Not for multi-label targets, whose loss has one term per label vector.
     label_interactions : bool, default=True
         Multi-label: learn pairwise label interactions (False: labels depend
         on each other only through the input).

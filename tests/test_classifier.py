@@ -289,15 +289,19 @@ def test_same_seed_same_model(iris):
 # -- weights ----------------------------------------------------------------------
 
 
-def test_integer_weights_match_repetition_for_a_convex_objective(iris):
+@pytest.mark.parametrize("class_weight", [None, "balanced"])
+def test_integer_weights_match_repetition_for_a_convex_objective(iris,
+                                                                 class_weight):
+    # "balanced" counted the rows, not their weights (LogisticRegression
+    # weighs them): 0.10 apart in probability
     X, y = iris
     w = np.random.default_rng(0).integers(0, 3, len(y))
+    w[y == 0] *= 4
     # a fixed alpha: the objective converged (alpha="auto" refits for the
     # trials' number of iterations)
-    weighted = EnergyClassifier(alpha=0.5, tol=1e-8, max_iter=1000).fit(
-        X, y, sample_weight=w)
-    repeated = EnergyClassifier(alpha=0.5, tol=1e-8, max_iter=1000).fit(
-        np.repeat(X, w, axis=0), np.repeat(y, w))
+    kw = dict(alpha=0.5, tol=1e-8, max_iter=1000, class_weight=class_weight)
+    weighted = EnergyClassifier(**kw).fit(X, y, sample_weight=w)
+    repeated = EnergyClassifier(**kw).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
     np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X),
                                atol=1e-4)
 
