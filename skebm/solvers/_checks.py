@@ -76,7 +76,7 @@ def early_stopping_split(X, y, sample_weight, fraction, random_state, stratify,
         raise ValueError(
             f"early_stopping holds out validation_fraction={fraction} of the "
             f"{X.shape[0]} samples, which leaves {n_scored} row(s) of positive "
-            f"weight to score, fewer than {min_rows}. Raise validation_fraction, give more "
-            "samples or weight, try another random_state, or set "
+            f"weight to score, fewer than {min_rows}. Raise validation_fraction, "
+            "give more samples or weight, try another random_state, or set "
             "early_stopping=False.")
     return parts
