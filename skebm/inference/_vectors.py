@@ -235,8 +235,7 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
         """Whether the training chains jump to draws of the energy's
         Gaussian part, which also estimate the reported NLL (``d > 2``, no
         ``sampler``)."""
-        return (self.n_answers > _MAX_QUAD_DIM and self.sampler is None
-                and hasattr(energy, "gaussian_draws"))
+        return self.sampler is None and self._gaussian_part(energy)
 
     def _contrast_samples(self, energy, g, z, step, gen):
         """Kept states of chains on ``p(y|x)`` started at the targets or where
