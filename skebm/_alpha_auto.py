@@ -168,10 +168,6 @@ class AlphaSelectionMixin:
         their temperature is fitted there: nothing here; see the
         regressor."""
 
-    def _take_noise(self, model):
-        """Take the noise's shape of the chosen trial ``model`` with its
-        ``beta_``: nothing here; see the regressor."""
-
     def _auto_spread(self, X, y, sample_weight):
         """What every fit of ``alpha="auto"`` shares (``_fit``'s ``spread``):
         nothing here; see the regressor."""

@@ -15,8 +15,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._alpha_auto import _AUTO_ALPHAS, _AUTO_CHECK_EVERY, AlphaSelectionMixin
+from ._calibration import CalibrationMixin
 from ._rows import merge_duplicate_rows
-from ._targets import standardize
 from .losses import LOSSES, BaseLoss, get_loss
 from .sampling import MHSampler
 from .solvers import Objective, Settings, resolve_solver, train
@@ -66,7 +66,7 @@ def _score_only(scorer):
     return scorer()[0]
 
 
-class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
+class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
     """Parameters and the fitting procedure of the energy-based models.
 
     A subclass names its energy registry (``_ENERGIES``) and provides the
@@ -302,43 +302,6 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
             setattr(self, name, value)
         return self
 
-    def _calibrate(self, space, energy, X, y, sample_weight, loss, beta, fixed_beta,
-                   retilt=True):
-        """The fitted model's ``beta`` (the loss's, ``fixed_beta``, or fitted
-        to the training rows) and its space. After a margin loss with
-        ``beta="auto"``, a space that can (``fit_tilt``) also tilts the
-        Gibbs distribution to the targets' location, refitting a free
-        temperature once at the tilt; ``retilt=False`` (a ``partial_fit``
-        batch after the first, which alone would set every prediction's
-        location) keeps the space's tilt."""
-        if fixed_beta is None:
-            if hasattr(space, "with_column_variance"):
-                space = space.with_column_variance(space.residual_squares(
-                    energy, X, y, sample_weight))
-            beta = space.fit_beta(energy, X, y, sample_weight, loss, beta)
-        if not (retilt and self._tilts(space, loss)):
-            return beta, space
-        space = _tilted(space, energy, X, y, sample_weight, beta)
-        if fixed_beta is None:
-            beta = space.fit_beta(energy, X, y, sample_weight, loss, beta)
-        return beta, space
-
-    def _tilts(self, space, loss):
-        return self.beta == "auto" and not loss.partition and hasattr(space, "fit_tilt")
-
-    def _retilt(self, X, y, sample_weight):
-        """Refit the tilt (see :meth:`_calibrate`) at ``beta_`` to all the
-        validated rows ``X, y``: ``alpha="auto"`` sets ``beta_`` after its
-        refit, to its trial's, or keeps a trial fitted on part of them."""
-        space = self.answer_space_
-        if not self._tilts(space, self._loss):
-            return
-        z = standardize(y, X.shape[0], self.y_mean_, self.y_scale_)
-        X = self._energy_inputs(X).astype(self.energy_.params_.dtype, copy=False)
-        with np.errstate(over="ignore", invalid="ignore"):
-            self.answer_space_ = _tilted(space, self.energy_, X, z, sample_weight,
-                                         self.beta_)
-
     def _stratify(self, y):
         return None
 
@@ -398,8 +361,3 @@ class BaseEnergyModel(AlphaSelectionMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-
-def _tilted(space, energy, X, z, sample_weight, beta):
-    """``space`` tilted to the likelihood of the standardized targets ``z``
-    at ``beta``."""
-    return space.tilted(space.fit_tilt(energy, X, z, sample_weight, beta))

@@ -213,8 +213,3 @@ class GibbsDensityMixin:
             for model, (X, y, w) in fits)
         for model, _ in fits:
             model.answer_space_ = model.answer_space_.with_column_variance(squares)
-
-    def _take_noise(self, model):
-        c = getattr(model.answer_space_, "column_variance", None)
-        if c is not None:
-            self.answer_space_ = self.answer_space_.with_column_variance(c)

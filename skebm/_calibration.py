@@ -1,0 +1,64 @@
+"""The Gibbs distribution fitted after training: its temperature, the
+noise of each output of a Gaussian energy, and the tilt toward the targets'
+location after a margin loss."""
+
+import numpy as np
+
+from ._targets import standardize
+
+
+class CalibrationMixin:
+    """``_calibrate`` (the last step of ``BaseEnergyModel._fit``), and what
+    ``alpha="auto"`` redoes once it sets ``beta_`` to its trial's: the
+    noise's shape and the tilt."""
+
+    def _calibrate(self, space, energy, X, y, sample_weight, loss, beta, fixed_beta,
+                   retilt=True):
+        """The fitted model's ``beta`` (the loss's, ``fixed_beta``, or fitted
+        to the training rows) and its space. After a margin loss with
+        ``beta="auto"``, a space that can (``fit_tilt``) also tilts the
+        Gibbs distribution to the targets' location, refitting a free
+        temperature once at the tilt; ``retilt=False`` (a ``partial_fit``
+        batch after the first, which alone would set every prediction's
+        location) keeps the space's tilt."""
+        if fixed_beta is None:
+            if hasattr(space, "with_column_variance"):
+                space = space.with_column_variance(space.residual_squares(
+                    energy, X, y, sample_weight))
+            beta = space.fit_beta(energy, X, y, sample_weight, loss, beta)
+        if not (retilt and self._tilts(space, loss)):
+            return beta, space
+        space = _tilted(space, energy, X, y, sample_weight, beta)
+        if fixed_beta is None:
+            beta = space.fit_beta(energy, X, y, sample_weight, loss, beta)
+        return beta, space
+
+    def _tilts(self, space, loss):
+        return self.beta == "auto" and not loss.partition and hasattr(space, "fit_tilt")
+
+    def _retilt(self, X, y, sample_weight):
+        """Refit the tilt (see :meth:`_calibrate`) at ``beta_`` to all the
+        validated rows ``X, y``: ``alpha="auto"`` sets ``beta_`` after its
+        refit, to its trial's, or keeps a trial fitted on part of them."""
+        space = self.answer_space_
+        if not self._tilts(space, self._loss):
+            return
+        z = standardize(y, X.shape[0], self.y_mean_, self.y_scale_)
+        X = self._energy_inputs(X).astype(self.energy_.params_.dtype, copy=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.answer_space_ = _tilted(space, self.energy_, X, z, sample_weight,
+                                         self.beta_)
+
+    def _take_noise(self, model):
+        """Take the outputs' relative noise variances of ``model``, the
+        trial whose ``beta_`` ``alpha="auto"`` keeps (a Gaussian energy's
+        several outputs; others have none)."""
+        c = getattr(model.answer_space_, "column_variance", None)
+        if c is not None:
+            self.answer_space_ = self.answer_space_.with_column_variance(c)
+
+
+def _tilted(space, energy, X, z, sample_weight, beta):
+    """``space`` tilted to the likelihood of the standardized targets ``z``
+    at ``beta``."""
+    return space.tilted(space.fit_tilt(energy, X, z, sample_weight, beta))
