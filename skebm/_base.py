@@ -217,6 +217,12 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         X, inputs = self._model_inputs(X, y, sample_weight, fitted)
         if inputs is not None and held_out is not None:
             held_out = (inputs.transform(held_out[0]), *held_out[1:])
+        # an architecture may train in a float type of its own
+        input_dtype, dtype = X.dtype, getattr(energy, "compute_dtype", None)
+        if dtype is not None:
+            X = X.astype(dtype, copy=False)
+            if held_out is not None:
+                held_out = (held_out[0].astype(dtype, copy=False), *held_out[1:])
         keep = keep and energy.same_architecture(self.energy_) and (
             self.energy_.n_features_ == X.shape[1]
             and self.energy_.n_answers_ == space.n_answers)
@@ -288,6 +294,9 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         finally:
             space.stop_training()
             energy.stop_training()
+        # and predicts in the inputs': as precise, and a row's prediction
+        # then does not depend on the rows beside it, as float32 products' do
+        energy.set_params_vector(energy.params_.astype(input_dtype, copy=False))
         with np.errstate(over="ignore", invalid="ignore"):
             beta, space = self._calibrate(space, energy, X, y, raw_weight, loss,
                                           beta, fixed_beta, retilt=not fitted)
@@ -312,9 +321,10 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         return X, None
 
     def _energy_inputs(self, X):
-        """New rows as the fitted energy reads them."""
+        """New rows as the fitted energy reads them, in its parameters' type."""
         inputs = getattr(self, "_inputs", None)
-        return X if inputs is None else inputs.transform(X)
+        X = X if inputs is None else inputs.transform(X)
+        return X.astype(self.energy_.params_.dtype, copy=False)
 
     def _samples_answers(self, energy_cls, y):
         """Whether the answer space of targets ``y`` samples its contrastive
@@ -347,7 +357,7 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"],
                           dtype=[np.float64, np.float32], reset=False)
-        return self._energy_inputs(X).astype(self.energy_.params_.dtype, copy=False)
+        return self._energy_inputs(X)
 
     @property
     def _gibbs_beta(self):

@@ -44,7 +44,7 @@ class CalibrationMixin:
         if not self._tilts(space, self._loss):
             return
         z = standardize(y, X.shape[0], self.y_mean_, self.y_scale_)
-        X = self._energy_inputs(X).astype(self.energy_.params_.dtype, copy=False)
+        X = self._energy_inputs(X)
         with np.errstate(over="ignore", invalid="ignore"):
             self.answer_space_ = _tilted(space, self.energy_, X, z, sample_weight,
                                          self.beta_)

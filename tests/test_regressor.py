@@ -204,8 +204,10 @@ def test_floor_caps_the_cost_of_a_target_far_from_every_answer(bimodal_model):
     bare = copy.copy(reg)
     bare.answer_space_ = copy.copy(space)
     bare.answer_space_.floor = 0.0
-    # without it the gap between the branches costs far more
-    assert bare.predict_log_density(X, y)[0] < log_density - 5
+    # without it the gap between the branches costs far more: how much more
+    # depends on the fit (3.6 to 7.2 nats over random states 0-3, in float32
+    # and float64)
+    assert bare.predict_log_density(X, y)[0] < log_density - 3
     # at a branch the floor costs no more than -log(1 - floor)
     at_mode = reg.predict(X)
     assert (bare.predict_log_density(X, at_mode)[0]
@@ -590,6 +592,36 @@ def test_float32_pickle_and_energy_parameter(smooth):
         np.testing.assert_array_equal(restored.predict(X), reg.predict(X))
     with pytest.raises(NotFittedError):
         EnergyRegressor().energies(X, y)
+
+
+def test_joint_energy_trains_in_float32_and_predicts_in_the_inputs_type(
+        smooth, monkeypatch):
+    from skebm.energies import JointEnergy
+
+    X, y = smooth
+    trained_in = []
+    backward = JointEnergy.backward
+
+    def spy(self, cache, d_energies):
+        trained_in.append(self.params_.dtype)
+        return backward(self, cache, d_energies)
+
+    monkeypatch.setattr(JointEnergy, "backward", spy)
+    for dtype in (np.float64, np.float32):
+        trained_in.clear()
+        reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(8,), alpha=1.0,
+                              max_iter=5, random_state=0)
+        with pytest.warns(ConvergenceWarning):
+            reg.fit(X.astype(dtype), y)
+        assert trained_in and set(trained_in) == {np.dtype(np.float32)}
+        assert reg.energy_.params_.dtype == dtype
+        assert reg.predict(X.astype(dtype)).dtype == np.float64
+    # a float64 model's rows hardly depend on the rows predicted beside them
+    # (float32 products differed by 3e-6 relative: scikit-learn's
+    # check_methods_subset_invariance failed)
+    with pytest.warns(ConvergenceWarning):
+        reg.fit(X, y)
+    np.testing.assert_allclose(reg.predict(X[:7]), reg.predict(X)[:7], rtol=1e-12)
 
 
 def test_same_seed_same_result(smooth):

@@ -100,6 +100,11 @@ class JointEnergy(_AnswerEnergy):
     # the output intercepts are the energy profile shared by all x;
     # unpenalized, the NLL could sharpen it without bound
     _penalize_output_intercepts = True
+    # trained in single precision whatever the inputs' (as
+    # HistGradientBoosting's gradients): every evaluation runs over a grid
+    # of answers, whose float64 arrays double the memory traffic (user
+    # guide, "Solvers")
+    compute_dtype = np.float32
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", centers=(0.0,),
                  width=1.0, output="score", quadratic=False, bump_scale=1.0):

@@ -75,6 +75,9 @@ class _BaseEnergy:
     # -- parameters -------------------------------------------------------
     # whether a full-batch solver is cheap at any data size (linear models)
     full_batch = False
+    # the float type the energy trains in (None: its inputs'); it predicts
+    # in its inputs'
+    compute_dtype = None
     # whether the most offending answer is searched among a continuum of
     # answers (a grid, chains) rather than found among classes or in closed form
     searched_answers = False
