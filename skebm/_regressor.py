@@ -61,7 +61,7 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         softplus to positive energies. The joint energy answers a new row
         beyond the range of the training inputs as the nearest point of
         that range (each feature clipped, for a model fitted on dense
-        ``X``; see the user guide).
+        ``X``; see the user guide). One column trains in float32.
     hidden_layer_sizes : array-like of int or "auto", default="auto"
         Hidden layers of ``G`` for ``mlp`` and ``joint``. ``"auto"``:
         ``(64, 64)``, and ``(64,)`` for one target column of ``joint``
