@@ -66,6 +66,19 @@ def _score_only(scorer):
     return scorer()[0]
 
 
+def _cast_inputs(X, dtype):
+    """Rows ``X`` (dense or sparse) in the float type an energy trains in;
+    a ValueError if a value is beyond its range (it would become inf)."""
+    values = X.data if hasattr(X, "tocsr") else X
+    limit = np.finfo(dtype).max
+    if values.size and np.abs(values).max() > limit:
+        raise ValueError(
+            f"X holds values beyond {np.dtype(dtype).name}'s range (|x| > "
+            f"{limit:.3g}), in which this energy trains. Standardize the "
+            "features, e.g. with sklearn.preprocessing.StandardScaler.")
+    return X.astype(dtype, copy=False)
+
+
 class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
     """Parameters and the fitting procedure of the energy-based models.
 
@@ -220,9 +233,9 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         # an architecture may train in a float type of its own
         input_dtype, dtype = X.dtype, getattr(energy, "compute_dtype", None)
         if dtype is not None:
-            X = X.astype(dtype, copy=False)
+            X = _cast_inputs(X, dtype)
             if held_out is not None:
-                held_out = (held_out[0].astype(dtype, copy=False), *held_out[1:])
+                held_out = (_cast_inputs(held_out[0], dtype), *held_out[1:])
         keep = keep and energy.same_architecture(self.energy_) and (
             self.energy_.n_features_ == X.shape[1]
             and self.energy_.n_answers_ == space.n_answers)

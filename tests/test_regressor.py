@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_diabetes, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -622,6 +623,18 @@ def test_joint_energy_trains_in_float32_and_predicts_in_the_inputs_type(
     with pytest.warns(ConvergenceWarning):
         reg.fit(X, y)
     np.testing.assert_allclose(reg.predict(X[:7]), reg.predict(X)[:7], rtol=1e-12)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_joint_energy_refuses_features_beyond_float32(smooth, sparse):
+    X, y = smooth
+    X = X.copy()
+    X[3, 0] = 1e39  # finite in float64, inf in float32
+    reg = EnergyRegressor(energy="joint", hidden_layer_sizes=(8,), alpha=1.0,
+                          max_iter=5, random_state=0)
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        reg.fit(sp.csr_matrix(X) if sparse else X, y)
+    assert not hasattr(reg, "energy_")
 
 
 def test_same_seed_same_result(smooth):
