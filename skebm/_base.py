@@ -9,6 +9,7 @@ from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -69,7 +70,7 @@ def _score_only(scorer):
 def _cast_inputs(X, dtype):
     """Rows ``X`` (dense or sparse) in the float type an energy trains in;
     a ValueError if a value is beyond its range (it would become inf)."""
-    values = X.data if hasattr(X, "tocsr") else X
+    values = X.data if sp.issparse(X) else X
     limit = np.finfo(dtype).max
     if values.size and np.abs(values).max() > limit:
         raise ValueError(

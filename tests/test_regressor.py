@@ -22,6 +22,7 @@ from skebm import EnergyClassifier, EnergyRegressor, MHSampler
 from skebm import _alpha_auto as alpha_auto
 from skebm._kernel_inputs import conditional_spread
 from skebm.datasets import make_bimodal_sine
+from skebm.energies import JointEnergy
 from skebm.inference import IntervalSpace
 from skebm.inference._temperature import fit_inverse_temperature
 from skebm.losses import LOSSES
@@ -597,8 +598,6 @@ def test_float32_pickle_and_energy_parameter(smooth):
 
 def test_joint_energy_trains_in_float32_and_predicts_in_the_inputs_type(
         smooth, monkeypatch):
-    from skebm.energies import JointEnergy
-
     X, y = smooth
     trained_in = []
     backward = JointEnergy.backward

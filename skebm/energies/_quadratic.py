@@ -132,9 +132,9 @@ class GaussianAnswers(AnswerSpace):
         ``column_variance``), whatever the loss (every loss of a quadratic
         energy shapes ``G`` only)."""
         c = 1.0 if self.column_variance is None else self.column_variance
-        residual = y - energy.network(X)[0]
-        mean_square = np.average((residual * residual) @ (1.0 / np.broadcast_to(
-            c, (residual.shape[1],))), weights=sample_weight) / residual.shape[1]
+        w = np.ones(len(y)) if sample_weight is None else sample_weight
+        squares = self.residual_squares(energy, X, y, w) / c
+        mean_square = squares.sum() / (np.sum(w) * self.n_answers)
         return 1.0 / max(float(mean_square), 1e-12)
 
     def predict_std(self, energy, X, beta):
