@@ -8,13 +8,13 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from numbers import Integral
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 from sklearn import config_context, get_config
 from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from threadpoolctl import threadpool_limits
 
+from ._held_out import pooled_score
 from ._input_box import InputBox
 from ._rows import merge_duplicate_rows
 
@@ -50,9 +50,9 @@ class AlphaSelectionMixin:
         all the data for as many iterations, keeping its ``beta_`` (in
         threads, from the moment one is free: :meth:`_Trials.in_threads`).
         Few rows make each trial a cross-validation instead
-        (:func:`_validation_splits`, :func:`_pooled_score`). The split is of
-        the rows merged with their duplicates, so that weights still act as
-        repetitions."""
+        (:func:`_validation_splits`, :func:`~skebm._held_out.pooled_score`).
+        The split is of the rows merged with their duplicates, so that
+        weights still act as repetitions."""
         Xv, yv, wv = self._validate_input(X, y, sample_weight, reset=True)
         if yv.ndim == 1:
             y = yv  # a column vector is warned about once, not again at the refit
@@ -112,7 +112,7 @@ class AlphaSelectionMixin:
                     vars(model), model.beta_, model._loss), held_out[2].sum())
                     for model, held_out in fits]
                 with callers_state():
-                    return _pooled_score(scored, self.beta == "auto")
+                    return pooled_score(scored, self.beta == "auto")
 
             def refit(candidate, chosen):
                 model = clone(self)
@@ -239,65 +239,6 @@ def _validation_splits(n_rows, sampled, labels=None):
         folds = StratifiedKFold(_AUTO_FOLDS, shuffle=True, random_state=0)
         return list(folds.split(rows, labels))
     return list(KFold(_AUTO_FOLDS, shuffle=True, random_state=0).split(rows))
-
-
-def _pooled_score(fits, fit_beta):
-    """``(score, model)`` of a trial's fits, each a ``(model, scorer,
-    weight)``: a scorer of ``_held_out_score`` and the weight of its
-    held-out rows. The score is the mean log density of all the held-out
-    rows at one temperature, the one maximizing it with ``fit_beta``. The
-    first model carries that ``beta_`` and, for the refit, the count of
-    iterations that scores best over all the folds (``_best_n_iter``, see
-    :func:`_pooled_n_iter`)."""
-    models, scorers, weights = zip(*fits)
-    model = models[0]
-    results = [scorer() for scorer in scorers]
-    score, beta = results[0]
-    if len(fits) > 1:
-        weights = np.asarray(weights) / np.sum(weights)
-
-        def pooled(b):
-            return sum(w * scorer(at=b)[0] for scorer, w in zip(scorers, weights))
-
-        # a fold whose fit diverged has no temperature to offer
-        betas = [b for _, b in results if np.isfinite(b) and b > 0]
-        if fit_beta and betas and min(betas) < max(betas):
-            # each fold's log-likelihood is concave in beta (log Z is
-            # convex): their sum's maximum lies between the folds' maxima
-            found = minimize_scalar(lambda t: -pooled(np.exp(t)),
-                                    bounds=np.log([min(betas), max(betas)]),
-                                    method="bounded", options={"xatol": 1e-4})
-            beta = float(np.exp(found.x))
-        elif betas:
-            beta = betas[0]
-        score = pooled(beta)
-        model._best_n_iter = _pooled_n_iter(models, weights)
-    model.beta_ = beta
-    return score, model
-
-
-def _pooled_n_iter(models, weights):
-    """The iteration count of the check at which the folds' held-out scores
-    (``validation_scores_``, a fold's last carried on once it stopped),
-    weighted by ``weights``, sum highest: the first check that improves on
-    the earlier ones by more than ``tol``, as one fit's checks count. None
-    if a fold was not checked."""
-    curves = [(getattr(m, "validation_scores_", None),
-               getattr(m, "_check_iterations", None)) for m in models]
-    if any(not scores for scores, _ in curves):
-        return None
-    n = max(len(scores) for scores, _ in curves)
-    pooled = np.zeros(n)
-    for (scores, _), w in zip(curves, weights):
-        if w > 0:
-            scores = np.nan_to_num(np.asarray(scores, dtype=float), nan=-np.inf)
-            pooled += w * np.pad(scores, (0, n - len(scores)), mode="edge")
-    best, index = -np.inf, 0
-    for j, value in enumerate(pooled):
-        if value > best + models[0].tol:
-            best, index = value, j
-    return max(iterations[min(index, len(iterations) - 1)]
-               for _, iterations in curves)
 
 
 def _best(scores):

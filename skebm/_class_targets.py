@@ -118,12 +118,13 @@ class ClassTrialsMixin:
         return {"class_weight": dict(zip(classes.tolist(), weights.tolist()))}
 
     def _held_out_score(self, space, energy, held_out, targets, beta, loss):
-        """A callable ``(at=None) -> (score, beta)`` for the rows ``held_out``
-        (X, labels, weights) that ``alpha="auto"`` sets apart: their mean
-        log probability, weighted as the objective weighs them, at the
-        temperature fitted to them with ``beta="auto"``
+        """A callable ``(at=None, floored=False) -> (score, beta)`` for the
+        rows ``held_out`` (X, labels, weights) that ``alpha="auto"`` sets
+        apart: their mean log probability, weighted as the objective weighs
+        them, at the temperature fitted to them with ``beta="auto"``
         (:meth:`ClassSpace.fit_beta`: NLL keeps its own), else at ``beta``;
-        or at the temperature ``at``."""
+        or at the temperature ``at``. Classes have no floor: ``floored``
+        changes nothing."""
         X, y, w = held_out
         X = X.astype(energy.params_.dtype, copy=False)
         classes = targets["classes_"]
@@ -136,7 +137,7 @@ class ClassTrialsMixin:
             w = np.ones_like(w)
         rows = np.arange(len(y))
 
-        def score(at=None):
+        def score(at=None, floored=False):
             with np.errstate(all="ignore"):
                 if at is not None:
                     b = at

@@ -163,34 +163,39 @@ class GibbsDensityMixin:
 
     # -- the rows alpha="auto" holds out -----------------------------------------
     def _held_out_score(self, space, energy, held_out, targets, beta, loss):
-        """A callable ``(at=None) -> (score, beta)`` for the rows ``held_out``
-        (X, y, weights) that ``alpha="auto"`` sets apart, with ``targets``
-        holding the fit's ``y_mean_`` and ``y_scale_``: the weighted mean
-        log density of their standardized targets, at the temperature that
-        maximizes it with ``beta="auto"`` (``beta`` where the space cannot
-        fit one), else at ``beta``; or at the temperature ``at``. It checks a
-        trial fit as it trains, and scores its end."""
+        """A callable ``(at=None, floored=False) -> (score, beta)`` for the
+        rows ``held_out`` (X, y, weights) that ``alpha="auto"`` sets apart,
+        with ``targets`` holding the fit's ``y_mean_`` and ``y_scale_``: the
+        weighted mean log density of their standardized targets, at the
+        temperature that maximizes it with ``beta="auto"`` (``beta`` where
+        the space cannot fit one), else at ``beta``; or at the temperature
+        ``at``. It checks a trial fit as it trains, and scores its end, under
+        the trained energy itself; ``floored`` scores the density that
+        predicts, under the ceiling of the space's floor, whose temperature
+        the model keeps."""
         X, y, w = held_out
         X = X.astype(energy.params_.dtype, copy=False)
+        spaces = {True: space, False: space}
         if hasattr(space, "without_floor"):
             # the held-out rows judge the trained energy itself (with the
             # floor, penalties that fit the bulk sharper and miss more rows
             # would score as well)
-            space = space.without_floor()
+            spaces[False] = space.without_floor()
         z = standardize(y, X.shape[0], targets["y_mean_"], targets["y_scale_"])
         # the temperature of the last check: the next one's root-finding
         # starts there
-        last = [beta]
+        last = {True: beta, False: beta}
 
-        def score(at=None):
+        def score(at=None, floored=False):
+            scored = spaces[floored]
             with np.errstate(all="ignore"):
                 if at is not None:
                     b = at
                 else:
-                    b = (space.fit_beta(energy, X, z, w, None, last[0])
+                    b = (scored.fit_beta(energy, X, z, w, None, last[floored])
                          if self.beta == "auto" else beta)
-                    last[0] = b
-                log_density, _ = standardized_log_density(space, energy, X, z, b)
+                    last[floored] = b
+                log_density, _ = standardized_log_density(scored, energy, X, z, b)
             return float(np.average(log_density, weights=w)), b
 
         return score

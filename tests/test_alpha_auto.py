@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from skebm._alpha_auto import _AUTO_ALPHAS, _AUTO_FOLDS, _Trials
+from skebm.inference import IntervalSpace
 
 TIMEOUT = 30  # seconds; only a broken scheduler waits this long
 
@@ -170,37 +171,44 @@ def test_partial_fit_alpha_is_none_for_lvq2_and_not_inherited_from_it():
 
 def test_pooled_score_fits_one_temperature_to_all_folds():
     # two folds whose log-likelihoods peak at beta 1 and 4, weighted 3:1: a
-    # quadratic in log beta each, so the pooled peak is 4 ** (1 / 4)
-    from skebm._alpha_auto import _pooled_score
+    # quadratic in log beta each, so the pooled peak is 4 ** (1 / 4); under
+    # the floor both peak twice as high, and the model keeps that temperature
+    from skebm._held_out import pooled_score
 
     class Fit:
         tol = 1e-4
+        answer_space_ = IntervalSpace((-1.0, 1.0))
 
         def __init__(self, n_iter):
             # one check, at the end
             self.validation_scores_, self._check_iterations = [0.0], [n_iter]
 
     def scorer(peak):
-        def score(at=None):
-            b = peak if at is None else at
-            return -np.log(b / peak) ** 2, b
+        def score(at=None, floored=False):
+            top = 2 * peak if floored else peak
+            b = top if at is None else at
+            return -np.log(b / top) ** 2, b
         return score
 
     fits = [(Fit(30), scorer(1.0), 3.0), (Fit(50), scorer(4.0), 1.0),
             (Fit(40), scorer(1.0), 0.0)]
-    score, model = _pooled_score(fits, fit_beta=True)
+    score, model = pooled_score(fits, fit_beta=True)
     assert model is fits[0][0] and model._best_n_iter == 50
-    np.testing.assert_allclose(model.beta_, 4 ** 0.25, rtol=1e-3)
+    np.testing.assert_allclose(model.beta_, 2 * 4 ** 0.25, rtol=1e-3)
     expected = -(0.75 * np.log(4 ** 0.25) ** 2 + 0.25 * np.log(4 ** 0.75) ** 2)
     np.testing.assert_allclose(score, expected, rtol=1e-5)
+    # a space without a floor keeps the temperature of the score
+    Fit.answer_space_ = IntervalSpace((-1.0, 1.0), floor=0.0)
+    np.testing.assert_allclose(pooled_score(fits, fit_beta=True)[1].beta_,
+                               4 ** 0.25, rtol=1e-3)
     # a fixed temperature: the folds' scores at it, weighted
-    score, model = _pooled_score(fits, fit_beta=False)
+    score, model = pooled_score(fits, fit_beta=False)
     assert model.beta_ == 1.0
     np.testing.assert_allclose(score, -0.25 * np.log(4) ** 2)
 
 
 def test_pooled_iteration_count_is_the_best_check_over_the_folds():
-    from skebm._alpha_auto import _pooled_n_iter
+    from skebm._held_out import pooled_n_iter
 
     class Fit:
         tol = 1e-4
@@ -217,13 +225,13 @@ def test_pooled_iteration_count_is_the_best_check_over_the_folds():
     fits = [Fit([-3.0, -1.0, -1.0, -1.0], [10, 20, 30, 40]),
             Fit([-5.0, -4.0, -2.0], [10, 20, 30]),
             Fit([np.nan], [10])]
-    assert _pooled_n_iter(fits, [0.75, 0.25, 0.0]) == 30
+    assert pooled_n_iter(fits, [0.75, 0.25, 0.0]) == 30
     # an improvement within tol does not count
     fits[1].validation_scores_ = [-5.0, -4.0, -4.0 + 1e-5]
-    assert _pooled_n_iter(fits, [0.75, 0.25, 0.0]) == 20
+    assert pooled_n_iter(fits, [0.75, 0.25, 0.0]) == 20
     # a fold that was not checked: no count
     fits[2].validation_scores_ = None
-    assert _pooled_n_iter(fits, [0.75, 0.25, 0.0]) is None
+    assert pooled_n_iter(fits, [0.75, 0.25, 0.0]) is None
 
 
 def test_few_rows_choose_their_penalty_by_cross_validation():

@@ -10,8 +10,8 @@ from ._base import AnswerSpace
 from ._cells import TargetCells, snap_to_atoms
 from ._grid_density import (cell_centers, grid_cdf, grid_moments,
                             grid_probabilities, grid_quantiles, row_logsumexp)
+from ._interval_calibration import IntervalCalibration
 from ._interval_training import N_TRAIN_GRID, IntervalCandidates
-from ._temperature import fit_inverse_temperature, fit_tilt, grid_nll_derivatives
 
 # The grid of inference (log-partition, mode, mean, quantiles), finer than
 # the training's, and the points that refine the mode.
@@ -30,14 +30,13 @@ _WALL = 0.5
 _FLOOR = 1e-4
 # rows per chunk at inference, so that chunk x grid stays a few MB
 _CHUNK_CELLS = 2**20
-_MAX_TEMPERATURE_ROWS = 4000
 # epsilon="auto" for the margin losses: 2 sqrt(2) times the targets'
 # conditional spread (two noisy targets of one input differ by less 95% of
 # the time), within these bounds (user guide)
 _EPSILON_BOUNDS = (0.5, 2.0)
 
 
-class IntervalSpace(IntervalCandidates, AnswerSpace):
+class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
     """One real answer in a bounded interval, searched on a grid.
 
     The support is the (standardized) training range, padded; beyond it the
@@ -76,9 +75,10 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
         ``E`` and a level ``K(x)`` set so that the Gibbs distribution gives
         the share ``floor`` of its mass evenly to the support. A target
         unlike any in training then costs a bounded number of nats. The
-        training losses, ``fit_beta``, :meth:`score` (early stopping) and
+        training losses, :meth:`score` (early stopping) and
         :meth:`energies` see ``E`` itself, and so does the held-out score
-        of ``alpha="auto"`` (:meth:`without_floor`).
+        of ``alpha="auto"`` (:meth:`without_floor`); ``fit_beta`` fits the
+        temperature of the density that predicts, the floor included.
 
     Examples
     --------
@@ -309,52 +309,6 @@ class IntervalSpace(IntervalCandidates, AnswerSpace):
         p = self._cell_probabilities(energy, X, beta)
         _, variance = grid_moments(p, self.support, _WALL / np.sqrt(beta))
         return np.sqrt(variance)[:, None]
-
-    def fit_beta(self, energy, X, z, sample_weight, loss, beta):
-        """The loss's own inverse temperature for a loss with a partition
-        (NLL), which fixes the energy scale; otherwise, or with
-        ``loss=None`` (held-out rows calibrating any loss), the one
-        maximizing the likelihood of the targets under the grid's density."""
-        if loss is not None and loss.partition:
-            return beta
-        if X.shape[0] > _MAX_TEMPERATURE_ROWS:
-            # one parameter: a few thousand rows pin it down
-            rows = np.linspace(0, X.shape[0] - 1, _MAX_TEMPERATURE_ROWS).astype(int)
-            X, z, sample_weight = X[rows], z[rows], sample_weight[rows]
-        E = self._grid_energies(energy, X)
-        e_target = e_cells = None
-        if self.cells is not None:
-            _, e_cells = self._cell_energies(energy, X, z)
-        else:
-            e_target = np.clip(self.energies(energy, X, z).astype(np.float64),
-                               -1e100, 1e100)
-        nll_gradient = grid_nll_derivatives(
-            lambda b: self._gibbs_logits(E, b), E,
-            sample_weight / sample_weight.sum(), e_target, e_cells)
-        return fit_inverse_temperature(nll_gradient,
-                                       float(np.std(E[:, 1:-1], axis=1).mean()),
-                                       curvature=True, start=beta)
-
-    def fit_tilt(self, energy, X, z, sample_weight, beta):
-        """The tilt ``t`` of the Gibbs distribution, ``p(z|x) ∝ exp(-beta (E
-        - t z))``, maximizing the likelihood of the targets at ``beta``: it
-        moves the distribution's location, which a margin loss leaves where
-        its contrastive terms balanced, so that its mean is about the
-        targets' on average (:func:`~skebm.inference._temperature.fit_tilt`)."""
-        space = self.tilted(0.0)
-        if X.shape[0] > _MAX_TEMPERATURE_ROWS:
-            rows = np.linspace(0, X.shape[0] - 1, _MAX_TEMPERATURE_ROWS).astype(int)
-            X, z, sample_weight = X[rows], z[rows], sample_weight[rows]
-        if self.cells is None:
-            points = self.clip(z[:, :1]).astype(np.float64)
-            e_points = np.clip(space.energies(energy, X, z).astype(np.float64),
-                               -1e100, 1e100)[:, None]
-        else:
-            points, e_points = space._cell_energies(energy, X, z)
-            points = self.clip(points)
-        logits = space._gibbs_logits(space._grid_energies(energy, X), beta)
-        return fit_tilt(logits, self._nodes(), beta,
-                        sample_weight / sample_weight.sum(), -beta * e_points, points)
 
     def tilted(self, tilt):
         """A copy of this space whose energies are tilted by ``tilt``."""

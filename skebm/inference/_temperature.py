@@ -15,6 +15,9 @@ _MAX_NEWTON_STEPS = 100
 _LAST_NEWTON_STEP = 1e-9
 # fit_tilt's largest log ratio of the tilt across the answers
 _MAX_TILT = 50.0
+# fit_floored_temperature's EM: at most this many steps, and the change in
+# log(beta) at which it stops
+_MAX_EM_STEPS, _EM_XTOL = 200, 1e-8
 
 
 def fit_inverse_temperature(nll_gradient, energy_spread, curvature=False,
@@ -130,6 +133,53 @@ def grid_nll_derivatives(logits, E, w, e_target=None, e_cells=None):
         return float(w @ (cell_mean - mean_u)), float(w @ (second - cell_var))
 
     return nll_gradient
+
+
+def fit_floored_temperature(fit, gibbs_shares, w, start=None):
+    """The ``beta`` maximizing the likelihood of a Gibbs distribution mixed
+    with a fixed share of a flat density (a floor): expectation-maximization
+    from the Gibbs distribution's own fit.
+
+    A target the Gibbs distribution explains badly is explained by the
+    floor instead, and weighs on the temperature only by the share the
+    Gibbs part has of its density: one outlier among a few held-out rows no
+    longer widens every prediction. Each step raises the likelihood.
+
+    Parameters
+    ----------
+    fit : callable
+        ``fit(weights, start)``: the ``beta`` maximizing the rows' weighted
+        log-likelihood under the Gibbs distribution alone.
+    gibbs_shares : callable
+        ``gibbs_shares(beta)``: each row's share of its density that is the
+        Gibbs part's, (n,).
+    w : ndarray of shape (n,)
+        Row weights.
+    start : float, default=None
+        Where ``fit`` starts its first search.
+    """
+    beta = fit(w, start)
+    for _ in range(_MAX_EM_STEPS):
+        shares = gibbs_shares(beta)
+        if not w @ shares > 0:
+            break
+        new = fit(w * shares, beta)
+        if abs(np.log(new / beta)) <= _EM_XTOL:
+            return new
+        beta = new
+    return beta
+
+
+def floor_shares(log_p, log_floor, floored):
+    """The share of each row's density that is the Gibbs part's: ``log_p``
+    (n, k), the Gibbs part's log density at one or several points of the
+    target's cell, and ``log_floor`` the floor's, added where ``floored``
+    (inside the support). A row's density is its points' mean: (n,). A row
+    of no density at all is the Gibbs part's."""
+    with np.errstate(invalid="ignore"):
+        total = np.where(floored, np.logaddexp(log_p, log_floor), log_p)
+        return np.nan_to_num(np.exp(row_logsumexp(log_p) - row_logsumexp(total)),
+                             nan=1.0)
 
 
 def fit_tilt(logits, nodes, beta, w, target_logits, points):

@@ -1,0 +1,81 @@
+"""The temperature and the tilt of an :class:`~skebm.inference.IntervalSpace`'s
+Gibbs distribution, fitted to targets after training."""
+
+import numpy as np
+
+from ._grid_density import row_logsumexp
+from ._temperature import (fit_floored_temperature, fit_inverse_temperature, fit_tilt,
+                           floor_shares, grid_nll_derivatives)
+
+# a temperature or a tilt is one parameter: a few thousand rows pin it down
+_MAX_TEMPERATURE_ROWS = 4000
+
+
+class IntervalCalibration:
+    """Calibration for :class:`~skebm.inference.IntervalSpace`, which provides
+    the grid's energies and logits, ``cells``, ``floor`` and ``tilted``."""
+
+    def fit_beta(self, energy, X, z, sample_weight, loss, beta):
+        """The loss's own inverse temperature for a loss with a partition
+        (NLL), which fixes the energy scale; otherwise, or with
+        ``loss=None`` (held-out rows calibrating any loss), the one
+        maximizing the likelihood of the targets under the grid's density,
+        its floor included
+        (:func:`~skebm.inference._temperature.fit_floored_temperature`)."""
+        if loss is not None and loss.partition:
+            return beta
+        X, z, sample_weight = _few_rows(X, z, sample_weight)
+        E = self._grid_energies(energy, X)
+        e_target = e_cells = None
+        if self.cells is not None:
+            points, e_cells = self._cell_energies(energy, X, z)
+        else:
+            points = z[:, :1]
+            e_target = np.clip(self.energies(energy, X, z).astype(np.float64),
+                               -1e100, 1e100)
+        spread = float(np.std(E[:, 1:-1], axis=1).mean())
+
+        def fit(w, start):
+            nll_gradient = grid_nll_derivatives(
+                lambda b: self._gibbs_logits(E, b), E, w / w.sum(), e_target, e_cells)
+            return fit_inverse_temperature(nll_gradient, spread, curvature=True,
+                                           start=start)
+
+        if not self.floor:
+            return fit(sample_weight, beta)
+
+        def gibbs_shares(b):
+            e = e_target[:, None] if e_cells is None else e_cells
+            log_p = (np.log1p(-self.floor) - b * e
+                     - row_logsumexp(self._gibbs_logits(E, b))[:, None])
+            return floor_shares(log_p, self._log_floor_density(),
+                                ~self.outside(points))
+
+        return fit_floored_temperature(fit, gibbs_shares, sample_weight, beta)
+
+    def fit_tilt(self, energy, X, z, sample_weight, beta):
+        """The tilt ``t`` of the Gibbs distribution, ``p(z|x) ∝ exp(-beta (E
+        - t z))``, maximizing the likelihood of the targets at ``beta``: it
+        moves the distribution's location, which a margin loss leaves where
+        its contrastive terms balanced, so that its mean is about the
+        targets' on average (:func:`~skebm.inference._temperature.fit_tilt`)."""
+        space = self.tilted(0.0)
+        X, z, sample_weight = _few_rows(X, z, sample_weight)
+        if self.cells is None:
+            points = self.clip(z[:, :1]).astype(np.float64)
+            e_points = np.clip(space.energies(energy, X, z).astype(np.float64),
+                               -1e100, 1e100)[:, None]
+        else:
+            points, e_points = space._cell_energies(energy, X, z)
+            points = self.clip(points)
+        logits = space._gibbs_logits(space._grid_energies(energy, X), beta)
+        return fit_tilt(logits, self._nodes(), beta,
+                        sample_weight / sample_weight.sum(), -beta * e_points, points)
+
+
+def _few_rows(X, z, sample_weight):
+    """At most ``_MAX_TEMPERATURE_ROWS`` rows, evenly spaced."""
+    if X.shape[0] <= _MAX_TEMPERATURE_ROWS:
+        return X, z, sample_weight
+    rows = np.linspace(0, X.shape[0] - 1, _MAX_TEMPERATURE_ROWS).astype(int)
+    return X[rows], z[rows], sample_weight[rows]
