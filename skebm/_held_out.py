@@ -5,6 +5,9 @@ count for each penalty."""
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+# points of the coarse search for the pooled temperature under a floor
+_POOLED_GRID = 21
+
 
 def pooled_score(fits, fit_beta):
     """``(score, model)`` of a trial's fits, each a ``(model, scorer,
@@ -43,10 +46,17 @@ def _pooled(scorers, weights, fit_beta, floored):
     # a fold whose fit diverged has no temperature to offer
     betas = [b for _, b in results if np.isfinite(b) and b > 0]
     if fit_beta and betas and min(betas) < max(betas):
-        # each fold's log-likelihood is concave in beta (log Z is convex;
-        # under a floor, nearly): their sum's maximum lies between the folds'
-        found = minimize_scalar(lambda t: -pooled(np.exp(t)),
-                                bounds=np.log([min(betas), max(betas)]),
+        # each fold's bare log-likelihood is concave in log beta (log Z is
+        # convex): their sum's maximum lies between the folds'
+        bounds = np.log([min(betas), max(betas)])
+        if floored:
+            # under a floor a fold's can peak twice: the sum's peak is first
+            # sought on a coarse grid reaching a decade beyond the folds'
+            grid = np.linspace(bounds[0] - np.log(10), bounds[1] + np.log(10),
+                               _POOLED_GRID)
+            best = int(np.argmax([pooled(np.exp(t)) for t in grid]))
+            bounds = grid[max(best - 1, 0)], grid[min(best + 1, _POOLED_GRID - 1)]
+        found = minimize_scalar(lambda t: -pooled(np.exp(t)), bounds=bounds,
                                 method="bounded", options={"xatol": 1e-4})
         beta = float(np.exp(found.x))
     elif betas:

@@ -1,7 +1,7 @@
 """The predictive distribution on an interval: uniform within each cell of
 a regular grid over the support, with half-normal tails beyond its ends.
-Its cell probabilities from their logits, and its CDF and quantiles, for
-rows of cell probabilities."""
+Its cell probabilities from their logits, its CDF and quantiles, for
+rows of cell probabilities, and a row's log density under a floor."""
 
 import numpy as np
 from scipy.special import ndtri
@@ -95,3 +95,15 @@ def row_logsumexp(logits):
     top = np.where(np.isfinite(top), top, 0.0)
     with np.errstate(divide="ignore", over="ignore"):
         return np.log(flushed_exp(logits - top[..., None]).sum(axis=-1)) + top
+
+
+def floored_log_densities(log_p, log_floor, floored):
+    """Each row's log density under a floor: ``log_p`` (n, k), a Gibbs
+    part's log density at one or several points of the row's target (the
+    points of its cell), and ``log_floor`` the floor's, which adds where
+    ``floored`` (inside the support); a row's density is its points' mean.
+    Returns the Gibbs part's and the whole's, two arrays (n,)."""
+    with np.errstate(invalid="ignore"):
+        total = np.where(floored, np.logaddexp(log_p, log_floor), log_p)
+    k = np.log(log_p.shape[1])
+    return row_logsumexp(log_p) - k, row_logsumexp(total) - k

@@ -8,8 +8,9 @@ from sklearn.utils import gen_batches
 from .._targets import recorded_cells
 from ._base import AnswerSpace
 from ._cells import TargetCells, snap_to_atoms
-from ._grid_density import (cell_centers, grid_cdf, grid_moments,
-                            grid_probabilities, grid_quantiles, row_logsumexp)
+from ._grid_density import (cell_centers, floored_log_densities, grid_cdf,
+                            grid_moments, grid_probabilities, grid_quantiles,
+                            row_logsumexp)
 from ._interval_calibration import IntervalCalibration
 from ._interval_training import N_TRAIN_GRID, IntervalCandidates
 
@@ -192,13 +193,12 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
         else:
             points, E = self._cell_energies(energy, X, z)
         log_p = -beta * E - log_z
-        if self.floor:
-            # each point's own share: a cell may reach past the support
-            log_p = log_p + np.log1p(-self.floor)
-            with np.errstate(invalid="ignore"):
-                floored = np.logaddexp(log_p, self._log_floor_density())
-            log_p = np.where(self.outside(points), log_p, floored)
-        return row_logsumexp(log_p) - np.log(log_p.shape[1])
+        if not self.floor:
+            return row_logsumexp(log_p) - np.log(log_p.shape[1])
+        # each point's own share: a cell may reach past the support
+        return floored_log_densities(log_p + np.log1p(-self.floor),
+                                     self._log_floor_density(),
+                                     ~self.outside(points))[1]
 
     def _log_floor_density(self):
         """Log of the floor's share spread evenly over the support."""

@@ -3,9 +3,9 @@ Gibbs distribution, fitted to targets after training."""
 
 import numpy as np
 
-from ._grid_density import row_logsumexp
+from ._grid_density import floored_log_densities, row_logsumexp
 from ._temperature import (fit_floored_temperature, fit_inverse_temperature, fit_tilt,
-                           floor_shares, grid_nll_derivatives)
+                           grid_nll_derivatives)
 
 # a temperature or a tilt is one parameter: a few thousand rows pin it down
 _MAX_TEMPERATURE_ROWS = 4000
@@ -43,15 +43,16 @@ class IntervalCalibration:
 
         if not self.floor:
             return fit(sample_weight, beta)
+        e = e_target[:, None] if e_cells is None else e_cells
+        inside = ~self.outside(points)
 
-        def gibbs_shares(b):
-            e = e_target[:, None] if e_cells is None else e_cells
+        def log_densities(b):
             log_p = (np.log1p(-self.floor) - b * e
                      - row_logsumexp(self._gibbs_logits(E, b))[:, None])
-            return floor_shares(log_p, self._log_floor_density(),
-                                ~self.outside(points))
+            return floored_log_densities(log_p, self._log_floor_density(), inside)
 
-        return fit_floored_temperature(fit, gibbs_shares, sample_weight, beta)
+        return fit_floored_temperature(fit, log_densities, sample_weight, spread,
+                                       start=beta)
 
     def fit_tilt(self, energy, X, z, sample_weight, beta):
         """The tilt ``t`` of the Gibbs distribution, ``p(z|x) ∝ exp(-beta (E

@@ -1,6 +1,7 @@
-"""The inverse temperature of a Gibbs distribution, and the tilt of a
-density on a grid, fitted by maximum likelihood on the training data when
-the loss did not fix the energy's scale and location."""
+"""The inverse temperature of a Gibbs distribution (alone, or under a
+floor), and the tilt of a density on a grid, fitted by maximum likelihood
+to training or held-out targets when the loss did not fix the energy's
+scale and location."""
 
 import numpy as np
 from scipy.optimize import brentq
@@ -15,9 +16,12 @@ _MAX_NEWTON_STEPS = 100
 _LAST_NEWTON_STEP = 1e-9
 # fit_tilt's largest log ratio of the tilt across the answers
 _MAX_TILT = 50.0
-# fit_floored_temperature's EM: at most this many steps, and the change in
-# log(beta) at which it stops
-_MAX_EM_STEPS, _EM_XTOL = 200, 1e-8
+# the temperature is searched within this many decades either side of
+# 1 / (the energies' spread)
+_DECADES = 4.5
+# fit_floored_temperature: the points per decade of its coarse search, at
+# most this many EM steps, and the change in log(beta) at which they stop
+_SEARCH_PER_DECADE, _MAX_EM_STEPS, _EM_XTOL = 2, 200, 1e-8
 
 
 def fit_inverse_temperature(nll_gradient, energy_spread, curvature=False,
@@ -34,10 +38,8 @@ def fit_inverse_temperature(nll_gradient, energy_spread, curvature=False,
     bracket's center if None), safeguarded by bisection, replace Brent's
     method: four or five evaluations from a start near the root, not 18.
     """
-    spread = energy_spread if np.isfinite(energy_spread) and energy_spread > 0 \
-        else 1.0
-    center = -np.log(spread)
-    low, high = center - 4.5 * np.log(10), center + 4.5 * np.log(10)
+    low, high = _log_bracket(energy_spread)
+    center = 0.5 * (low + high)
 
     def derivatives(t):
         # d/dt of the NLL at beta = e^t, and its derivative in t
@@ -57,6 +59,15 @@ def fit_inverse_temperature(nll_gradient, energy_spread, curvature=False,
     good_start = start is not None and np.isfinite(start) and start > 0
     t = np.clip(np.log(start), low, high) if good_start else center
     return float(np.exp(_safe_newton(derivatives, low, high, t)))
+
+
+def _log_bracket(energy_spread):
+    """The range of ``log(beta)`` searched: ``_DECADES`` either side of
+    ``-log(energy_spread)``."""
+    spread = energy_spread if np.isfinite(energy_spread) and energy_spread > 0 \
+        else 1.0
+    center = -np.log(spread)
+    return center - _DECADES * np.log(10), center + _DECADES * np.log(10)
 
 
 def _safe_newton(derivatives, low, high, t):
@@ -135,32 +146,57 @@ def grid_nll_derivatives(logits, E, w, e_target=None, e_cells=None):
     return nll_gradient
 
 
-def fit_floored_temperature(fit, gibbs_shares, w, start=None):
+def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
     """The ``beta`` maximizing the likelihood of a Gibbs distribution mixed
-    with a fixed share of a flat density (a floor): expectation-maximization
-    from the Gibbs distribution's own fit.
+    with a fixed share of a flat density (a floor).
 
     A target the Gibbs distribution explains badly is explained by the
     floor instead, and weighs on the temperature only by the share the
-    Gibbs part has of its density: one outlier among a few held-out rows no
-    longer widens every prediction. Each step raises the likelihood.
+    Gibbs part has of its density: an outlier among a few held-out rows no
+    longer widens every prediction. The likelihood can peak twice: at a
+    high temperature where the Gibbs part reaches the outliers, and at a
+    low one where the floor takes them. So the start is the better of the
+    Gibbs distribution's own fit and the best point of a coarse search over
+    the bracket of :func:`fit_inverse_temperature`; from it,
+    expectation-maximization steps (each a weighted fit of the Gibbs part
+    alone, none lowering the likelihood) climb to the peak.
 
     Parameters
     ----------
     fit : callable
         ``fit(weights, start)``: the ``beta`` maximizing the rows' weighted
         log-likelihood under the Gibbs distribution alone.
-    gibbs_shares : callable
-        ``gibbs_shares(beta)``: each row's share of its density that is the
-        Gibbs part's, (n,).
+    log_densities : callable
+        ``log_densities(beta)``: each row's log density, the Gibbs part's
+        and the whole's, as
+        :func:`~skebm.inference._grid_density.floored_log_densities` returns
+        them.
     w : ndarray of shape (n,)
         Row weights.
+    energy_spread : float
+        The scale of the energy differences, which centers the bracket.
     start : float, default=None
-        Where ``fit`` starts its first search.
+        Where ``fit`` starts its search.
+
+    Returns
+    -------
+    beta : float
     """
-    beta = fit(w, start)
+    w = w / w.sum()
+
+    def log_likelihood(b):
+        value = w @ log_densities(b)[1]
+        return value if np.isfinite(value) else -np.inf
+
+    low, high = _log_bracket(energy_spread)
+    coarse = np.exp(np.linspace(low, high, round(
+        2 * _DECADES * _SEARCH_PER_DECADE) + 1))
+    beta = max([fit(w, start), *coarse], key=log_likelihood)
     for _ in range(_MAX_EM_STEPS):
-        shares = gibbs_shares(beta)
+        gibbs, total = log_densities(beta)
+        with np.errstate(invalid="ignore"):
+            # a row of no density at all is the Gibbs part's
+            shares = np.nan_to_num(np.exp(gibbs - total), nan=1.0)
         if not w @ shares > 0:
             break
         new = fit(w * shares, beta)
@@ -168,18 +204,6 @@ def fit_floored_temperature(fit, gibbs_shares, w, start=None):
             return new
         beta = new
     return beta
-
-
-def floor_shares(log_p, log_floor, floored):
-    """The share of each row's density that is the Gibbs part's: ``log_p``
-    (n, k), the Gibbs part's log density at one or several points of the
-    target's cell, and ``log_floor`` the floor's, added where ``floored``
-    (inside the support). A row's density is its points' mean: (n,). A row
-    of no density at all is the Gibbs part's."""
-    with np.errstate(invalid="ignore"):
-        total = np.where(floored, np.logaddexp(log_p, log_floor), log_p)
-        return np.nan_to_num(np.exp(row_logsumexp(log_p) - row_logsumexp(total)),
-                             nan=1.0)
 
 
 def fit_tilt(logits, nodes, beta, w, target_logits, points):
