@@ -185,17 +185,26 @@ class GibbsDensityMixin:
         # the temperature of the last check: the next one's root-finding
         # starts there
         last = {True: beta, False: beta}
+        # the log density as a function of the temperature, of the energy
+        # since the last check: a search over temperatures reuses it
+        at_beta = {}
 
         def score(at=None, floored=False):
             scored = spaces[floored]
             with np.errstate(all="ignore"):
-                if at is not None:
-                    b = at
-                else:
+                if at is None:
+                    at_beta.clear()
                     b = (scored.fit_beta(energy, X, z, w, None, last[floored])
                          if self.beta == "auto" else beta)
                     last[floored] = b
-                log_density, _ = standardized_log_density(scored, energy, X, z, b)
+                    log_density, _ = standardized_log_density(scored, energy, X, z, b)
+                elif hasattr(scored, "log_density_function"):
+                    if floored not in at_beta:
+                        at_beta[floored] = scored.log_density_function(energy, X, z)
+                    b, log_density = at, at_beta[floored](at)
+                else:
+                    b = at
+                    log_density, _ = standardized_log_density(scored, energy, X, z, b)
             return float(np.average(log_density, weights=w)), b
 
         return score

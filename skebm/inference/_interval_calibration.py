@@ -25,14 +25,8 @@ class IntervalCalibration:
         if loss is not None and loss.partition:
             return beta
         X, z, sample_weight = _few_rows(X, z, sample_weight)
-        E = self._grid_energies(energy, X)
-        e_target = e_cells = None
-        if self.cells is not None:
-            points, e_cells = self._cell_energies(energy, X, z)
-        else:
-            points = z[:, :1]
-            e_target = np.clip(self.energies(energy, X, z).astype(np.float64),
-                               -1e100, 1e100)
+        E, e, points = self._target_energies(energy, X, z)
+        e_target, e_cells = (e[:, 0], None) if self.cells is None else (None, e)
         spread = float(np.std(E[:, 1:-1], axis=1).mean())
 
         def fit(w, start):
@@ -43,16 +37,40 @@ class IntervalCalibration:
 
         if not self.floor:
             return fit(sample_weight, beta)
-        e = e_target[:, None] if e_cells is None else e_cells
-        inside = ~self.outside(points)
+        return fit_floored_temperature(fit, self._log_densities(E, e, points),
+                                       sample_weight, spread, start=beta)
+
+    def log_density_function(self, energy, X, z):
+        """:meth:`log_density` as a function of ``beta`` alone, the energies
+        computed once: a callable ``beta -> (n_samples,)``."""
+        log_densities = self._log_densities(*self._target_energies(energy, X, z))
+        return lambda beta: log_densities(beta)[1]
+
+    def _target_energies(self, energy, X, z):
+        """The grid's energies (:meth:`_grid_energies`), and the energies
+        of the targets and their points (the points of their cells): three
+        arrays (n, M + 2), (n, k) and (n, k), in float64."""
+        E = self._grid_energies(energy, X)
+        if self.cells is not None:
+            points, e = self._cell_energies(energy, X, z)
+            return E, e, points
+        e = np.clip(self.energies(energy, X, z).astype(np.float64), -1e100, 1e100)
+        return E, e[:, None], z[:, :1]
+
+    def _log_densities(self, E, e, points):
+        """A callable ``beta -> (gibbs, total)``: each row's log density
+        under the floor (:func:`floored_log_densities`) from the energies of
+        :meth:`_target_energies`."""
+        inside = ~self.outside(points) if self.floor else np.zeros(points.shape, bool)
+        with np.errstate(divide="ignore"):
+            log_floor = self._log_floor_density()
 
         def log_densities(b):
             log_p = (np.log1p(-self.floor) - b * e
                      - row_logsumexp(self._gibbs_logits(E, b))[:, None])
-            return floored_log_densities(log_p, self._log_floor_density(), inside)
+            return floored_log_densities(log_p, log_floor, inside)
 
-        return fit_floored_temperature(fit, log_densities, sample_weight, spread,
-                                       start=beta)
+        return log_densities
 
     def fit_tilt(self, energy, X, z, sample_weight, beta):
         """The tilt ``t`` of the Gibbs distribution, ``p(z|x) ∝ exp(-beta (E
@@ -62,16 +80,10 @@ class IntervalCalibration:
         targets' on average (:func:`~skebm.inference._temperature.fit_tilt`)."""
         space = self.tilted(0.0)
         X, z, sample_weight = _few_rows(X, z, sample_weight)
-        if self.cells is None:
-            points = self.clip(z[:, :1]).astype(np.float64)
-            e_points = np.clip(space.energies(energy, X, z).astype(np.float64),
-                               -1e100, 1e100)[:, None]
-        else:
-            points, e_points = space._cell_energies(energy, X, z)
-            points = self.clip(points)
-        logits = space._gibbs_logits(space._grid_energies(energy, X), beta)
-        return fit_tilt(logits, self._nodes(), beta,
-                        sample_weight / sample_weight.sum(), -beta * e_points, points)
+        E, e_points, points = space._target_energies(energy, X, z)
+        return fit_tilt(space._gibbs_logits(E, beta), self._nodes(), beta,
+                        sample_weight / sample_weight.sum(), -beta * e_points,
+                        self.clip(points).astype(np.float64))
 
 
 def _few_rows(X, z, sample_weight):
