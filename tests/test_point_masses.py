@@ -128,13 +128,15 @@ def test_floor_spreads_its_share_over_the_cells_inside_the_support(count_fit):
 
 def test_log_density_of_the_temperature_alone_is_log_density(count_fit):
     # the function a search over temperatures reads, its energies computed
-    # once, for cells (counts) beyond and inside the support, with and
-    # without the floor
+    # once: for cells (counts) and, the cells dropped, points; beyond and
+    # inside the support; with and without the floor
     reg, X, y = count_fit
     inputs = reg._energy_inputs(X[500:600])
     z = ((np.r_[y[500:595], -3.0, 40.0, 2.0, 5.0, 9.0] - reg.y_mean_)
          / reg.y_scale_)[:, None]
-    for space in (reg.answer_space_, reg.answer_space_.without_floor()):
+    points = copy.copy(reg.answer_space_)
+    points.cells = None
+    for space in (reg.answer_space_, reg.answer_space_.without_floor(), points):
         at_beta = space.log_density_function(reg.energy_, inputs, z)
         for beta in (0.3, reg.beta_, 4.0):
             np.testing.assert_allclose(

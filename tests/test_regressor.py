@@ -313,20 +313,6 @@ def test_the_floored_temperature_is_the_likeliest_of_two_peaks(bimodal_model):
                                          log_likelihood(floored / 1.01))
 
 
-def test_log_density_of_the_temperature_alone_is_log_density(bimodal_model):
-    reg = bimodal_model
-    X, y = _bimodal(100, 3)
-    y[:3] = [-5.0, 0.0, 5.0]  # beyond the support, between the branches
-    inputs = reg._energy_inputs(X)
-    z = ((y - reg.y_mean_) / reg.y_scale_)[:, None]
-    for space in (reg.answer_space_, reg.answer_space_.without_floor()):
-        at_beta = space.log_density_function(reg.energy_, inputs, z)
-        for beta in (0.3, reg.beta_, 4.0):
-            np.testing.assert_allclose(
-                at_beta(beta), space.log_density(reg.energy_, inputs, z, beta),
-                rtol=1e-12, atol=1e-12)
-
-
 def test_bimodal_samples_density_and_interval(bimodal_model):
     reg = bimodal_model
     X_test, y_test = _bimodal(1000, 1)

@@ -76,10 +76,10 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
         ``E`` and a level ``K(x)`` set so that the Gibbs distribution gives
         the share ``floor`` of its mass evenly to the support. A target
         unlike any in training then costs a bounded number of nats. The
-        training losses, :meth:`score` (early stopping) and
-        :meth:`energies` see ``E`` itself, and so does the held-out score
-        of ``alpha="auto"`` (:meth:`without_floor`); ``fit_beta`` fits the
-        temperature of the density that predicts, the floor included.
+        training losses, :meth:`score` (early stopping) and :meth:`energies`
+        see ``E`` itself, and so does the held-out score of ``alpha="auto"``
+        (:meth:`without_floor`); ``fit_beta`` fits the temperature of the
+        density that predicts, the floor included.
 
     Examples
     --------
