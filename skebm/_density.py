@@ -197,14 +197,14 @@ class GibbsDensityMixin:
                     b = (scored.fit_beta(energy, X, z, w, None, last[floored])
                          if self.beta == "auto" else beta)
                     last[floored] = b
-                    log_density, _ = standardized_log_density(scored, energy, X, z, b)
-                elif hasattr(scored, "log_density_function"):
-                    if floored not in at_beta:
-                        at_beta[floored] = scored.log_density_function(energy, X, z)
-                    b, log_density = at, at_beta[floored](at)
                 else:
                     b = at
+                if not hasattr(scored, "log_density_function"):
                     log_density, _ = standardized_log_density(scored, energy, X, z, b)
+                else:
+                    if floored not in at_beta:
+                        at_beta[floored] = scored.log_density_function(energy, X, z)
+                    log_density = at_beta[floored](b)
             return float(np.average(log_density, weights=w)), b
 
         return score
