@@ -40,8 +40,8 @@ from _public_sets import LOADERS
 
 LOSSES = ("perceptron", "hinge", "log", "lvq2", "mce", "square_square",
           "square_exp")
-# run on request only: not a margin loss
-OTHER_LOSSES = ("nll",)
+# and what --losses accepts: the NLL on request only (not a margin loss)
+CHOICES = LOSSES + ("nll",)
 UCI = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "uci"
 
 
@@ -75,8 +75,7 @@ def main(argv=None):
     parser.add_argument("--sets", default=",".join(SETS),
                         help="comma-separated names among " + ", ".join(SETS))
     parser.add_argument("--losses", default=",".join(LOSSES),
-                        help="comma-separated names among "
-                        + ", ".join(LOSSES + OTHER_LOSSES))
+                        help="comma-separated names among " + ", ".join(CHOICES))
     parser.add_argument("--hidden-layer-sizes", default="auto",
                         help="comma-separated layer widths (default: auto)")
     parser.add_argument("--seed", type=int, default=0)
@@ -91,10 +90,9 @@ def main(argv=None):
             parser.error(f"--hidden-layer-sizes takes widths such as 64,64, "
                          f"got {hidden!r}")
     losses = args.losses.split(",")
-    unknown = sorted(set(losses) - set(LOSSES) - set(OTHER_LOSSES))
+    unknown = sorted(set(losses) - set(CHOICES))
     if unknown:
-        parser.error(f"unknown losses {unknown}; choose among "
-                     f"{', '.join(LOSSES + OTHER_LOSSES)}")
+        parser.error(f"unknown losses {unknown}; choose among {', '.join(CHOICES)}")
     if args.no_tilt:
         IntervalSpace.fit_tilt = lambda self, *args: 0.0
     print(f"{'set':<18}{'Ridge':>7}" + "".join(f"{loss[:9]:>10}" for loss in losses)
