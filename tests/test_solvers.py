@@ -204,6 +204,22 @@ def test_auto_batch_size_is_200_rows_or_a_200th_of_the_samples():
         == [1, 150, 200, 200, 202, 5000]
 
 
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_weights_the_penalty_alone_moves_decay_to_zero_not_to_subnormals(solver):
+    # a dead unit's weights see only the L2 penalty's gradient; without a
+    # flush they end as subnormal numbers, on which matrix products crawl
+    from skebm.solvers._adam import AdamOptimizer
+    from skebm.solvers._sgd import SGDOptimizer
+    params = np.array([1.0, 0.1, 1e-3, 1e-6], dtype=np.float32)
+    optimizer = (AdamOptimizer(params, 1e-3) if solver == "adam"
+                 else SGDOptimizer(params, 1e-2))
+    for _ in range(20_000):
+        optimizer.update((1e-4 if solver == "adam" else 1.0) * params)
+    tiny = np.finfo(np.float32).tiny
+    assert not np.any((params != 0) & (np.abs(params) < tiny))
+    assert np.all(np.abs(params) < 1e-3)
+
+
 def test_adam_pickles_without_scratch_and_continues_in_the_new_dtype():
     import pickle
 

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from .._underflow import flush
+
 
 class AdamOptimizer:
     """Adam (Kingma & Ba, 2014) on a flat parameter vector.
@@ -45,6 +47,12 @@ class AdamOptimizer:
               / (1 - self.beta_1**self.t))
         np.add(np.sqrt(self.vs, out=a), self.epsilon, out=a)
         self.params -= np.multiply(np.divide(self.ms, a, out=a), lr, out=a)
+        # where the penalty alone moves a weight (a dead unit's), its
+        # gradient falls below epsilon and the weight decays geometrically
+        # into subnormal numbers, on which matrix products run ten times
+        # slower (a 26000-row fit in float32: 0.2 ms a backward pass at the
+        # start, 2.2 ms from the fifteenth epoch on)
+        flush(self.params)
 
     def __getstate__(self):
         # the scratch vector holds nothing between steps

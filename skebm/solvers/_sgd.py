@@ -3,6 +3,8 @@ vector."""
 
 import numpy as np
 
+from .._underflow import flush
+
 
 class SGDOptimizer:
     """Stochastic gradient descent with Nesterov momentum.
@@ -29,6 +31,9 @@ class SGDOptimizer:
         # Nesterov: step with the look-ahead velocity
         self.params += self.momentum * self.velocity
         self.params -= self.learning_rate_init * grad
+        # the penalty decays a dead unit's weights geometrically, into
+        # subnormal numbers that slow matrix products (see AdamOptimizer)
+        flush(self.params)
 
     def rebind(self, params):
         """Continue on another parameter vector of the same size."""
