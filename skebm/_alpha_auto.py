@@ -1,6 +1,7 @@
 """``alpha="auto"``: the penalty chosen by held-out likelihood, its trial
 fits and refit run side by side in threads."""
 
+import functools
 import threading
 import warnings
 from contextlib import contextmanager
@@ -49,6 +50,8 @@ class AlphaSelectionMixin:
         noise), and scored by their log-likelihood; the best is refitted on
         all the data for as many iterations, keeping its ``beta_`` (in
         threads, from the moment one is free: :meth:`_Trials.in_threads`).
+        Past ``_AUTO_REFIT_MAX_ROWS`` rows the best trial is kept, and the
+        trials are a regularization path (:func:`_along_path`).
         Few rows make each trial a cross-validation instead
         (:func:`_validation_splits`, :func:`~skebm._held_out.pooled_score`).
         The split is of the rows merged with their duplicates, so that
@@ -87,14 +90,18 @@ class AlphaSelectionMixin:
                 y_standardization = self._y_standardization(y_m, w_m)
             callers_state = _callers_state()
 
-            def trial(candidate):
+            def trial(candidate, start=None):
                 fits = []
                 for train, val in splits:
-                    # unfitted, so not warm-started; the penalty is _fit's
+                    # unfitted, so not warm-started (but from a trial
+                    # ``start``: _along_path); the penalty is _fit's
                     # (set_params would fail on a subclass hiding parameters)
                     model = clone(self)
                     for name, value in trial_settings.items():
                         setattr(model, name, value)
+                    if start is not None:
+                        model._take_fit(start)
+                        model.warm_start = True
                     held_out = (X_m[val], y_m[val], w_m[val])
                     with callers_state():
                         # the refit's solver: its n_iter counts the same steps
@@ -134,7 +141,9 @@ class AlphaSelectionMixin:
             in_worker = (refit_needed and not warm
                          and isinstance(self.random_state, Integral))
             runner = _Trials(trial, refit if in_worker else None, candidates)
-            if n_threads > 1:
+            if not refit_needed and len(candidates) > 1:
+                results = _along_path(trial, candidates, n_threads)
+            elif n_threads > 1:
                 results, refitted, caught = runner.in_threads(n_threads)
             else:
                 results = runner.in_turn()
@@ -239,6 +248,27 @@ def _validation_splits(n_rows, sampled, labels=None):
         folds = StratifiedKFold(_AUTO_FOLDS, shuffle=True, random_state=0)
         return list(folds.split(rows, labels))
     return list(KFold(_AUTO_FOLDS, shuffle=True, random_state=0).split(rows))
+
+
+def _along_path(trial, candidates, n_threads):
+    """The trials of ``candidates`` kept without a refit, as a
+    regularization path: the middle penalty's from scratch, then the others
+    from its best iterate (``trial(candidate, start)``), side by side in up
+    to ``n_threads`` threads. They stop once they no longer improve on the
+    held-out rows, which takes them a fraction of a fit, and they go on
+    where the middle one stopped at ``max_iter`` still improving. A middle
+    trial that kept no best iterate (a fit that trains to a schedule) or
+    scored NaN is no start: the others start from scratch. Returns the
+    ``(score, model)`` of every candidate, in order."""
+    middle = len(candidates) // 2
+    (score, model), = _Trials(trial, None, candidates[middle:middle + 1]).in_turn()
+    kept_best = getattr(model, "_best_n_iter", None) is not None
+    start = model if kept_best and np.isfinite(score) else None
+    others = candidates[:middle] + candidates[middle + 1:]
+    runner = _Trials(functools.partial(trial, start=start), None, others)
+    results = runner.in_threads(n_threads)[0] if n_threads > 1 else runner.in_turn()
+    results.insert(middle, (score, model))
+    return results
 
 
 def _best(scores):

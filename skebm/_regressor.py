@@ -133,9 +133,14 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         best over all of them): the joint energy's NLL
         fit overfits its training rows as it goes on. Several target columns of
         ``joint``, whose sampled gradient anneals, train to their schedule.
-        It costs four fits (three above 2000 rows, 16 with folds), the last
-        one shorter; the trials run side by side in as many threads as
-        OpenMP would use (``OMP_NUM_THREADS``, else the cores). With
+        It costs four fits (16 with folds), the last one shorter; above
+        2000 rows three, whose trials of 0.1 and 10 start from the best
+        iterate of 1's (a regularization path; not after a schedule) and
+        stop once they no longer improve, up to ``max_iter`` iterations
+        later (their ``n_iter_`` and ``loss_curve_`` count the path). The
+        trials run side by
+        side in as many threads as OpenMP would use (``OMP_NUM_THREADS``,
+        else the cores). With
         ``lvq2``, which takes no penalty, one trial chooses the
         iterations and ``beta_``, and ``alpha_`` is 0. ``partial_fit``,
         which holds no rows out, uses the ``alpha_`` of an earlier ``fit``,

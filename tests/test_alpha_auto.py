@@ -1,12 +1,13 @@
 """The scheduling of alpha="auto"'s trial fits and refit in worker threads."""
 
 import threading
+import types
 import warnings
 
 import numpy as np
 import pytest
 
-from skebm._alpha_auto import _AUTO_ALPHAS, _AUTO_FOLDS, _Trials
+from skebm._alpha_auto import _AUTO_ALPHAS, _AUTO_FOLDS, _along_path, _Trials
 from skebm.inference import IntervalSpace
 
 TIMEOUT = 30  # seconds; only a broken scheduler waits this long
@@ -116,6 +117,31 @@ def test_a_failed_trial_keeps_its_cause():
     with pytest.raises(ValueError, match="trial failed") as info:
         _Trials(trial, None).in_threads(2)
     assert isinstance(info.value.__cause__, KeyError)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+@pytest.mark.parametrize("middle_score, middle_checked, continued", [
+    (0.0, True, True), (float("nan"), True, False), (0.0, False, False)])
+def test_along_path_the_others_start_from_a_checked_middle_trial(
+        n_threads, middle_score, middle_checked, continued):
+    # a middle trial that kept no best iterate, or scored NaN, is no start
+    calls = []
+
+    def trial(candidate, start=None):
+        calls.append((candidate, start))
+        model = types.SimpleNamespace(candidate=candidate)
+        if candidate == _AUTO_ALPHAS[1]:
+            model._best_n_iter = 10 if middle_checked else None
+            return middle_score, model
+        return float(candidate), model
+
+    results = _along_path(trial, _AUTO_ALPHAS, n_threads)
+    assert [m.candidate for _, m in results] == list(_AUTO_ALPHAS)
+    assert calls[0] == (_AUTO_ALPHAS[1], None)
+    middle = results[1][1]
+    starts = {c: s for c, s in calls[1:]}
+    assert set(starts) == {_AUTO_ALPHAS[0], _AUTO_ALPHAS[2]}
+    assert all(s is (middle if continued else None) for s in starts.values())
 
 
 def test_a_scale_invariant_loss_runs_one_trial(monkeypatch):

@@ -1179,6 +1179,50 @@ def test_auto_alpha_keeps_the_trial_fit_above_the_refit_limit(monkeypatch):
         assert len(fits) == 3 and refits == [reg]
 
 
+def test_auto_alpha_above_the_refit_limit_continues_the_middle_trial(monkeypatch):
+    # a regularization path: the middle penalty's trial from scratch, the
+    # others from its best iterate (its parameters and loss curve), the same
+    # in threads as in turn
+    monkeypatch.setattr(EnergyRegressor, "_AUTO_REFIT_MAX_ROWS", 100)
+    monkeypatch.setattr(alpha_auto, "_AUTO_FOLDS_MAX_ROWS", 100)
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((150, 3))
+    y = np.sin(2 * X[:, 0]) + 0.3 * rng.standard_normal(150)
+    fit = EnergyRegressor._fit
+    low, middle, high = alpha_auto._AUTO_ALPHAS
+    fitted = {}
+    for n_threads in (1, 2):
+        monkeypatch.setattr(alpha_auto, "_openmp_effective_n_threads",
+                            lambda: n_threads)
+        calls = []
+
+        def spy(self, *args, **kwargs):
+            warm = self.warm_start and self.__sklearn_is_fitted__()
+            start = (self.energy_.params_.copy(), list(self.loss_curve_)
+                     ) if warm else None
+            fit(self, *args, **kwargs)
+            calls.append((kwargs["alpha"], start, self))
+            return self
+
+        monkeypatch.setattr(EnergyRegressor, "_fit", spy)
+        reg = EnergyRegressor(energy="mlp", hidden_layer_sizes=(16,), max_iter=40,
+                              random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fitted[n_threads] = reg.fit(X, y)
+        assert calls[0][0] == middle and calls[0][1] is None
+        assert sorted(c[0] for c in calls[1:]) == [low, high]
+        first = calls[0][2]
+        for alpha, start, model in calls[1:]:
+            params, curve = start
+            np.testing.assert_array_equal(params, first.energy_.params_)
+            assert curve == first.loss_curve_
+            assert model.loss_curve_[:len(curve)] == curve
+            assert model.n_iter_ > first.n_iter_
+    assert fitted[1].alpha_ == fitted[2].alpha_
+    np.testing.assert_array_equal(fitted[1].energy_.params_, fitted[2].energy_.params_)
+
+
 def test_auto_alpha_trials_in_threads_fit_as_in_sequence(monkeypatch):
     # the trials run side by side in threads: the same fit as one after the
     # other, and the process-wide warning filters and BLAS limits they set
