@@ -104,7 +104,7 @@ def test_the_objective_in_blocks_equals_the_objective_in_one_piece(
                           model.beta_, 1.0, 150.0)
     weights = rng.uniform(0.5, 1.5, n_rows)
     whole = objective(X_in, y, weights)
-    monkeypatch.setattr(Objective, "BLOCK_ROWS", 32)
+    monkeypatch.setattr(type(model.answer_space_), "block_rows", 32)
     blocks = objective(X_in, y, weights)
     assert blocks[0] == pytest.approx(whole[0], rel=1e-12)
     # summed in the energy's float type: float32 for the joint energy

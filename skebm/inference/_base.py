@@ -67,6 +67,8 @@ class AnswerSpace:
 
     #: standardized ``(low, high)`` range of the answers, where bounded
     support = None
+    #: rows of a batch the training objective evaluates at a time
+    block_rows = 2**15
 
     def interval(self, energy, X, beta, levels):
         """Ends of the central predictive interval whose probabilities below

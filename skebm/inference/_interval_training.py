@@ -17,6 +17,12 @@ class IntervalCandidates:
     ``support``, ``cells``, ``epsilon``, ``sampler``, ``persistent_chains``,
     ``clip``, ``wall_energy`` and ``_log_tail_mass``."""
 
+    # rows the training objective evaluates at a time: their candidates'
+    # float64 logits (2048 x 131 x 8 bytes, 2 MB) stay in a core's cache.
+    # One L-BFGS evaluation of 8000 rows took 20.6 ms in blocks of 2048
+    # against 26.0 in one; at 2500 rows or fewer blocks gained nothing
+    block_rows = 2048
+
     def check_sampler(self, sampler, loss):
         super().check_sampler(sampler, loss)
         check_random_walk(sampler)

@@ -32,8 +32,6 @@ class Objective:
         Total sample weight of the training data.
     """
 
-    BLOCK_ROWS = 2**15
-
     def __init__(self, energy, space, loss, beta, alpha, weight_total):
         self.energy = energy
         self.space = space
@@ -54,19 +52,20 @@ class Objective:
         ``inf`` with a zero gradient, which L-BFGS backs off from and the
         stochastic solvers report as divergence.
 
-        The batch is taken in blocks of ``BLOCK_ROWS`` rows, so that a
-        full batch of a million rows needs the candidates' energies of one
-        block at a time, not of all rows at once.
+        The batch is taken in blocks of the answer space's ``block_rows``
+        rows, so that a full batch of a million rows needs the candidates'
+        energies of one block at a time, not of all rows at once.
         """
         n_rows = X.shape[0]
         value, grad = 0.0, None
         # a trial step may overflow; the non-finite value is then handled below
         with np.errstate(over="ignore", invalid="ignore"):
-            whole = n_rows <= self.BLOCK_ROWS  # slicing would copy a CSC X
+            size = self.space.block_rows
+            whole = n_rows <= size  # slicing would copy a CSC X
             # not sklearn's gen_batches: its parameter validation costs a
             # tenth of a small fit's evaluation
-            for start in range(0, n_rows, self.BLOCK_ROWS):
-                block = slice(start, min(start + self.BLOCK_ROWS, n_rows))
+            for start in range(0, n_rows, size):
+                block = slice(start, min(start + size, n_rows))
                 block_value, block_grad = self._data_term(
                     X if whole else row_block(X, block),
                     y if whole else y[block], sample_weight[block] / n_rows,
