@@ -101,6 +101,9 @@ class AlphaSelectionMixin:
                         setattr(model, name, value)
                     if start is not None:
                         model._take_fit(start)
+                        # from the best iterate, not from the last one and
+                        # the running average of a loss that averages
+                        model._iterate = model._average = None
                         model.warm_start = True
                     held_out = (X_m[val], y_m[val], w_m[val])
                     with callers_state():

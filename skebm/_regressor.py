@@ -134,13 +134,16 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         fit overfits its training rows as it goes on. Several target columns of
         ``joint``, whose sampled gradient anneals, train to their schedule.
         It costs four fits (16 with folds), the last one shorter; above
-        2000 rows three, whose trials of 0.1 and 10 start from the best
-        iterate of 1's (a regularization path; not after a schedule) and
-        stop once they no longer improve, up to ``max_iter`` iterations
-        later (their ``n_iter_`` and ``loss_curve_`` count the path). The
-        trials run side by
-        side in as many threads as OpenMP would use (``OMP_NUM_THREADS``,
-        else the cores). With
+        2000 rows three, whose trials of 0.1 and 10 start from the
+        parameters of 1's best iterate (a regularization path; not after a
+        schedule) and stop once they no longer improve, up to ``max_iter``
+        iterations later. They train longer than the trial of 1, which is
+        not continued: where it stopped at ``max_iter`` still improving,
+        part of their lead is those iterations, and ``alpha_`` names the
+        penalty of the path's last leg. Their ``n_iter_`` and
+        ``loss_curve_`` include all of 1's trial. The trials run side by
+        side (above 2000 rows, the two continued ones) in as many threads
+        as OpenMP would use (``OMP_NUM_THREADS``, else the cores). With
         ``lvq2``, which takes no penalty, one trial chooses the
         iterations and ``beta_``, and ``alpha_`` is 0. ``partial_fit``,
         which holds no rows out, uses the ``alpha_`` of an earlier ``fit``,

@@ -1179,10 +1179,13 @@ def test_auto_alpha_keeps_the_trial_fit_above_the_refit_limit(monkeypatch):
         assert len(fits) == 3 and refits == [reg]
 
 
-def test_auto_alpha_above_the_refit_limit_continues_the_middle_trial(monkeypatch):
+@pytest.mark.parametrize("energy, loss", [("mlp", "nll"), ("joint", "perceptron")])
+def test_auto_alpha_above_the_refit_limit_continues_the_middle_trial(
+        monkeypatch, energy, loss):
     # a regularization path: the middle penalty's trial from scratch, the
-    # others from its best iterate (its parameters and loss curve), the same
-    # in threads as in turn
+    # others from its best iterate (its loss curve goes on; a loss that
+    # averages its iterates starts a new average there), the same in threads
+    # as in turn; the chosen trial is the model
     monkeypatch.setattr(EnergyRegressor, "_AUTO_REFIT_MAX_ROWS", 100)
     monkeypatch.setattr(alpha_auto, "_AUTO_FOLDS_MAX_ROWS", 100)
     rng = np.random.RandomState(0)
@@ -1198,27 +1201,29 @@ def test_auto_alpha_above_the_refit_limit_continues_the_middle_trial(monkeypatch
 
         def spy(self, *args, **kwargs):
             warm = self.warm_start and self.__sklearn_is_fitted__()
-            start = (self.energy_.params_.copy(), list(self.loss_curve_)
-                     ) if warm else None
+            curve = list(self.loss_curve_) if warm else None
             fit(self, *args, **kwargs)
-            calls.append((kwargs["alpha"], start, self))
+            calls.append((kwargs["alpha"], curve, self))
             return self
 
         monkeypatch.setattr(EnergyRegressor, "_fit", spy)
-        reg = EnergyRegressor(energy="mlp", hidden_layer_sizes=(16,), max_iter=40,
-                              random_state=0)
+        reg = EnergyRegressor(energy=energy, loss=loss, hidden_layer_sizes=(16,),
+                              max_iter=40, random_state=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             fitted[n_threads] = reg.fit(X, y)
         assert calls[0][0] == middle and calls[0][1] is None
         assert sorted(c[0] for c in calls[1:]) == [low, high]
         first = calls[0][2]
-        for alpha, start, model in calls[1:]:
-            params, curve = start
-            np.testing.assert_array_equal(params, first.energy_.params_)
+        for _, curve, model in calls[1:]:
             assert curve == first.loss_curve_
             assert model.loss_curve_[:len(curve)] == curve
             assert model.n_iter_ > first.n_iter_
+            if loss == "perceptron":
+                # one batch an epoch: one averaged step each
+                assert model._n_averaged == model.n_iter_ - first.n_iter_
+        chosen = [m for a, _, m in calls if a == reg.alpha_]
+        np.testing.assert_array_equal(reg.energy_.params_, chosen[0].energy_.params_)
     assert fitted[1].alpha_ == fitted[2].alpha_
     np.testing.assert_array_equal(fitted[1].energy_.params_, fitted[2].energy_.params_)
 
