@@ -256,7 +256,8 @@ def _validation_splits(n_rows, sampled, labels=None):
 def _along_path(trial, candidates, n_threads):
     """The trials of ``candidates`` kept without a refit, as a
     regularization path: the middle penalty's from scratch, then the others
-    from its best iterate (``trial(candidate, start)``), side by side in up
+    from the parameters of its best iterate (``trial(candidate, start)``;
+    a loss that averages its iterates starts a new average), side by side in up
     to ``n_threads`` threads. They stop once they no longer improve on the
     held-out rows, which takes them a fraction of a fit, and they go on
     where the middle one stopped at ``max_iter`` still improving. A middle
