@@ -143,13 +143,14 @@ class AlphaSelectionMixin:
             # from it
             in_worker = (refit_needed and not warm
                          and isinstance(self.random_state, Integral))
-            runner = _Trials(trial, refit if in_worker else None, candidates)
             if not refit_needed and len(candidates) > 1:
                 results = _along_path(trial, candidates, n_threads)
-            elif n_threads > 1:
-                results, refitted, caught = runner.in_threads(n_threads)
             else:
-                results = runner.in_turn()
+                runner = _Trials(trial, refit if in_worker else None, candidates)
+                if n_threads > 1:
+                    results, refitted, caught = runner.in_threads(n_threads)
+                else:
+                    results = runner.in_turn()
             scores, models = zip(*results)
             best = _best(scores)
             alpha, selected = candidates[best], models[best]

@@ -126,28 +126,22 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         on all the rows at one temperature (but fits that sample, with a
         ``sampler`` or several target columns of ``joint``, keep one
         split); below 10 rows (20 for one split), ``alpha_`` is 10 (0 for
-        ``lvq2``) without trials. Each trial also keeps the iterate (or epoch) whose
-        calibrated likelihood of those rows is best (checked every 10; it
-        stops 30 or ``n_iter_no_change`` past it, whichever is more), and
-        the refit runs as many (with folds, the count whose check scores
-        best over all of them): the joint energy's NLL
-        fit overfits its training rows as it goes on. Several target columns of
+        ``lvq2``) without trials. Each trial also keeps the iterate (or
+        epoch) whose calibrated likelihood of those rows is best (checked
+        every 10; it stops 30 or ``n_iter_no_change`` past it, whichever is
+        more), and the refit runs as many (with folds, the count whose check
+        scores best over all of them): the joint energy's NLL fit overfits
+        its training rows as it goes on. Several target columns of
         ``joint``, whose sampled gradient anneals, train to their schedule.
         It costs four fits (16 with folds), the last one shorter; above
-        2000 rows three, whose trials of 0.1 and 10 start from the
-        parameters of 1's best iterate (a regularization path; not after a
-        schedule) and stop once they no longer improve, up to ``max_iter``
-        iterations later. They train longer than the trial of 1, which is
-        not continued: where it stopped at ``max_iter`` still improving,
-        part of their lead is those iterations, and ``alpha_`` names the
-        penalty of the path's last leg. Their ``n_iter_`` and
-        ``loss_curve_`` include all of 1's trial. The trials run side by
-        side (above 2000 rows, the two continued ones) in as many threads
-        as OpenMP would use (``OMP_NUM_THREADS``, else the cores). With
-        ``lvq2``, which takes no penalty, one trial chooses the
-        iterations and ``beta_``, and ``alpha_`` is 0. ``partial_fit``,
-        which holds no rows out, uses the ``alpha_`` of an earlier ``fit``,
-        else 1 (0 for ``lvq2``).
+        2000 rows three, whose trials of 0.1 and 10 continue from 1's best
+        iterate (user guide: a regularization path, and what its extra
+        iterations mean for ``alpha_``). The trials run side by side in as
+        many threads as OpenMP would use (``OMP_NUM_THREADS``, else the
+        cores). With ``lvq2``, which takes no penalty, one trial chooses the
+        iterations and ``beta_``, and ``alpha_`` is 0. ``partial_fit``, which
+        holds no rows out, uses the ``alpha_`` of an earlier ``fit``, else 1
+        (0 for ``lvq2``).
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and up to
         10000 samples; ``"adam"`` otherwise, for ``partial_fit``, with a
