@@ -194,17 +194,23 @@ class GibbsDensityMixin:
             with np.errstate(all="ignore"):
                 if at is None:
                     at_beta.clear()
-                    b = (scored.fit_beta(energy, X, z, w, None, last[floored])
-                         if self.beta == "auto" else beta)
-                    last[floored] = b
-                else:
+                if hasattr(scored, "log_density_function") and floored not in at_beta:
+                    at_beta[floored] = scored.log_density_function(energy, X, z)
+                function = at_beta.get(floored)
+                if at is not None:
                     b = at
-                if not hasattr(scored, "log_density_function"):
+                elif self.beta != "auto":
+                    b = beta
+                elif function is not None:
+                    b = function.fit_beta(w, last[floored])
+                else:
+                    b = scored.fit_beta(energy, X, z, w, None, last[floored])
+                if at is None:
+                    last[floored] = b
+                if function is None:
                     log_density, _ = standardized_log_density(scored, energy, X, z, b)
                 else:
-                    if floored not in at_beta:
-                        at_beta[floored] = scored.log_density_function(energy, X, z)
-                    log_density = at_beta[floored](b)
+                    log_density = function(b)
             return float(np.average(log_density, weights=w)), b
 
         return score

@@ -8,6 +8,18 @@ from scipy.special import ndtri
 
 from .._underflow import flushed_exp
 
+# rows that a computation over the prediction grid takes at a time: their
+# float64 temporaries (256 x 514, 1 MB each) stay in a core's cache. The
+# log partitions of 5000 rows took 9 ms so against 23 ms in one piece, and
+# predict(X, return_std=True) of 25339 rows 0.50 s against 0.80 s in
+# chunks of 2048 rows
+CACHE_ROWS = 256
+
+
+def row_blocks(n_rows):
+    """Slices of ``n_rows`` rows, ``CACHE_ROWS`` at a time."""
+    return (slice(start, start + CACHE_ROWS) for start in range(0, n_rows, CACHE_ROWS))
+
 
 def grid_cdf(probs, support, z):
     """CDF at points ``z`` (n, k) inside the support; ``probs`` (n, M + 2)

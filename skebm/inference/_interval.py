@@ -3,14 +3,13 @@
 import copy
 
 import numpy as np
-from sklearn.utils import gen_batches
 
 from .._targets import recorded_cells
 from ._base import AnswerSpace
 from ._cells import TargetCells, snap_to_atoms
 from ._grid_density import (cell_centers, floored_log_densities, grid_cdf,
                             grid_moments, grid_probabilities, grid_quantiles,
-                            row_logsumexp)
+                            row_blocks, row_logsumexp)
 from ._interval_calibration import IntervalCalibration
 from ._interval_training import N_TRAIN_GRID, IntervalCandidates
 
@@ -29,8 +28,6 @@ _WALL = 0.5
 # -log(1 - _FLOOR) = 1e-4 nats a row, and caps what a target far from every
 # training answer costs at about log(width / _FLOOR) nats
 _FLOOR = 1e-4
-# rows per chunk at inference, so that chunk x grid stays a few MB
-_CHUNK_CELLS = 2**20
 # epsilon="auto" for the margin losses: 2 sqrt(2) times the targets'
 # conditional spread (two noisy targets of one input differ by less 95% of
 # the time), within these bounds (user guide)
@@ -217,14 +214,11 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
         lo, hi = self.support
         cells, _, _ = self.cells.points(z[:, 0], (hi - lo) / _N_PREDICT_GRID)
         E = np.empty(cells.shape)
-        for rows in self._chunks(X.shape[0]):
+        for rows in row_blocks(X.shape[0]):
             E[rows], _ = energy.forward(
                 X[rows], self.clip(cells[rows]).astype(energy.params_.dtype))
         E += self.wall_energy(cells) - self.tilt * self.clip(cells)
         return cells, np.clip(E, -1e100, 1e100)
-
-    def _chunks(self, n):
-        return gen_batches(n, max(1, _CHUNK_CELLS // _N_PREDICT_GRID))
 
     def _grid(self, dtype):
         grid, h = cell_centers(self.support, _N_PREDICT_GRID)
@@ -234,15 +228,21 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
         """Energies at the low edge, the prediction grid's nodes and the high
         edge: (n, M + 2), in float64."""
         grid, _ = self._grid(energy.params_.dtype)
-        edges = np.tile(np.array(self.support, dtype=grid.dtype), (X.shape[0], 1))
-        with np.errstate(over="ignore"):
-            E, _ = energy.forward(X, edges, grid)
-        # an energy that overflowed to -inf (a density collapsing onto a
-        # spike, as with integer targets) must not give inf - inf below;
-        # clipped in float64, where the bounds exist
-        E = np.concatenate([E[:, :1], E[:, 2:], E[:, 1:2]], axis=1)
-        E = E.astype(np.float64, copy=False) - self.tilt * self._nodes()
-        return np.clip(E, -1e100, 1e100)
+        edges = np.array(self.support, dtype=grid.dtype)
+        shift = self.tilt * self._nodes()
+        g, _ = energy.network(X)
+        out = np.empty((X.shape[0], len(grid) + 2))
+        for rows in row_blocks(X.shape[0]):
+            with np.errstate(over="ignore"):
+                E, _ = energy.forward(None, np.tile(edges, (len(g[rows]), 1)), grid,
+                                      G=(g[rows], None))
+            E = np.concatenate([E[:, :1], E[:, 2:], E[:, 1:2]], axis=1)
+            # an energy that overflowed to -inf (a density collapsing onto a
+            # spike, as with integer targets) must not give inf - inf below;
+            # clipped in float64, where the bounds exist
+            np.clip(np.subtract(E, shift, out=out[rows]), -1e100, 1e100,
+                    out=out[rows])
+        return out
 
     def _nodes(self):
         """The answers of ``_grid_energies``' columns: the edges stand for
@@ -271,7 +271,7 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
 
     def _log_partition(self, energy, X, beta):
         out = np.empty(X.shape[0])
-        for rows in self._chunks(X.shape[0]):
+        for rows in row_blocks(X.shape[0]):
             out[rows] = row_logsumexp(self._logits(energy, X[rows], beta)[0])
         return out
 
@@ -289,7 +289,7 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
         lo, hi = self.support
         grid, h = self._grid(energy.params_.dtype)
         out = np.empty(X.shape[0])
-        for rows in self._chunks(X.shape[0]):
+        for rows in row_blocks(X.shape[0]):
             logits, E = self._logits(energy, X[rows], beta)
             if kind == "mean":
                 probs = self._with_floor(grid_probabilities(logits))
@@ -319,7 +319,7 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
     def _cell_probabilities(self, energy, X, beta):
         """Probabilities of the low tail, the grid cells and the high tail."""
         probs = np.empty((X.shape[0], _N_PREDICT_GRID + 2))
-        for rows in self._chunks(X.shape[0]):
+        for rows in row_blocks(X.shape[0]):
             logits, _ = self._logits(energy, X[rows], beta)
             probs[rows] = self._with_floor(grid_probabilities(logits))
         return probs

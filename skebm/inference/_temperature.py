@@ -6,7 +6,7 @@ scale and location."""
 import numpy as np
 from scipy.optimize import brentq
 
-from ._grid_density import grid_probabilities, row_logsumexp
+from ._grid_density import grid_probabilities, row_blocks, row_logsumexp
 
 # the root's tolerance in log(beta): machine precision, so that weighted and
 # repeated rows agree
@@ -111,8 +111,9 @@ def grid_nll_derivatives(logits, E, w, e_target=None, e_cells=None):
     Parameters
     ----------
     logits : callable
-        ``logits(beta)``: log quadrature weights plus log Gibbs factors of
-        the low tail, the grid cells and the high tail, (n, M + 2).
+        ``logits(beta, rows)``: log quadrature weights plus log Gibbs
+        factors of the low tail, the grid cells and the high tail, of the
+        rows ``rows`` (a slice) of ``E``.
     E : ndarray of shape (n, M + 2)
         The energies behind ``logits``.
     w : ndarray of shape (n,)
@@ -122,18 +123,23 @@ def grid_nll_derivatives(logits, E, w, e_target=None, e_cells=None):
     e_cells : ndarray of shape (n, k), default=None
         energies at points of the targets' cells, scored as ``-log P(cell)``.
     """
+    n = E.shape[0]
+    mean_u, second = np.empty(n), np.empty(n)
+
     def nll_gradient(b):
         # d/dbeta of beta E(y) + log Z(beta): E(y) minus the Gibbs mean of
         # -d logits / dbeta (the energies, the tails' adding 1 / (2 beta)),
         # and d^2/dbeta^2: the Gibbs variance of the same, plus the
         # tails' 1 / (2 beta^2)
-        p = grid_probabilities(logits(b))
-        u = E.copy()
-        u[:, [0, -1]] += 1 / (2 * b)
-        mean_u = np.einsum("nk,nk->n", p, u)
-        u -= mean_u[:, None]
-        second = (np.einsum("nk,nk->n", p, u * u)
-                  + (p[:, 0] + p[:, -1]) / (2 * b * b))
+        # in blocks of rows (an evaluation of 4000 rows: 17 ms against 31)
+        for rows in row_blocks(n):
+            p = grid_probabilities(logits(b, rows))
+            u = E[rows].copy()
+            u[:, [0, -1]] += 1 / (2 * b)
+            mean_u[rows] = np.einsum("nk,nk->n", p, u)
+            u -= mean_u[rows, None]
+            second[rows] = (np.einsum("nk,nk->n", p, u * u)
+                            + (p[:, 0] + p[:, -1]) / (2 * b * b))
         if e_cells is None:
             return float(w @ (e_target - mean_u)), float(w @ second)
         # a cell's -log P: its d/dbeta is the cell's Gibbs mean energy,
