@@ -16,6 +16,7 @@ from skebm._targets import recorded_cells
 from skebm.inference import IntervalSpace
 from skebm.inference._cells import (TargetCells, log_mean_gibbs, snap_to_atoms,
                                    tile_overlap)
+from skebm.inference import _grid_density
 from skebm.inference._grid_density import grid_cdf, grid_quantiles
 
 
@@ -142,6 +143,40 @@ def test_log_density_of_the_temperature_alone_is_log_density(count_fit):
             np.testing.assert_allclose(
                 at_beta(beta), space.log_density(reg.energy_, inputs, z, beta),
                 rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("cells", [True, False])
+def test_grid_computations_in_blocks_give_what_one_piece_does(count_fit, monkeypatch,
+                                                              cells):
+    # the prediction grid's rows go CACHE_ROWS at a time (to stay in cache):
+    # blocks of 7 rows, the last one short, give what one piece of 100 does
+    reg, X, y = count_fit
+    inputs = reg._energy_inputs(X[500:600])
+    z = ((y[500:600] - reg.y_mean_) / reg.y_scale_)[:, None]
+    w = np.linspace(0.5, 2.0, 100)
+    space = copy.copy(reg.answer_space_)
+    if not cells:
+        space.cells = None
+
+    def computed():
+        at_beta = space.log_density_function(reg.energy_, inputs, z)
+        return [at_beta(reg.beta_), at_beta.fit_beta(w, 1.0),
+                space.fit_beta(reg.energy_, inputs, z, w, None, 1.0),
+                space.fit_tilt(reg.energy_, inputs, z, w, reg.beta_),
+                space.log_density(reg.energy_, inputs, z, reg.beta_),
+                space.predict(reg.energy_, inputs, reg.beta_, "mean"),
+                space.predict(reg.energy_, inputs, reg.beta_, "mode"),
+                space.predict_std(reg.energy_, inputs, reg.beta_),
+                space.interval(reg.energy_, inputs, reg.beta_,
+                               np.tile([0.05, 0.95], (100, 1)))]
+
+    monkeypatch.setattr(_grid_density, "CACHE_ROWS", 1000)
+    whole = computed()
+    monkeypatch.setattr(_grid_density, "CACHE_ROWS", 7)
+    for blocked, one_piece in zip(computed(), whole):
+        np.testing.assert_allclose(blocked, one_piece, rtol=1e-9, atol=1e-12)
+    # and the temperature is the one the likelihood peaks at
+    assert whole[1] == pytest.approx(whole[2], rel=1e-9)
 
 
 def test_count_interval_coverage(count_fit):
