@@ -1,5 +1,6 @@
 """EnergyRegressor: losses x energies, densities, inference, bad input."""
 
+import importlib
 import importlib.util
 import copy
 import pathlib
@@ -311,6 +312,28 @@ def test_the_floored_temperature_is_the_likeliest_of_two_peaks(bimodal_model):
     # and at the maximum, not beside it
     assert log_likelihood(floored) > max(log_likelihood(1.01 * floored),
                                          log_likelihood(floored / 1.01))
+
+
+@pytest.mark.parametrize("n_between", [1, 3])
+def test_floored_em_a_newton_step_at_a_time_reaches_whole_fits_peak(
+        bimodal_model, monkeypatch, n_between):
+    # each EM step takes one Newton step of the weighted fit, not the whole
+    # fit: the same peak, with one or two of them (above)
+    reg, energy = bimodal_model, bimodal_model.energy_
+    space = reg.answer_space_
+    X, y = _bimodal(60, 2)
+    X[:n_between, 0], y[:n_between] = np.linspace(1.2, 1.8, n_between), 0.0
+    inputs = reg._energy_inputs(X)
+    z = ((y - reg.y_mean_) / reg.y_scale_)[:, None]
+    w = np.linspace(0.5, 1.5, 60)
+    stepped = space.fit_beta(energy, inputs, z, w, None, reg.beta_)
+    module = importlib.import_module("skebm.inference._interval_calibration")
+    whole_fit = module.fit_inverse_temperature
+    monkeypatch.setattr(module, "fit_inverse_temperature",
+                        lambda *args, max_steps=None, **kwargs:
+                        whole_fit(*args, **kwargs))
+    whole = space.fit_beta(energy, inputs, z, w, None, reg.beta_)
+    assert stepped == pytest.approx(whole, rel=1e-7)
 
 
 def test_bimodal_samples_density_and_interval(bimodal_model):

@@ -33,12 +33,12 @@ class IntervalCalibration:
         e_target, e_cells = (e[:, 0], None) if self.cells is None else (None, e)
         spread = float(np.std(E[:, 1:-1], axis=1).mean())
 
-        def fit(w, start):
+        def fit(w, start, max_steps=None):
             nll_gradient = grid_nll_derivatives(
                 lambda b, rows: self._gibbs_logits(E[rows], b), E, w / w.sum(),
                 e_target, e_cells)
             return fit_inverse_temperature(nll_gradient, spread, curvature=True,
-                                           start=start)
+                                           start=start, max_steps=max_steps)
 
         if not self.floor:
             return fit(sample_weight, start)

@@ -25,7 +25,7 @@ _SEARCH_PER_DECADE, _MAX_EM_STEPS, _EM_XTOL = 2, 200, 1e-8
 
 
 def fit_inverse_temperature(nll_gradient, energy_spread, curvature=False,
-                            start=None):
+                            start=None, max_steps=None):
     """The ``beta`` at which ``nll_gradient(beta)``, the derivative of a
     negative log-likelihood convex in ``beta``, is zero.
 
@@ -36,7 +36,8 @@ def fit_inverse_temperature(nll_gradient, energy_spread, curvature=False,
     ``curvature=True``, ``nll_gradient(beta)`` returns the first and the
     second derivative, and Newton steps in ``log(beta)`` from ``start`` (the
     bracket's center if None), safeguarded by bisection, replace Brent's
-    method: four or five evaluations from a start near the root, not 18.
+    method: four or five evaluations from a start near the root, not 18;
+    ``max_steps`` stops them earlier.
     """
     low, high = _log_bracket(energy_spread)
     center = 0.5 * (low + high)
@@ -58,7 +59,8 @@ def fit_inverse_temperature(nll_gradient, energy_spread, curvature=False,
                                    xtol=_XTOL, rtol=_RTOL)))
     good_start = start is not None and np.isfinite(start) and start > 0
     t = np.clip(np.log(start), low, high) if good_start else center
-    return float(np.exp(_safe_newton(derivatives, low, high, t)))
+    return float(np.exp(_safe_newton(derivatives, low, high, t,
+                                     max_steps or _MAX_NEWTON_STEPS)))
 
 
 def _log_bracket(energy_spread):
@@ -70,14 +72,14 @@ def _log_bracket(energy_spread):
     return center - _DECADES * np.log(10), center + _DECADES * np.log(10)
 
 
-def _safe_newton(derivatives, low, high, t):
+def _safe_newton(derivatives, low, high, t, max_steps=_MAX_NEWTON_STEPS):
     """Root of an increasing function in ``[low, high]``: Newton steps from
     ``t``, bisection whenever a step leaves the bracket that the evaluations
     so far have narrowed. An end of the bracket is evaluated only when a
     step would pass it, and returned when the function has not changed sign
     there (the root lies beyond)."""
     below = above = False  # whether low / high are evaluations of the sign
-    for _ in range(_MAX_NEWTON_STEPS):
+    for _ in range(max_steps):
         value, slope = derivatives(t)
         if value == 0:
             return t
@@ -164,14 +166,16 @@ def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
     low one where the floor takes them. So the start is the better of the
     Gibbs distribution's own fit and the best point of a coarse search over
     the bracket of :func:`fit_inverse_temperature`; from it,
-    expectation-maximization steps (each a weighted fit of the Gibbs part
-    alone, none lowering the likelihood) climb to the peak.
+    expectation-maximization steps (each a Newton step of a weighted fit of
+    the Gibbs part alone, or the whole fit where that step would lower the
+    likelihood) climb to the peak.
 
     Parameters
     ----------
     fit : callable
-        ``fit(weights, start)``: the ``beta`` maximizing the rows' weighted
-        log-likelihood under the Gibbs distribution alone.
+        ``fit(weights, start, max_steps=None)``: the ``beta`` maximizing the
+        rows' weighted log-likelihood under the Gibbs distribution alone, or
+        where ``max_steps`` Newton steps from ``start`` reach.
     log_densities : callable
         ``log_densities(beta)``: each row's log density, the Gibbs part's
         and the whole's, as
@@ -198,17 +202,25 @@ def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
     coarse = np.exp(np.linspace(low, high, round(
         2 * _DECADES * _SEARCH_PER_DECADE) + 1))
     beta = max([fit(w, start), *coarse], key=log_likelihood)
+    gibbs, total = log_densities(beta)
     for _ in range(_MAX_EM_STEPS):
-        gibbs, total = log_densities(beta)
         with np.errstate(invalid="ignore"):
             # a row of no density at all is the Gibbs part's
             shares = np.nan_to_num(np.exp(gibbs - total), nan=1.0)
         if not w @ shares > 0:
             break
-        new = fit(w * shares, beta)
+        # a generalized EM step: one Newton step of the weighted fit, which
+        # climbs as far as the whole fit's three or four evaluations would
+        # (the M-step's own optimum moves with the shares); a full fit where
+        # it would lower the likelihood
+        new = fit(w * shares, beta, max_steps=1)
+        new_gibbs, new_total = log_densities(new)
+        if w @ new_total < w @ total:
+            new = fit(w * shares, beta)
+            new_gibbs, new_total = log_densities(new)
         if abs(np.log(new / beta)) <= _EM_XTOL:
             return new
-        beta = new
+        beta, gibbs, total = new, new_gibbs, new_total
     return beta
 
 
