@@ -181,18 +181,12 @@ class JointEnergy(_AnswerEnergy):
     def basis(self, y):
         """``psi(y)``: shape ``y.shape + (n_basis,)``."""
         y = np.asarray(y)
-        dtype = self.params_.dtype
-        psi = np.empty(y.shape + (self.n_basis,), dtype=dtype)
-        bumps = psi[..., :len(self.centers)]
-        # in the parameters' precision: float32 while training halves the
-        # cost of a stochastic step's bases (a fifth of the step in float64)
-        z = (y[..., None].astype(dtype, copy=False) - self.centers.astype(dtype))
-        z /= self.width
-        flushed_exp(-0.5 * z * z, out=bumps)
-        bumps *= self.bump_scale
+        z = (y[..., None] - self.centers) / self.width
+        psi = self.bump_scale * flushed_exp(-0.5 * z * z)
         if self.quadratic:
-            psi[..., -2] = y
-            psi[..., -1] = 0.5 * y**2
+            psi = np.concatenate([psi, y[..., None], 0.5 * y[..., None] ** 2],
+                                 axis=-1)
+        psi = psi.astype(self.params_.dtype, copy=False)
         # a bump's far tail underflows, on which a matrix product runs
         # several times slower (27 ms against 6 for a grid of 7372 rows)
         flush(psi)
