@@ -233,9 +233,10 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
         g, _ = energy.network(X)
         out = np.empty((X.shape[0], len(grid) + 2))
         for rows in row_blocks(X.shape[0]):
+            block = g[rows]
             with np.errstate(over="ignore"):
-                E, _ = energy.forward(None, np.tile(edges, (len(g[rows]), 1)), grid,
-                                      G=(g[rows], None))
+                E, _ = energy.forward(None, np.tile(edges, (len(block), 1)), grid,
+                                      G=(block, None))
             E = np.concatenate([E[:, :1], E[:, 2:], E[:, 1:2]], axis=1)
             # an energy that overflowed to -inf (a density collapsing onto a
             # spike, as with integer targets) must not give inf - inf below;

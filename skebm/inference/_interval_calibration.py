@@ -105,8 +105,8 @@ def _few_rows(n_rows):
 
 class _TemperatureFunction:
     """:meth:`IntervalCalibration.log_density_function`: a check of a trial
-    fit fits the temperature and scores its rows from one evaluation of the
-    energies, which cost as much as the fit itself."""
+    fit fits its temperature and scores its rows from one evaluation of the
+    grid's energies (which took as long as the temperature's fit)."""
 
     def __init__(self, space, energies):
         self.space, self.energies = space, energies
