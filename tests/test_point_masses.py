@@ -179,6 +179,35 @@ def test_grid_computations_in_blocks_give_what_one_piece_does(count_fit, monkeyp
     assert whole[1] == pytest.approx(whole[2], rel=1e-9)
 
 
+def test_checks_of_held_out_cells_keep_their_bases_while_training(count_fit,
+                                                                 monkeypatch):
+    # a fit's checks of held-out cells reuse the bases the energy keeps
+    # while training (computed per block of 256 rows, 1000 rows' cells took
+    # more bases than it keeps, and every check recomputed them)
+    reg, X, y = count_fit
+    energy, space = copy.deepcopy(reg.energy_), reg.answer_space_
+    inputs = reg._energy_inputs(X).astype(energy.params_.dtype)
+    z = ((y - reg.y_mean_) / reg.y_scale_)[:, None]
+    training = [np.linspace(-1, 1, 131), np.linspace(-1, 1, 500)[:, None]]
+    computed = []
+    basis = type(energy).basis
+    monkeypatch.setattr(type(energy), "basis",
+                        lambda self, a: computed.append(a.shape) or basis(self, a))
+
+    def check():
+        for answers in training:
+            energy._kept_basis(answers)
+        at_beta = space.log_density_function(energy, inputs, z)
+        return at_beta(at_beta.fit_beta(np.ones(len(y)), reg.beta_))
+
+    energy.start_training()
+    first = check()
+    assert computed
+    computed.clear()
+    np.testing.assert_array_equal(check(), first)
+    assert computed == []
+
+
 def test_count_interval_coverage(count_fit):
     reg, X, y = count_fit
     interval = reg.predict_interval(X[500:])

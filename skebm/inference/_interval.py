@@ -3,6 +3,7 @@
 import copy
 
 import numpy as np
+from sklearn.utils import gen_batches
 
 from .._targets import recorded_cells
 from ._base import AnswerSpace
@@ -28,6 +29,8 @@ _WALL = 0.5
 # -log(1 - _FLOOR) = 1e-4 nats a row, and caps what a target far from every
 # training answer costs at about log(width / _FLOOR) nats
 _FLOOR = 1e-4
+# rows of targets' cells whose energies are computed at a time
+_CELL_CHUNK_ROWS = 2048
 # epsilon="auto" for the margin losses: 2 sqrt(2) times the targets'
 # conditional spread (two noisy targets of one input differ by less 95% of
 # the time), within these bounds (user guide)
@@ -214,7 +217,10 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
         lo, hi = self.support
         cells, _, _ = self.cells.points(z[:, 0], (hi - lo) / _N_PREDICT_GRID)
         E = np.empty(cells.shape)
-        for rows in row_blocks(X.shape[0]):
+        # a row has a few points, not the grid's 514: chunks of 2048 rows,
+        # whose bases a fit's checks keep between checks (blocks of 256
+        # rows took more bases than the cache holds)
+        for rows in gen_batches(X.shape[0], _CELL_CHUNK_ROWS):
             E[rows], _ = energy.forward(
                 X[rows], self.clip(cells[rows]).astype(energy.params_.dtype))
         E += self.wall_energy(cells) - self.tilt * self.clip(cells)
@@ -228,20 +234,17 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
         """Energies at the low edge, the prediction grid's nodes and the high
         edge: (n, M + 2), in float64."""
         grid, _ = self._grid(energy.params_.dtype)
-        edges = np.array(self.support, dtype=grid.dtype)
+        edges = np.tile(np.array(self.support, dtype=grid.dtype), (X.shape[0], 1))
+        with np.errstate(over="ignore"):
+            E, _ = energy.forward(X, edges, grid)
         shift = self.tilt * self._nodes()
-        g, _ = energy.network(X)
         out = np.empty((X.shape[0], len(grid) + 2))
         for rows in row_blocks(X.shape[0]):
-            block = g[rows]
-            with np.errstate(over="ignore"):
-                E, _ = energy.forward(None, np.tile(edges, (len(block), 1)), grid,
-                                      G=(block, None))
-            E = np.concatenate([E[:, :1], E[:, 2:], E[:, 1:2]], axis=1)
+            block = np.concatenate([E[rows, :1], E[rows, 2:], E[rows, 1:2]], axis=1)
             # an energy that overflowed to -inf (a density collapsing onto a
             # spike, as with integer targets) must not give inf - inf below;
             # clipped in float64, where the bounds exist
-            np.clip(np.subtract(E, shift, out=out[rows]), -1e100, 1e100,
+            np.clip(np.subtract(block, shift, out=out[rows]), -1e100, 1e100,
                     out=out[rows])
         return out
 

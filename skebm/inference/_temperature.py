@@ -37,7 +37,8 @@ def fit_inverse_temperature(nll_gradient, energy_spread, curvature=False,
     second derivative, and Newton steps in ``log(beta)`` from ``start`` (the
     bracket's center if None), safeguarded by bisection, replace Brent's
     method: four or five evaluations from a start near the root, not 18;
-    ``max_steps`` stops them earlier.
+    ``max_steps`` stops the Newton steps earlier (Brent's method ignores
+    it).
     """
     low, high = _log_bracket(energy_spread)
     center = 0.5 * (low + high)
@@ -59,8 +60,8 @@ def fit_inverse_temperature(nll_gradient, energy_spread, curvature=False,
                                    xtol=_XTOL, rtol=_RTOL)))
     good_start = start is not None and np.isfinite(start) and start > 0
     t = np.clip(np.log(start), low, high) if good_start else center
-    return float(np.exp(_safe_newton(derivatives, low, high, t,
-                                     max_steps or _MAX_NEWTON_STEPS)))
+    steps = _MAX_NEWTON_STEPS if max_steps is None else max_steps
+    return float(np.exp(_safe_newton(derivatives, low, high, t, steps)))
 
 
 def _log_bracket(energy_spread):
@@ -77,7 +78,8 @@ def _safe_newton(derivatives, low, high, t, max_steps=_MAX_NEWTON_STEPS):
     ``t``, bisection whenever a step leaves the bracket that the evaluations
     so far have narrowed. An end of the bracket is evaluated only when a
     step would pass it, and returned when the function has not changed sign
-    there (the root lies beyond)."""
+    there (the root lies beyond). After ``max_steps`` steps it returns the
+    point the last one reached, not evaluated."""
     below = above = False  # whether low / high are evaluations of the sign
     for _ in range(max_steps):
         value, slope = derivatives(t)
@@ -215,7 +217,9 @@ def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
         # it would lower the likelihood
         new = fit(w * shares, beta, max_steps=1)
         new_gibbs, new_total = log_densities(new)
-        if w @ new_total < w @ total:
+        # (a NaN likelihood is lower; rounding near the peak is not)
+        before = w @ total
+        if not w @ new_total >= before - 1e-12 * abs(before):
             new = fit(w * shares, beta)
             new_gibbs, new_total = log_densities(new)
         if abs(np.log(new / beta)) <= _EM_XTOL:
