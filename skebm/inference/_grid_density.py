@@ -5,6 +5,7 @@ rows of cell probabilities, and a row's log density under a floor."""
 
 import numpy as np
 from scipy.special import ndtri
+from sklearn.utils import gen_batches
 
 from .._underflow import flushed_exp
 
@@ -17,8 +18,9 @@ CACHE_ROWS = 256
 
 
 def row_blocks(n_rows):
-    """Slices of ``n_rows`` rows, ``CACHE_ROWS`` at a time."""
-    return (slice(start, start + CACHE_ROWS) for start in range(0, n_rows, CACHE_ROWS))
+    """Slices of ``n_rows`` rows, ``CACHE_ROWS`` (read at each call) at a
+    time."""
+    return gen_batches(n_rows, CACHE_ROWS)
 
 
 def grid_cdf(probs, support, z):
