@@ -15,9 +15,11 @@ from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from threadpoolctl import threadpool_limits
 
+from ._experts import second_expert
 from ._held_out import pooled_score
 from ._input_box import InputBox
 from ._rows import merge_duplicate_rows
+from .energies._network import product_of_experts
 
 # alpha="auto": the penalties tried, and the share of rows held out to score them
 _AUTO_ALPHAS = (0.1, 1.0, 10.0)
@@ -73,7 +75,7 @@ class AlphaSelectionMixin:
         # count the trials chose from scratch does not apply
         warm = self.warm_start and self.__sklearn_is_fitted__()
         refit_needed = warm or len(w_m) <= self._AUTO_REFIT_MAX_ROWS
-        refitted, caught = None, []
+        refitted, caught, expert = None, [], None
         splits = _validation_splits(len(w_m), self._samples_in_training(y_m), labels)
         # no penalty applies (LVQ2): the trials would be one fit three times,
         # and alpha_ says that none was used; the one kept chooses the
@@ -89,6 +91,7 @@ class AlphaSelectionMixin:
                 # the folds score and fit one temperature in the refit's units
                 y_standardization = self._y_standardization(y_m, w_m)
             callers_state = _callers_state()
+            trial_fits = {}
 
             def trial(candidate, start=None):
                 fits = []
@@ -114,6 +117,10 @@ class AlphaSelectionMixin:
                                    spread=spread, y_standardization=y_standardization,
                                    **target_args)
                     fits.append((model, held_out))
+                trial_fits[candidate] = fits
+                return score(fits)
+
+            def score(fits):
                 if self.beta == "auto":
                     self._held_out_noise(fits)
                 scored = [(model, model._held_out_score(
@@ -154,6 +161,9 @@ class AlphaSelectionMixin:
             scores, models = zip(*results)
             best = _best(scores)
             alpha, selected = candidates[best], models[best]
+            if refit_needed and not warm and self.beta == "auto":
+                expert = second_expert(scores, models,
+                                       [trial_fits[c] for c in candidates], score)
         if refitted is not None:
             self._take_fit(refitted)
             for message in caught:
@@ -166,9 +176,27 @@ class AlphaSelectionMixin:
             self._retilt(Xv, yv, wv)
             return self
         else:
-            self._fit(X, y, sample_weight, incremental=False, alpha=alpha,
-                      n_iter=None if warm else getattr(selected, "_best_n_iter", None),
-                      spread=spread)
+            # with a second expert to refit, its warnings repeat this refit's
+            with warnings.catch_warnings(record=expert is not None) as record:
+                self._fit(X, y, sample_weight, incremental=False, alpha=alpha,
+                          n_iter=None if warm else getattr(selected, "_best_n_iter",
+                                                           None),
+                          spread=spread)
+            caught = [w.message for w in record or []]
+            for message in caught:
+                warnings.warn(message, stacklevel=2)
+        if expert is not None:
+            second, weights, joined = expert
+            with warnings.catch_warnings(record=True) as record:
+                other = refit(candidates[second], models[second])
+            said = set(map(str, caught))
+            for message in (w.message for w in record):
+                if str(message) not in said:
+                    said.add(str(message))
+                    warnings.warn(message, stacklevel=2)
+            product = product_of_experts([self.energy_, other.energy_], weights)
+            if product is not None:
+                self.energy_, selected = product, joined
         if selected is not None and self.beta == "auto":
             self.beta_ = selected.beta_
             self._take_noise(selected)

@@ -167,6 +167,15 @@ class JointEnergy(_AnswerEnergy):
                 and np.allclose(other.centers, self.centers, rtol=0,
                                 atol=1e-6 * self.width))
 
+    def adds_outputs(self, other):
+        # the energy is linear in G only without an output map, and two G
+        # add only over one basis
+        return (type(other) is type(self) and self.output == other.output == "score"
+                and other.quadratic == self.quadratic
+                and other.bump_scale == self.bump_scale
+                and other.width == self.width
+                and np.array_equal(other.centers, self.centers))
+
     @property
     def n_basis(self):
         """Length of ``psi(y)``."""

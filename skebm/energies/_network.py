@@ -1,6 +1,7 @@
 """The feed-forward network every architecture is built on, with all its
 parameters in one flat vector."""
 
+import copy
 import math
 
 import numpy as np
@@ -67,10 +68,21 @@ class _BaseEnergy:
     def same_architecture(self, other):
         """Whether fitted ``other`` has this architecture, so that a warm
         start or ``partial_fit`` can continue from its parameters."""
+        # a product of experts is their networks side by side: it continues
+        # as one network of their summed widths
+        widths = tuple(getattr(other, "n_experts", 1) * h
+                       for h in self.hidden_layer_sizes)
         return (type(other) is type(self)
-                and other.hidden_layer_sizes == self.hidden_layer_sizes
+                and other.hidden_layer_sizes == widths
                 and other.activation == self.activation
                 and getattr(other, "output", None) == getattr(self, "output", None))
+
+    def adds_outputs(self, other):
+        """Whether the energy of fitted ``other`` and this one's add as their
+        networks' outputs do (a head linear in ``g(x)``, of one answer
+        basis), so that :func:`product_of_experts` can join them: not by
+        default."""
+        return False
 
     # -- parameters -------------------------------------------------------
     # whether a full-batch solver is cheap at any data size (linear models)
@@ -216,6 +228,42 @@ class _BaseEnergy:
         for view, g in zip(views[2 * len(self.coefs_) :], extra_grads):
             view[...] = g
         return grad
+
+
+def product_of_experts(energies, weights):
+    """The energy ``sum_k weights[k] * energies[k]`` of fitted energies that
+    add as their outputs do (:meth:`_BaseEnergy.adds_outputs`), as one network:
+    their hidden layers side by side (a block-diagonal weight matrix from
+    the second on), and the output layer their weighted sum. The density
+    ``exp(-E)`` is then proportional to the product of theirs, each raised
+    to its weight. Returns None for energies that do not add so."""
+    first = energies[0]
+    if not first.hidden_layer_sizes or not all(
+            first.adds_outputs(e) and e.activation == first.activation
+            and e.hidden_layer_sizes == first.hidden_layer_sizes
+            and e.n_features_ == first.n_features_ and not e._extra
+            for e in energies[1:]):
+        return None
+    product = copy.deepcopy(first)
+    product.n_experts = getattr(first, "n_experts", 1) * len(energies)
+    product.hidden_layer_sizes = tuple(len(energies) * h
+                                       for h in first.hidden_layer_sizes)
+    product.initialize(first.n_features_, first.n_answers_, random_state=0,
+                       dtype=first.params_.dtype)
+    product.params_[:] = 0
+    last = len(first.coefs_) - 1
+    for m, (energy, weight) in enumerate(zip(energies, weights)):
+        for i, (coef, intercept) in enumerate(zip(energy.coefs_, energy.intercepts_)):
+            n_in, n_out = coef.shape
+            rows = slice(None) if i == 0 else slice(m * n_in, (m + 1) * n_in)
+            if i == last:
+                product.coefs_[i][rows] = weight * coef
+                product.intercepts_[i] += weight * intercept
+            else:
+                cols = slice(m * n_out, (m + 1) * n_out)
+                product.coefs_[i][rows, cols] = coef
+                product.intercepts_[i][cols] = intercept
+    return product
 
 
 def require_hidden_layers(hidden_layer_sizes, name):

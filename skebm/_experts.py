@@ -1,0 +1,58 @@
+"""``alpha="auto"``'s product of experts: the fits of its two best
+penalties joined into one energy where the held-out rows prefer that."""
+
+import copy
+
+import numpy as np
+
+from .energies._network import product_of_experts
+
+
+def second_expert(scores, models, trial_fits, score):
+    """The trial to join to the best as a second expert, or None.
+
+    The energy ``(beta_1 E_1 + beta_2 E_2) / 2`` of the trials of the two
+    best penalties (each at its held-out temperature ``beta_k``) is the
+    geometric mean of their densities; its own temperature is fitted to the
+    rows they hold out, as a trial's is. It is kept only where it scores
+    those rows better than the best trial alone.
+
+    Parameters
+    ----------
+    scores, models : sequence
+        Each trial's held-out score and model (carrying ``beta_``).
+    trial_fits : sequence of list
+        Each trial's ``(model, held_out)`` fits, one per fold.
+    score : callable
+        ``score(fits) -> (score, model)``, which scores the trials.
+
+    Returns
+    -------
+    second : int or None
+        The index of the second expert's trial.
+    weights : tuple of float
+        The experts' weights, best first.
+    model : estimator
+        The product's first fold, carrying its fitted ``beta_``.
+    """
+    finite = np.nan_to_num(np.asarray(scores, dtype=float), nan=-np.inf)
+    if len(finite) < 2 or not models[0]._loss.partition:
+        return None
+    best, second = np.argsort(-finite, kind="stable")[:2]
+    betas = models[best].beta_, models[second].beta_
+    if not (np.isfinite(finite[second]) and np.all(np.isfinite(betas))
+            and min(betas) > 0):
+        return None
+    weights = (0.5 * betas[0], 0.5 * betas[1])
+    fits = []
+    for (one, held_out), (other, _) in zip(trial_fits[best], trial_fits[second]):
+        product = product_of_experts([one.energy_, other.energy_], weights)
+        if product is None:
+            return None
+        joined = copy.copy(one)
+        joined.energy_, joined.beta_ = product, 1.0
+        fits.append((joined, held_out))
+    joined_score, joined = score(fits)
+    if not joined_score > finite[best]:
+        return None
+    return int(second), weights, joined
