@@ -133,7 +133,10 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         scores best over all of them): the joint energy's NLL fit overfits
         its training rows as it goes on. Several target columns of
         ``joint``, whose sampled gradient anneals, train to their schedule.
-        It costs four fits (16 with folds), the last one shorter; above
+        The NLL on one column of ``joint`` refits the two best penalties as
+        a product of experts where that scores the held-out rows better
+        (user guide). It costs four fits (16 with folds), the last one
+        shorter (and a fifth for a product); above
         2000 rows three, whose trials of 0.1 and 10 continue from 1's best
         iterate (user guide: a regularization path, and what its extra
         iterations mean for ``alpha_``). The trials run side by side in as
@@ -196,7 +199,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
     loss_ : float
         Final value of the objective (as MLPRegressor's ``loss_``).
     energy_ : QuadraticEnergy or JointEnergy
-        The fitted architecture.
+        The fitted architecture (of ``n_experts`` networks side by side
+        where ``alpha="auto"`` made a product of experts).
     answer_space_ : GaussianAnswers, IntervalSpace or VectorSpace
         The answers and their search, in standardized units.
     beta_ : float
