@@ -15,11 +15,10 @@ from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from threadpoolctl import threadpool_limits
 
-from ._experts import second_expert
+from ._experts import join, refit_quietly, second_expert
 from ._held_out import pooled_score
 from ._input_box import InputBox
 from ._rows import merge_duplicate_rows
-from .energies._network import product_of_experts
 
 # alpha="auto": the penalties tried, and the share of rows held out to score them
 _AUTO_ALPHAS = (0.1, 1.0, 10.0)
@@ -161,7 +160,7 @@ class AlphaSelectionMixin:
             scores, models = zip(*results)
             best = _best(scores)
             alpha, selected = candidates[best], models[best]
-            if refit_needed and not warm and self.beta == "auto":
+            if not warm and self.beta == "auto":
                 expert = second_expert(scores, models,
                                        [trial_fits[c] for c in candidates], score)
         if refitted is not None:
@@ -170,13 +169,17 @@ class AlphaSelectionMixin:
                 warnings.warn(message, stacklevel=2)
         elif selected is not None and not refit_needed:
             self._take_fit(selected)
+            if expert is not None:
+                # the trials fitted the same rows: their product is at hand
+                joined = join(self, models[expert[0]], expert)
+                self.beta_ = self.beta_ if joined is None else joined.beta_
             if isinstance(self._inputs, InputBox):
                 # the rows the trial held out are training rows too
                 self._inputs = self._inputs.widened(Xv, wv)
             self._retilt(Xv, yv, wv)
             return self
         else:
-            # with a second expert to refit, its warnings repeat this refit's
+            # a second expert's refit warns only what this one did not
             with warnings.catch_warnings(record=expert is not None) as record:
                 self._fit(X, y, sample_weight, incremental=False, alpha=alpha,
                           n_iter=None if warm else getattr(selected, "_best_n_iter",
@@ -186,17 +189,9 @@ class AlphaSelectionMixin:
             for message in caught:
                 warnings.warn(message, stacklevel=2)
         if expert is not None:
-            second, weights, joined = expert
-            with warnings.catch_warnings(record=True) as record:
-                other = refit(candidates[second], models[second])
-            said = set(map(str, caught))
-            for message in (w.message for w in record):
-                if str(message) not in said:
-                    said.add(str(message))
-                    warnings.warn(message, stacklevel=2)
-            product = product_of_experts([self.energy_, other.energy_], weights)
-            if product is not None:
-                self.energy_, selected = product, joined
+            other = refit_quietly(refit, candidates[expert[0]], models[expert[0]],
+                                  caught)
+            selected = join(self, other, expert) or selected
         if selected is not None and self.beta == "auto":
             self.beta_ = selected.beta_
             self._take_noise(selected)

@@ -2,6 +2,7 @@
 penalties joined into one energy where the held-out rows prefer that."""
 
 import copy
+import warnings
 
 import numpy as np
 
@@ -15,7 +16,9 @@ def second_expert(scores, models, trial_fits, score):
     best penalties (each at its held-out temperature ``beta_k``) is the
     geometric mean of their densities; its own temperature is fitted to the
     rows they hold out, as a trial's is. It is kept only where it scores
-    those rows better than the best trial alone.
+    those rows better than the best trial alone. The refit then fits both
+    penalties (:func:`refit_quietly`), and a trial kept without a refit is
+    joined to the other trial itself (:func:`join`).
 
     Parameters
     ----------
@@ -56,3 +59,29 @@ def second_expert(scores, models, trial_fits, score):
     if not joined_score > finite[best]:
         return None
     return int(second), weights, joined
+
+
+def join(model, other, expert):
+    """Make fitted ``model``'s energy the product of its own and that of
+    ``other``, the second expert, with the weights of ``expert`` (of
+    :func:`second_expert`). Returns the product's trial, whose ``beta_``
+    it takes, or None where the two energies do not join."""
+    _, weights, joined = expert
+    product = product_of_experts([model.energy_, other.energy_], weights)
+    if product is None:
+        return None
+    model.energy_ = product
+    return joined
+
+
+def refit_quietly(refit, candidate, trial, said):
+    """``refit(candidate, trial)``, the second expert's refit, raising only
+    the warnings that the first refit's (``said``) did not."""
+    with warnings.catch_warnings(record=True) as record:
+        model = refit(candidate, trial)
+    said = set(map(str, said))
+    for message in (w.message for w in record):
+        if str(message) not in said:
+            said.add(str(message))
+            warnings.warn(message, stacklevel=3)
+    return model

@@ -133,8 +133,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         scores best over all of them): the joint energy's NLL fit overfits
         its training rows as it goes on. Several target columns of
         ``joint``, whose sampled gradient anneals, train to their schedule.
-        The NLL on one column of ``joint`` refits the two best penalties as
-        a product of experts where that scores the held-out rows better
+        The NLL on one column of ``joint`` joins the two best penalties as a
+        product of experts where that scores the held-out rows better
         (user guide). It costs four fits (16 with folds), the last one
         shorter (and a fifth for a product); above
         2000 rows three, whose trials of 0.1 and 10 continue from 1's best

@@ -152,3 +152,35 @@ def test_alpha_auto_keeps_one_network_where_the_product_scores_worse(
     model = _fit(X, y, random_state=1)
     assert model.energy_.hidden_layer_sizes == (64, 64)
     assert getattr(model.energy_, "n_experts", 1) == 1
+
+
+def test_a_kept_trial_joins_the_second_best_trial_without_a_refit(diabetes,
+                                                                 monkeypatch):
+    # above _AUTO_REFIT_MAX_ROWS the trials along the path are kept: the
+    # product joins the two trials themselves, fitted on the same rows
+    X, y = diabetes
+    calls = []
+
+    def recorded(scores, models, trial_fits, score):
+        calls.append((scores, models, second_expert(scores, models, trial_fits,
+                                                    score)))
+        return calls[-1][2]
+
+    monkeypatch.setattr(alpha_auto, "second_expert", recorded)
+    monkeypatch.setattr(EnergyRegressor, "_AUTO_REFIT_MAX_ROWS", 100)
+    joined_seen = False
+    for seed in range(4):
+        model = _fit(X, y, random_state=seed)
+        scores, models, found = calls[-1]
+        if found is None:
+            assert model.energy_.hidden_layer_sizes == (64, 64)
+            continue
+        joined_seen = True
+        second, weights, joined = found
+        best = int(np.nanargmax(scores))
+        expected = product_of_experts(
+            [models[best].energy_, models[second].energy_], weights)
+        np.testing.assert_array_equal(model.energy_.params_, expected.params_)
+        assert model.beta_ == joined.beta_ and model.alpha_ == alpha_auto._AUTO_ALPHAS[
+            best]
+    assert joined_seen
