@@ -151,7 +151,7 @@ def test_alpha_auto_keeps_one_network_where_the_product_scores_worse(
     monkeypatch.setattr(alpha_auto, "second_expert", lambda *args: None)
     model = _fit(X, y, random_state=1)
     assert model.energy_.hidden_layer_sizes == (64, 64)
-    assert getattr(model.energy_, "n_experts", 1) == 1
+    assert model.energy_.n_experts == 1
 
 
 def test_a_kept_trial_joins_the_second_best_trial_without_a_refit(diabetes,

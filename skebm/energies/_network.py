@@ -87,6 +87,8 @@ class _BaseEnergy:
     # -- parameters -------------------------------------------------------
     # whether a full-batch solver is cheap at any data size (linear models)
     full_batch = False
+    # networks side by side: see product_of_experts
+    n_experts = 1
     # the float type the energy trains in (None: its inputs'); it predicts
     # in its inputs'
     compute_dtype = None
@@ -245,7 +247,7 @@ def product_of_experts(energies, weights):
             for e in energies[1:]):
         return None
     product = copy.deepcopy(first)
-    product.n_experts = getattr(first, "n_experts", 1) * len(energies)
+    product.n_experts = first.n_experts * len(energies)
     product.hidden_layer_sizes = tuple(len(energies) * h
                                        for h in first.hidden_layer_sizes)
     product.initialize(first.n_features_, first.n_answers_, random_state=0,
