@@ -1,6 +1,7 @@
 """``alpha="auto"``: the penalty chosen by held-out likelihood, its trial
 fits and refit run side by side in threads."""
 
+import copy
 import functools
 import threading
 import warnings
@@ -130,8 +131,12 @@ class AlphaSelectionMixin:
                 with callers_state():
                     return pooled_score(scored, self.beta == "auto")
 
+            # every refit starts where its trial did, a generator's state too
+            trials_state = copy.deepcopy(self.random_state)
+
             def refit(candidate, chosen):
                 model = clone(self)
+                model.random_state = copy.deepcopy(trials_state)
                 with callers_state():
                     model._fit(X, y, sample_weight, incremental=False, alpha=candidate,
                                n_iter=getattr(chosen, "_best_n_iter", None),
@@ -163,6 +168,7 @@ class AlphaSelectionMixin:
             if not warm and self.beta == "auto":
                 expert = second_expert(scores, models,
                                        [trial_fits[c] for c in candidates], score)
+            trial_fits.clear()
         if refitted is not None:
             self._take_fit(refitted)
             for message in caught:

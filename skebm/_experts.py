@@ -38,7 +38,8 @@ def second_expert(scores, models, trial_fits, score):
     model : estimator
         The product's first fold, carrying its fitted ``beta_``.
     """
-    finite = np.nan_to_num(np.asarray(scores, dtype=float), nan=-np.inf)
+    finite = np.asarray(scores, dtype=float)
+    finite = np.where(np.isnan(finite), -np.inf, finite)
     if len(finite) < 2 or not models[0]._loss.partition:
         return None
     best, second = np.argsort(-finite, kind="stable")[:2]

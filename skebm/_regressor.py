@@ -134,9 +134,10 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         its training rows as it goes on. Several target columns of
         ``joint``, whose sampled gradient anneals, train to their schedule.
         The NLL on one column of ``joint`` joins the two best penalties as a
-        product of experts where that scores the held-out rows better
-        (user guide). It costs four fits (16 with folds), the last one
-        shorter (and a fifth for a product); above
+        product of experts where that scores the held-out rows better (with
+        ``beta="auto"``, not on a warm start; ``alpha_`` and ``n_iter_`` are
+        the best one's; user guide). It costs four fits (16 with folds), the
+        last one shorter (and one more refit for a product); above
         2000 rows three, whose trials of 0.1 and 10 continue from 1's best
         iterate (user guide: a regularization path, and what its extra
         iterations mean for ``alpha_``). The trials run side by side in as

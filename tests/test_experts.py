@@ -7,10 +7,11 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes
+from sklearn.exceptions import ConvergenceWarning
 
 import skebm._alpha_auto as alpha_auto
 from skebm import EnergyRegressor
-from skebm._experts import second_expert
+from skebm._experts import refit_quietly, second_expert
 from skebm.energies._network import product_of_experts
 from skebm.losses import get_loss
 
@@ -66,6 +67,18 @@ def _trial_models(X, y, betas, loss="nll"):
     return fits
 
 
+def _recording(monkeypatch):
+    calls = []
+
+    def recorded(scores, models, trial_fits, score):
+        calls.append((scores, models, second_expert(scores, models, trial_fits,
+                                                    score)))
+        return calls[-1][2]
+
+    monkeypatch.setattr(alpha_auto, "second_expert", recorded)
+    return calls
+
+
 @pytest.mark.parametrize("joined_gain", [0.01, 0.0, -0.01])
 def test_second_expert_is_joined_only_where_the_product_scores_better(
         diabetes, joined_gain):
@@ -117,16 +130,12 @@ def test_second_expert_needs_the_nll_and_two_scored_trials(diabetes):
 @pytest.mark.filterwarnings("ignore:.*lie outside the grid")
 def test_alpha_auto_keeps_the_product_and_its_temperature(diabetes, monkeypatch):
     X, y = diabetes
-    found = []
-
-    def recorded(*args):
-        found.append(second_expert(*args))
-        return found[-1]
-
-    monkeypatch.setattr(alpha_auto, "second_expert", recorded)
+    calls = _recording(monkeypatch)
     # a seed whose held-out rows prefer the product
     model = _fit(X, y, random_state=1)
-    (second, weights, joined), = found
+    found = calls[-1][2]
+    assert found is not None, "seed 1 made no product"
+    second, weights, joined = found
     assert model.energy_.n_experts == 2
     assert model.energy_.hidden_layer_sizes == (128, 128)
     assert model.beta_ == joined.beta_
@@ -159,14 +168,7 @@ def test_a_kept_trial_joins_the_second_best_trial_without_a_refit(diabetes,
     # above _AUTO_REFIT_MAX_ROWS the trials along the path are kept: the
     # product joins the two trials themselves, fitted on the same rows
     X, y = diabetes
-    calls = []
-
-    def recorded(scores, models, trial_fits, score):
-        calls.append((scores, models, second_expert(scores, models, trial_fits,
-                                                    score)))
-        return calls[-1][2]
-
-    monkeypatch.setattr(alpha_auto, "second_expert", recorded)
+    calls = _recording(monkeypatch)
     monkeypatch.setattr(EnergyRegressor, "_AUTO_REFIT_MAX_ROWS", 100)
     joined_seen = False
     for seed in range(4):
@@ -184,3 +186,54 @@ def test_a_kept_trial_joins_the_second_best_trial_without_a_refit(diabetes,
         assert model.beta_ == joined.beta_ and model.alpha_ == alpha_auto._AUTO_ALPHAS[
             best]
     assert joined_seen
+
+
+@pytest.mark.parametrize("n_rows", [442, 150])
+def test_the_refit_product_is_that_of_the_two_penalties_refits(diabetes, n_rows,
+                                                              monkeypatch):
+    # 150 rows: each trial is a cross-validation, and each fold's product
+    # joins two fits of that fold
+    X, y = diabetes[0][:n_rows], diabetes[1][:n_rows]
+    calls = _recording(monkeypatch)
+    for seed in range(4):
+        model = _fit(X, y, random_state=seed)
+        scores, models, found = calls[-1]
+        if found is not None:
+            break
+    else:
+        pytest.fail("no seed of 4 made a product")
+    second, weights, _ = found
+    best = int(np.nanargmax(scores))
+    refits = [_fit(X, y, alpha=alpha_auto._AUTO_ALPHAS[i],
+                   max_iter=models[i]._best_n_iter, random_state=seed)
+              for i in (best, second)]
+    expected = product_of_experts([r.energy_ for r in refits], weights)
+    np.testing.assert_allclose(model.energy_.params_, expected.params_, rtol=1e-6,
+                               atol=1e-7)
+
+
+def test_a_generator_gives_the_product_its_seed_gives(diabetes, monkeypatch):
+    # the refit in the calling thread advances a generator: the second
+    # expert's refit must still start where its trial did
+    X, y = diabetes
+    calls = _recording(monkeypatch)
+    seeded = _fit(X, y, random_state=1)
+    assert calls[-1][2] is not None
+    generated = _fit(X, y, random_state=np.random.RandomState(1))
+    np.testing.assert_array_equal(generated.energy_.params_, seeded.energy_.params_)
+    assert generated.beta_ == seeded.beta_
+
+
+def test_the_second_refit_warns_only_what_the_first_did_not():
+    def refit(candidate, trial):
+        warnings.warn("max_iter reached", ConvergenceWarning)
+        warnings.warn("something else", ConvergenceWarning)
+        warnings.warn("something else", ConvergenceWarning)
+        return candidate, trial
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert refit_quietly(refit, 1.0, "trial",
+                             [ConvergenceWarning("max_iter reached")]) == (1.0, "trial")
+    assert [(w.category, str(w.message)) for w in caught] == [
+        (ConvergenceWarning, "something else")]

@@ -235,8 +235,9 @@ class _BaseEnergy:
 def product_of_experts(energies, weights):
     """The energy ``sum_k weights[k] * energies[k]`` of fitted energies that
     add as their outputs do (:meth:`_BaseEnergy.adds_outputs`), as one network:
-    their hidden layers side by side (a block-diagonal weight matrix from
-    the second on), and the output layer their weighted sum. The density
+    their hidden layers side by side (the first layer's weight matrices
+    side by side, the later hidden layers' block-diagonal), and the output
+    layer their weighted sum (its matrices stacked, times the weights). The density
     ``exp(-E)`` is then proportional to the product of theirs, each raised
     to its weight. Returns None for energies that do not add so."""
     first = energies[0]
