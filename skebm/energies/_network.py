@@ -237,11 +237,11 @@ def product_of_experts(energies, weights):
     add as their outputs do (:meth:`_BaseEnergy.adds_outputs`), as one network:
     their hidden layers side by side (the first layer's weight matrices
     side by side, the later hidden layers' block-diagonal), and the output
-    layer their weighted sum (its matrices stacked, times the weights). The density
-    ``exp(-E)`` is then proportional to the product of theirs, each raised
-    to its weight. Returns None for energies that do not add so."""
+    layer their weighted sum (its matrices stacked, times the weights). The
+    density ``exp(-E)`` is then proportional to the product of theirs, each
+    raised to its weight. Returns None for energies that do not add so."""
     first = energies[0]
-    if not first.hidden_layer_sizes or not all(
+    if not first.hidden_layer_sizes or first._extra or not all(
             first.adds_outputs(e) and e.activation == first.activation
             and e.hidden_layer_sizes == first.hidden_layer_sizes
             and e.n_features_ == first.n_features_ and not e._extra
