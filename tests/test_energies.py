@@ -2,6 +2,7 @@
 sparse input, output maps, prototypes and the flat parameter vector."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -492,6 +493,91 @@ def test_a_fitted_joint_regressor_keeps_no_bases():
     with pytest.warns(Warning):   # max_iter is too small on purpose
         model.fit(X, y)
     assert "_kept_bases" not in model.energy_.__dict__
+
+
+def test_joint_energy_reads_kept_rows_of_the_training_answers():
+    energy = JointEnergy((4,), centers=np.linspace(-1, 1, 5), width=0.5,
+                         quadratic=True).initialize(2, 1, random_state=0)
+    rng = np.random.RandomState(0)
+    answers = rng.uniform(-1, 1, (20, 1))
+    X, index, grid = rng.standard_normal((6, 2)), np.array([3, 0, 17, 3, 9, 11]), \
+        np.linspace(-1, 1, 7)
+    fresh, _ = energy.forward(X, answers[index], grid)
+    # outside a fit nothing is kept: rows change nothing
+    assert_array_equal(energy.forward(X, answers[index], grid,
+                                      rows=(answers, index))[0], fresh)
+    assert "_kept_rows" not in energy.__dict__
+    energy.start_training()
+    E, cache = energy.forward(X, answers[index], grid, rows=(answers, index))
+    assert_array_equal(E, fresh)
+    assert energy._kept_rows[0] is answers
+    # the gradient reads the same basis
+    d = rng.standard_normal(E.shape)
+    assert_array_equal(energy.backward(cache, d),
+                       energy.backward(energy.forward(X, answers[index], grid)[1], d))
+    # other answers (a partial_fit's, another trial's) get their own table
+    others = answers + 0.25
+    assert_array_equal(energy.forward(X, others[index], grid, rows=(others, index))[0],
+                       energy.forward(X, others[index], grid)[0])
+    assert energy._kept_rows[0] is others
+    restored = pickle.loads(pickle.dumps(energy))
+    assert "_kept_rows" not in restored.__dict__
+    energy.stop_training()
+    assert "_kept_rows" not in energy.__dict__
+
+
+def test_training_grid_is_shifted_to_one_of_few_places_and_its_basis_kept():
+    from skebm.inference import IntervalSpace
+    from skebm.inference._base import Step
+    from skebm.inference._interval_training import N_TRAIN_GRID, N_TRAIN_SHIFTS
+    from skebm.losses import NLLLoss
+
+    rng = np.random.RandomState(0)
+    z = rng.standard_normal((50, 1))
+    X = rng.standard_normal((50, 2))
+    space = IntervalSpace.from_targets(z, np.ones(50))
+    energy = JointEnergy.build(NLLLoss(), (4,), answers=space).initialize(
+        2, 1, random_state=0)
+    grids = []
+    forward = energy.forward
+
+    def spy(X, Y, grid=None, G=None, rows=None):
+        grids.append(grid[2:])      # after the support's two edges
+        return forward(X, Y, grid, G=G, rows=rows)
+
+    energy.forward = spy
+    energy.start_training()
+    space.start_training(z)
+    for _ in range(300):
+        space.candidates(energy, X, z, Step(1.0, rng, np.arange(50), True))
+    lo, hi = space.support
+    h = (hi - lo) / N_TRAIN_GRID
+    # the midpoints of N_TRAIN_SHIFTS equal slices of one grid step, all drawn
+    twice_shifts = np.array([(g[0] - lo) / h * 2 * N_TRAIN_SHIFTS for g in grids])
+    assert_allclose(twice_shifts, np.round(twice_shifts), atol=1e-3)
+    assert (set(np.round(twice_shifts).astype(int))
+            == set(range(1, 2 * N_TRAIN_SHIFTS, 2)))
+    # one kept basis a shift, the batch's targets read from the kept rows
+    assert len(energy._kept_bases) == N_TRAIN_SHIFTS
+    assert energy._kept_rows[0] is space._answers
+    space.stop_training()
+    energy.stop_training()
+
+
+def test_stochastic_joint_fit_is_unchanged_by_the_kept_rows(monkeypatch):
+    # the kept table is a cache: a fit reading it is the fit computing
+    # every batch's basis, to the last bit
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((300, 2))
+    y = np.sin(2 * X[:, 0]) + 0.2 * rng.standard_normal(300)
+    params = dict(energy="joint", alpha=1.0, solver="adam", max_iter=3,
+                  random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kept = EnergyRegressor(**params).fit(X, y)
+        monkeypatch.setattr(JointEnergy, "keeps_answer_rows", False)
+        computed = EnergyRegressor(**params).fit(X, y)
+    assert_array_equal(kept.energy_.params_, computed.energy_.params_)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

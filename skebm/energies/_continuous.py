@@ -18,6 +18,9 @@ class _AnswerEnergy(_BaseEnergy):
 
     #: whether an answer may have several columns
     multi_output = True
+    #: whether :meth:`forward` reads ``rows``: the architecture keeps, for a
+    #: fit, what it computes from each training answer alone
+    keeps_answer_rows = False
 
     def _n_outputs(self, n_features, n_answers):
         return n_answers
@@ -27,7 +30,7 @@ class _AnswerEnergy(_BaseEnergy):
         activations = self._network_forward(X)
         return activations[-1], activations
 
-    def forward(self, X, Y, grid=None, G=None):
+    def forward(self, X, Y, grid=None, G=None, rows=None):
         """Energies of per-sample candidates ``Y`` and shared ``grid``.
 
         Parameters
@@ -38,6 +41,10 @@ class _AnswerEnergy(_BaseEnergy):
             Answers shared by every sample, appended as columns.
         G : tuple, default=None
             ``network(X)``, when already computed.
+        rows : tuple (answers, index), default=None
+            Says that ``Y`` is ``answers[index]``: the training answers of a
+            fit and the batch's rows of them (with
+            ``keeps_answer_rows`` only).
 
         Returns
         -------
@@ -45,7 +52,10 @@ class _AnswerEnergy(_BaseEnergy):
         cache : object
         """
         g, activations = self.network(X) if G is None else G
-        energies, head_cache = self._answer_head(g, Y, grid)
+        if rows is None:
+            energies, head_cache = self._answer_head(g, Y, grid)
+        else:
+            energies, head_cache = self._answer_head(g, Y, grid, rows=rows)
         return energies, (activations, Y, grid, head_cache)
 
     def backward(self, cache, d_energies):

@@ -20,8 +20,10 @@ _FLAT_START = 0.1
 # up to this many numbers in all (128 MB in float64). Eight: a fit that
 # checks held-out rows with cells evaluates five arrays in turn (targets,
 # training grid, held-out cells, inference grid, its edges), and with four
-# kept every check recomputed its bases (a tenth of the fit)
-_N_KEPT, _MAX_KEPT_SIZE = 8, 2**24
+# kept every check recomputed its bases (a tenth of the fit); and 16 more
+# for the training grid at each of its shifts (N_TRAIN_SHIFTS). The bases
+# of a fit's training targets (_rows_basis) have a budget of their own
+_N_KEPT, _MAX_KEPT_SIZE = 24, 2**24
 
 
 class _JointAnswers:
@@ -105,6 +107,9 @@ class JointEnergy(_AnswerEnergy):
     # of answers, whose float64 arrays double the memory traffic (user
     # guide, "Solvers")
     compute_dtype = np.float32
+    # a stochastic batch's targets are rows of the fit's: their bases are
+    # kept for the whole fit rather than computed batch after batch
+    keeps_answer_rows = True
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", centers=(0.0,),
                  width=1.0, output="score", quadratic=False, bump_scale=1.0):
@@ -208,6 +213,7 @@ class JointEnergy(_AnswerEnergy):
     def stop_training(self):
         """Drop the kept bases: a fitted model holds none."""
         self.__dict__.pop("_kept_bases", None)
+        self.__dict__.pop("_kept_rows", None)
 
     def _kept_basis(self, y):
         """``basis(y)``, kept during training for the last few ``y``: a
@@ -226,13 +232,28 @@ class JointEnergy(_AnswerEnergy):
             kept[key].flags.writeable = False
         return kept[key]
 
+    def _rows_basis(self, Y, answers, index):
+        """``basis(Y)`` for ``Y = answers[index]``: rows of the basis of all
+        ``answers``, computed once a fit (where its size is kept)."""
+        kept = self.__dict__.get("_kept_rows")
+        dtype = self.params_.dtype
+        if kept is None or kept[0] is not answers or kept[1] != dtype:
+            if ("_kept_bases" not in self.__dict__
+                    or answers.size * self.n_basis > _MAX_KEPT_SIZE):
+                return self._kept_basis(Y)
+            # the basis of the answers in the dtype ``Y`` arrives in
+            kept = answers, dtype, self.basis(answers.astype(dtype))
+            self._kept_rows = kept
+        return kept[2][index]
+
     def __getstate__(self):
         state = self.__dict__.copy()
         state.pop("_kept_bases", None)
+        state.pop("_kept_rows", None)
         return state
 
-    def _answer_head(self, g, Y, grid):
-        psi_y = self._kept_basis(Y)
+    def _answer_head(self, g, Y, grid, rows=None):
+        psi_y = self._kept_basis(Y) if rows is None else self._rows_basis(Y, *rows)
         c = Y.shape[1]
         psi_grid = None if grid is None else self._kept_basis(grid)
         s = np.empty((len(g), c + (0 if grid is None else len(grid))),

@@ -10,6 +10,10 @@ from ._cells import censor, tile_overlap
 
 # candidate answers per training batch
 N_TRAIN_GRID = 128
+# the grid's random shifts: one of this many, evenly spaced, so that an
+# energy can keep the grid's basis at each (a batch's grid stands for a
+# midpoint rule of N_TRAIN_GRID * N_TRAIN_SHIFTS points, not for the integral)
+N_TRAIN_SHIFTS = 16
 
 
 class IntervalCandidates:
@@ -28,6 +32,8 @@ class IntervalCandidates:
         check_random_walk(sampler)
 
     def start_training(self, z):
+        # a stochastic batch's targets are rows of these (energy.forward's rows)
+        self._answers = self.clip(z[:, :1])
         if self.persistent_chains and self.sampler is not None:
             # one row of chains per training sample, started at its target
             self._chains = np.repeat(self.clip(z[:, :1]).astype(float),
@@ -35,6 +41,7 @@ class IntervalCandidates:
 
     def stop_training(self):
         self._chains = None
+        self.__dict__.pop("_answers", None)
 
     def candidates(self, energy, X, z, step):
         y = z[:, 0]
@@ -42,7 +49,8 @@ class IntervalCandidates:
         lo, hi = self.support
         m = N_TRAIN_GRID
         h = (hi - lo) / m
-        shift = 0.5 if step.rng is None else step.rng.uniform()
+        shift = 0.5 if step.rng is None else (
+            (step.rng.randint(N_TRAIN_SHIFTS) + 0.5) / N_TRAIN_SHIFTS)
         dtype = energy.params_.dtype
         grid = (lo + (np.arange(m) + shift) * h).astype(dtype)
         y_in = np.clip(y, lo, hi)
@@ -63,7 +71,12 @@ class IntervalCandidates:
         Y = np.concatenate(columns, axis=1).astype(dtype)
         # the edges carry the quadratic-wall tails of the partition
         shared = np.concatenate([[lo, hi], grid]).astype(dtype)
-        energies, cache = energy.forward(X, Y, shared, G=(g, activations))
+        rows = None
+        if (step.rows is not None and Y.shape[1] == 1
+                and getattr(energy, "keeps_answer_rows", False)
+                and getattr(self, "_answers", None) is not None):
+            rows = (self._answers, step.rows)
+        energies, cache = energy.forward(X, Y, shared, G=(g, activations), rows=rows)
         energies[:, 0] += self.wall_energy(y)
         in_cell = slice(1, 1 + n_cells)
         if n_cells:
