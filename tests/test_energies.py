@@ -450,7 +450,7 @@ def test_joint_energy_keeps_the_basis_of_repeated_answers_only_while_training():
     assert "_kept_bases" not in energy.__dict__
     energy.start_training()
     E, _ = energy.forward(X, Y, grid)
-    assert len(energy._kept_bases) == 2
+    assert [len(pool) for pool in energy._kept_bases.values()] == [1, 1]
     again, _ = energy.forward(X, Y, grid)
     assert_array_equal(E, again)
     assert_array_equal(E, fresh)
@@ -479,9 +479,32 @@ def test_joint_energy_keeps_at_most_its_budget_of_numbers(monkeypatch):
     for shift in range(3):
         energy.forward(X, np.full((5, 2), shift / 10))   # 70 numbers each
     # two fit in 175 numbers: the oldest went
-    assert len(energy._kept_bases) == 2
+    assert len(energy._kept_bases["rows"]) == 2
     energy.forward(X, np.zeros((5, 6)))                 # 210: never kept
-    assert len(energy._kept_bases) == 2
+    assert len(energy._kept_bases["rows"]) == 2
+    # the grids share the budget, and an array evicts only its own kind:
+    # 35 more numbers of rows fill it, and a grid of 35 is not kept
+    energy.forward(X, np.zeros((5, 1)), np.linspace(-1, 1, 5))
+    assert len(energy._kept_bases["rows"]) == 3
+    assert len(energy._kept_bases["shared"]) == 0
+
+
+def test_joint_energy_keeps_its_grids_apart_from_new_answers_of_each_batch():
+    # a batch's cells' points or chain states are new every batch: they must
+    # not push the grid's shifts out of the kept bases
+    energy = JointEnergy((4,), centers=np.linspace(-1, 1, 5), width=0.5,
+                         quadratic=True).initialize(2, 1, random_state=0)
+    energy.start_training()
+    rng = np.random.RandomState(0)
+    X = np.ones((5, 2))
+    grids = [np.linspace(-1, 1, 7) + k / 70 for k in range(16)]
+    calls = []
+    basis = energy.basis
+    energy.basis = lambda y: calls.append(y.ndim) or basis(y)
+    for k in rng.randint(16, size=200):
+        energy.forward(X, rng.uniform(-1, 1, (5, 3)), grids[k])
+    # each grid's basis computed once, every batch's answers each time
+    assert calls.count(1) == 16 and calls.count(2) == 200
 
 
 def test_a_fitted_joint_regressor_keeps_no_bases():
@@ -558,7 +581,7 @@ def test_training_grid_is_shifted_to_one_of_few_places_and_its_basis_kept():
     assert (set(np.round(twice_shifts).astype(int))
             == set(range(1, 2 * N_TRAIN_SHIFTS, 2)))
     # one kept basis a shift, the batch's targets read from the kept rows
-    assert len(energy._kept_bases) == N_TRAIN_SHIFTS
+    assert len(energy._kept_bases["shared"]) == N_TRAIN_SHIFTS
     assert energy._kept_rows[0] is space._answers
     space.stop_training()
     energy.stop_training()
@@ -566,17 +589,31 @@ def test_training_grid_is_shifted_to_one_of_few_places_and_its_basis_kept():
 
 def test_stochastic_joint_fit_is_unchanged_by_the_kept_rows(monkeypatch):
     # the kept table is a cache: a fit reading it is the fit computing
-    # every batch's basis, to the last bit
+    # every batch's basis, to the last bit, also where rows of weight zero
+    # (far off, dropped by the fit) move the others' indices
     rng = np.random.RandomState(0)
     X = rng.standard_normal((300, 2))
     y = np.sin(2 * X[:, 0]) + 0.2 * rng.standard_normal(300)
+    weight = np.ones(300)
+    y[:5], weight[:5] = 50.0, 0.0
     params = dict(energy="joint", alpha=1.0, solver="adam", max_iter=3,
                   random_state=0)
+    tables = []
+    rows_basis = JointEnergy._rows_basis
+
+    def counted(self, Y, answers, index):
+        tables.append(answers)
+        return rows_basis(self, Y, answers, index)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        kept = EnergyRegressor(**params).fit(X, y)
+        monkeypatch.setattr(JointEnergy, "_rows_basis", counted)
+        kept = EnergyRegressor(**params).fit(X, y, sample_weight=weight)
+        n_read = len(tables)
+        assert n_read > 3     # the fit's batches read the table
         monkeypatch.setattr(JointEnergy, "keeps_answer_rows", False)
-        computed = EnergyRegressor(**params).fit(X, y)
+        computed = EnergyRegressor(**params).fit(X, y, sample_weight=weight)
+    assert len(tables) == n_read
     assert_array_equal(kept.energy_.params_, computed.energy_.params_)
 
 

@@ -3,6 +3,7 @@ low-energy answers for one input."""
 
 import numpy as np
 from scipy.special import expit
+from sklearn.utils import gen_batches
 
 from .._underflow import flush, flushed_exp
 from ..inference import IntervalSpace, VectorSpace
@@ -16,14 +17,16 @@ _BUMP_SCALE = 0.1
 # the softplus output's last layer starts this much smaller than Glorot's:
 # every answer at nearly one energy, every target inside LVQ2's window
 _FLAT_START = 0.1
-# while it trains, an energy keeps the bases of its last few answer arrays,
-# up to this many numbers in all (128 MB in float64). Eight: a fit that
-# checks held-out rows with cells evaluates five arrays in turn (targets,
-# training grid, held-out cells, inference grid, its edges), and with four
-# kept every check recomputed its bases (a tenth of the fit); and 16 more
-# for the training grid at each of its shifts (N_TRAIN_SHIFTS). The bases
-# of a fit's training targets (_rows_basis) have a budget of their own
+# while it trains, an energy keeps the bases of its last few answer arrays of
+# each kind (grids shared by all rows, per-row answers), up to this many of a
+# kind and this many numbers in all (128 MB in float64). A fit that checks
+# held-out rows with cells evaluates five arrays in turn (targets, training
+# grid, held-out cells, inference grid, its edges), and with four kept every
+# check recomputed its bases (a tenth of the fit); a stochastic fit's grid
+# takes 16 shifts (N_TRAIN_SHIFTS). The bases of a fit's training targets
+# (_rows_basis) have a budget of their own, computed this many rows at a time
 _N_KEPT, _MAX_KEPT_SIZE = 24, 2**24
+_ROWS_BLOCK = 2048
 
 
 class _JointAnswers:
@@ -218,31 +221,46 @@ class JointEnergy(_AnswerEnergy):
     def _kept_basis(self, y):
         """``basis(y)``, kept during training for the last few ``y``: a
         full-batch fit evaluates the same answers (its targets, or their
-        cells' points, and its quadrature grids) at every step."""
+        cells' points, and its quadrature grids) at every step, and a
+        stochastic one its grid at each shift. Answers shared by all rows
+        (1-D: grids) and per-row answers are kept apart, so that a batch's
+        new answers (cells' points, chain states) do not push the grids
+        out; the least recently used of a kind goes first."""
         kept = self.__dict__.get("_kept_bases")
         size = y.size * self.n_basis
         if kept is None or size > _MAX_KEPT_SIZE:
             return self.basis(y)
+        pool = kept.setdefault("shared" if y.ndim == 1 else "rows", {})
         key = (self.params_.dtype.str, y.dtype.str, y.shape, y.tobytes())
-        if key not in kept:
-            while kept and (len(kept) >= _N_KEPT or size + sum(
-                    b.size for b in kept.values()) > _MAX_KEPT_SIZE):
-                del kept[next(iter(kept))]
-            kept[key] = self.basis(y)
-            kept[key].flags.writeable = False
-        return kept[key]
+        if key in pool:
+            pool[key] = pool.pop(key)
+            return pool[key]
+        while pool and (len(pool) >= _N_KEPT or size + sum(
+                b.size for other in kept.values() for b in other.values())
+                > _MAX_KEPT_SIZE):
+            del pool[next(iter(pool))]
+        psi = self.basis(y)
+        if size + sum(b.size for other in kept.values()
+                      for b in other.values()) <= _MAX_KEPT_SIZE:
+            psi.flags.writeable = False
+            pool[key] = psi
+        return psi
 
     def _rows_basis(self, Y, answers, index):
         """``basis(Y)`` for ``Y = answers[index]``: rows of the basis of all
-        ``answers``, computed once a fit (where its size is kept)."""
+        ``answers``, computed once a fit (where its size is kept), in
+        blocks of rows so that no float64 temporary spans them all."""
         kept = self.__dict__.get("_kept_rows")
         dtype = self.params_.dtype
         if kept is None or kept[0] is not answers or kept[1] != dtype:
             if ("_kept_bases" not in self.__dict__
                     or answers.size * self.n_basis > _MAX_KEPT_SIZE):
                 return self._kept_basis(Y)
-            # the basis of the answers in the dtype ``Y`` arrives in
-            kept = answers, dtype, self.basis(answers.astype(dtype))
+            table = np.empty(answers.shape + (self.n_basis,), dtype=dtype)
+            for rows in gen_batches(len(answers), _ROWS_BLOCK):
+                # the basis of the answers in the dtype ``Y`` arrives in
+                table[rows] = self.basis(answers[rows].astype(dtype))
+            kept = answers, dtype, table
             self._kept_rows = kept
         return kept[2][index]
 

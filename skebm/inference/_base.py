@@ -41,7 +41,8 @@ class Step:
         deterministic objective (the line search of L-BFGS).
     rows : ndarray of int or None
         Training rows of the batch, for state kept per training sample
-        (persistent chains); None for a batch of new samples.
+        (persistent chains, the bases of the targets); None for a batch of
+        new samples.
     partition : bool
         Whether the loss takes the log-partition over all answers (the
         loss's ``partition``), so that the candidates need no ``incorrect``

@@ -43,8 +43,9 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
     The support is the (standardized) training range, padded; beyond it the
     energy rises as a quadratic wall, so that the Gibbs distribution is a
     proper density on the real line. Training candidates are the target and
-    a grid of 128 points shifted at random every mini-batch (an unbiased
-    quadrature of the partition; the fixed midpoint grid for L-BFGS), plus
+    a grid of 128 points shifted at random every mini-batch to one of 16
+    places (over the batches, a midpoint rule of 2048 points for the
+    partition; the fixed midpoint grid for L-BFGS), plus
     the two wall tails. Inference uses 512 points: the mode is refined
     locally around the best grid point, and the mean, quantiles, samples and
     log-partition come from the piecewise-uniform density on the grid with

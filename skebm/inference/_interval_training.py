@@ -58,8 +58,9 @@ class IntervalCandidates:
         columns = [y_in[:, None]]
         n_cells = 0
         if self.cells is not None:
-            # the cell's points move with the grid's shift: an unbiased
-            # quadrature of the cell, as the grid is of the partition
+            # the cell's points move with the grid's shift: a quadrature of
+            # the cell at the fine grid's points, as the grid is of the
+            # partition
             cells, low, high = self.cells.points(y, h, shift)
             n_cells = cells.shape[1]
             columns.append(self.clip(cells))
@@ -71,12 +72,12 @@ class IntervalCandidates:
         Y = np.concatenate(columns, axis=1).astype(dtype)
         # the edges carry the quadratic-wall tails of the partition
         shared = np.concatenate([[lo, hi], grid]).astype(dtype)
-        rows = None
+        given = {}
         if (step.rows is not None and Y.shape[1] == 1
                 and getattr(energy, "keeps_answer_rows", False)
                 and getattr(self, "_answers", None) is not None):
-            rows = (self._answers, step.rows)
-        energies, cache = energy.forward(X, Y, shared, G=(g, activations), rows=rows)
+            given["rows"] = (self._answers, step.rows)
+        energies, cache = energy.forward(X, Y, shared, G=(g, activations), **given)
         energies[:, 0] += self.wall_energy(y)
         in_cell = slice(1, 1 + n_cells)
         if n_cells:
