@@ -235,13 +235,15 @@ class JointEnergy(_AnswerEnergy):
         if key in pool:
             pool[key] = pool.pop(key)
             return pool[key]
-        while pool and (len(pool) >= _N_KEPT or size + sum(
-                b.size for other in kept.values() for b in other.values())
-                > _MAX_KEPT_SIZE):
+
+        def fits():
+            used = sum(b.size for other in kept.values() for b in other.values())
+            return size + used <= _MAX_KEPT_SIZE
+
+        while pool and (len(pool) >= _N_KEPT or not fits()):
             del pool[next(iter(pool))]
         psi = self.basis(y)
-        if size + sum(b.size for other in kept.values()
-                      for b in other.values()) <= _MAX_KEPT_SIZE:
+        if fits():
             psi.flags.writeable = False
             pool[key] = psi
         return psi
