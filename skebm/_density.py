@@ -124,6 +124,8 @@ class GibbsDensityMixin:
             For a 2-D ``y`` each sample is a whole answer vector,
             ``y_samples[i, j]`` the ``j``-th draw for ``X[i]``: the outputs
             come last, where GaussianProcessRegressor puts the draws.
+            Where the targets have atoms (a point mass, counts), a draw
+            inside an atom's cell is the atom, as the data record it.
         """
         X = self._check_X(X)
         rng = check_random_state(random_state)

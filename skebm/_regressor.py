@@ -381,7 +381,8 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         return_std : bool, default=False
             Also return the standard deviation of the Gibbs distribution, as
             GaussianProcessRegressor and BayesianRidge do (a Pipeline passes
-            the flag on).
+            the flag on). With atoms in the targets (counts, a point mass),
+            both read an answer in an atom's cell as the atom (user guide).
 
         Returns
         -------

@@ -4,7 +4,7 @@ of the cell, a quadrature over a few points inside it."""
 
 import numpy as np
 
-from ._grid_density import grid_probabilities, row_logsumexp
+from ._grid_density import cell_centers, grid_probabilities, row_logsumexp
 
 
 class TargetCells:
@@ -47,6 +47,40 @@ class TargetCells:
         half = self.floor / 2
         return (z - np.where(atom, self.below[k], half),
                 z + np.where(atom, self.above[k], half))
+
+    def _atom_cells(self):
+        """``(low, high)`` of the atoms' cells, cut at the midpoints between
+        neighbouring atoms so that no answer falls in two."""
+        low, high = self.atoms - self.below, self.atoms + self.above
+        middle = (self.atoms[1:] + self.atoms[:-1]) / 2
+        return (np.concatenate([low[:1], np.maximum(low[1:], middle)]),
+                np.concatenate([np.minimum(high[:-1], middle), high[-1:]]))
+
+    def record(self, z):
+        """The values recorded for answers ``z`` (any shape): an answer
+        inside an atom's cell is the atom, any other is itself."""
+        low, high = self._atom_cells()
+        k = np.clip(np.searchsorted(high, z), 0, len(self.atoms) - 1)
+        return np.where((low[k] <= z) & (z <= high[k]), self.atoms[k], z)
+
+    def tile_moments(self, support, n_tiles):
+        """Mean and mean square of the recorded value (:meth:`record`) of an
+        answer uniform on each of ``n_tiles`` equal tiles of ``support``:
+        two arrays of shape (n_tiles,)."""
+        grid, h = cell_centers(support, n_tiles)
+        first, second = grid.copy(), grid**2 + h**2 / 12
+        low, high = self._atom_cells()
+        tiles, _ = tile_overlap(grid[0], h, n_tiles, low, high)
+        # the part [left, right] of each tile inside each atom's cell moves
+        # from its own moments to the atom's
+        left = np.maximum(grid[tiles] - h / 2, low[:, None])
+        right = np.maximum(np.minimum(grid[tiles] + h / 2, high[:, None]), left)
+        share = (right - left) / h
+        atom = self.atoms[:, None]
+        np.add.at(first, tiles, share * (atom - (left + right) / 2))
+        np.add.at(second, tiles,
+                  share * (atom**2 - (left**2 + left * right + right**2) / 3))
+        return first, second
 
     def points(self, z, spacing, shift=0.5):
         """Quadrature points of the cells of ``z`` at a spacing of at most

@@ -42,17 +42,22 @@ def cell_centers(support, n_cells):
     return lo + (np.arange(n_cells) + 0.5) * h, h
 
 
-def grid_moments(probs, support, tail_sd):
+def grid_moments(probs, support, tail_sd, cell_moments=None):
     """Mean and variance (n,) of the density of cell probabilities ``probs``
-    (n, M + 2), whose half-normal tails have scale ``tail_sd``."""
+    (n, M + 2), whose half-normal tails have scale ``tail_sd``.
+
+    ``cell_moments``, two arrays (M,), replace the mean and mean square of
+    each cell's uniform density (those of a value recorded from it)."""
     lo, hi = support
-    grid, h = cell_centers(support, probs.shape[1] - 2)
+    if cell_moments is None:
+        grid, h = cell_centers(support, probs.shape[1] - 2)
+        # cells are uniform of width h: variance h^2 / 12 within each
+        cell_moments = grid, grid**2 + h**2 / 12
     # the half-normal tails' first and second moments about their edges
     tail_mean, tail_square = tail_sd * np.sqrt(2 / np.pi), tail_sd**2
-    mean = (probs[:, 1:-1] @ grid + probs[:, 0] * (lo - tail_mean)
+    mean = (probs[:, 1:-1] @ cell_moments[0] + probs[:, 0] * (lo - tail_mean)
             + probs[:, -1] * (hi + tail_mean))
-    # cells are uniform of width h: variance h^2 / 12 within each
-    square = (probs[:, 1:-1] @ (grid**2 + h**2 / 12)
+    square = (probs[:, 1:-1] @ cell_moments[1]
               + probs[:, 0] * (lo**2 - 2 * lo * tail_mean + tail_square)
               + probs[:, -1] * (hi**2 + 2 * hi * tail_mean + tail_square))
     return mean, np.maximum(square - mean**2, 0.0)

@@ -289,8 +289,9 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
         return probs
 
     def predict(self, energy, X, beta, kind):
-        """The Gibbs distribution's ``"mean"`` or its ``"mode"`` (the argmin
-        of the energy, refined around the best grid point): (n, 1)."""
+        """The Gibbs distribution's ``"mean"`` (with atoms, of the value
+        recorded) or its ``"mode"`` (the argmin of the energy, refined around
+        the best grid point): (n, 1)."""
         lo, hi = self.support
         grid, h = self._grid(energy.params_.dtype)
         out = np.empty(X.shape[0])
@@ -298,7 +299,7 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
             logits, E = self._logits(energy, X[rows], beta)
             if kind == "mean":
                 probs = self._with_floor(grid_probabilities(logits))
-                out[rows] = grid_moments(probs, self.support, _WALL / np.sqrt(beta))[0]
+                out[rows] = self._moments(probs, beta)[0]
             else:
                 best = grid[np.argmin(E, axis=1)]
                 local = best[:, None] + np.linspace(-h, h, _N_REFINE)
@@ -310,10 +311,19 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
         return out[:, None]
 
     def predict_std(self, energy, X, beta):
-        """Standard deviation of the Gibbs distribution: (n, 1)."""
+        """Standard deviation of the Gibbs distribution (with atoms, of the
+        value recorded): (n, 1)."""
         p = self._cell_probabilities(energy, X, beta)
-        _, variance = grid_moments(p, self.support, _WALL / np.sqrt(beta))
-        return np.sqrt(variance)[:, None]
+        return np.sqrt(self._moments(p, beta)[1])[:, None]
+
+    def _moments(self, probs, beta):
+        """Mean and variance of the grid density ``probs``; with atoms, of
+        the value recorded (an answer in an atom's cell reads as the atom:
+        the data fix the cell's probability, not where in it the mass lies)."""
+        tiles = None
+        if self.cells is not None:
+            tiles = self.cells.tile_moments(self.support, probs.shape[1] - 2)
+        return grid_moments(probs, self.support, _WALL / np.sqrt(beta), tiles)
 
     def tilted(self, tilt):
         """A copy of this space whose energies are tilted by ``tilt``."""
@@ -346,9 +356,11 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
                              lambda z: grid_cdf(probs, self.support, z))[:, None, :]
 
     def sample(self, energy, X, beta, n_samples, rng):
-        """Draws from ``p(y|x)`` by inverting its CDF: (n, 1, n_samples)."""
+        """Draws from ``p(y|x)`` by inverting its CDF, as recorded (an
+        answer in an atom's cell is the atom): (n, 1, n_samples)."""
         u = rng.uniform(size=(X.shape[0], n_samples))
-        return self.quantiles(energy, X, beta, u)
+        z = self.quantiles(energy, X, beta, u)
+        return z if self.cells is None else self.cells.record(z)
 
     def score(self, energy, X, z, sample_weight, beta, kind):
         """Weighted R^2 of the prediction (without the floor: early stopping
