@@ -182,6 +182,7 @@ class AlphaSelectionMixin:
             if isinstance(self._inputs, InputBox):
                 # the rows the trial held out are training rows too
                 self._inputs = self._inputs.widened(Xv, wv)
+            self._noise_at_least_training(Xv, yv, wv)
             self._retilt(Xv, yv, wv)
             return self
         else:
@@ -201,6 +202,7 @@ class AlphaSelectionMixin:
         if selected is not None and self.beta == "auto":
             self.beta_ = selected.beta_
             self._take_noise(selected)
+            self._noise_at_least_training(Xv, yv, wv)
             self._retilt(Xv, yv, wv)
         return self
 

@@ -434,6 +434,23 @@ def test_outputs_noise_comes_from_the_rows_alpha_auto_holds_out():
                                              0.34 / np.sqrt(400)), covered
 
 
+@pytest.mark.parametrize("beta", ["auto", 3.0])
+def test_held_out_noise_is_at_least_the_training_rows(beta):
+    # heavy-tailed noise: the 60 rows alpha="auto" holds out showed half the
+    # variance the fit leaves on its own training rows (precision 3.21
+    # against 1.53)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = X[:, 0] + 0.3 * rng.standard_t(1.5, 300)
+    reg = EnergyRegressor(energy="mlp", beta=beta, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    residual = (y - reg.predict(X)) / reg.y_scale_[0]
+    expected = 1 / np.mean(residual**2) if beta == "auto" else beta
+    assert reg.beta_ == pytest.approx(expected, rel=1e-9)
+
+
 def test_mode_is_argmin_energy_and_mean_is_gibbs_mean(bimodal_model):
     reg = clone(bimodal_model).set_params(inference="mode")
     reg.__dict__.update({k: v for k, v in bimodal_model.__dict__.items()
