@@ -7,7 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-from skebm._alpha_auto import _AUTO_ALPHAS, _AUTO_FOLDS, _along_path, _Trials
+from skebm._alpha_auto import _AUTO_ALPHAS, _AUTO_FOLDS
+from skebm._alpha_trials import _along_path, _Trials
 from skebm.inference import IntervalSpace
 
 TIMEOUT = 30  # seconds; only a broken scheduler waits this long
@@ -39,7 +40,7 @@ def test_a_refit_started_early_is_kept_when_its_trial_stays_the_best():
     # two threads, three trials: the thread left without a trial refits the
     # best finished one while the last trial runs, and no second refit runs
     trial, refit, refitted, _ = _trials([0.0, 1.0, -1.0], last_waits=True)
-    results, model, caught = _Trials(trial, refit).in_threads(2)
+    results, model, caught = _Trials(trial, refit, _AUTO_ALPHAS).in_threads(2)
     assert [score for score, _ in results] == [0.0, 1.0, -1.0]
     assert [m for _, m in results] == [f"model {c}" for c in _AUTO_ALPHAS]
     assert refitted == [(_AUTO_ALPHAS[1], f"model {_AUTO_ALPHAS[1]}")]
@@ -51,7 +52,7 @@ def test_a_refit_started_early_is_kept_when_its_trial_stays_the_best():
 
 def test_a_refit_started_early_is_replaced_when_a_later_trial_wins():
     trial, refit, refitted, _ = _trials([0.0, 1.0, 2.0], last_waits=True)
-    results, model, caught = _Trials(trial, refit).in_threads(2)
+    results, model, caught = _Trials(trial, refit, _AUTO_ALPHAS).in_threads(2)
     assert [c for c, _ in refitted] == [_AUTO_ALPHAS[1], _AUTO_ALPHAS[2]]
     assert model == f"refit of {_AUTO_ALPHAS[2]}"
     assert [str(w) for w in caught] == [f"refit {_AUTO_ALPHAS[2]}"]
@@ -61,16 +62,16 @@ def test_ties_and_nan_scores_choose_as_in_turn():
     # NaN scores lowest, and the first of equal scores wins, whatever the
     # order in which the trials finish
     trial, refit, refitted, _ = _trials([float("nan"), 1.0, 1.0])
-    results, model, _ = _Trials(trial, refit).in_threads(3)
+    results, model, _ = _Trials(trial, refit, _AUTO_ALPHAS).in_threads(3)
     assert model == f"refit of {_AUTO_ALPHAS[1]}"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        assert _Trials(trial, None).in_turn() == results
+        assert _Trials(trial, None, _AUTO_ALPHAS).in_turn() == results
 
 
 def test_without_a_refit_only_the_trials_run():
     trial, _, refitted, _ = _trials([0.0, 1.0, 2.0])
-    results, model, caught = _Trials(trial, None).in_threads(2)
+    results, model, caught = _Trials(trial, None, _AUTO_ALPHAS).in_threads(2)
     assert model is None and caught == [] and refitted == []
     assert len(results) == len(_AUTO_ALPHAS)
 
@@ -83,7 +84,7 @@ def test_a_failing_trial_raises_and_leaves_the_filters_as_they_were():
 
     filters, shown = list(warnings.filters), warnings.showwarning
     with pytest.raises(ValueError, match="trial failed"):
-        _Trials(trial, lambda c, m: m).in_threads(2)
+        _Trials(trial, lambda c, m: m, _AUTO_ALPHAS).in_threads(2)
     assert warnings.filters == filters and warnings.showwarning is shown
 
 
@@ -102,7 +103,7 @@ def test_of_failed_trials_the_first_in_order_reports():
         return 0.0, None
 
     with pytest.raises(ValueError, match="first"):
-        _Trials(trial, None).in_threads(2)
+        _Trials(trial, None, _AUTO_ALPHAS).in_threads(2)
 
 
 def test_a_failed_trial_keeps_its_cause():
@@ -115,7 +116,7 @@ def test_a_failed_trial_keeps_its_cause():
         return 0.0, None
 
     with pytest.raises(ValueError, match="trial failed") as info:
-        _Trials(trial, None).in_threads(2)
+        _Trials(trial, None, _AUTO_ALPHAS).in_threads(2)
     assert isinstance(info.value.__cause__, KeyError)
 
 
