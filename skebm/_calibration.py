@@ -53,7 +53,7 @@ class CalibrationMixin:
         """Lower a Gaussian energy's held-out noise precision ``beta_`` to
         that of the training rows ``X, y`` when it is higher: no held-out
         rows can show less noise than the fit leaves on its own training
-        rows, and the mean square of a few hundred heavy-tailed residuals is
+        rows, and the mean square of a few dozen heavy-tailed residuals is
         more often too small than too large (ISLR's Credit: the mlp
         energy's 90% intervals covered 0.72 of new rows; user guide)."""
         space = self.answer_space_
