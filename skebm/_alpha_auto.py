@@ -179,7 +179,8 @@ class AlphaSelectionMixin:
             if isinstance(self._inputs, InputBox):
                 # the rows the trial held out are training rows too
                 self._inputs = self._inputs.widened(Xv, wv)
-            self._noise_at_least_training(Xv, yv, wv)
+            train = splits[0][0]
+            self._noise_at_least_training(X_m[train], y_m[train], w_m[train])
             self._retilt(Xv, yv, wv)
             return self
         else:

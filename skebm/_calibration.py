@@ -50,8 +50,9 @@ class CalibrationMixin:
                                          self.beta_)
 
     def _noise_at_least_training(self, X, y, sample_weight):
-        """Lower a Gaussian energy's held-out noise precision ``beta_`` to
-        that of the training rows ``X, y`` when it is higher: no held-out
+        """Raise a Gaussian energy's held-out noise variance, ``c_j /
+        beta_`` for each output ``j``, to the mean squared residual of the
+        rows ``X, y`` that the fit trained on where it is lower: no held-out
         rows can show less noise than the fit leaves on its own training
         rows, and the mean square of a few dozen heavy-tailed residuals is
         more often too small than too large (ISLR's Credit: the mlp
@@ -60,9 +61,12 @@ class CalibrationMixin:
         if self.beta != "auto" or not hasattr(space, "residual_squares"):
             return
         z = standardize(y, X.shape[0], self.y_mean_, self.y_scale_)
-        training = space.fit_beta(self.energy_, self._energy_inputs(X), z,
-                                  sample_weight, self._loss, self.beta_)
-        self.beta_ = min(self.beta_, training)
+        c = 1.0 if space.column_variance is None else space.column_variance
+        training = space.residual_squares(self.energy_, self._energy_inputs(X), z,
+                                          sample_weight) / np.sum(sample_weight)
+        variance = np.maximum(c / self.beta_, training)
+        self.answer_space_ = space.with_column_variance(variance)
+        self.beta_ = 1.0 / float(np.mean(variance))
 
     def _take_noise(self, model):
         """Take the outputs' relative noise variances of ``model``, the

@@ -382,7 +382,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
             Also return the standard deviation of the Gibbs distribution, as
             GaussianProcessRegressor and BayesianRidge do (a Pipeline passes
             the flag on). With atoms in the targets (counts, a point mass),
-            both read an answer in an atom's cell as the atom (user guide).
+            the mean and this read an answer in an atom's cell as the atom.
 
         Returns
         -------

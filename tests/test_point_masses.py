@@ -268,6 +268,31 @@ def test_tile_overlap_window_holds_every_overlapping_tile():
     np.testing.assert_allclose(dense, every, atol=1e-12)
 
 
+def test_floored_temperature_is_no_fit_of_the_floor_alone():
+    # 45% of the rows on an atom, whose density grows with beta without
+    # bound, the rest Gaussian residuals of 1 (their own peak at beta 1):
+    # under a floor the likelihood climbed to the search's edge, leaving
+    # every other row to the floor (PSID1976's hours: held-out beta 2699,
+    # test coverage 0.40)
+    from skebm.inference._temperature import fit_floored_temperature
+
+    atom = np.arange(100) < 45
+    log_floor = -5.0
+
+    def log_densities(b):
+        gibbs = np.where(atom, np.log(b), 0.5 * np.log(b / (2 * np.pi)) - b / 2)
+        return gibbs, np.logaddexp(gibbs, log_floor)
+
+    def fit(w, start, max_steps=None):
+        # the weighted Gibbs likelihood's maximum, in closed form
+        return (w[atom].sum() + 0.5 * w[~atom].sum()) / (0.5 * w[~atom].sum())
+
+    beta = fit_floored_temperature(fit, log_densities, np.ones(100), 1.0)
+    gibbs, total = log_densities(beta)
+    assert np.mean(np.exp(gibbs - total)) > 0.5
+    assert beta == pytest.approx(fit(np.ones(100), None), rel=0.05)
+
+
 def test_record_reads_an_answer_in_an_atoms_cell_as_the_atom():
     cells = TargetCells(0.1, np.array([0.0, 1.0, 1.4]), np.full(3, 0.5),
                         np.full(3, 0.5))
@@ -275,6 +300,11 @@ def test_record_reads_an_answer_in_an_atoms_cell_as_the_atom():
     # the cells of 1 and 1.4 overlap: each takes its side of 1.2
     np.testing.assert_array_equal(cells.record(z),
                                   [-0.6, 0.0, 0.0, 1.0, 1.0, 1.4, 1.4, 1.91])
+    # cells that do not overlap keep their bounds, however far from the middle
+    cells = TargetCells(0.1, np.array([0.0, 1.0]), np.array([0.1, 0.8]),
+                        np.array([0.1, 0.5]))
+    np.testing.assert_array_equal(cells.record(np.array([0.15, 0.3, 0.6])),
+                                  [0.15, 1.0, 1.0])
 
 
 def test_tile_moments_are_those_of_recorded_uniform_answers():

@@ -451,6 +451,39 @@ def test_held_out_noise_is_at_least_the_training_rows(beta):
     assert reg.beta_ == pytest.approx(expected, rel=1e-9)
 
 
+def test_a_kept_trials_noise_is_at_least_that_of_its_own_training_rows():
+    # above 2000 rows the trial fitted on 80% of them is kept: the held-out
+    # fifth are not its training rows
+    from skebm._alpha_auto import _validation_splits
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(2500, 3))
+    y = X[:, 0] + 0.3 * rng.standard_t(1.5, 2500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = EnergyRegressor(energy="mlp", random_state=0).fit(X, y)
+    train, _ = _validation_splits(len(y), False)[0]
+    residual = (y[train] - reg.predict(X[train])) / reg.y_scale_[0]
+    assert reg.beta_ == pytest.approx(1 / np.mean(residual**2), rel=1e-9)
+
+
+def test_each_outputs_held_out_noise_is_at_least_its_training_rows():
+    # heavy-tailed noise on one output, Gaussian on the other: one bound on
+    # the shared beta widened the Gaussian output (its intervals covered
+    # 0.96) and left the other below its own training residuals
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    Y = np.c_[X[:, 0] + 0.5 * rng.standard_t(1.5, 300),
+              np.sin(X[:, 1]) + 0.3 * rng.normal(size=300)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = EnergyRegressor(energy="mlp", random_state=0).fit(X, Y)
+    std = reg.predict(X[:1], return_std=True)[1][0]
+    training = np.sqrt(np.mean((Y - reg.predict(X)) ** 2, axis=0))
+    assert np.all(std >= training * (1 - 1e-9))
+    assert std[1] < 1.1 * training[1]
+
+
 def test_mode_is_argmin_energy_and_mean_is_gibbs_mean(bimodal_model):
     reg = clone(bimodal_model).set_params(inference="mode")
     reg.__dict__.update({k: v for k, v in bimodal_model.__dict__.items()

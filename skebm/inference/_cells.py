@@ -49,12 +49,14 @@ class TargetCells:
                 z + np.where(atom, self.above[k], half))
 
     def _atom_cells(self):
-        """``(low, high)`` of the atoms' cells, cut at the midpoints between
-        neighbouring atoms so that no answer falls in two."""
+        """``(low, high)`` of the atoms' cells; where two overlap, both end
+        at the middle of the overlap, so that no answer falls in two."""
         low, high = self.atoms - self.below, self.atoms + self.above
-        middle = (self.atoms[1:] + self.atoms[:-1]) / 2
-        return (np.concatenate([low[:1], np.maximum(low[1:], middle)]),
-                np.concatenate([np.minimum(high[:-1], middle), high[-1:]]))
+        overlap = high[:-1] > low[1:]
+        middle = (high[:-1] + low[1:]) / 2
+        high[:-1] = np.where(overlap, middle, high[:-1])
+        low[1:] = np.where(overlap, middle, low[1:])
+        return low, high
 
     def record(self, z):
         """The values recorded for answers ``z`` (any shape): an answer

@@ -49,7 +49,9 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
     the two wall tails. Inference uses 512 points: the mode is refined
     locally around the best grid point, and the mean, quantiles, samples and
     log-partition come from the piecewise-uniform density on the grid with
-    half-normal tails. With a ``sampler`` the NLL's contrastive term is the
+    half-normal tails (with ``cells``, the mean, its spread and the samples
+    read an answer in an atom's cell as the atom: the value recorded). With
+    a ``sampler`` the NLL's contrastive term is the
     kept states of random-walk Metropolis chains on ``p(y|x)``.
 
     Parameters

@@ -22,6 +22,9 @@ _DECADES = 4.5
 # fit_floored_temperature: the points per decade of its coarse search, at
 # most this many EM steps, and the change in log(beta) at which they stop
 _SEARCH_PER_DECADE, _MAX_EM_STEPS, _EM_XTOL = 2, 200, 1e-8
+# and the least share of the rows' weight that the Gibbs part must explain
+# there: the floor stands for the rare target the Gibbs distribution misses
+_MIN_GIBBS_SHARE = 0.5
 
 
 def fit_inverse_temperature(nll_gradient, energy_spread, curvature=False,
@@ -170,7 +173,9 @@ def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
     the bracket of :func:`fit_inverse_temperature`; from it,
     expectation-maximization steps (each a Newton step of a weighted fit of
     the Gibbs part alone, or the whole fit where that step would lower the
-    likelihood) climb to the peak.
+    likelihood) climb to the peak. A peak where the Gibbs part explains
+    less than ``_MIN_GIBBS_SHARE`` of the rows' weight is a fit of the
+    floor and is not taken; without another, the Gibbs fit is returned.
 
     Parameters
     ----------
@@ -196,19 +201,30 @@ def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
     """
     w = w / w.sum()
 
+    def shares_of(gibbs, total):
+        with np.errstate(invalid="ignore"):
+            # a row of no density at all is the Gibbs part's
+            return np.nan_to_num(np.exp(gibbs - total), nan=1.0)
+
     def log_likelihood(b):
-        value = w @ log_densities(b)[1]
-        return value if np.isfinite(value) else -np.inf
+        gibbs, total = log_densities(b)
+        value = w @ total
+        # a peak where the floor explains most rows is a fit of the floor
+        # (counts' zeros in a cell of their own: every other row left to it)
+        if not (np.isfinite(value) and w @ shares_of(gibbs, total) >= _MIN_GIBBS_SHARE):
+            return -np.inf
+        return value
 
     low, high = _log_bracket(energy_spread)
     coarse = np.exp(np.linspace(low, high, round(
         2 * _DECADES * _SEARCH_PER_DECADE) + 1))
-    beta = max([fit(w, start), *coarse], key=log_likelihood)
+    gibbs_fit = fit(w, start)
+    beta = max([gibbs_fit, *coarse], key=log_likelihood)
+    if not np.isfinite(log_likelihood(beta)):
+        return gibbs_fit
     gibbs, total = log_densities(beta)
     for _ in range(_MAX_EM_STEPS):
-        with np.errstate(invalid="ignore"):
-            # a row of no density at all is the Gibbs part's
-            shares = np.nan_to_num(np.exp(gibbs - total), nan=1.0)
+        shares = shares_of(gibbs, total)
         if not w @ shares > 0:
             break
         # a generalized EM step: one Newton step of the weighted fit, which
@@ -222,6 +238,8 @@ def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
         if not w @ new_total >= before - 1e-12 * abs(before):
             new = fit(w * shares, beta)
             new_gibbs, new_total = log_densities(new)
+        if w @ shares_of(new_gibbs, new_total) < _MIN_GIBBS_SHARE:
+            return beta
         if abs(np.log(new / beta)) <= _EM_XTOL:
             return new
         beta, gibbs, total = new, new_gibbs, new_total
