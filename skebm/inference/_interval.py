@@ -296,12 +296,14 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
         the best grid point): (n, 1)."""
         lo, hi = self.support
         grid, h = self._grid(energy.params_.dtype)
+        tiles = self._recorded_tiles()
         out = np.empty(X.shape[0])
         for rows in row_blocks(X.shape[0]):
             logits, E = self._logits(energy, X[rows], beta)
             if kind == "mean":
                 probs = self._with_floor(grid_probabilities(logits))
-                out[rows] = self._moments(probs, beta)[0]
+                out[rows] = grid_moments(probs, self.support, _WALL / np.sqrt(beta),
+                                         tiles)[0]
             else:
                 best = grid[np.argmin(E, axis=1)]
                 local = best[:, None] + np.linspace(-h, h, _N_REFINE)
@@ -316,16 +318,18 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
         """Standard deviation of the Gibbs distribution (with atoms, of the
         value recorded): (n, 1)."""
         p = self._cell_probabilities(energy, X, beta)
-        return np.sqrt(self._moments(p, beta)[1])[:, None]
+        _, variance = grid_moments(p, self.support, _WALL / np.sqrt(beta),
+                                   self._recorded_tiles())
+        return np.sqrt(variance)[:, None]
 
-    def _moments(self, probs, beta):
-        """Mean and variance of the grid density ``probs``; with atoms, of
-        the value recorded (an answer in an atom's cell reads as the atom:
-        the data fix the cell's probability, not where in it the mass lies)."""
-        tiles = None
-        if self.cells is not None:
-            tiles = self.cells.tile_moments(self.support, probs.shape[1] - 2)
-        return grid_moments(probs, self.support, _WALL / np.sqrt(beta), tiles)
+    def _recorded_tiles(self):
+        """With atoms, the moments of the value recorded on each cell of the
+        prediction grid (an answer in an atom's cell reads as the atom: the
+        data fix the cell's probability, not where in it the mass lies);
+        else None, the cells' own."""
+        if self.cells is None:
+            return None
+        return self.cells.tile_moments(self.support, _N_PREDICT_GRID)
 
     def tilted(self, tilt):
         """A copy of this space whose energies are tilted by ``tilt``."""

@@ -36,7 +36,7 @@ class IntervalCandidates:
         self._answers = self.clip(z[:, :1])
         if self.persistent_chains and self.sampler is not None:
             # one row of chains per training sample, started at its target
-            self._chains = np.repeat(self.clip(z[:, :1]).astype(float),
+            self._chains = np.repeat(self._answers.astype(float),
                                      self.sampler.n_chains, axis=1)
 
     def stop_training(self):

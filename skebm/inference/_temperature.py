@@ -218,15 +218,15 @@ def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
     low, high = _log_bracket(energy_spread)
     coarse = np.exp(np.linspace(low, high, round(
         2 * _DECADES * _SEARCH_PER_DECADE) + 1))
-    gibbs_fit = fit(w, start)
-    beta = max([gibbs_fit, *coarse], key=log_likelihood)
-    if not np.isfinite(log_likelihood(beta)):
-        return gibbs_fit
+    starts = [fit(w, start), *coarse]
+    values = [log_likelihood(b) for b in starts]
+    beta = starts[int(np.argmax(values))]
+    if not np.isfinite(max(values)):
+        return starts[0]
     gibbs, total = log_densities(beta)
     for _ in range(_MAX_EM_STEPS):
+        # at least _MIN_GIBBS_SHARE: an EM step never weighs the rows by nothing
         shares = shares_of(gibbs, total)
-        if not w @ shares > 0:
-            break
         # a generalized EM step: one Newton step of the weighted fit, which
         # climbs as far as the whole fit's three or four evaluations would
         # (the M-step's own optimum moves with the shares); a full fit where
