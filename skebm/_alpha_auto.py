@@ -47,8 +47,10 @@ class AlphaSelectionMixin:
         20%), its temperature fitted to those rows with
         ``beta="auto"`` (a flexible model's training residuals understate its
         noise), and scored by their log-likelihood; the best is refitted on
-        all the data for as many iterations, keeping its ``beta_`` (in
-        threads, from the moment one is free: :meth:`_Trials.in_threads`).
+        all the data for as many iterations (all of them: ``_fit``'s
+        ``n_iter``), taking its ``beta_`` to its own energies' scale
+        (:meth:`_carry_temperature`; in threads, from the moment one is
+        free: :meth:`_Trials.in_threads`).
         Past ``_AUTO_REFIT_MAX_ROWS`` rows the best trial is kept, and the
         trials are a regularization path (:func:`_along_path`).
         Few rows make each trial a cross-validation instead
@@ -79,7 +81,7 @@ class AlphaSelectionMixin:
         # iterations and beta
         candidates = _AUTO_ALPHAS if self._takes_penalty() else (0.0,)
         if not splits:
-            alpha, selected = candidates[-1], None
+            alpha, selected, folds = candidates[-1], None, []
         else:
             y_standardization = None
             if len(splits) > 1:
@@ -162,6 +164,7 @@ class AlphaSelectionMixin:
             scores, models = zip(*results)
             best = _best(scores)
             alpha, selected = candidates[best], models[best]
+            folds = [model for model, _ in trial_fits[alpha]]
             if not warm and self.beta == "auto":
                 expert = second_expert(scores, models,
                                        [trial_fits[c] for c in candidates], score)
@@ -198,7 +201,7 @@ class AlphaSelectionMixin:
                                   caught)
             selected = join(self, other, expert) or selected
         if selected is not None and self.beta == "auto":
-            self.beta_ = selected.beta_
+            self._carry_temperature(folds, selected.beta_, Xv, wv)
             self._take_noise(selected)
             self._noise_at_least_training(Xv, yv, wv)
             self._retilt(Xv, yv, wv)

@@ -420,3 +420,53 @@ def test_classifier_trials_weigh_classes_as_the_refit(monkeypatch):
     y3 = np.r_[y[:37], np.full(3, 2), y[40:]]
     clf = EnergyClassifier(class_weight={0: 1.0, 2: 5.0}, random_state=0).fit(X, y3)
     assert clf.alpha_ in _AUTO_ALPHAS
+
+
+def test_the_refit_runs_its_trials_iteration_count(monkeypatch):
+    # a training loss that never improves by tol would stop the refit after
+    # n_iter_no_change + 1 epochs: another schedule than the trial's (on
+    # MASS' cats 12 epochs for a best trial count of 70 to 200)
+    from skebm import EnergyClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = (X[:, 0] + rng.normal(size=300) > 0).astype(int)
+    refits = []
+    fit = EnergyClassifier._fit
+
+    def recording_fit(self, *args, held_out=None, n_iter=None, **kwargs):
+        result = fit(self, *args, held_out=held_out, n_iter=n_iter, **kwargs)
+        if held_out is None:
+            refits.append((n_iter, self.n_iter_))
+        return result
+
+    monkeypatch.setattr(EnergyClassifier, "_fit", recording_fit)
+    EnergyClassifier(loss="perceptron", tol=10.0, n_iter_no_change=2,
+                     random_state=0).fit(X, y)
+    assert refits and all(count is not None and count >= 10 for count, _ in refits)
+    assert all(done == count for count, done in refits), refits
+
+
+def test_a_refit_whose_energies_scale_takes_the_temperature_of_its_trial():
+    # a refit whose energies are c times its trial's gives the same
+    # probabilities at beta / c; a loss with a partition keeps beta
+    import copy
+
+    from skebm import EnergyClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = (X[:, 0] + rng.normal(size=200) > 0).astype(int)
+    w = np.ones(200)
+    for loss, expected in [("perceptron", 2.0 / 3.0), ("nll", 2.0)]:
+        trial = EnergyClassifier(loss=loss, alpha=1.0, random_state=0).fit(X, y)
+        refit = copy.deepcopy(trial)
+        # the linear energy's scores, times 3
+        refit.energy_.set_params_vector(3.0 * refit.energy_.params_)
+        refit._carry_temperature([trial], 2.0, X, w)
+        np.testing.assert_allclose(refit.beta_, expected, rtol=1e-8)
+        np.testing.assert_allclose(refit.predict_proba(X),
+                                   trial.answer_space_.proba(trial.energies(X), 2.0)
+                                   if loss == "perceptron" else
+                                   refit.answer_space_.proba(refit.energies(X), 2.0),
+                                   atol=1e-10)

@@ -2,6 +2,7 @@
 
 import pickle
 import re
+import types
 import warnings
 
 import numpy as np
@@ -184,6 +185,33 @@ def test_prediction_methods_agree(iris):
     np.testing.assert_array_equal(clf.decision_function(X), -energies)
     free = np.log(np.exp(-2.0 * energies).sum(axis=1)) / 2.0
     np.testing.assert_allclose(clf.score_samples(X), free)
+
+
+def test_temperatures_of_margin_losses_minimize_the_cross_entropy():
+    # fit_beta: the smoothed targets' cross-entropy at its minimum over beta;
+    # match_beta: energies 4 times as large match probabilities at beta / 4
+    from scipy.optimize import minimize_scalar
+
+    from skebm.inference import ClassSpace
+
+    rng = np.random.default_rng(0)
+    E, y, w = rng.normal(size=(50, 3)), rng.integers(3, size=50), rng.uniform(1, 2, 50)
+    space, energy = ClassSpace(3), types.SimpleNamespace(energies=lambda X: X)
+    smooth = 3 / (w.sum() + 3)
+    targets = np.full((50, 3), smooth / 3)
+    targets[np.arange(50), y] += 1 - smooth
+
+    def cross_entropy(t):
+        return -w @ np.sum(targets * space.log_proba(E, np.exp(t)), axis=1)
+
+    best = np.exp(minimize_scalar(cross_entropy, bounds=(-5, 5), method="bounded",
+                                  options={"xatol": 1e-10}).x)
+    margin, nll = (types.SimpleNamespace(partition=p) for p in (False, True))
+    np.testing.assert_allclose(space.fit_beta(energy, E, y, w, margin, 1.0), best,
+                               rtol=1e-6)
+    assert space.fit_beta(energy, E, y, w, nll, 1.5) == 1.5
+    np.testing.assert_allclose(
+        space.match_beta(energy, 4.0 * E, w, space.proba(E, 2.0)), 0.5, rtol=1e-10)
 
 
 def test_binary_decision_function(iris):

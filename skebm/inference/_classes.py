@@ -90,17 +90,23 @@ class ClassSpace(AnswerSpace):
         separable data do not drive it to infinity."""
         if loss.partition:
             return beta
-        energies = energy.energies(X).astype(np.float64)
-        w = sample_weight / sample_weight.sum()
-        k = energies.shape[1]
+        k = self.n_classes
         if total_weight is None:
             total_weight = sample_weight.sum()
         smooth = k / (total_weight + k)
-        rows = np.arange(len(y))
+        targets = np.full((len(y), k), smooth / k)
+        targets[np.arange(len(y)), y] += 1 - smooth
+        return self.match_beta(energy, X, sample_weight, targets)
 
-        # d/dbeta of the smoothed cross-entropy: the target's energy minus
-        # the Gibbs mean energy
-        target = (1 - smooth) * energies[rows, y] + smooth * energies.mean(axis=1)
+    def match_beta(self, energy, X, sample_weight, targets):
+        """The inverse temperature whose Gibbs probabilities of rows ``X``
+        have the least cross-entropy against ``targets``, probabilities of
+        shape ``(n_samples, n_classes)`` (a convex problem in ``beta``)."""
+        energies = energy.energies(X).astype(np.float64)
+        w = sample_weight / sample_weight.sum()
+        # d/dbeta of the cross-entropy: the targets' mean energy minus the
+        # Gibbs mean energy
+        target = np.einsum("nk,nk->n", targets, energies)
 
         def nll_gradient(b):
             p = self.proba(energies, b)
