@@ -294,7 +294,7 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
             # that leaves the energy's scale free, on another scale
             settings = replace(settings, max_iter=max(1, n_iter),
                                warn_max_iter=n_iter >= settings.max_iter,
-                               n_iter_no_change=max(1, n_iter))
+                               stop_when_stalled=False)
 
         def training_score():
             return self._validation_score(space, energy, X, y, sample_weight,

@@ -400,3 +400,47 @@ def test_a_fit_that_does_not_average_leaves_no_iterate_to_resume():
                   previous={**first, **second})
     np.testing.assert_array_equal(averaging.seen[-4], after_second)
     assert third["_n_averaged"] == 4
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_a_run_that_must_not_stop_when_stalled_runs_all_and_warns_only_if_never_stalled(
+        solver, monkeypatch):
+    # alpha="auto"'s refit repeats its trial's count: a loss that stalls
+    # (tol=1e3: from the first iteration) does not end it, and counts as
+    # converged for max_iter's warning; a loss still improving at the end
+    # warns. L-BFGS is scipy's run reduced to its callbacks, the objective
+    # falling by 1 an iteration (scipy's own tests would stop it first)
+    from scipy.optimize import OptimizeResult
+
+    def callbacks_only(fun, x0, max_iter, tol, callback=None):
+        for nit in range(1, max_iter + 1):
+            try:
+                callback(OptimizeResult(fun=-float(nit), x=x0))
+            except StopIteration:
+                return OptimizeResult(x=x0, fun=-float(nit), nit=nit, status=99)
+        return OptimizeResult(x=x0, fun=-float(max_iter), nit=max_iter, status=1)
+
+    monkeypatch.setattr("skebm.solvers._training.minimize_lbfgs", callbacks_only)
+    rng = np.random.RandomState(0)
+
+    class Descent:
+        energy = SimpleNamespace(params_=np.zeros(3))
+        loss = SimpleNamespace(average_iterates=False)
+
+        def __call__(self, X, y, sample_weight, rng=None, rows=None):
+            r = self.energy.params_ - 1.0
+            return 0.5 * float(r @ r), r.copy()
+
+    X, y, w = np.zeros((4, 1)), np.zeros(4), np.ones(4)
+    # (the first iteration improves on no loss at all; the next 11 do not)
+    for tol, stop, n_iter, warns in [(1e3, True, 12, False), (1e3, False, 30, False),
+                                     (1e-8, False, 30, True)]:
+        settings = Settings(solver=solver, learning_rate_init=0.01, momentum=0.9,
+                            batch_size="auto", max_iter=30, tol=tol,
+                            n_iter_no_change=10, early_stopping=False, verbose=False,
+                            stop_when_stalled=stop)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            state = train(Descent(), X, y, w, settings, solver, rng)
+        assert state["n_iter_"] == n_iter, (tol, stop)
+        assert [c.category for c in caught] == [ConvergenceWarning] * warns, (tol, stop)

@@ -29,6 +29,10 @@ class Settings:
     # False when max_iter is an iteration count chosen on held-out rows,
     # not a limit (alpha="auto"'s refit)
     warn_max_iter: bool = True
+    # False: a training loss that stalls (no improvement by tol for
+    # n_iter_no_change iterations) counts as converged, for the warning, but
+    # does not stop the fit: alpha="auto"'s refit repeats its trial's count
+    stop_when_stalled: bool = True
     # > 0: every so many iterations (epochs), score the validation rows and
     # keep the best iterate (alpha="auto"'s trial fits); 0: early_stopping's
     # rule, a score every epoch of a stochastic solver

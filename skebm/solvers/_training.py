@@ -164,7 +164,8 @@ def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples,
         return objective(X, y, sample_weight)
 
     curve = []
-    best = [np.inf, 0]  # best objective, iterations without improving it
+    # best objective, iterations without improving it, whether it stalled
+    best = [np.inf, 0, False]
 
     def record(intermediate_result):
         curve.append(float(intermediate_result.fun))
@@ -177,7 +178,9 @@ def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples,
         best[1] = best[1] + 1 if curve[-1] > best[0] - settings.tol else 0
         best[0] = min(best[0], curve[-1])
         if best[1] > settings.n_iter_no_change and validation is None:
-            raise StopIteration
+            best[2] = True
+            if settings.stop_when_stalled:
+                raise StopIteration
         if validation is not None and len(curve) % settings.check_every == 0:
             params[...] = intermediate_result.x
             if checks.check(params, len(curve)):
@@ -196,7 +199,7 @@ def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples,
     if validation is not None:
         checks.finish(params, len(curve), state)
         return
-    if result.status == 1 and settings.warn_max_iter:
+    if result.status == 1 and settings.warn_max_iter and not best[2]:
         warnings.warn(
             f"lbfgs reached max_iter={settings.max_iter} before converging. "
             "Increase max_iter or standardize the features.",
@@ -316,10 +319,11 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
             best_loss = min(best_loss, epoch_loss)
         if no_improvement > settings.n_iter_no_change:
             converged = True
-            if settings.verbose:
-                print(f"Stopped: no improvement of more than tol={settings.tol} "
-                      f"for {settings.n_iter_no_change} consecutive epochs.")
-            break
+            if early or settings.stop_when_stalled:
+                if settings.verbose:
+                    print(f"Stopped: no improvement of more than tol={settings.tol} "
+                          f"for {settings.n_iter_no_change} consecutive epochs.")
+                break
     if (not incremental and not converged and settings.warn_max_iter
             and checks is None):
         warnings.warn(
