@@ -47,10 +47,10 @@ class AlphaSelectionMixin:
         20%), its temperature fitted to those rows with
         ``beta="auto"`` (a flexible model's training residuals understate its
         noise), and scored by their log-likelihood; the best is refitted on
-        all the data for as many iterations (all of them: ``_fit``'s
-        ``n_iter``), taking its ``beta_`` to its own energies' scale
-        (:meth:`_carry_temperature`; in threads, from the moment one is
-        free: :meth:`_Trials.in_threads`).
+        all the data for as many iterations (``_fit``'s ``n_iter``: a
+        stalled training loss does not end it), in threads from the moment
+        one is free (:meth:`_Trials.in_threads`), and takes its ``beta_``
+        to its own energies' scale (:meth:`_carry_temperature`).
         Past ``_AUTO_REFIT_MAX_ROWS`` rows the best trial is kept, and the
         trials are a regularization path (:func:`_along_path`).
         Few rows make each trial a cross-validation instead
@@ -201,7 +201,7 @@ class AlphaSelectionMixin:
                                   caught)
             selected = join(self, other, expert) or selected
         if selected is not None and self.beta == "auto":
-            self._carry_temperature(folds, selected.beta_, Xv, wv)
+            self._carry_temperature(folds, selected.beta_, X_m, w_m)
             self._take_noise(selected)
             self._noise_at_least_training(Xv, yv, wv)
             self._retilt(Xv, yv, wv)

@@ -9,8 +9,8 @@ from ._targets import standardize
 
 class CalibrationMixin:
     """``_calibrate`` (the last step of ``BaseEnergyModel._fit``), and what
-    ``alpha="auto"`` redoes once it sets ``beta_`` to its trial's: the
-    noise's shape and the tilt."""
+    ``alpha="auto"`` redoes once it sets ``beta_`` from its trial's
+    (:meth:`_carry_temperature`): the noise's shape and the tilt."""
 
     def _calibrate(self, space, energy, X, y, sample_weight, loss, beta, fixed_beta,
                    retilt=True):
@@ -39,7 +39,7 @@ class CalibrationMixin:
     def _retilt(self, X, y, sample_weight):
         """Refit the tilt (see :meth:`_calibrate`) at ``beta_`` to all the
         validated rows ``X, y``: ``alpha="auto"`` sets ``beta_`` after its
-        refit, to its trial's, or keeps a trial fitted on part of them."""
+        refit, from its trial's, or keeps a trial fitted on part of them."""
         space = self.answer_space_
         if not self._tilts(space, self._loss):
             return
@@ -74,21 +74,24 @@ class CalibrationMixin:
         cross-validation's folds) held out. A loss with a partition fixed
         the energies' scale, and the refit keeps ``beta``. Other losses
         leave the scale to the fit's path (the perceptron's grows with its
-        mistakes): the refit's energies of the same rows spread 1.3 to 7
+        mistakes): the refit's energies of the same rows spread 1.4 to 7
         times as wide as its trial's on Mroz's labour participation (user
         guide), so the refit takes the temperature at which its
-        probabilities of the rows ``X`` come closest, in cross-entropy, to
-        the trials' mean probabilities of them at ``beta``."""
+        probabilities of the rows ``X`` (the trials' merged rows, weighted
+        by ``sample_weight`` alone: one distribution matched to another)
+        come closest, in cross-entropy, to the trials' mean probabilities
+        of them at ``beta``."""
         space = self.answer_space_
+        self.beta_ = beta
         if self._loss.partition or not hasattr(space, "match_beta"):
-            self.beta_ = beta
             return
         with np.errstate(all="ignore"):
             reference = np.mean([trial.answer_space_.proba(
                 trial.energy_.energies(trial._energy_inputs(X)).astype(np.float64),
                 beta) for trial in trials], axis=0)
-            self.beta_ = space.match_beta(self.energy_, self._energy_inputs(X),
-                                          sample_weight, reference)
+            if np.all(np.isfinite(reference)):
+                self.beta_ = space.match_beta(self.energy_, self._energy_inputs(X),
+                                              sample_weight, reference)
 
     def _take_noise(self, model):
         """Take the outputs' relative noise variances of ``model``, the

@@ -470,3 +470,32 @@ def test_a_refit_whose_energies_scale_takes_the_temperature_of_its_trial():
                                    if loss == "perceptron" else
                                    refit.answer_space_.proba(refit.energies(X), 2.0),
                                    atol=1e-10)
+
+
+@pytest.mark.parametrize("n_rows", [300, 120])
+def test_a_refit_on_another_scale_predicts_the_probabilities_of_one_on_the_same(
+        monkeypatch, n_rows):
+    # a refit whose energies come out 3 times as large (the perceptron's
+    # scale follows its path) predicts what the same refit on its trial's
+    # scale does, with one validation split and with a cross-validation's
+    # folds (below 200 rows)
+    from skebm import EnergyClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n_rows, 3))
+    y = (X[:, 0] + rng.normal(size=n_rows) > 0).astype(int)
+    fit = EnergyClassifier._fit
+
+    def scaled_refit(self, *args, held_out=None, **kwargs):
+        result = fit(self, *args, held_out=held_out, **kwargs)
+        if held_out is None:
+            self.energy_.set_params_vector(3.0 * self.energy_.params_)
+        return result
+
+    same = EnergyClassifier(loss="perceptron", random_state=0).fit(X, y)
+    monkeypatch.setattr(EnergyClassifier, "_fit", scaled_refit)
+    scaled = EnergyClassifier(loss="perceptron", random_state=0).fit(X, y)
+    np.testing.assert_allclose(scaled.energies(X), 3.0 * same.energies(X), rtol=1e-5)
+    np.testing.assert_allclose(scaled.beta_, same.beta_ / 3.0, rtol=1e-6)
+    np.testing.assert_allclose(scaled.predict_proba(X), same.predict_proba(X),
+                               atol=1e-6)

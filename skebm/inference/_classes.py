@@ -90,23 +90,29 @@ class ClassSpace(AnswerSpace):
         separable data do not drive it to infinity."""
         if loss.partition:
             return beta
-        k = self.n_classes
+        energies = energy.energies(X).astype(np.float64)
+        k = energies.shape[1]
         if total_weight is None:
             total_weight = sample_weight.sum()
         smooth = k / (total_weight + k)
-        targets = np.full((len(y), k), smooth / k)
-        targets[np.arange(len(y)), y] += 1 - smooth
-        return self.match_beta(energy, X, sample_weight, targets)
+        rows = np.arange(len(y))
+        # the smoothed targets' mean energy
+        target = (1 - smooth) * energies[rows, y] + smooth * energies.mean(axis=1)
+        return self._temperature_of(energies, sample_weight, target)
 
     def match_beta(self, energy, X, sample_weight, targets):
         """The inverse temperature whose Gibbs probabilities of rows ``X``
         have the least cross-entropy against ``targets``, probabilities of
         shape ``(n_samples, n_classes)`` (a convex problem in ``beta``)."""
         energies = energy.energies(X).astype(np.float64)
+        return self._temperature_of(energies, sample_weight,
+                                    np.einsum("nk,nk->n", targets, energies))
+
+    def _temperature_of(self, energies, sample_weight, target):
+        """The ``beta`` at which the rows' Gibbs mean energy, weighted,
+        equals their targets' mean energy ``target``: the zero of the
+        cross-entropy's derivative in ``beta``."""
         w = sample_weight / sample_weight.sum()
-        # d/dbeta of the cross-entropy: the targets' mean energy minus the
-        # Gibbs mean energy
-        target = np.einsum("nk,nk->n", targets, energies)
 
         def nll_gradient(b):
             p = self.proba(energies, b)
