@@ -289,9 +289,9 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
             validation = functools.partial(self._validation_score, space, energy,
                                            X_val, y_val, sw_val, beta, loss)
         if n_iter is not None:
-            # all of them: stopped where its training loss stalls, a refit
-            # ends on another schedule than its trial's, and under a loss
-            # that leaves the energy's scale free, on another scale
+            # all of them, its training loss stalled or not: stopped there,
+            # a refit ends on another schedule than its trial's (and under
+            # a loss that leaves the energies' scale free, on another scale)
             settings = replace(settings, max_iter=max(1, n_iter),
                                warn_max_iter=n_iter >= settings.max_iter,
                                stop_when_stalled=False)
