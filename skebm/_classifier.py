@@ -63,10 +63,9 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         Inverse temperature of the Gibbs distribution ``softmax(-beta E)``,
         used by the ``nll`` loss and by ``predict_proba``. ``"auto"``: 1 for
         ``nll``, which fixes the energy scale; after the other losses
-        ``beta_`` is fitted to the rows ``alpha="auto"`` holds out (and
-        carried to the refit's energies), or with a fixed ``alpha`` (or
-        without trials) to the training data (temperature scaling, see the
-        user guide). A number is used as it is.
+        ``beta_`` is fitted to the rows ``alpha="auto"`` holds out (carried to
+        the refit's energies), else to the training data (temperature
+        scaling, see the user guide). A number is used as it is.
     alpha : float or "auto", default="auto"
         L2 penalty ``alpha / 2 * ||W||^2`` on the network's weights and
         input-space prototypes, added to the weighted sum of the losses and
@@ -100,9 +99,8 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
     max_iter : int, default=200
         Epochs of ``adam`` and ``sgd``, iterations of ``lbfgs``.
     tol : float, default=1e-4
-        Training stops when the loss (or the validation score) has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs, but for
-        ``alpha="auto"``'s refit, which runs the count its trials chose.
+        Training stops when the loss (or validation score) has not improved
+        by ``tol`` for ``n_iter_no_change`` epochs (not ``alpha="auto"``'s refit).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified) and stop when
         its accuracy stops improving; the best parameters are kept.
