@@ -1437,3 +1437,24 @@ def test_perceptron_takes_its_step_only_with_auto(Estimator):
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
     assert model._optimizer.learning_rate_init == 1e-3
+
+
+def test_joint_regressor_keeps_a_falling_gaussian_part_inside_the_targets():
+    # an input where the network's coefficient of y^2 / 2 came out below 0
+    # (Ecdat's Doctor: a prediction of 60 visits, above every training
+    # target): the density stays inside the support
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((80, 2))
+    y = X[:, 0] + 0.3 * rng.standard_normal(80)
+    model = EnergyRegressor(energy="joint", alpha=1.0, max_iter=1000,
+                            random_state=0).fit(X, y)
+    # the Gaussian part -z^2 / 4 at every input; the bumps as fitted
+    model.energy_.coefs_[-1][:, -2:] = 0
+    model.energy_.intercepts_[-1][-2:] = [0.0, -0.5]
+    support = np.asarray(model.answer_space_.support) * model.y_scale_ + model.y_mean_
+    low, high = model.predict_interval(X[:5], coverage=0.9).T
+    assert np.all((low > support[0]) & (high < support[1]))
+    # as trained, the density runs past the support into its walls
+    model.energy_.min_curvature_ = None
+    low, high = model.predict_interval(X[:5], coverage=0.9).T
+    assert np.all((low < support[0] - 0.25) & (high > support[1] + 0.25))

@@ -113,6 +113,9 @@ class JointEnergy(_AnswerEnergy):
     # a stochastic batch's targets are rows of the fit's: their bases are
     # kept for the whole fit rather than computed batch after batch
     keeps_answer_rows = True
+    # the least coefficient of y^2 / 2 once a fit has ended (stop_training);
+    # None while training, and for models pickled before it (as they were)
+    min_curvature_ = None
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", centers=(0.0,),
                  width=1.0, output="score", quadratic=False, bump_scale=1.0):
@@ -210,13 +213,33 @@ class JointEnergy(_AnswerEnergy):
         return psi
 
     def start_training(self):
-        """Keep the bases of the answers a fit evaluates again and again."""
+        """Keep the bases of the answers a fit evaluates again and again,
+        and train ``G`` as it is (no ``min_curvature_``)."""
         self._kept_bases = {}
+        self.__dict__.pop("min_curvature_", None)
 
     def stop_training(self):
-        """Drop the kept bases: a fitted model holds none."""
+        """Drop the kept bases (a fitted model holds none), and from now on
+        read the coefficient of ``y^2 / 2`` as at least 0 (:meth:`network`)."""
         self.__dict__.pop("_kept_bases", None)
         self.__dict__.pop("_kept_rows", None)
+        if self.quadratic:
+            self.min_curvature_ = 0.0
+
+    def network(self, X):
+        """``G(X)`` and the activations :meth:`backward` needs. Once fitted,
+        the coefficient of ``y^2 / 2`` is at least ``min_curvature_``: below 0
+        the Gaussian part falls without bound, and the whole density, its
+        mean and its interval go to the edge of the support, beyond every
+        training target. A network meets such an input where no training row
+        holds it in check (user guide, "Point masses")."""
+        g, activations = super().network(X)
+        if self.min_curvature_ is not None:
+            low = g[:, -1] < self.min_curvature_
+            if low.any():
+                g = g.copy()
+                g[low, -1] = self.min_curvature_
+        return g, activations
 
     def _kept_basis(self, y):
         """``basis(y)``, kept during training for the last few ``y``: a
@@ -300,4 +323,7 @@ class JointEnergy(_AnswerEnergy):
         d_g = np.einsum("nc,nck->nk", d_s[:, :c], psi_y)
         if psi_grid is not None:
             d_g += d_s[:, c:] @ psi_grid
+        if self.min_curvature_ is not None:
+            # g is the network's own output, before network() raised it
+            d_g[g[:, -1] < self.min_curvature_, -1] = 0
         return d_g
