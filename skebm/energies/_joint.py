@@ -62,7 +62,9 @@ class JointEnergy(_AnswerEnergy):
     a pattern over many bumps. The height ``h`` weighs the bumps against
     that family: under the L2 penalty ``alpha``, a bump's coefficients pay
     ``alpha / h^2``, so a small height makes the shape depart from a
-    Gaussian only as far as the data insist.
+    Gaussian only as far as the data insist. Once fitted, the coefficient
+    of ``y^2 / 2`` is read as at least ``min_curvature_`` (0): see
+    :meth:`network`.
     ``output="softplus"`` maps it to ``log(1 + exp(G . psi))`` > 0 for the
     losses that need non-negative energies; ``output="square"`` to
     ``(G . psi)^2 / 2`` >= 0, for the energy loss, whose minimum is then
