@@ -1439,22 +1439,31 @@ def test_perceptron_takes_its_step_only_with_auto(Estimator):
     assert model._optimizer.learning_rate_init == 1e-3
 
 
-def test_joint_regressor_keeps_a_falling_gaussian_part_inside_the_targets():
+def test_joint_regressor_keeps_a_falling_gaussian_part_inside_the_support():
     # an input where the network's coefficient of y^2 / 2 came out below 0
     # (Ecdat's Doctor: a prediction of 60 visits, above every training
-    # target): the density stays inside the support
+    # target) reads it as 0
     rng = np.random.RandomState(0)
     X = rng.standard_normal((80, 2))
-    y = X[:, 0] + 0.3 * rng.standard_normal(80)
+    y = 3.0 + X[:, 0] + 0.3 * rng.standard_normal(80)
     model = EnergyRegressor(energy="joint", alpha=1.0, max_iter=1000,
                             random_state=0).fit(X, y)
-    # the Gaussian part -z^2 / 4 at every input; the bumps as fitted
-    model.energy_.coefs_[-1][:, -2:] = 0
-    model.energy_.intercepts_[-1][-2:] = [0.0, -0.5]
+    # a Gaussian part falling away at every input, no bumps: read as flat
+    energy = model.energy_
+    energy.coefs_[-1][...] = 0
+    energy.intercepts_[-1][...] = 0
+    energy.intercepts_[-1][-1] = -0.5
     support = np.asarray(model.answer_space_.support) * model.y_scale_ + model.y_mean_
-    low, high = model.predict_interval(X[:5], coverage=0.9).T
-    assert np.all((low > support[0]) & (high < support[1]))
-    # as trained, the density runs past the support into its walls
-    model.energy_.min_curvature_ = None
-    low, high = model.predict_interval(X[:5], coverage=0.9).T
-    assert np.all((low < support[0] - 0.25) & (high > support[1] + 0.25))
+    inside = np.linspace(*support, 7)[1:-1]
+
+    def log_density():
+        return np.column_stack([model.predict_log_density(X[:5], np.full(5, t))
+                                for t in inside])
+
+    # flat over the support
+    assert np.ptp(log_density(), axis=1).max() < 1e-6
+    # as trained, it falls by beta |b| z^2 / 2 from the support's edges to
+    # its centre (z about 2.3 at the first point: 1.3 beta)
+    energy.min_curvature_ = None
+    falling = log_density()
+    assert np.all(falling[:, 0] - falling[:, 2] > 0.25 * model.beta_ * 1.5)

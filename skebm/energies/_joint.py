@@ -65,8 +65,8 @@ class JointEnergy(_AnswerEnergy):
     Gaussian only as far as the data insist. Once fitted, the coefficient
     of ``y^2 / 2`` is read as at least ``min_curvature_`` (0): see
     :meth:`network`.
-    ``output="softplus"`` maps it to ``log(1 + exp(G . psi))`` > 0 for the
-    losses that need non-negative energies; ``output="square"`` to
+    ``output="softplus"`` maps ``G . psi`` to ``log(1 + exp(G . psi))`` > 0
+    for the losses that need non-negative energies; ``output="square"`` to
     ``(G . psi)^2 / 2`` >= 0, for the energy loss, whose minimum is then
     the collapsed surface ``E = 0`` rather than ``-inf`` (``build`` refuses
     that loss; the example of the collapse builds this by hand).
@@ -222,20 +222,23 @@ class JointEnergy(_AnswerEnergy):
 
     def stop_training(self):
         """Drop the kept bases (a fitted model holds none), and from now on
-        read the coefficient of ``y^2 / 2`` as at least 0 (:meth:`network`)."""
+        read the coefficient of ``y^2 / 2`` as at least 0 (:meth:`network`;
+        not under an output map, whose energy is bounded below: the margin
+        losses' softplus trains on negative ones)."""
         self.__dict__.pop("_kept_bases", None)
         self.__dict__.pop("_kept_rows", None)
-        if self.quadratic:
+        if self.quadratic and self.output == "score":
             self.min_curvature_ = 0.0
 
     def network(self, X):
         """``G(X)`` and the activations :meth:`backward` needs. Once fitted,
-        the coefficient of ``y^2 / 2`` is at least ``min_curvature_``: below 0
-        the Gaussian part falls without bound, and the whole density, its
-        mean and its interval go to the edge of the support, beyond every
-        training target. A network meets such an input where no training row
-        holds it in check (user guide, "Point masses")."""
-        g, activations = super().network(X)
+        the coefficient ``b`` of ``y^2 / 2`` is at least ``min_curvature_``.
+        Below 0 the Gaussian part ``a y + b y^2 / 2`` has no minimum and
+        falls without bound; where the bumps do not hold it, the density, its
+        mean and its interval go to an edge of the support, past every
+        training target (user guide, "Continuous answers")."""
+        activations = self._network_forward(X)
+        g = activations[-1]
         if self.min_curvature_ is not None:
             low = g[:, -1] < self.min_curvature_
             if low.any():
