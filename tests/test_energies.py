@@ -642,7 +642,7 @@ def _joint_with_negative_curvature():
     return energy
 
 
-def test_fitted_joint_energy_reads_no_negative_curvature():
+def test_fitted_joint_energy_reads_a_gaussian_part_falling_to_an_end():
     energy = _joint_with_negative_curvature()
     X, grid = np.random.default_rng(0).normal(size=(5, 2)), np.linspace(-6, 6, 25)
     falling, _ = energy.forward(X, np.zeros((5, 1)), grid)
@@ -650,12 +650,18 @@ def test_fitted_joint_energy_reads_no_negative_curvature():
     assert_allclose(falling[:, 1:], 2 * grid - 0.25 * grid ** 2 + 0 * X[:, :1])
     energy.start_training()
     energy.stop_training()
-    assert energy.min_curvature_ == 0.0
+    assert energy.gaussian_fallback_ == (0.0, 1.0)
     fitted, _ = energy.forward(X, np.zeros((5, 1)), grid)
-    assert_allclose(fitted[:, 1:], 2 * grid + 0 * X[:, :1])
+    # lowest at the support's lower end: read as the targets' own Gaussian
+    assert_allclose(fitted[:, 1:], 0.5 * grid ** 2 + 0 * X[:, :1])
+    # a bump deep enough holds a mode inside the support: kept as trained
+    energy.intercepts_[-1][8] = -40.0
+    held, _ = energy.forward(X, np.zeros((5, 1)), grid)
+    assert_allclose(held[:, 1:], falling[:, 1:] - 40 * energy.basis(grid)[:, 8])
     # and a new fit trains G as it is
+    energy.intercepts_[-1][8] = 0.0
     energy.start_training()
-    assert energy.min_curvature_ is None
+    assert energy.gaussian_fallback_ is None
     assert_array_equal(energy.forward(X, np.zeros((5, 1)), grid)[0], falling)
     # an output map is bounded below: the margin losses train on such parts
     softplus = JointEnergy((4,), centers=np.linspace(-3, 3, 16), width=0.4,
@@ -663,10 +669,10 @@ def test_fitted_joint_energy_reads_no_negative_curvature():
     softplus.initialize(2, 1, random_state=0)
     softplus.start_training()
     softplus.stop_training()
-    assert softplus.min_curvature_ is None
+    assert softplus.gaussian_fallback_ is None
 
 
-def test_fitted_joint_energy_gradient_where_the_curvature_is_raised():
+def test_fitted_joint_energy_gradient_where_the_gaussian_part_is_replaced():
     energy = _joint_with_negative_curvature()
     # the curvature below 0 on some rows only, and the bumps in play
     rng = np.random.default_rng(1)
@@ -676,8 +682,8 @@ def test_fitted_joint_energy_gradient_where_the_curvature_is_raised():
     energy.intercepts_[-1][-1] -= np.median(energy._network_forward(X)[-1][:, -1])
     energy.start_training()
     energy.stop_training()
-    g = energy._network_forward(X)[-1]
-    assert 10 < np.sum(g[:, -1] < 0) < 30
+    falling = energy._falling(energy._network_forward(X)[-1])
+    assert 5 < falling.sum() < 35
     E, cache = energy.forward(X, Y, grid)
     R = rng.normal(size=E.shape)
     grad = energy.backward(cache, R)

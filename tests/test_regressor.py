@@ -1439,31 +1439,26 @@ def test_perceptron_takes_its_step_only_with_auto(Estimator):
     assert model._optimizer.learning_rate_init == 1e-3
 
 
-def test_joint_regressor_keeps_a_falling_gaussian_part_inside_the_support():
+def test_joint_regressor_reads_a_falling_gaussian_part_as_the_targets_own():
     # an input where the network's coefficient of y^2 / 2 came out below 0
+    # and nothing holds the energy from falling to an end of the support
     # (Ecdat's Doctor: a prediction of 60 visits, above every training
-    # target) reads it as 0
+    # target) reads the training targets' mean and spread instead
     rng = np.random.RandomState(0)
     X = rng.standard_normal((80, 2))
     y = 3.0 + X[:, 0] + 0.3 * rng.standard_normal(80)
     model = EnergyRegressor(energy="joint", alpha=1.0, max_iter=1000,
                             random_state=0).fit(X, y)
-    # a Gaussian part falling away at every input, no bumps: read as flat
+    # a tilt toward the top and a Gaussian part falling away, no bumps
     energy = model.energy_
     energy.coefs_[-1][...] = 0
     energy.intercepts_[-1][...] = 0
-    energy.intercepts_[-1][-1] = -0.5
-    support = np.asarray(model.answer_space_.support) * model.y_scale_ + model.y_mean_
-    inside = np.linspace(*support, 7)[1:-1]
-
-    def log_density():
-        return np.column_stack([model.predict_log_density(X[:5], np.full(5, t))
-                                for t in inside])
-
-    # flat over the support
-    assert np.ptp(log_density(), axis=1).max() < 1e-6
-    # as trained, it falls by beta |b| z^2 / 2 from the support's edges to
-    # its centre (z about 2.3 at the first point: 1.3 beta)
-    energy.min_curvature_ = None
-    falling = log_density()
-    assert np.all(falling[:, 0] - falling[:, 2] > 0.25 * model.beta_ * 1.5)
+    energy.intercepts_[-1][-2:] = [-1.0, -0.5]
+    mean, std = model.predict(X[:5], return_std=True)
+    np.testing.assert_allclose(mean, model.y_mean_[0], atol=1e-3)
+    np.testing.assert_allclose(std, model.y_scale_[0] / np.sqrt(model.beta_),
+                               rtol=0.01)
+    # as trained, the density sits past every training target
+    energy.gaussian_fallback_ = None
+    low, high = model.predict_interval(X[:5], coverage=0.9).T
+    assert np.all(low > y.max())

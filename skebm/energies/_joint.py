@@ -62,8 +62,9 @@ class JointEnergy(_AnswerEnergy):
     a pattern over many bumps. The height ``h`` weighs the bumps against
     that family: under the L2 penalty ``alpha``, a bump's coefficients pay
     ``alpha / h^2``, so a small height makes the shape depart from a
-    Gaussian only as far as the data insist. Once fitted, the coefficient
-    of ``y^2 / 2`` is read as at least ``min_curvature_`` (0): see
+    Gaussian only as far as the data insist. Once fitted, an input whose
+    Gaussian part has no minimum and whose energy falls to an end of the
+    support reads the Gaussian part ``gaussian_fallback_``: see
     :meth:`network`.
     ``output="softplus"`` maps ``G . psi`` to ``log(1 + exp(G . psi))`` > 0
     for the losses that need non-negative energies; ``output="square"`` to
@@ -115,9 +116,10 @@ class JointEnergy(_AnswerEnergy):
     # a stochastic batch's targets are rows of the fit's: their bases are
     # kept for the whole fit rather than computed batch after batch
     keeps_answer_rows = True
-    # the least coefficient of y^2 / 2 once a fit has ended (stop_training);
-    # None while training, and for models pickled before it (as they were)
-    min_curvature_ = None
+    # the Gaussian part (a, b) of an input whose energy falls to an end of
+    # the support, once a fit has ended (stop_training); None while
+    # training, and for models pickled before it (as they were)
+    gaussian_fallback_ = None
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", centers=(0.0,),
                  width=1.0, output="score", quadratic=False, bump_scale=1.0):
@@ -216,35 +218,51 @@ class JointEnergy(_AnswerEnergy):
 
     def start_training(self):
         """Keep the bases of the answers a fit evaluates again and again,
-        and train ``G`` as it is (no ``min_curvature_``)."""
+        and train ``G`` as it is (no ``gaussian_fallback_``)."""
         self._kept_bases = {}
-        self.__dict__.pop("min_curvature_", None)
+        self.__dict__.pop("gaussian_fallback_", None)
 
     def stop_training(self):
         """Drop the kept bases (a fitted model holds none), and from now on
-        read the coefficient of ``y^2 / 2`` as at least 0 (:meth:`network`;
-        not under an output map, whose energy is bounded below: the margin
-        losses' softplus trains on negative ones)."""
+        read a Gaussian part that falls to an end of the support as
+        ``gaussian_fallback_`` (:meth:`network`; not under an output map,
+        whose energy is bounded below: the margin losses' softplus trains
+        on such parts)."""
         self.__dict__.pop("_kept_bases", None)
         self.__dict__.pop("_kept_rows", None)
         if self.quadratic and self.output == "score":
-            self.min_curvature_ = 0.0
+            self.gaussian_fallback_ = (0.0, 1.0)
 
     def network(self, X):
         """``G(X)`` and the activations :meth:`backward` needs. Once fitted,
-        the coefficient ``b`` of ``y^2 / 2`` is at least ``min_curvature_``.
-        Below 0 the Gaussian part ``a y + b y^2 / 2`` has no minimum and
-        falls without bound; where the bumps do not hold it, the density, its
-        mean and its interval go to an edge of the support, past every
-        training target (user guide, "Continuous answers")."""
+        an input whose coefficient ``b`` of ``y^2 / 2`` is below 0 and whose
+        energy over the bumps' centres is lowest at an end of the support
+        reads the Gaussian part ``a y + b y^2 / 2`` as
+        ``gaussian_fallback_``, ``(0, 1)``: centred on the standardized
+        targets' mean, with their variance at ``beta = 1``. There the
+        Gaussian part falls without bound and nothing holds it, so that the
+        density, its mean and its interval would go to that end, past every
+        training target (``b`` raised to 0 would leave ``a y`` to tilt it
+        there). Two modes held by the bumps may have ``b < 0`` too: they are
+        kept (user guide, "Continuous answers")."""
         activations = self._network_forward(X)
         g = activations[-1]
-        if self.min_curvature_ is not None:
-            low = g[:, -1] < self.min_curvature_
-            if low.any():
+        if self.gaussian_fallback_ is not None:
+            falling = self._falling(g)
+            if falling.any():
                 g = g.copy()
-                g[low, -1] = self.min_curvature_
+                g[falling, -2:] = self.gaussian_fallback_
         return g, activations
+
+    def _falling(self, g):
+        """The rows of ``G`` whose coefficient of ``y^2 / 2`` is below 0 and
+        whose energy over the bumps' centres (which span the support) is
+        lowest at an end."""
+        falling = g[:, -1] < 0
+        if falling.any():
+            ends = np.argmin(g[falling] @ self.basis(self.centers).T, axis=1)
+            falling[falling] = (ends == 0) | (ends == len(self.centers) - 1)
+        return falling
 
     def _kept_basis(self, y):
         """``basis(y)``, kept during training for the last few ``y``: a
@@ -328,7 +346,7 @@ class JointEnergy(_AnswerEnergy):
         d_g = np.einsum("nc,nck->nk", d_s[:, :c], psi_y)
         if psi_grid is not None:
             d_g += d_s[:, c:] @ psi_grid
-        if self.min_curvature_ is not None:
-            # g is the network's own output, before network() raised it
-            d_g[g[:, -1] < self.min_curvature_, -1] = 0
+        if self.gaussian_fallback_ is not None:
+            # g is the network's own output, before network() replaced it
+            d_g[self._falling(g), -2:] = 0
         return d_g
