@@ -674,16 +674,25 @@ def test_fitted_joint_energy_reads_a_gaussian_part_falling_to_an_end():
 
 def test_fitted_joint_energy_gradient_where_the_gaussian_part_is_replaced():
     energy = _joint_with_negative_curvature()
-    # the curvature below 0 on some rows only, and the bumps in play
+    # the curvature below 0 on some rows only (y's coefficient 0: those
+    # rows fall to the ends, the others hold a minimum), small bumps in play
     rng = np.random.default_rng(1)
-    energy.coefs_[-1][...] = rng.normal(size=energy.coefs_[-1].shape)
+    energy.coefs_[-1][...] = 0.1 * rng.normal(size=energy.coefs_[-1].shape)
+    energy.coefs_[-1][:, -2:] = [0.0, 1.0] * rng.normal(size=(4, 2))
+    energy.intercepts_[-1][-2] = 0.0
     X, Y, grid = rng.normal(size=(40, 2)), rng.normal(size=(40, 3)), \
         np.linspace(-3, 3, 7)
-    energy.intercepts_[-1][-1] -= np.median(energy._network_forward(X)[-1][:, -1])
+    # halfway between two of the rows' values: none at the switch itself
+    b = np.unique(energy._network_forward(X)[-1][:, -1])
+    energy.intercepts_[-1][-1] -= (b[len(b) // 2 - 1] + b[len(b) // 2]) / 2
     energy.start_training()
     energy.stop_training()
-    falling = energy._falling(energy._network_forward(X)[-1])
-    assert 5 < falling.sum() < 35
+    g = energy._network_forward(X)[-1]
+    assert 5 < energy._falling(g).sum() < 35
+    # no row near the switch, where a difference quotient would cross it
+    on_centres = g @ energy.basis(energy.centers).T
+    ends = np.minimum(on_centres[:, 0], on_centres[:, -1])
+    assert np.abs(ends - on_centres[:, 1:-1].min(axis=1)).min() > 1e-3
     E, cache = energy.forward(X, Y, grid)
     R = rng.normal(size=E.shape)
     grad = energy.backward(cache, R)
