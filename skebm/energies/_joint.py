@@ -116,9 +116,10 @@ class JointEnergy(_AnswerEnergy):
     # a stochastic batch's targets are rows of the fit's: their bases are
     # kept for the whole fit rather than computed batch after batch
     keeps_answer_rows = True
-    # the Gaussian part (a, b) of an input whose energy falls to an end of
-    # the support, once a fit has ended (stop_training); None while
-    # training, and for models pickled before it (as they were)
+    # the Gaussian part (a, b) of an input whose Gaussian part has no minimum
+    # and whose energy falls to an end of the support, once a fit has ended
+    # (stop_training); None while training, and for models pickled before
+    # it (as they were)
     gaussian_fallback_ = None
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", centers=(0.0,),
@@ -226,8 +227,8 @@ class JointEnergy(_AnswerEnergy):
         """Drop the kept bases (a fitted model holds none), and from now on
         read a Gaussian part that falls to an end of the support as
         ``gaussian_fallback_`` (:meth:`network`; not under an output map,
-        whose energy is bounded below: the margin losses' softplus trains
-        on such parts)."""
+        whose energy is bounded below: LVQ2 and the square losses train
+        their softplus on such parts)."""
         self.__dict__.pop("_kept_bases", None)
         self.__dict__.pop("_kept_rows", None)
         if self.quadratic and self.output == "score":
