@@ -246,8 +246,7 @@ class JointEnergy(_AnswerEnergy):
         training target (``b`` raised to 0 would leave ``a y`` to tilt it
         there). Two modes held by the bumps may have ``b < 0`` too: they are
         kept (user guide, "Continuous answers")."""
-        activations = self._network_forward(X)
-        g = activations[-1]
+        g, activations = super().network(X)
         if self.gaussian_fallback_ is not None:
             falling = self._falling(g)
             if falling.any():
