@@ -11,6 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skebm import EnergyRegressor, MHSampler
 from skebm._base import BaseEnergyModel
 from skebm.energies import GaussianVectorEnergy, JointVectorEnergy
+from skebm.energies._softplus import softplus
 from skebm.inference import IntervalSpace, Step, VectorSpace
 from skebm.losses import NLLLoss
 from skebm.solvers._adam import AdamOptimizer
@@ -546,16 +547,49 @@ def test_gaussian_part_gradients_and_draws():
     np.testing.assert_allclose(log_q, energy.gaussian_log_density(g, draws))
 
 
-def test_gaussian_part_bounds_the_gibbs_density():
-    # the hidden units only raise the energy: exp(-E) <= the Gaussian
-    # part's unnormalized density, so its draws have importance weights <= 1
+def test_hidden_units_raise_or_lower_the_gaussian_part():
+    # -1 < v_k < 1: the Gibbs density is the Gaussian part's times a factor
+    # within prod_k (1 + e^u_k) of 1 either way; at v = -1 the factor is the
+    # product itself, a Gaussian-Bernoulli RBM's mixture of shifted Gaussians
     energy, X = _gaussian_energy(seed=2)
-    g = energy.network(X)[0]
-    draws, log_q = energy.gaussian_draws(g, 200, np.random.default_rng(3))
-    E, _ = energy.forward(X, draws)
-    log_det = energy.gaussian(g)[3]
-    log_w = -E - log_q + 0.5 * log_det[:, None] - 2 * np.log(2 * np.pi)
-    assert np.all(log_w <= 1e-9) and np.all(log_w > -50)
+    d, k = energy.n_answers_, energy.n_units
+    draws, log_q = energy.gaussian_draws(energy.network(X)[0], 200,
+                                         np.random.default_rng(3))
+
+    def log_factor():
+        g = energy.network(X)[0]
+        E, _ = energy.forward(X, draws)
+        log_det = energy.gaussian(g)[3]
+        factor = -E - log_q + 0.5 * log_det[:, None] - 0.5 * d * np.log(2 * np.pi)
+        return factor, softplus(energy._pre(draws, energy._split(g)[2])).sum(axis=2)
+
+    factor, bound = log_factor()
+    assert np.all(np.abs(factor) <= bound + 1e-9) and np.all(bound > 0)
+    energy.intercepts_[-1][2 * d + k:] -= 30.0
+    factor, bound = log_factor()
+    np.testing.assert_allclose(factor, bound, rtol=1e-6)
+    # an energy pickled before the units' sign was free reads v in (0, 1)
+    del energy._signed_units
+    assert np.all(log_factor()[0] <= 0)
+
+
+def test_two_modes_above_two_columns():
+    # two blobs in R^3: a convex energy (units of one sign) is no higher at
+    # the midpoint than at both blobs' centres (v in (0, 1): 0.84 nats
+    # lower); units of either sign raise a ridge between them (by 0.5 to
+    # 1.8 nats at the lowest over random_state 0 to 3), and the samples
+    # gather at the blobs (0.66 to 0.68 within 0.9 of one; 0.26 before)
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (1000, 1))
+    c = np.full(3, 1.5)
+    Y = rng.choice([-1.0, 1.0], size=(1000, 1)) * c
+    Y += 0.3 * rng.standard_normal(Y.shape)
+    reg = EnergyRegressor(energy="joint", alpha=0.1, random_state=0).fit(X, Y)
+    Xq = np.linspace(-0.9, 0.9, 20)[:, None]
+    mid, high, low = (reg.energies(Xq, np.tile(y, (20, 1))) for y in (0 * c, c, -c))
+    assert np.all(mid > np.maximum(high, low))
+    S = reg.sample_y(Xq, 20, random_state=0)
+    assert np.mean(np.linalg.norm(np.abs(S) - 1.5, axis=2) < 0.9) > 0.45
 
 
 @pytest.mark.parametrize("d", [2, 4])

@@ -1,5 +1,5 @@
 """The vector energy above two answer columns: an x-dependent Gaussian part,
-started at a ridge regression, whose other terms can only raise the energy;
+started at a ridge regression, reshaped by hidden units into several modes;
 its draws propose answers to training and to the inference chains."""
 
 import numpy as np
@@ -19,20 +19,24 @@ _MAX_RIDGE_FEATURES = 1000
 
 class GaussianVectorEnergy(JointVectorEnergy):
     """The vector energy above two answer columns: an x-dependent Gaussian
-    part whose other terms can only raise the energy.
+    part reshaped by hidden units that raise or lower the energy.
 
     ``E(x, y) = |L^T S(x) (y - m(x))|^2 / 2 + sum_k v_k(x) softplus(w_k . y
-    + b_k(x))``, ``S = diag(exp(s(x) / 2))``, ``0 < v_k < 1``: the Gaussian
+    + b_k(x))``, ``S = diag(exp(s(x) / 2))``, ``-1 < v_k < 1``: the Gaussian
     part ``N(m(x), (S L L^T S)^-1)`` has a mean ``m(x) = G_m(x) + B x`` (the
     network and a linear term, which starts at a ridge regression of the
     targets), per-output precisions ``exp(s(x))`` (starting at the inverse
     ridge residual variances) and a learned correlation through the shared
-    lower-triangular ``L`` (starting at the identity). The hidden units
-    carve modes out of it: the Gibbs distribution is the Gaussian part
-    reweighted by ``exp(-sum_k v_k softplus(...)) <= 1``, so draws of the
-    Gaussian part (:meth:`gaussian_draws`) cover it, with bounded importance
-    weights, and serve as proposals that let chains jump between modes in
-    many dimensions, where Langevin steps stay in one.
+    lower-triangular ``L`` (starting at the identity). A unit with ``v_k >
+    0`` is a soft wall on one side of a hyperplane; with ``v_k < 0`` it
+    lowers the energy there, and at ``v_k = -1`` it multiplies the density
+    by ``1 + exp(w_k . y + b_k)``: a mixture of the Gaussian part and its
+    copy shifted along ``w_k``, as a Gaussian-Bernoulli RBM's hidden unit.
+    Units of one sign only would leave a convex energy, one mode. The
+    softplus grows linearly, so the Gaussian part keeps the density proper;
+    its draws (:meth:`gaussian_draws`) serve as proposals that let chains
+    jump between modes in many dimensions, where Langevin steps stay in
+    one.
 
     Parameters
     ----------
@@ -53,6 +57,9 @@ class GaussianVectorEnergy(JointVectorEnergy):
 
     # v is a sigmoid of the network's outputs, not a multiple
     _initial_output_weight_scale = 1.0
+    # v of either sign: set per instance at initialization (energies pickled
+    # before it read v in (0, 1))
+    _signed_units = False
     # its units read the answer along lines only (radial weights are
     # measured on d <= 2; digit completion's figures are without them)
     _initial_radial = False
@@ -68,6 +75,10 @@ class GaussianVectorEnergy(JointVectorEnergy):
         # as the base (with m in place of a); the Cholesky factor's
         # parameters stay zero: L = I
         super()._init_extra(rng, X, y, sample_weight)
+        # v starts at about 1/2, where (0, 1) started it: 2 expit(log 3) - 1
+        self._signed_units = True
+        k = self.n_units
+        self.intercepts_[-1][2 * self.n_answers_ + k:] += np.log(3.0)
         if X is not None and not sp.issparse(X) and X.shape[1] <= _MAX_RIDGE_FEATURES:
             self._init_ridge(X, y, sample_weight)
 
@@ -86,7 +97,8 @@ class GaussianVectorEnergy(JointVectorEnergy):
         d = self.n_answers_
         self._extra[2][...] = B
         self.intercepts_[-1][d:2 * d] = z_bar - x_bar @ B
-        self.intercepts_[-1][:d] = -np.log(np.maximum(residual, np.exp(-_LOG_PRECISION)))
+        floor = np.exp(-_LOG_PRECISION)
+        self.intercepts_[-1][:d] = -np.log(np.maximum(residual, floor))
 
     def network(self, X):
         """``G(X)``, the mean's linear term ``X B`` added, and the activations
@@ -106,8 +118,9 @@ class GaussianVectorEnergy(JointVectorEnergy):
     def _split(self, g):
         d, k = self.n_answers_, self.n_units
         s = np.clip(g[:, :d], -_LOG_PRECISION, _LOG_PRECISION)
-        v = g[:, 2 * d + k:]
-        v = expit(v)
+        v = expit(g[:, 2 * d + k:])
+        if self._signed_units:
+            v = 2.0 * v - 1.0
         return np.exp(s), g[:, d:2 * d], g[:, 2 * d:2 * d + k], v
 
     def precision(self, g):
@@ -181,7 +194,7 @@ class GaussianVectorEnergy(JointVectorEnergy):
         d_g[:, d:2 * d] = -np.sqrt(lam) * u.sum(axis=1)
         d_g[:, 2 * d:2 * d + k] = d_pre.sum(axis=1)
         d_g[:, 2 * d + k:] = np.einsum("nc,nck->nk", d_raw, feat)
-        d_g[:, 2 * d + k:] *= v * (1 - v)
+        d_g[:, 2 * d + k:] *= (1 - v * v) / 2 if self._signed_units else v * (1 - v)
         d_L = np.einsum("nci,ncj->ij", r * d_raw[:, :, None], t)
         A = self._extra[1]
         d_A = np.tril(d_L, -1)

@@ -84,8 +84,8 @@ class _VectorChains:
     @staticmethod
     def _gaussian_jump(energy, g, beta):
         """Independence proposals that are draws of the energy's Gaussian
-        part at ``g``, which covers the Gibbs distribution (its other terms
-        only raise the energy): jumps between modes in many dimensions."""
+        part at ``g``, which its hidden units reweight into the Gibbs
+        distribution: jumps between modes in many dimensions."""
         def jump(theta, gen, step):
             prop, log_q_prop = energy.gaussian_draws(g, theta.shape[1], gen, beta)
             return prop, log_q_prop, energy.gaussian_log_density(g, theta, beta)

@@ -62,14 +62,14 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
       targets, as wide as a Langevin step, which weighs the modes against
       each other; for ``d > 2`` (a
       :class:`~skebm.energies.GaussianVectorEnergy`) a jump to a draw of
-      the energy's Gaussian part, which covers the Gibbs density. A
+      the energy's Gaussian part, which its hidden units reweight into
+      the Gibbs density. A
       ``sampler`` replaces them with its random-walk chains (``n_chains``,
       ``n_steps``, ``step_size``, ``burn_in``, ``thin``). The NLL's
       contrastive term is the mean over the kept states, and its reported
       value an importance-sampling estimate (8 draws around the chain
-      states; for ``d > 2``, 16 draws of the Gaussian part per sample,
-      whose importance weights are bounded: the other terms only raise
-      the energy); the margin losses' most offending incorrect answer is
+      states; for ``d > 2``, 16 draws of the Gaussian part per sample);
+      the margin losses' most offending incorrect answer is
       the lowest-energy one outside the ``epsilon``-ball around the target,
       among the chain states and the same states after 3 descent steps.
     - Inference: chains start at training targets drawn at random (a
@@ -206,7 +206,7 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
         n_s = samples.shape[1]
         # draws whose importance weights make the reported NLL an estimate
         # of the true one (the gradient's contrast is the chains'): of the
-        # energy's Gaussian part, which covers the Gibbs density (d > 2), or
+        # energy's Gaussian part, which its units reweight (d > 2), or
         # around the chain states; a margin loss has no use for them
         if not step.partition:
             draws, log_q = samples[:, :0], np.empty((n, 0))
