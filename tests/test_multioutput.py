@@ -529,8 +529,18 @@ def test_gaussian_part_gradients_and_draws():
     energy, X = _gaussian_energy()
     rng = np.random.default_rng(1)
     Y = rng.standard_normal((2, 5, 4))
-    _check_parameter_gradient(energy, X, Y,
-                              rng.choice(energy.params_.size, 40, replace=False))
+    # v's weights and intercepts among them, v in (-1, 1) and, as pickled
+    # before, in (0, 1)
+    marker = np.zeros_like(energy.params_)
+    views = energy._views(marker, energy._shapes)
+    n_layers, v_cols = len(energy.coefs_), slice(2 * 4 + energy.n_units, None)
+    views[2 * n_layers - 2][:, v_cols] = views[2 * n_layers - 1][v_cols] = 1
+    indices = np.union1d(rng.choice(energy.params_.size, 40, replace=False),
+                         np.flatnonzero(marker))
+    _check_parameter_gradient(energy, X, Y, indices)
+    energy._signed_units = False
+    _check_parameter_gradient(energy, X, Y, indices)
+    energy._signed_units = True
     # draws of the Gaussian part: mean m, covariance P^-1 (4000 draws: the
     # standard error of a mean is sd / 63, of a variance sd^2 sqrt(2) / 63)
     g = energy.network(X)[0]
@@ -549,8 +559,8 @@ def test_gaussian_part_gradients_and_draws():
 
 def test_hidden_units_raise_or_lower_the_gaussian_part():
     # -1 < v_k < 1: the Gibbs density is the Gaussian part's times a factor
-    # within prod_k (1 + e^u_k) of 1 either way; at v = -1 the factor is the
-    # product itself, a Gaussian-Bernoulli RBM's mixture of shifted Gaussians
+    # between prod_k (1 + e^u_k)^-1 and prod_k (1 + e^u_k); at v = -1 the
+    # latter, a Gaussian-Bernoulli RBM's mixture of shifted Gaussians
     energy, X = _gaussian_energy(seed=2)
     d, k = energy.n_answers_, energy.n_units
     draws, log_q = energy.gaussian_draws(energy.network(X)[0], 200,
@@ -564,21 +574,24 @@ def test_hidden_units_raise_or_lower_the_gaussian_part():
         return factor, softplus(energy._pre(draws, energy._split(g)[2])).sum(axis=2)
 
     factor, bound = log_factor()
-    assert np.all(np.abs(factor) <= bound + 1e-9) and np.all(bound > 0)
+    assert np.all(np.abs(factor) <= bound + 1e-9)
     energy.intercepts_[-1][2 * d + k:] -= 30.0
     factor, bound = log_factor()
     np.testing.assert_allclose(factor, bound, rtol=1e-6)
-    # an energy pickled before the units' sign was free reads v in (0, 1)
+    # an energy pickled before the units' sign was free reads v in (0, 1),
+    # where units only lower the density
+    energy.intercepts_[-1][2 * d + k:] += 30.0
     del energy._signed_units
-    assert np.all(log_factor()[0] <= 0)
+    factor, bound = log_factor()
+    assert np.all(factor < -0.1 * bound)
 
 
 def test_two_modes_above_two_columns():
-    # two blobs in R^3: a convex energy (units of one sign) is no higher at
-    # the midpoint than at both blobs' centres (v in (0, 1): 0.84 nats
-    # lower); units of either sign raise a ridge between them (by 0.5 to
-    # 1.8 nats at the lowest over random_state 0 to 3), and the samples
-    # gather at the blobs (0.66 to 0.68 within 0.9 of one; 0.26 before)
+    # two blobs in R^3: with v >= 0 the energy is convex in y, no higher at
+    # the midpoint than at both blobs' centres (0.84 nats lower); units that
+    # can lower it raise a ridge between them (by 0.5 to 1.8 nats at the
+    # lowest over random_state 0 to 3), and the samples gather at the blobs
+    # (0.66 to 0.68 within 0.9 of one; 0.26 with v >= 0)
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, (1000, 1))
     c = np.full(3, 1.5)
@@ -589,7 +602,8 @@ def test_two_modes_above_two_columns():
     mid, high, low = (reg.energies(Xq, np.tile(y, (20, 1))) for y in (0 * c, c, -c))
     assert np.all(mid > np.maximum(high, low))
     S = reg.sample_y(Xq, 20, random_state=0)
-    assert np.mean(np.linalg.norm(np.abs(S) - 1.5, axis=2) < 0.9) > 0.45
+    nearer = np.minimum(np.linalg.norm(S - c, axis=2), np.linalg.norm(S + c, axis=2))
+    assert np.mean(nearer < 0.9) > 0.45
 
 
 @pytest.mark.parametrize("d", [2, 4])

@@ -63,15 +63,15 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
       each other; for ``d > 2`` (a
       :class:`~skebm.energies.GaussianVectorEnergy`) a jump to a draw of
       the energy's Gaussian part, which its hidden units reweight into
-      the Gibbs density. A
-      ``sampler`` replaces them with its random-walk chains (``n_chains``,
-      ``n_steps``, ``step_size``, ``burn_in``, ``thin``). The NLL's
-      contrastive term is the mean over the kept states, and its reported
-      value an importance-sampling estimate (8 draws around the chain
-      states; for ``d > 2``, 16 draws of the Gaussian part per sample);
-      the margin losses' most offending incorrect answer is
-      the lowest-energy one outside the ``epsilon``-ball around the target,
-      among the chain states and the same states after 3 descent steps.
+      the Gibbs density. A ``sampler`` replaces them with its random-walk
+      chains (``n_chains``, ``n_steps``, ``step_size``, ``burn_in``,
+      ``thin``). The NLL's contrastive term is the mean over the kept
+      states, and its reported value an importance-sampling estimate (8
+      draws around the chain states; for ``d > 2``, 16 draws of the
+      Gaussian part per sample); the margin losses' most offending
+      incorrect answer is the lowest-energy one outside the
+      ``epsilon``-ball around the target, among the chain states and the
+      same states after 3 descent steps.
     - Inference: chains start at training targets drawn at random (a
       stored subset of up to 1000) and run 200 moves, every second one an
       independence proposal around one of 128 stored targets drawn for
