@@ -533,7 +533,8 @@ def test_gaussian_part_gradients_and_draws():
     # before, in (0, 1)
     marker = np.zeros_like(energy.params_)
     views = energy._views(marker, energy._shapes)
-    n_layers, v_cols = len(energy.coefs_), slice(2 * 4 + energy.n_units, None)
+    n_layers = len(energy.coefs_)
+    v_cols = slice(2 * energy.n_answers_ + energy.n_units, None)
     views[2 * n_layers - 2][:, v_cols] = views[2 * n_layers - 1][v_cols] = 1
     indices = np.union1d(rng.choice(energy.params_.size, 40, replace=False),
                          np.flatnonzero(marker))
