@@ -4,7 +4,7 @@ its draws propose answers to training and to the inference chains."""
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit
+from scipy.special import expit, logit
 from sklearn.utils.extmath import safe_sparse_dot
 
 from ._continuous import _AnswerEnergy
@@ -84,8 +84,8 @@ class GaussianVectorEnergy(JointVectorEnergy):
         super()._init_extra(rng, X, y, sample_weight)
         # v starts at about 1/2, as it did in (0, 1)
         self._signed_units = True
-        k, share = self.n_units, (0.5 - _V_LOW) / (1.0 - _V_LOW)
-        self.intercepts_[-1][2 * self.n_answers_ + k:] += np.log(share / (1 - share))
+        start = logit((0.5 - _V_LOW) / (1.0 - _V_LOW))
+        self.intercepts_[-1][2 * self.n_answers_ + self.n_units:] += start
         if X is not None and not sp.issparse(X) and X.shape[1] <= _MAX_RIDGE_FEATURES:
             self._init_ridge(X, y, sample_weight)
 
