@@ -23,8 +23,10 @@ _DECADES = 4.5
 # most this many EM steps, and the change in log(beta) at which they stop
 _SEARCH_PER_DECADE, _MAX_EM_STEPS, _EM_XTOL = 2, 200, 1e-8
 # and the least share of the rows' weight that the Gibbs part must explain
-# there: the floor stands for the rare target the Gibbs distribution misses
-_MIN_GIBBS_SHARE = 0.5
+# there: the floor stands for the rare target the Gibbs distribution misses,
+# and a tenth of the rows is not rare (an atom of three quarters of them
+# passed a bound of one half; user guide, "A floor under the density")
+_MIN_GIBBS_SHARE = 0.9
 
 
 def fit_inverse_temperature(nll_gradient, energy_spread, curvature=False,
@@ -174,8 +176,8 @@ def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
     expectation-maximization steps (each a Newton step of a weighted fit of
     the Gibbs part alone, or the whole fit where that step would lower the
     likelihood) climb to the peak. A peak where the Gibbs part explains
-    less than ``_MIN_GIBBS_SHARE`` of the rows' weight is a fit of the
-    floor and is not taken; without another, the Gibbs fit is returned.
+    less than ``_MIN_GIBBS_SHARE`` (0.9) of the rows' weight is a fit of
+    the floor and is not taken; without another, the Gibbs fit is returned.
 
     Parameters
     ----------
@@ -209,8 +211,9 @@ def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
     def log_likelihood(b):
         gibbs, total = log_densities(b)
         value = w @ total
-        # a peak where the floor explains most rows is a fit of the floor
-        # (counts' zeros in a cell of their own: every other row left to it)
+        # a peak where the floor explains more than a tenth of the rows is a
+        # fit of the floor (counts' zeros in a cell of their own: every
+        # other row left to it)
         if not (np.isfinite(value) and w @ shares_of(gibbs, total) >= _MIN_GIBBS_SHARE):
             return -np.inf
         return value
