@@ -241,7 +241,10 @@ def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
         if not w @ new_total >= before - 1e-12 * abs(before):
             new = fit(w * shares, beta)
             new_gibbs, new_total = log_densities(new)
-        if w @ shares_of(new_gibbs, new_total) < _MIN_GIBBS_SHARE:
+        # a step off the positive reals, or to no finite likelihood, ends the
+        # climb where it stood
+        if not (0 < new < np.inf and np.isfinite(w @ new_total)) or (
+                w @ shares_of(new_gibbs, new_total) < _MIN_GIBBS_SHARE):
             return beta
         if abs(np.log(new / beta)) <= _EM_XTOL:
             return new
