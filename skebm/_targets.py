@@ -5,11 +5,18 @@ import numpy as np
 
 def standardization(y, sample_weight):
     """Weighted mean and standard deviation of each target column; a
-    constant target gets scale 1 and is fitted as it is."""
+    constant target (up to rounding of its mean) gets scale 1 and is fitted
+    as it is. The deviations are divided by a power of two near their
+    largest before squaring (exactly: the scale is the one computed
+    directly, bit for bit, wherever that neither overflows nor underflows),
+    so that targets beyond 1e154 and of any small unit (1e-200) are
+    standardized like others."""
     mean = np.average(y, axis=0, weights=sample_weight)
-    scale = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))
-    scale = np.where(scale > 1e-12 * np.maximum(np.abs(mean), 1.0), scale, 1.0)
-    return mean, scale
+    unit = np.ldexp(1.0, np.frexp(np.max(np.abs(y - mean), axis=0))[1])
+    scale = unit * np.sqrt(np.average(((y - mean) / unit) ** 2, axis=0,
+                                      weights=sample_weight))
+    scale = np.where(scale > 1e-12 * np.abs(mean), scale, 0.0)
+    return mean, np.where(scale > 0, scale, 1.0)
 
 
 def standardize(y, n_rows, mean, scale):

@@ -827,6 +827,20 @@ def test_constant_target(smooth):
         joint.fit(X[:1], Y[:1, :2])
 
 
+@pytest.mark.parametrize("energy", ["linear", "joint"])
+def test_targets_in_any_unit_are_fitted_alike(smooth, energy):
+    # a spread below 1e-12 was taken for a constant (scale 1, every
+    # prediction near the mean) and one beyond 1e154 overflowed when squared
+    X, y = smooth
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter=30
+        fits = [EnergyRegressor(energy=energy, alpha=1.0, max_iter=30, random_state=0)
+                .fit(X, unit * y).predict(X[:20]) / unit
+                for unit in (1e-200, 1.0, 1e200)]
+    np.testing.assert_allclose(fits[0], fits[1], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(fits[2], fits[1], rtol=1e-6, atol=1e-9)
+
+
 def test_far_outside_the_training_range(bimodal_model):
     reg = bimodal_model
     X_far = np.array([[1e6], [-1e6], [50.0]])
