@@ -26,9 +26,11 @@
    held-out NLL of ``predict_log_density`` (a quadrature for d = 2, an
    importance-sampling estimate for d = 3) beside that of the exact
    density, with the default parameters, and the penalty ``alpha="auto"``
-   chose.
+   chose. ``--unseen`` runs instead four rings added after the defaults
+   were set, to check them on: x normal, two irrelevant input columns,
+   noise growing with x, other units (``_unseen_ring``).
 
-Run: ``python benchmarks/bench_multioutput.py [--quick]``.
+Run: ``python benchmarks/bench_multioutput.py [--quick] [--unseen]``.
 """
 
 import argparse
@@ -147,6 +149,21 @@ def sharp_ring(n_samples, seed):
     return ring(n_samples, seed, noise=0.05)
 
 
+def _ring_draws(rng, centre, r, noise):
+    """Answers on rings of centres (n, 2) and radii (n,) with Gaussian
+    noise (a scalar or (n,)), and their exact log density."""
+    n = len(r)
+    t = rng.uniform(0, 2 * np.pi, n)
+    s = np.broadcast_to(noise, (n,))
+    Y = centre + r[:, None] * np.c_[np.cos(t), np.sin(t)] + s[:, None] * \
+        rng.standard_normal((n, 2))
+    # the angle integrates out: I_0(rho r / s^2), as in ring_log_density
+    rho, s2 = np.linalg.norm(Y - centre, axis=1), s * s
+    log_p = (np.log(i0e(rho * r / s2)) - (rho - r) ** 2 / (2 * s2)
+             - np.log(2 * np.pi * s2))
+    return Y, log_p
+
+
 def moving_ring(n_samples, seed, noise=0.1):
     """A ring whose centre moves with x: centre (x / 2, x^2 / 4), radius
     1 + x / 4. (Radial answer units measure distance from the targets'
@@ -154,15 +171,33 @@ def moving_ring(n_samples, seed, noise=0.1):
     rng = np.random.default_rng(seed)
     X = rng.uniform(-1, 1, (n_samples, 1))
     x = X[:, 0]
-    centre, r = np.c_[x / 2, x * x / 4], 1 + x / 4
-    t = rng.uniform(0, 2 * np.pi, n_samples)
-    Y = (centre + r[:, None] * np.c_[np.cos(t), np.sin(t)]
-         + noise * rng.standard_normal((n_samples, 2)))
-    # the angle integrates out: I_0(rho r / s^2), as in ring_log_density
-    rho, s2 = np.linalg.norm(Y - centre, axis=1), noise * noise
-    log_p = (np.log(i0e(rho * r / s2)) - (rho - r) ** 2 / (2 * s2)
-             - np.log(2 * np.pi * s2))
-    return X, Y, log_p
+    return (X, *_ring_draws(rng, np.c_[x / 2, x * x / 4], 1 + x / 4, noise))
+
+
+def _unseen_ring(kind):
+    """Rings added after the defaults were set, to check them on: ``x``
+    normal (radius 1.5 exp(0.3 x), noise 0.1); two irrelevant input
+    columns beside x (the first ring's law); noise growing with x from 0.05
+    to 0.15 around radius 2; and other units (x on [0, 10], radius 30 + 5x,
+    noise 2, centre (100, -50))."""
+    def shape(n_samples, seed):
+        rng = np.random.default_rng(seed)
+        if kind == "normal x":
+            X = rng.standard_normal((n_samples, 1))
+            return (X, *_ring_draws(rng, np.zeros((n_samples, 2)),
+                                    1.5 * np.exp(0.3 * X[:, 0]), 0.1))
+        X = rng.uniform(*((0, 10) if kind == "units" else (-1, 1)), (n_samples, 1))
+        x = X[:, 0]
+        if kind == "irrelevant inputs":
+            X = np.c_[X, rng.standard_normal((n_samples, 2))]
+            return (X, *_ring_draws(rng, np.zeros((n_samples, 2)), 1.5 + 0.75 * x,
+                                    0.15))
+        if kind == "noise grows":
+            return (X, *_ring_draws(rng, np.zeros((n_samples, 2)),
+                                    np.full(n_samples, 2.0), 0.1 + 0.05 * x))
+        centre = np.broadcast_to([100.0, -50.0], (n_samples, 2))
+        return (X, *_ring_draws(rng, centre, 30 + 5 * x, 2.0))
+    return shape
 
 
 def annulus(n_samples, seed):
@@ -227,6 +262,9 @@ SHAPES = {"ring, radius 1.5 + 0.75 x": (ring, 2000),
           "annulus arc, angle pi x": (annulus, 2000),
           "two blobs, weights (1 +- x) / 2": (blobs, 2000),
           "3-D blobs, weights sigmoid(3x)": (blobs_3d, 2000)}
+# with --unseen, instead (1000 training points)
+UNSEEN_SHAPES = {f"ring, {kind}": (_unseen_ring(kind), 1000) for kind in
+                 ("normal x", "irrelevant inputs", "noise grows", "units")}
 
 
 def ring_nll(params, shape=ring, n_train=2000, n_test=1000):
@@ -245,10 +283,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="fewer epochs (a smoke run, not the figures)")
+    parser.add_argument("--unseen", action="store_true",
+                        help="only the rings added after the defaults were set")
     args = parser.parse_args(argv)
     digits_params, ring_params = dict(DIGITS_PARAMS), dict(RING_PARAMS)
     if args.quick:
         digits_params["max_iter"] = ring_params["max_iter"] = 5
+    if args.unseen:
+        return print_shapes(UNSEEN_SHAPES, ring_params, "1000 training points")
     print("Digit completion (upper 32 pixels given, lower 32 answered; "
           "540 test digits)")
     print(f"{'model':<24}{'energy score':>13}{'best-of-10 MSE':>16}"
@@ -256,11 +298,15 @@ def main(argv=None):
     for name, es, best, mse, fit, sample in digits(digits_params):
         print(f"{name:<24}{es:>13.3f}{best:>16.4f}{mse:>13.4f}{fit:>8.1f}"
               f"{sample:>10.1f}")
-    print("\n2-D targets (2000 training points unless said, 1000 held-out; "
-          "the last has 3 columns, its NLL an importance-sampling estimate), "
-          "default parameters: held-out NLL")
-    for name, (shape, n_train) in SHAPES.items():
-        model, exact, fit, alpha = ring_nll(ring_params, shape, n_train)
+    print_shapes(SHAPES, ring_params, "2000 training points unless said")
+
+
+def print_shapes(shapes, params, points):
+    print(f"\n2-D targets ({points}, 1000 held-out; a 3-D one has 3 columns, "
+          "its NLL an importance-sampling estimate), default parameters: "
+          "held-out NLL")
+    for name, (shape, n_train) in shapes.items():
+        model, exact, fit, alpha = ring_nll(params, shape, n_train)
         print(f"{name:<32} EnergyRegressor {model:.3f} nats, exact density "
               f"{exact:.3f} nats, gap {model - exact:.3f} (alpha_ {alpha:g}, "
               f"fit {fit:.1f} s)")
