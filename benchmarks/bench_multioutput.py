@@ -225,7 +225,8 @@ def blobs(n_samples, seed):
     center = np.c_[1 + x, 1 - x]
     first = rng.random(n_samples) < (1 + x) / 2
     s = np.where(first, 0.3, 0.1)[:, None]
-    Y = np.where(first[:, None], center, -center) + s * rng.standard_normal((n_samples, 2))
+    Y = (np.where(first[:, None], center, -center)
+         + s * rng.standard_normal((n_samples, 2)))
 
     def log_n(c, s):
         return -np.sum((Y - c) ** 2, axis=1) / (2 * s * s) - np.log(2 * np.pi * s * s)
@@ -302,8 +303,8 @@ def main(argv=None):
 
 
 def print_shapes(shapes, params, points):
-    print(f"\n2-D targets ({points}, 1000 held-out; a 3-D one has 3 columns, "
-          "its NLL an importance-sampling estimate), default parameters: "
+    print(f"\nVector targets ({points}, 1000 held-out; with 3 columns the NLL "
+          "is an importance-sampling estimate), default parameters: "
           "held-out NLL")
     for name, (shape, n_train) in shapes.items():
         model, exact, fit, alpha = ring_nll(params, shape, n_train)

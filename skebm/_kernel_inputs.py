@@ -152,7 +152,7 @@ def conditional_spread(X, z, sample_weight, random_state):
         rows = np.sort(random_state.choice(len(w), _SPREAD_ROWS, replace=False))
         X, z, w = X[rows], z[rows], w[rows]
     # one bandwidth for all columns: they must share a scale
-    mean, scale = standardization(X, w)
+    mean, scale = standardization(X, w, floor=1.0)
     X = (X - mean) / scale
     ridge = KernelRidgeInputs(random_state)
     try:

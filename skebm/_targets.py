@@ -3,19 +3,24 @@
 import numpy as np
 
 
-def standardization(y, sample_weight):
-    """Weighted mean and standard deviation of each target column; a
-    constant target (up to rounding of its mean) gets scale 1 and is fitted
-    as it is. The deviations are divided by a power of two near their
-    largest before squaring (exactly: the scale is the one computed
-    directly, bit for bit, wherever that neither overflows nor underflows),
-    so that targets beyond 1e154 and of any small unit (1e-200) are
-    standardized like others."""
+def standardization(y, sample_weight, floor=0.0):
+    """Weighted mean and standard deviation of each column; a column whose
+    spread is below 1e-12 of ``max(|mean|, floor)`` is taken for a constant
+    and gets scale 1 (a target is then fitted as it is). Targets take
+    ``floor=0``, so that a spread of any small unit (1e-200) counts;
+    features take 1, so that rounding noise around 0 is not blown up to
+    unit variance. The deviations of the rows of positive weight are
+    divided by a power of two at most their largest before squaring: the
+    scale is exactly the direct computation's wherever that neither
+    overflows nor underflows, and stays finite up to float64's largest."""
+    if sample_weight is None:
+        sample_weight = np.ones(len(y))
     mean = np.average(y, axis=0, weights=sample_weight)
-    unit = np.ldexp(1.0, np.frexp(np.max(np.abs(y - mean), axis=0))[1])
-    scale = unit * np.sqrt(np.average(((y - mean) / unit) ** 2, axis=0,
+    deviation = np.where(np.reshape(sample_weight, (-1, 1)) > 0, y - mean, 0.0)
+    unit = np.ldexp(1.0, np.frexp(np.max(np.abs(deviation), axis=0))[1] - 1)
+    scale = unit * np.sqrt(np.average((deviation / unit) ** 2, axis=0,
                                       weights=sample_weight))
-    scale = np.where(scale > 1e-12 * np.abs(mean), scale, 0.0)
+    scale = np.where(scale > 1e-12 * np.maximum(np.abs(mean), floor), scale, 0.0)
     return mean, np.where(scale > 0, scale, 1.0)
 
 

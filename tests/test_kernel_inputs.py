@@ -174,6 +174,12 @@ def test_conditional_spread_estimates_the_noise():
     X_more, z_more = np.r_[X, rng.normal(size=(50, 2))], np.r_[z, rng.normal(size=50)]
     assert conditional_spread(X_more, z_more[:, None], w, np.random.RandomState(0)
                               ) == pytest.approx(spread)
+    # a feature that is 0 but for rounding (as a scaler makes of a constant)
+    # stays near 0, not blown up to unit variance (a dimension of noise)
+    rounding = (X[:, :1] + 0.3) - 0.3 - X[:, :1]
+    assert np.ptp(rounding) > 0
+    assert conditional_spread(np.c_[X, rounding], z[:, None], np.ones(n),
+                              np.random.RandomState(0)) == pytest.approx(spread)
     twice = conditional_spread(np.r_[X, X], np.r_[z, z][:, None], np.ones(2 * n),
                                np.random.RandomState(0))
     weighted = conditional_spread(X, z[:, None], np.full(n, 2.0),

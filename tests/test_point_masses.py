@@ -414,13 +414,16 @@ def test_log_mean_gibbs_is_scipys_logsumexp_including_infinite_energies():
     assert got[1] == pytest.approx(expected[1], rel=1e-13)
 
 
-def test_floored_temperature_takes_no_step_to_a_non_finite_beta():
-    # an M-step whose weighted fit runs off (here: to infinity, where the
-    # likelihood is NaN) used to be taken, and every later step from it;
-    # the climb stops where it stood
+# an M-step whose weighted fit runs off to infinity (where the likelihood
+# is NaN), or lands where the likelihood is NaN, used to be taken, and every
+# later step from it; the climb stops where it stood
+@pytest.mark.parametrize("off", [np.inf, 2.0])
+def test_floored_temperature_takes_no_step_to_a_non_finite_likelihood(off):
     from skebm.inference._temperature import fit_floored_temperature
 
     def log_densities(b):
+        if b != 1.0 and np.isfinite(b):
+            return np.full(50, np.nan), np.full(50, np.nan)
         with np.errstate(invalid="ignore"):
             gibbs = np.full(50, 0.5 * np.log(b / (2 * np.pi)) - b / 2)
             return gibbs, np.logaddexp(gibbs, -5.0)
@@ -429,7 +432,7 @@ def test_floored_temperature_takes_no_step_to_a_non_finite_beta():
 
     def fit(w, start, max_steps=None):
         calls.append(start)
-        return 1.0 if len(calls) == 1 else np.inf
+        return 1.0 if len(calls) == 1 else off
 
     beta = fit_floored_temperature(fit, log_densities, np.ones(50), 1.0)
     assert len(calls) > 1 and beta == 1.0

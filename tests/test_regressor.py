@@ -834,6 +834,20 @@ def test_targets_in_any_unit_are_fitted_alike(smooth, energy):
     np.testing.assert_allclose(fits[2], fits[1], rtol=1e-6, atol=1e-9)
 
 
+def test_standardization_reads_rows_of_weight_alone_up_to_the_largest_float():
+    from skebm._targets import standardization
+
+    rng = np.random.default_rng(0)
+    y = 1e-9 * rng.normal(size=(50, 1))
+    direct = np.sqrt(np.mean((y - y.mean()) ** 2))
+    # a far row of no weight neither sets the squares' unit nor the scale
+    far = standardization(np.r_[y, [[1e153]]], np.r_[np.ones(50), 0.0])[1]
+    assert far[0] == direct
+    huge = np.array([[9e307], [-9e307], [1e307], [-2e307]])
+    np.testing.assert_allclose(standardization(huge, np.ones(4))[1],
+                               1e300 * np.std(huge / 1e300), rtol=1e-12)
+
+
 def test_far_outside_the_training_range(bimodal_model):
     reg = bimodal_model
     X_far = np.array([[1e6], [-1e6], [50.0]])

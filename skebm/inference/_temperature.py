@@ -227,6 +227,15 @@ def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
     if not np.isfinite(max(values)):
         return starts[0]
     gibbs, total = log_densities(beta)
+
+    def m_step(shares, max_steps):
+        # a beta off the positive reals is not evaluated (log of it); its
+        # likelihood reads as NaN
+        new = fit(w * shares, beta, max_steps=max_steps)
+        if not 0 < new < np.inf:
+            return new, np.nan, np.full_like(total, np.nan)
+        return new, *log_densities(new)
+
     for _ in range(_MAX_EM_STEPS):
         # at least _MIN_GIBBS_SHARE: an EM step never weighs the rows by nothing
         shares = shares_of(gibbs, total)
@@ -234,16 +243,13 @@ def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
         # climbs as far as the whole fit's three or four evaluations would
         # (the M-step's own optimum moves with the shares); a full fit where
         # it would lower the likelihood
-        new = fit(w * shares, beta, max_steps=1)
-        new_gibbs, new_total = log_densities(new)
+        new, new_gibbs, new_total = m_step(shares, 1)
         # (a NaN likelihood is lower; rounding near the peak is not)
         before = w @ total
         if not w @ new_total >= before - 1e-12 * abs(before):
-            new = fit(w * shares, beta)
-            new_gibbs, new_total = log_densities(new)
-        # a step off the positive reals, or to no finite likelihood, ends the
-        # climb where it stood
-        if not (0 < new < np.inf and np.isfinite(w @ new_total)) or (
+            new, new_gibbs, new_total = m_step(shares, None)
+        # a step to no finite likelihood ends the climb where it stood
+        if not np.isfinite(w @ new_total) or (
                 w @ shares_of(new_gibbs, new_total) < _MIN_GIBBS_SHARE):
             return beta
         if abs(np.log(new / beta)) <= _EM_XTOL:
