@@ -839,10 +839,11 @@ def test_standardization_reads_rows_of_weight_alone_up_to_the_largest_float():
 
     rng = np.random.default_rng(0)
     y = 1e-9 * rng.normal(size=(50, 1))
-    direct = np.sqrt(np.mean((y - y.mean()) ** 2))
     # a far row of no weight neither sets the squares' unit nor the scale
+    # (it underflowed the others' squares: the column read as a constant)
     far = standardization(np.r_[y, [[1e153]]], np.r_[np.ones(50), 0.0])[1]
-    assert far[0] == direct
+    assert far[0] == standardization(y, np.ones(50))[1][0]
+    assert far[0] == pytest.approx(np.std(y), rel=1e-12)
     huge = np.array([[9e307], [-9e307], [1e307], [-2e307]])
     np.testing.assert_allclose(standardization(huge, np.ones(4))[1],
                                1e300 * np.std(huge / 1e300), rtol=1e-12)
