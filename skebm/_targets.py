@@ -13,8 +13,6 @@ def standardization(y, sample_weight, floor=0.0):
     divided by a power of two at most their largest before squaring: the
     scale is exactly the direct computation's wherever that neither
     overflows nor underflows, and stays finite up to float64's largest."""
-    if sample_weight is None:
-        sample_weight = np.ones(len(y))
     mean = np.average(y, axis=0, weights=sample_weight)
     deviation = np.where(np.reshape(sample_weight, (-1, 1)) > 0, y - mean, 0.0)
     unit = np.ldexp(1.0, np.frexp(np.max(np.abs(deviation), axis=0))[1] - 1)

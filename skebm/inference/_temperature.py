@@ -228,10 +228,10 @@ def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
         return starts[0]
     gibbs, total = log_densities(beta)
 
-    def m_step(shares, max_steps):
+    def m_step(shares, start, max_steps):
         # a beta off the positive reals is not evaluated (log of it); its
         # likelihood reads as NaN
-        new = fit(w * shares, beta, max_steps=max_steps)
+        new = fit(w * shares, start, max_steps=max_steps)
         if not 0 < new < np.inf:
             return new, np.nan, np.full_like(total, np.nan)
         return new, *log_densities(new)
@@ -243,11 +243,11 @@ def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
         # climbs as far as the whole fit's three or four evaluations would
         # (the M-step's own optimum moves with the shares); a full fit where
         # it would lower the likelihood
-        new, new_gibbs, new_total = m_step(shares, 1)
+        new, new_gibbs, new_total = m_step(shares, beta, 1)
         # (a NaN likelihood is lower; rounding near the peak is not)
         before = w @ total
         if not w @ new_total >= before - 1e-12 * abs(before):
-            new, new_gibbs, new_total = m_step(shares, None)
+            new, new_gibbs, new_total = m_step(shares, beta, None)
         # a step to no finite likelihood ends the climb where it stood
         if not np.isfinite(w @ new_total) or (
                 w @ shares_of(new_gibbs, new_total) < _MIN_GIBBS_SHARE):
