@@ -237,6 +237,23 @@ def test_approximate_path_matches_exact_fit(data):
     assert abs(exact.score(Xt, Yt) - approx.score(Xt, Yt)) < 0.05
 
 
+def test_approximate_inference_of_a_row_does_not_depend_on_the_rows_beside_it(data):
+    # the search's random starts and the marginals' chains share their draws
+    # across rows
+    X, Y, Xt, _ = data
+    clf = EnergyClassifier(alpha=1.0, max_enumerated_labels=3, max_iter=20,
+                           random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, Y)
+    order = np.random.default_rng(0).permutation(len(Xt))
+    for method in ("predict", "predict_proba", "decision_function"):
+        full = getattr(clf, method)(Xt)
+        np.testing.assert_allclose(getattr(clf, method)(Xt[order]), full[order],
+                                   rtol=1e-12)
+        np.testing.assert_allclose(getattr(clf, method)(Xt[:1]), full[:1], rtol=1e-12)
+
+
 LOSSES = ["energy", "perceptron", "hinge", "log", "lvq2", "mce", "square_square",
           "square_exp", "nll"]
 

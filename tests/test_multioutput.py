@@ -144,6 +144,30 @@ def test_importance_estimate_agrees_with_quadrature(ring_model):
     assert np.all(np.abs(estimate - exact) < 5 * se + 0.05)
 
 
+@pytest.mark.parametrize("d", [2, 3])
+def test_a_rows_estimates_do_not_depend_on_the_rows_beside_it(d, monkeypatch):
+    # the Gibbs mean, its standard deviation and, above two columns, the
+    # sampled log density are Monte Carlo estimates: every row shares the
+    # draws, in one call, in another order, alone, or chunk by chunk
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    Y = np.column_stack([X[:, 0], X[:, 1] ** 2, X[:, 0] * X[:, 1]])[:, :d]
+    reg = _fit(X, Y + 0.2 * rng.normal(size=Y.shape), max_iter=3)
+
+    def estimates(rows):
+        return (reg.predict(X[rows]), reg.predict(X[rows], return_std=True)[1],
+                reg.predict_log_density(X[rows], Y[rows]))
+
+    full = estimates(slice(None))
+    order = rng.permutation(len(X))
+    for rows, got in [(order, estimates(order)), (slice(0, 1), estimates(slice(0, 1)))]:
+        for a, b in zip(got, full):
+            np.testing.assert_allclose(a, b[rows], rtol=1e-9, atol=1e-12)
+    monkeypatch.setattr("skebm.inference._vectors._CHUNK_CELLS", 1)  # a row a chunk
+    for a, b in zip(estimates(slice(None)), full):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
 def test_sampled_contrastive_term_is_unbiased():
     # the gradient of log Z: the chains' mean of dE/dW against the quadrature
     space, energy = _space_and_energy()

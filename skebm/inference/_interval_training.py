@@ -4,7 +4,8 @@ points of the target's cell, and the states of Metropolis chains."""
 
 import numpy as np
 
-from ..sampling._metropolis import _generator, _mh_gaussian
+from ..sampling._metropolis import _mh_gaussian
+from ..sampling._random import _generator
 from ._base import Candidates, check_random_walk
 from ._cells import censor, tile_overlap
 

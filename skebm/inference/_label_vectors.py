@@ -4,7 +4,8 @@ is small, local search and Metropolis-Hastings beyond."""
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ..sampling._binary import _generator, mh_label_vectors, pairwise_energy
+from ..sampling._binary import mh_label_vectors, pairwise_energy
+from ..sampling._random import RowDraws, _generator
 from ._base import AnswerSpace, Candidates
 from ._label_search import (
     Enumeration,
@@ -166,6 +167,12 @@ class LabelVectorSpace(AnswerSpace):
     def _gen(self, random_state=None):
         return _generator(self.seed if random_state is None else random_state)
 
+    def _row_draws(self, pot):
+        """The random starts and chains of inference: the same draws for
+        every row (:class:`~skebm.sampling._random.RowDraws`), so that a row's
+        answer and marginals do not depend on the rows beside it."""
+        return RowDraws(self.seed, pot.unary.shape[0])
+
     # -- training --------------------------------------------------------------
     def candidates(self, energy, X, Y, step):
         pot, network = energy.potentials(X)
@@ -307,7 +314,7 @@ class LabelVectorSpace(AnswerSpace):
             return Independent.argmin(pot)
         if self.exact:
             return Enumeration(self.n_labels).argmin(pot)[0]
-        return search_argmin(pot, _N_RANDOM_STARTS, self._gen())[0]
+        return search_argmin(pot, _N_RANDOM_STARTS, self._row_draws(pot))[0]
 
     def decision(self, pot):
         """Max-marginal differences: for each label, the lowest energy with
@@ -318,7 +325,8 @@ class LabelVectorSpace(AnswerSpace):
         if self._exact is not None:
             off, on = self._exact.max_marginals(pot)
             return off - on
-        best, energy, other = search_argmin(pot, _N_RANDOM_STARTS, self._gen())
+        best, energy, other = search_argmin(pot, _N_RANDOM_STARTS,
+                                            self._row_draws(pot))
         return np.where(best, other - energy[:, None], energy[:, None] - other)
 
     def _run(self, pot, beta, n_chains, n_sweeps, burn_in, gen):
@@ -334,7 +342,7 @@ class LabelVectorSpace(AnswerSpace):
         if self._exact is not None:
             return self._exact.marginals(pot, beta)
         return self._run(pot, beta, _INFER_CHAINS, _INFER_SWEEPS, _INFER_BURN_IN,
-                         self._gen())[1]
+                         self._row_draws(pot))[1]
 
     def sample(self, pot, beta, n_samples, random_state):
         """Label vectors drawn from the Gibbs distribution:

@@ -6,7 +6,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import logsumexp
 
-from ..sampling._metropolis import _generator
+from ..sampling._random import RowDraws
 
 # exact log-partition: a midpoint grid of _QUAD_NODES^d over the box widened
 # by _QUAD_WALLS wall widths; otherwise importance sampling from Gaussian
@@ -48,7 +48,10 @@ class _VectorDensity:
         for ``d <= 2``, an importance-sampling estimate above.
 
         ``method`` is ``"auto"``, ``"quadrature"`` (a ValueError above
-        ``d = 2``) or ``"importance"``. Returns two (n_samples,) arrays.
+        ``d = 2``) or ``"importance"``; ``rng`` (an int) seeds the
+        importance draws, which every row shares (:class:`RowDraws`), so that
+        a row's estimate does not depend on the rows beside it. Returns two
+        (n_samples,) arrays.
         """
         if method not in ("auto", "quadrature", "importance"):
             raise ValueError("method must be 'auto', 'quadrature' or "
@@ -67,9 +70,9 @@ class _VectorDensity:
                 E, _ = energy.forward(X[rows], Y, nodes)
                 out[rows] = logsumexp(-beta * (E + wall), axis=1) + log_volume
             return out, np.zeros(n)
-        return self._importance(energy, X, beta, _generator(rng))
+        return self._importance(energy, X, beta, rng)
 
-    def _importance(self, energy, X, beta, gen):
+    def _importance(self, energy, X, beta, rng):
         """Importance sampling of ``Z(x)`` from Gaussian kernels (covariance
         ``0.25 M``) around 16 chains' last 16 states."""
         n, d = X.shape[0], self.n_answers
@@ -77,6 +80,7 @@ class _VectorDensity:
         for rows in self._chunks(n, _IS_DRAWS * 256 * d):
             g = energy.network(X[rows])[0]
             m = len(g)
+            gen = RowDraws(rng, m)
             centers = self._chains_from_starts(energy, g, beta, _IS_CHAINS,
                                                gen, 16)
             centers = centers.transpose(1, 0, 2, 3).reshape(m, -1, d)

@@ -5,7 +5,8 @@ import numpy as np
 from sklearn.utils import gen_batches
 
 from ..sampling._langevin import _mala
-from ..sampling._metropolis import _generator, _mh_gaussian
+from ..sampling._metropolis import _mh_gaussian
+from ..sampling._random import RowDraws, _generator
 from ..solvers._settings import auto_batch_size
 from ._base import AnswerSpace, Candidates, check_random_walk
 from ._vector_chains import _INFER_BURN, _INFER_STEPS, _JUMP_EVERY, _VectorChains
@@ -303,14 +304,15 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
     def predict(self, energy, X, beta, kind, rng=0):
         """The Gibbs mean (16 chains, 100 kept states each), its standard
         deviation (``kind="std"``) or the mode (descent from those chains'
-        last states): (n, d)."""
-        gen = _generator(rng)
+        last states): (n, d). The chains' draws, seeded by ``rng`` (an
+        int), are the same for every row (:class:`RowDraws`): a row's
+        answer does not depend on the rows beside it."""
         out = np.empty((X.shape[0], self.n_answers))
         n_keep = _INFER_STEPS - _INFER_BURN
         for rows in self._chunks(X.shape[0], _MEAN_CHAINS * n_keep * self.n_answers):
             g = energy.network(X[rows])[0]
-            chain = self._chains_from_starts(energy, g, beta, _MEAN_CHAINS, gen,
-                                             n_keep)
+            chain = self._chains_from_starts(energy, g, beta, _MEAN_CHAINS,
+                                             RowDraws(rng, len(g)), n_keep)
             if kind in ("mean", "std"):
                 out[rows] = getattr(chain, kind)(axis=(0, 2))
             else:

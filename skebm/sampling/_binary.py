@@ -5,7 +5,8 @@ from numbers import Integral
 
 import numpy as np
 from scipy.special import expit
-from sklearn.utils import check_random_state
+
+from ._random import _generator
 
 
 def pairwise_energy(states, unary, pairs, const=None):
@@ -34,14 +35,6 @@ def pairwise_energy(states, unary, pairs, const=None):
     return e
 
 
-def _generator(random_state):
-    """A numpy Generator: ``random_state`` itself, or seeded from it."""
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    rng = check_random_state(random_state)
-    return np.random.default_rng(rng.randint(np.iinfo(np.int32).max, size=4))
-
-
 def mh_label_vectors(unary, pairs, beta, init, n_sweeps, random_state,
                      burn_in=0, pair_flips=True):
     """Metropolis-Hastings over label vectors, every chain in one numpy step.
@@ -65,7 +58,9 @@ def mh_label_vectors(unary, pairs, beta, init, n_sweeps, random_state,
         Starting states.
     n_sweeps : int
         Sweeps, burn-in included.
-    random_state : int, RandomState, Generator or None
+    random_state : int, RandomState, Generator, RowDraws or None
+        The draws have the rows first, ``(n, n_chains, ...)``, so that a
+        :class:`~skebm.sampling._random.RowDraws` gives every row the same.
     burn_in : int, default=0
         Sweeps whose states are not kept.
     pair_flips : bool, default=True
@@ -120,7 +115,7 @@ def mh_label_vectors(unary, pairs, beta, init, n_sweeps, random_state,
     accepted = 0
     rows = np.arange(R)
     for t in range(n_sweeps):
-        log_u = np.log(gen.random((L + n_pairs, R)))
+        log_u = np.log(gen.random((n, c, L + n_pairs))).reshape(R, -1).T
         for l in range(L):
             d = 1.0 - 2.0 * state[:, l]
             idx = np.flatnonzero(log_u[l] < -beta * d * field[:, l])
@@ -128,8 +123,8 @@ def mh_label_vectors(unary, pairs, beta, init, n_sweeps, random_state,
             field[idx] += d[idx, None] * pairs[l]
             accepted += idx.size
         if n_pairs:
-            a = gen.integers(0, L, size=(n_pairs, R))
-            b = (a + gen.integers(1, L, size=(n_pairs, R))) % L
+            a = gen.integers(0, L, size=(n, c, n_pairs)).reshape(R, -1).T
+            b = (a + gen.integers(1, L, size=(n, c, n_pairs)).reshape(R, -1).T) % L
         for k in range(n_pairs):
             ak, bk = a[k], b[k]
             da = 1.0 - 2.0 * state[rows, ak]

@@ -4,7 +4,8 @@ from numbers import Integral
 
 import numpy as np
 
-from ._metropolis import _BLOCK, _generator
+from ._metropolis import _BLOCK
+from ._random import _generator
 
 
 def mh_categorical(log_p, n_chains, n_steps, random_state, init=None, burn_in=0):

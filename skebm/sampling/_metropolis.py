@@ -1,18 +1,11 @@
 """The native random-walk Metropolis engine: every chain in one numpy step."""
 
 import numpy as np
-from sklearn.utils import check_random_state
 
 from ._densities import _as_log_values
 
 # Random numbers are drawn in blocks of about this many values.
 _BLOCK = 2**15
-
-
-def _generator(random_state):
-    """A fast numpy Generator seeded from a scikit-learn ``random_state``."""
-    rng = check_random_state(random_state)
-    return np.random.default_rng(rng.randint(np.iinfo(np.int32).max, size=4))
 
 
 def _target_rate(n_dim):

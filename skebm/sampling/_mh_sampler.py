@@ -16,7 +16,7 @@ from ._densities import _log_posterior
 from ._emcee_runner import _run_emcee
 from ._arviz_export import _inference_data
 from ._chain_groups import _run_chain_groups
-from ._metropolis import _generator
+from ._random import _generator
 from ._sampler_diagnostics import _ChainDiagnosticsMixin
 from ._scoring import _log_pointwise_predictive_density
 from ._starts import _initial_states
