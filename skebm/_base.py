@@ -246,8 +246,9 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
                 "energy, hidden_layer_sizes, activation or loss changed since the "
                 "first partial_fit and give another architecture; call fit to start "
                 "over.")
-        # successive partial_fit calls draw on one stream of random numbers
-        rng = self._rng if keep and incremental else check_random_state(
+        # successive partial_fit calls draw on one stream of random numbers (a
+        # copy, kept on success: a call that raises leaves the stream as it was)
+        rng = copy.deepcopy(self._rng) if keep and incremental else check_random_state(
             self.random_state)
 
         # alpha="auto"'s trial fits keep their best iterate on its held-out

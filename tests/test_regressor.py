@@ -784,12 +784,29 @@ def test_a_finite_blow_up_is_divergence(smooth):
                                          "learning_rate_init=10.0"):
         reg.fit(X, y)
     assert not hasattr(reg, "energy_")
-    # the growth is within a call: a later partial_fit batch of large weights
-    # (which partial_fit keeps) starts far above the first call's loss
+    # a later partial_fit batch of large weights (which partial_fit keeps)
+    # starts far above the first call's loss, but not per unit of weight
     reg = EnergyRegressor(solver="adam", alpha=1.0, random_state=0)
     reg.partial_fit(X[:50], y[:50])
     reg.partial_fit(X[50:100], y[50:100], sample_weight=np.full(50, 1e9))
     assert reg.loss_curve_[-1] > 1e8 * reg.loss_curve_[0]
+
+
+def test_a_blow_up_over_partial_fit_calls_is_divergence(smooth):
+    # each call runs one epoch: the growth counts from the model's first
+    # (it reached 1e97 before the loss overflowed)
+    X, y = smooth
+    reg = EnergyRegressor(energy="mlp", solver="sgd", max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    reg.set_params(learning_rate_init=10.0)
+    with pytest.raises(ValueError, match="diverged: .* loss grew from"):
+        for _ in range(5):
+            before = pickle.dumps(reg)
+            reg.partial_fit(X, y)
+    assert max(reg.loss_curve_) < 1e8 * max(reg.loss_curve_[0], 1.0)
+    assert pickle.dumps(reg) == before
 
 
 # -- bad input -------------------------------------------------------------------
