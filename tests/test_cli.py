@@ -318,6 +318,8 @@ def test_errors_are_one_line(capsys, argv, message):
     ("a,y\n1,\n2,3\n", "target 'y' has 1 missing value"),
     ("y\n1\n2\n", "no feature columns"),
     ("a,y\n1,inf\n2,3\n3,4\n", "infinite values"),
+    # the imputer dropped such columns, and every row of the table failed
+    ("a,b,y\n,,1\n,?,2\n,,3\n", "no feature column of"),
 ])
 def test_csv_errors(capsys, tmp_path, text, message):
     path = tmp_path / "data.csv"
@@ -338,6 +340,18 @@ def test_infinite_features_are_missing_values(capsys, tmp_path):
                             "nll", "--energies", "linear", "--cv", "2"], capsys)
     assert status == 0 and "column 'a' has 1 missing value(s) (1 infinite)" in err
     assert "failed" not in out
+
+
+def test_an_empty_feature_column_is_left_out(capsys, tmp_path):
+    path = tmp_path / "data.csv"
+    _regression_csv(path)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(f"{line},{'e' if i == 0 else ''}"
+                              for i, line in enumerate(lines)) + "\n")
+    status, out, err = run(["compare", str(path), "--target", "y", "--losses",
+                            "nll", "--energies", "linear", "--cv", "2"], capsys)
+    assert status == 0 and "column 'e' has no values: left out" in err
+    assert "failed" not in out and "refused" not in out
 
 
 def test_classification_of_a_continuous_target_is_refused(capsys, tmp_path):

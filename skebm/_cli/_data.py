@@ -46,7 +46,8 @@ def read_csv(path, target):
     numeric, categorical : list of str
         The names of the numeric (and boolean) and of the other columns.
     notes : list of str
-        One line per feature column with missing values.
+        One line per feature column with missing values (left out when it has
+        none at all).
     """
     path = Path(path)
     if not path.is_file():
@@ -83,6 +84,13 @@ def read_csv(path, target):
     else:
         y = y_col.astype(str).to_numpy(dtype=str)
     numeric, categorical, notes = [], [], []
+    empty = [name for name in frame.columns if frame[name].isna().all()]
+    if len(empty) == frame.shape[1]:
+        raise CLIError(f"no feature column of {path} has a value: "
+                       f"{', '.join(empty)} are empty")
+    for name in empty:
+        notes.append(f"column {name!r} has no values: left out")
+    frame = frame.drop(columns=empty)
     for name in frame.columns:
         column = frame[name]
         if is_bool_dtype(column):
