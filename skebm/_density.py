@@ -47,8 +47,16 @@ class GibbsDensityMixin:
                 "energy rises as a quadratic wall.", UserWarning)
         return z
 
-    def _original(self, z):
-        return unstandardize(z, self.y_mean_, self.y_scale_, self._y_2d)
+    def _original(self, z, X):
+        """Standardized answers in target units, in the inputs' float type
+        (float32 in, float32 out, as Ridge's and MLPRegressor's predictions)
+        unless a finite answer would overflow float32."""
+        y = unstandardize(z, self.y_mean_, self.y_scale_, self._y_2d)
+        if X.dtype != np.float32:
+            return y
+        with np.errstate(over="ignore"):
+            narrow = y.astype(np.float32)
+        return narrow if np.array_equal(np.isfinite(narrow), np.isfinite(y)) else y
 
     def energies(self, X, y):
         """Energy of each (x, y) pair, in standardized units (for ``joint``
@@ -132,7 +140,7 @@ class GibbsDensityMixin:
         if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
         samples = self._original(self.answer_space_.sample(
-            self.energy_, X, self._gibbs_beta, n_samples, rng))
+            self.energy_, X, self._gibbs_beta, n_samples, rng), X)
         return samples.transpose(0, 2, 1) if self._y_2d else samples
 
     def predict_interval(self, X, coverage=0.9):
@@ -161,7 +169,7 @@ class GibbsDensityMixin:
         q = np.array([(1 - coverage) / 2, (1 + coverage) / 2])
         u = np.broadcast_to(q, (X.shape[0], 2))
         return self._original(self.answer_space_.interval(
-            self.energy_, X, self._gibbs_beta, u))
+            self.energy_, X, self._gibbs_beta, u), X)
 
     # -- the rows alpha="auto" holds out -----------------------------------------
     def _held_out_score(self, space, energy, held_out, targets, beta, loss):

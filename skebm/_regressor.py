@@ -393,10 +393,11 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         X = self._check_X(X)
         space, beta = self.answer_space_, self._gibbs_beta
         y = self._original(space.predict(self.energy_, X, beta,
-                                         self._inference(self._loss)))
+                                         self._inference(self._loss)), X)
         if not return_std:
             return y
-        std = space.predict_std(self.energy_, X, beta) * self.y_scale_
+        std = (space.predict_std(self.energy_, X, beta) * self.y_scale_).astype(
+            y.dtype)
         return y, (std if self._y_2d else std[:, 0])
 
     def __sklearn_tags__(self):

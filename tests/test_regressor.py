@@ -715,6 +715,23 @@ def test_float32_pickle_and_energy_parameter(smooth):
         EnergyRegressor().energies(X, y)
 
 
+@pytest.mark.parametrize("energy", ["linear", "mlp", "joint"])
+def test_float32_inputs_get_float32_answers_where_they_fit(energy, smooth):
+    X, y = smooth
+    X32 = X.astype(np.float32)
+    for unit, dtype in [(1.0, np.float32), (1e200, np.float64)]:
+        reg = EnergyRegressor(energy=energy, hidden_layer_sizes=(8,), max_iter=5,
+                              random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            reg.fit(X32, y * unit)
+        mean, std = reg.predict(X32[:5], return_std=True)
+        for answers in (mean, std, reg.sample_y(X32[:5], 2),
+                        reg.predict_interval(X32[:5])):
+            assert answers.dtype == dtype and np.all(np.isfinite(answers))
+        np.testing.assert_allclose(mean, reg.predict(X[:5]), rtol=1e-5)
+
+
 def test_joint_energy_trains_in_float32_and_predicts_in_the_inputs_type(
         smooth, monkeypatch):
     X, y = smooth
@@ -734,7 +751,7 @@ def test_joint_energy_trains_in_float32_and_predicts_in_the_inputs_type(
             reg.fit(X.astype(dtype), y)
         assert trained_in and set(trained_in) == {np.dtype(np.float32)}
         assert reg.energy_.params_.dtype == dtype
-        assert reg.predict(X.astype(dtype)).dtype == np.float64
+        assert reg.predict(X.astype(dtype)).dtype == dtype
     # a float64 model's rows hardly depend on the rows predicted beside them
     # (float32 products differed by 3e-6 relative: scikit-learn's
     # check_methods_subset_invariance failed)
