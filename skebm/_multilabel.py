@@ -183,7 +183,10 @@ class LabelVectorsMixin:
                 for i in range(len(AUTO_ALPHAS) - 1, -1, -1):
                     model.set_params(alpha=AUTO_ALPHAS[i])
                     model.fit(X[train], Y[train], weight[train])
-                    p = np.clip(model.predict_proba(X[test]), 1e-12, 1 - 1e-12)
+                    # in float64: float32 rounds 1 - 1e-12 to 1, whose log1p(-1)
+                    # scored a confidently wrong label -inf
+                    p = np.clip(model.predict_proba(X[test]).astype(np.float64),
+                                1e-12, 1 - 1e-12)
                     log_lik = np.where(Y[test] > 0, np.log(p), np.log1p(-p)).sum(axis=1)
                     scores[i] += weight[test] @ log_lik
         return float(AUTO_ALPHAS[int(np.argmax(scores))])

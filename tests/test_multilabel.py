@@ -332,6 +332,17 @@ def test_sparse_float32_and_lists(data):
     assert np.mean(single.predict(Xt) == dense.predict(Xt)) > 0.99
 
 
+def test_alpha_auto_scores_float32_probabilities_without_infinities():
+    # float32 rounded the clip of 1 - 1e-12 to 1: log1p(-1) warned and scored
+    # a confidently wrong label -inf
+    X = np.random.default_rng(0).normal(size=(200, 4)).astype(np.float32)
+    Y = np.c_[X[:, 0] > 0, X[:, 1] > 0, X[:, 0] + X[:, 1] > 0].astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        clf = EnergyClassifier(random_state=0).fit(X, Y)
+    assert clf.alpha_ > 0
+
+
 def test_sampler_estimates_the_contrastive_term(data):
     X, Y, Xt, Yt = data
     sampler = MHSampler(n_steps=6, n_chains=2, burn_in=2)
