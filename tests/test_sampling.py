@@ -630,6 +630,21 @@ def test_wrong_output_shape_is_an_error():
         mh.fit()
 
 
+@pytest.mark.parametrize("vectorized", [False, True])
+def test_a_summed_likelihood_is_refused_at_fit(vectorized):
+    # score(X) needs a value per observation: a sum was accepted and failed
+    # only there, after the chains had run
+    def summed(theta, X):
+        return -0.5 * np.sum((X[:, 0] - np.atleast_2d(theta)[:, :1]) ** 2, axis=-1)
+
+    mh = MHSampler(log_likelihood=summed, vectorized=vectorized, init=[0.0],
+                   n_steps=10)
+    with pytest.raises(ValueError, match=r"one value per observation, shape "
+                                         r"\((\d+, )?5,?\)"):
+        mh.fit(np.ones((5, 1)))
+    assert not hasattr(mh, "samples_")
+
+
 # ---------------------------------------------------------------- discrete engine
 
 

@@ -88,8 +88,14 @@ def _pointwise(fn, vectorized, theta, X):
             except Exception as exc:
                 raise _named_error(exc, "log_likelihood", row) from exc
         ll = np.asarray(rows, dtype=float)
-    if ll.shape != (len(theta), n_obs):
-        expected = f"({len(theta)}, {n_obs})" if vectorized else f"({n_obs},)"
+    return _per_observation(ll, len(theta), n_obs, vectorized)
+
+
+def _per_observation(ll, n_rows, n_obs, vectorized):
+    """``ll``, checked to hold one log-likelihood value per observation for
+    each of ``n_rows`` parameter vectors (stacked, for a scalar function)."""
+    if ll.shape != (n_rows, n_obs):
+        expected = f"({n_rows}, {n_obs})" if vectorized else f"({n_obs},)"
         raise ValueError(
             f"log_likelihood must return one value per observation, shape "
             f"{expected}; got {ll.shape[1:] if not vectorized else ll.shape}."
@@ -115,11 +121,14 @@ def _log_posterior(log_prob, log_likelihood, log_prior, vectorized, X):
         raise ValueError("One of log_prob or log_likelihood is required.")
     if X is None:
         raise ValueError("log_likelihood needs data: call fit(X).")
-    like = _batched(
-        lambda theta, X: np.sum(log_likelihood(theta, X), axis=-1),
-        "log_likelihood",
-        vectorized,
-    )
+    def summed(theta, X):
+        # a value per observation, as score(X) needs: a sum would only fail
+        # there, after the chains had run
+        ll = np.asarray(log_likelihood(theta, X), dtype=float)
+        rows = ll if vectorized else ll[None]
+        return _per_observation(rows, len(rows), X.shape[0], vectorized).sum(axis=-1)
+
+    like = _batched(summed, "log_likelihood", vectorized)
     prior = None if log_prior is None else _batched(log_prior, "log_prior", vectorized)
 
     def log_posterior(theta):
