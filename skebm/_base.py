@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._alpha_auto import _AUTO_ALPHAS, _AUTO_CHECK_EVERY, AlphaSelectionMixin
 from ._calibration import CalibrationMixin
+from ._restore import restore_on_error
 from ._rows import merge_duplicate_rows
 from .losses import LOSSES, BaseLoss, get_loss
 from .sampling import MHSampler
@@ -35,23 +36,6 @@ def _solver_is_stochastic(estimator):
             f"'sgd', not solver={estimator.solver!r}."
         )
     return True
-
-
-def restore_on_error(method):
-    """Leave the estimator exactly as it was when ``method`` raises: no
-    half-updated model, no new ``n_features_in_`` beside old parameters."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        saved = dict(self.__dict__)
-        try:
-            return method(self, *args, **kwargs)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
-
-    return wrapper
 
 
 def _skebm_defaults(estimator):

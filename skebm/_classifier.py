@@ -9,7 +9,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._base import BaseEnergyModel, _solver_is_stochastic, restore_on_error
+from ._base import BaseEnergyModel, _solver_is_stochastic
+from ._restore import restore_on_error
 from ._class_targets import ClassTrialsMixin, encode_classes
 from ._multilabel import LABEL_CONSTRAINTS, LabelVectorsMixin, over_labels
 from .energies import CLASSIFIER_ENERGIES

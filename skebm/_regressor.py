@@ -10,7 +10,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._base import BaseEnergyModel, _solver_is_stochastic, restore_on_error
+from ._base import BaseEnergyModel, _solver_is_stochastic
+from ._restore import restore_on_error
 from ._density import GibbsDensityMixin
 from ._regression_data import _RegressionDataMixin
 from .energies import REGRESSOR_ENERGIES

@@ -617,6 +617,21 @@ def test_raising_likelihood_is_named_too():
         mh.fit(np.ones((3, 1)))
 
 
+def test_a_refit_keeps_nothing_of_another_fit_it_does_not_make():
+    # a fit that raises leaves the earlier fit whole (not its samples beside
+    # the new data's columns), and a fit without data has no columns
+    X = np.ones((10, 1))
+    mh = MHSampler(log_likelihood=lambda t, X: -(X[:, 0] - t[0]) ** 2, init=[0.0],
+                   n_steps=100, random_state=0).fit(X)
+    samples = mh.samples_.copy()
+    mh.set_params(log_likelihood=lambda t, X: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        mh.fit(np.ones((10, 2)))
+    assert mh.n_features_in_ == 1 and np.array_equal(mh.samples_, samples)
+    mh.set_params(log_likelihood=None, log_prob=lambda t: -t @ t).fit()
+    assert not hasattr(mh, "n_features_in_") and mh.samples_.shape[1] == 1
+
+
 def test_plus_inf_log_density_is_an_error():
     mh = MHSampler(plus_inf_above_three, vectorized=True, init=[0.0], n_steps=500,
                    step_size=2.0, random_state=0)

@@ -12,6 +12,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm import tqdm
 
+from .._restore import restore_on_error
 from ._densities import _log_posterior
 from ._emcee_runner import _run_emcee
 from ._arviz_export import _inference_data
@@ -227,6 +228,7 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
             )
         return n_burn
 
+    @restore_on_error
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X=None, y=None):
         """Run the chains.
@@ -245,6 +247,10 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
         """
         if X is not None:
             X = validate_data(self, X)
+        else:
+            # no data, no columns: none of an earlier fit's either
+            for name in ("n_features_in_", "feature_names_in_"):
+                self.__dict__.pop(name, None)
         log_target = _log_posterior(
             self.log_prob, self.log_likelihood, self.log_prior, self.vectorized, X
         )
