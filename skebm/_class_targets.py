@@ -59,7 +59,7 @@ def encode_classes(y, sample_weight, class_weight, incremental, fitted_classes,
     if len(classes_) < 2:
         raise ValueError(
             "EnergyClassifier needs samples of at least two classes; got "
-            f"one class: {classes_[0]!r}.")
+            f"one class: {classes_.tolist()[0]!r}.")
     y_idx = np.searchsorted(classes_, y)
     fitted_targets = {"classes_": classes_}
     if class_weight is None:

@@ -672,8 +672,10 @@ def test_invalid_parameters(iris, params, match):
 
 def test_single_class(iris):
     X, y = iris
-    with pytest.raises(ValueError, match="at least two classes"):
+    with pytest.raises(ValueError, match="at least two classes; got one class: 0.$"):
         EnergyClassifier().fit(X[y == 0], y[y == 0])
+    with pytest.raises(ValueError, match="got one class: 'setosa'.$"):
+        EnergyClassifier().fit(X[y == 0], np.array(["setosa"] * 50))
 
 
 def test_regression_target_is_refused(iris):
