@@ -596,17 +596,20 @@ def test_nan_log_density_is_a_rejection_with_one_warning(vectorized, move):
     assert mh.chain_.max() <= 1 and np.all(np.isfinite(mh.log_prob_chain_))
 
 
+@pytest.mark.parametrize("move", ["gaussian", "stretch"])
 @pytest.mark.parametrize("vectorized", [False, True])
-def test_raising_log_density_names_theta(vectorized):
+def test_raising_log_density_names_theta(vectorized, move, capsys):
     def rows(theta):  # vectorized but otherwise identical
         return np.array([raises_above_half(row) for row in theta])
 
     fn = rows if vectorized else raises_above_half
     mh = MHSampler(fn, vectorized=vectorized, init=[0.0], n_steps=200, step_size=1.0,
-                   random_state=0)
+                   move=move, random_state=0)
     with pytest.raises(ValueError, match=r"log_prob raised ValueError: boom at theta=") as exc:
         mh.fit()
     assert str(exc.value.__cause__) == "boom"
+    # through emcee too, the one message: emcee printed a traceback of its own
+    assert capsys.readouterr() == ("", "")
 
 
 def test_raising_likelihood_is_named_too():

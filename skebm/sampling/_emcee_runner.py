@@ -15,22 +15,31 @@ class _NaNCounter:
 
     emcee would reject a NaN proposal too, but silently; the count lets
     ``MHSampler`` warn once per fit, naming the first offending ``theta``.
+    An error (the user's, or +inf) is kept in ``error`` for the sampling loop
+    to raise, the call returning ``-inf``: raised through emcee, it came
+    with emcee's own printed traceback before skebm's message.
     """
 
     def __init__(self, log_target):
         self.log_target = log_target
         self.n_invalid = 0
         self.first_invalid = None
+        self.error = None
 
     def __call__(self, theta):
-        lp = self.log_target(theta)
-        if not (lp < np.inf).all():
+        try:
+            lp = self.log_target(theta)
             if np.isposinf(lp).any():
                 raise ValueError(
                     "The log density returned +inf at theta="
                     f"{_format_theta(theta[np.isposinf(lp)])}: the target is not "
                     "a proper density."
                 )
+        except Exception as exc:
+            if self.error is None:
+                self.error = exc
+            return np.full(len(theta), -np.inf)
+        if not (lp < np.inf).all():
             invalid = np.isnan(lp)
             if self.first_invalid is None:
                 self.first_invalid = f"theta={_format_theta(theta[invalid][0])}"
@@ -92,6 +101,8 @@ def _run_emcee(move, log_target, theta, lp, n_steps, n_burn, thin, gen, pbar=Non
     for _ in sampler.sample(
         state, iterations=n_steps, skip_initial_state_check=not check_start
     ):
+        if counted.error is not None:
+            raise counted.error
         if pbar is not None:
             pbar.update(n_chains)
     full = sampler.get_chain()
