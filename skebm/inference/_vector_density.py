@@ -49,9 +49,10 @@ class _VectorDensity:
 
         ``method`` is ``"auto"``, ``"quadrature"`` (a ValueError above
         ``d = 2``) or ``"importance"``; ``rng`` (an int) seeds the
-        importance draws, which every row shares (:class:`RowDraws`), so that
-        a row's estimate does not depend on the rows beside it. Returns two
-        (n_samples,) arrays.
+        importance draws, which every row shares
+        (:class:`~skebm.sampling._random.RowDraws`), so that a row's estimate
+        does not depend on the rows beside it. Returns two (n_samples,)
+        arrays.
         """
         if method not in ("auto", "quadrature", "importance"):
             raise ValueError("method must be 'auto', 'quadrature' or "

@@ -305,8 +305,9 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
         """The Gibbs mean (16 chains, 100 kept states each), its standard
         deviation (``kind="std"``) or the mode (descent from those chains'
         last states): (n, d). The chains' draws, seeded by ``rng`` (an
-        int), are the same for every row (:class:`RowDraws`): a row's
-        answer does not depend on the rows beside it."""
+        int), are the same for every row
+        (:class:`~skebm.sampling._random.RowDraws`): a row's answer does not
+        depend on the rows beside it."""
         out = np.empty((X.shape[0], self.n_answers))
         n_keep = _INFER_STEPS - _INFER_BURN
         for rows in self._chunks(X.shape[0], _MEAN_CHAINS * n_keep * self.n_answers):
