@@ -137,10 +137,11 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         Final value of the objective (as MLPClassifier's ``loss_``).
     alpha_ : float
         The L2 penalty used, see ``alpha``.
-    energy_ : LinearEnergy, MLPEnergy or DistanceEnergy
+    energy_ : LinearEnergy, MLPEnergy, DistanceEnergy or LabelPairEnergy
         The fitted architecture; its parameters are ``energy_.coefs_``,
         ``energy_.intercepts_`` and, for ``distance``,
-        ``energy_.prototypes_``.
+        ``energy_.prototypes_``. For label vectors, a LabelPairEnergy around
+        the chosen architecture, with ``interactions_`` and ``offsets_``.
     answer_space_ : ClassSpace or LabelVectorSpace
         The answers and their search.
     beta_ : float

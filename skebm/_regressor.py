@@ -99,8 +99,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         for one column of the ``joint`` energy under a loss with a ball, 2
         sqrt(2) times the targets' spread around their conditional mean
         (a robust standard deviation of a kernel ridge's leave-one-out
-        errors), between 0.5
-        and 2 (user guide); 2 under the NLL; 0.3 otherwise.
+        errors), between 0.5 and 2, or 2 for sparse ``X`` (user guide); 2
+        under the NLL; 0.3 otherwise.
     inference : {"auto", "mode", "mean"}, default="auto"
         What :meth:`predict` returns: ``argmin_y E(x, y)`` or the mean of
         the Gibbs distribution (the same for ``linear`` and ``mlp``).
@@ -200,9 +200,12 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
     ----------
     loss_ : float
         Final value of the objective (as MLPRegressor's ``loss_``).
-    energy_ : QuadraticEnergy or JointEnergy
-        The fitted architecture (of ``n_experts`` networks side by side
-        where ``alpha="auto"`` made a product of experts).
+    energy_ : QuadraticEnergy, JointEnergy, JointVectorEnergy or \
+GaussianVectorEnergy
+        The fitted architecture: for several columns of ``joint`` a
+        JointVectorEnergy, above two a GaussianVectorEnergy; for one, of
+        ``n_experts`` networks side by side where ``alpha="auto"`` made a
+        product of experts.
     answer_space_ : GaussianAnswers, IntervalSpace or VectorSpace
         The answers and their search, in standardized units.
     beta_ : float
@@ -214,7 +217,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
     y_mean_, y_scale_ : ndarray of shape (n_outputs,)
         Standardization of the targets (a constant target gets scale 1).
     support_ : tuple of float or None
-        ``(low, high)`` grid range of the joint energy, in target units.
+        ``(low, high)`` grid range of one column of the joint energy, in
+        target units; None otherwise.
     n_outputs_ : int
     solver_, n_iter_, t_, loss_curve_, best_loss_, validation_scores_, \
 best_validation_score_ : as in :class:`EnergyClassifier`

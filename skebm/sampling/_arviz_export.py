@@ -15,7 +15,7 @@ def _import_arviz():
     except ImportError as exc:
         raise ImportError(
             "MHSampler.to_arviz needs ArviZ, which is not installed: "
-            "pip install arviz (or pip install skebm[arviz])."
+            "pip install arviz (or pip install \".[arviz]\" from a clone of skebm)."
         ) from exc
     return arviz
 
