@@ -457,6 +457,18 @@ def test_convergence_warning_at_max_iter(iris):
         EnergyClassifier(solver="lbfgs", max_iter=2).fit(X, y)
 
 
+def test_early_stopping_on_too_few_rows_for_its_classes_names_the_cause():
+    # scikit-learn's splitter error came alone, naming neither the option
+    # nor a way out
+    X = np.random.default_rng(0).normal(size=(10, 4))
+    clf = EnergyClassifier(early_stopping=True, random_state=0)
+    with pytest.raises(ValueError, match=r"early_stopping cannot hold out "
+                       r"validation_fraction=0.1 of the 10 samples .*number of "
+                       r"classes = 2.*set early_stopping=False"):
+        clf.fit(X, np.arange(10) % 2)
+    assert not hasattr(clf, "classes_")
+
+
 def test_early_stopping_chooses_a_stochastic_solver(iris):
     X, y = iris
     clf = EnergyClassifier(early_stopping=True, random_state=0).fit(X, y)

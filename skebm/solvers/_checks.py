@@ -66,8 +66,16 @@ def early_stopping_split(X, y, sample_weight, fraction, random_state, stratify,
     clear error when the training part has no weight or the held-out part
     fewer than ``min_rows`` rows of positive weight to score: ``(X, X_val,
     y, y_val, sample_weight, sw_val)``."""
-    parts = train_test_split(X, y, sample_weight, test_size=fraction,
-                             random_state=random_state, stratify=stratify)
+    try:
+        parts = train_test_split(X, y, sample_weight, test_size=fraction,
+                                 random_state=random_state, stratify=stratify)
+    except ValueError as exc:
+        # a stratified split needs every class in both parts
+        raise ValueError(
+            f"early_stopping cannot hold out validation_fraction={fraction} of "
+            f"the {X.shape[0]} samples with every class on both sides ({exc}). "
+            "Raise validation_fraction, give more samples, or set "
+            "early_stopping=False.") from exc
     if not parts[4].sum() > 0:
         raise ValueError("sample_weight sums to zero over the training part "
                          "left by the early-stopping split.")
