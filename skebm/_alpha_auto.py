@@ -57,7 +57,8 @@ class AlphaSelectionMixin:
         (:func:`_validation_splits`, :func:`~skebm._held_out.pooled_score`).
         The split is of the rows merged with their duplicates, so that
         weights still act as repetitions."""
-        Xv, yv, wv = self._validate_input(X, y, sample_weight, reset=True)
+        warm = self.warm_start and self.__sklearn_is_fitted__()
+        Xv, yv, wv = self._validate_input(X, y, sample_weight, reset=not warm)
         if yv.ndim == 1:
             y = yv  # a column vector is warned about once, not again at the refit
         classes = self._trial_classes(yv)
@@ -72,7 +73,6 @@ class AlphaSelectionMixin:
         spread = self._auto_spread(X_m, y_m, w_m)
         # a warm start refits here, continuing its fitted parameters: the
         # count the trials chose from scratch does not apply
-        warm = self.warm_start and self.__sklearn_is_fitted__()
         refit_needed = warm or len(w_m) <= self._AUTO_REFIT_MAX_ROWS
         refitted, caught, expert = None, [], None
         splits = _validation_splits(len(w_m), self._samples_in_training(y_m), labels)

@@ -186,17 +186,22 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
                 alpha = getattr(self, "alpha_", 0.0) or _AUTO_ALPHAS[
                     len(_AUTO_ALPHAS) // 2]
                 alpha = alpha if self._takes_penalty() else 0.0
+        # a warm start continues the fitted model: its inputs and targets
+        # must be of the same kind (as MLPClassifier's)
+        warm = not fitted and self.warm_start and self.__sklearn_is_fitted__()
         X, y, sample_weight = self._validate_input(X, y, sample_weight,
-                                                   reset=not fitted)
+                                                   reset=not (fitted or warm))
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight must have a positive sum.")
-        keep = fitted or (self.warm_start and self.__sklearn_is_fitted__())
+        keep = fitted or warm
         fixed_beta = None if self.beta == "auto" else self.beta
         loss = get_loss(self.loss, margin=self.margin, beta=fixed_beta)
         energy_name = self._energy_name(loss, y)
         energy_cls = self._ENERGIES[energy_name]
         y, sample_weight, class_scale, fitted_targets = self._encode_targets(
             y, sample_weight, incremental, fitted, **target_args)
+        if warm:
+            self._check_warm_targets(y, fitted_targets)
         solver = resolve_solver(self.solver, solver_rows or X.shape[0], incremental,
                                 loss, energy_cls, self.sampler, self.early_stopping)
         if self.solver == "auto" and self._samples_answers(energy_cls, y):

@@ -108,7 +108,8 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     warm_start : bool, default=False
-        Start from the previous solution when the architecture is unchanged.
+        Start from the previous solution when the architecture is unchanged
+        (a ValueError, as in MLPClassifier, for other features or classes).
     random_state : int, RandomState instance or None, default=None
     verbose : bool or int, default=False
         Print the training loss of every epoch.
@@ -262,6 +263,13 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         return encode_classes(
             y, sample_weight, self.class_weight, incremental,
             self.classes_ if fitted else None, classes)
+
+    def _check_warm_targets(self, y, fitted_targets):
+        if not np.array_equal(fitted_targets["classes_"], self.classes_):
+            raise ValueError(
+                f"warm_start continues the fitted classes {self.classes_.tolist()}"
+                f"; y has {fitted_targets['classes_'].tolist()}. Set "
+                "warm_start=False to fit them afresh.")
 
     def _answer_space(self, energy_cls, X, y, sample_weight, continued,
                       fitted_targets, loss, spread=None, y_standardization=None):

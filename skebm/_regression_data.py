@@ -26,6 +26,13 @@ class _RegressionDataMixin:
         return (y.reshape(len(y), -1).astype(np.float64), sample_weight, 1.0,
                 {"_y_2d": y.ndim == 2})
 
+    def _check_warm_targets(self, y, fitted_targets):
+        if y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"warm_start continues the fitted model of {self.n_outputs_} "
+                f"output(s); y has {y.shape[1]}. Set warm_start=False to fit "
+                "it afresh.")
+
     def _answer_space(self, energy_cls, X, y, sample_weight, continued,
                       fitted_targets, loss, spread=None, y_standardization=None):
         """Standardized targets and their answer space: those of the fitted

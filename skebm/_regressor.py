@@ -175,6 +175,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     warm_start : bool, default=False
+        Start from the previous solution when the architecture is unchanged
+        (a ValueError for other features or target columns).
     random_state : int, RandomState instance or None, default=None
     verbose : bool or int, default=False
     sampler : MHSampler or None, default=None

@@ -457,6 +457,25 @@ def test_convergence_warning_at_max_iter(iris):
         EnergyClassifier(solver="lbfgs", max_iter=2).fit(X, y)
 
 
+@pytest.mark.parametrize("alpha", [1.0, "auto"])
+def test_warm_start_refuses_other_classes_or_features(iris, alpha):
+    # they remapped the fitted weights to other labels, or started over, in
+    # silence (MLPClassifier refuses both)
+    X, y = iris
+    clf = EnergyClassifier(warm_start=True, alpha=alpha, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+        before = pickle.dumps(clf)
+        with pytest.raises(ValueError, match=r"warm_start continues the fitted "
+                           r"classes \[0, 1, 2\]; y has \[1, 2, 3\]"):
+            clf.fit(X, y + 1)
+        with pytest.raises(ValueError, match="X has 3 features"):
+            clf.fit(X[:, :3], y)
+        assert pickle.dumps(clf) == before
+        assert clf.fit(X, y).n_iter_ == 10
+
+
 def test_early_stopping_on_too_few_rows_for_its_classes_names_the_cause():
     # scikit-learn's splitter error came alone, naming neither the option
     # nor a way out

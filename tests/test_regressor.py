@@ -669,12 +669,16 @@ def test_warm_start_fits_the_new_targets():
         cold = clone(reg).set_params(warm_start=False).fit(X, y_wide)
     assert reg.n_iter_ == 30
     np.testing.assert_allclose(reg.energy_.centers, cold.energy_.centers)
-    # a second column is another architecture: it starts over, as a new
-    # number of features does
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
+    # other target columns or features are another model: refused, as
+    # MLPClassifier's warm start refuses them (they started over silently)
+    before = pickle.dumps(reg)
+    with pytest.raises(ValueError, match="warm_start continues the fitted model "
+                                         "of 1 output.*y has 2"):
         reg.fit(X, np.c_[y, -y])
-    assert reg.n_outputs_ == 2 and reg.score(X, np.c_[y, -y]) > 0.9
+    with pytest.raises(ValueError, match="X has 1 features, but EnergyRegressor "
+                                         "is expecting 2"):
+        reg.fit(X[:, :1], y)
+    assert pickle.dumps(reg) == before
 
 
 def test_partial_fit_and_early_stopping(smooth):
