@@ -12,7 +12,7 @@ from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
-from ._alpha_trials import _along_path, _best, _Trials
+from ._alpha_trials import _along_path, _best, _report_trials, _Trials
 from ._experts import join, refit_quietly, second_expert
 from ._held_out import pooled_score
 from ._input_box import InputBox
@@ -101,6 +101,9 @@ class AlphaSelectionMixin:
                     model = clone(self)
                     for name, value in trial_settings.items():
                         setattr(model, name, value)
+                    # trials run side by side: verbose output is a line
+                    # each once they end (_report_trials)
+                    model.verbose = False
                     if start is not None:
                         model._take_fit(start)
                         # from the best iterate, not from the last one and
@@ -135,6 +138,8 @@ class AlphaSelectionMixin:
 
             def refit(candidate, chosen):
                 model = clone(self)
+                # in a worker, beside the trials: quiet
+                model.verbose = False
                 model.random_state = copy.deepcopy(trials_state)
                 with callers_state():
                     model._fit(X, y, sample_weight, incremental=False, alpha=candidate,
@@ -164,6 +169,8 @@ class AlphaSelectionMixin:
             scores, models = zip(*results)
             best = _best(scores)
             alpha, selected = candidates[best], models[best]
+            if self.verbose:
+                _report_trials(candidates, scores, models, best)
             folds = [model for model, _ in trial_fits[alpha]]
             if not warm and self.beta == "auto":
                 expert = second_expert(scores, models,
@@ -171,6 +178,9 @@ class AlphaSelectionMixin:
             trial_fits.clear()
         if refitted is not None:
             self._take_fit(refitted)
+            if self.verbose:
+                print(f"Refit at alpha={alpha:g} on all the rows (beside the "
+                      f"trials): {self.n_iter_} iterations, loss = {self.loss_:.8f}")
             for message in caught:
                 warnings.warn(message, stacklevel=2)
         elif selected is not None and not refit_needed:
@@ -187,6 +197,8 @@ class AlphaSelectionMixin:
             self._retilt(Xv, yv, wv)
             return self
         else:
+            if self.verbose:
+                print(f"Refit at alpha={alpha:g} on all the rows:")
             # a second expert's refit warns only what this one did not
             with warnings.catch_warnings(record=expert is not None) as record:
                 self._fit(X, y, sample_weight, incremental=False, alpha=alpha,

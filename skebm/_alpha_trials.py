@@ -37,6 +37,16 @@ def _best(scores):
     return int(np.nanargmax(np.nan_to_num(scores, nan=-np.inf)))
 
 
+def _report_trials(candidates, scores, models, best):
+    """``verbose``: a line for each trial of ``alpha="auto"`` once all have
+    ended (they run side by side, quietly)."""
+    for i, (alpha, score, model) in enumerate(zip(candidates, scores, models)):
+        n_iter = getattr(model, "_best_n_iter", None) or model.n_iter_
+        chosen = ", chosen" if i == best else ""
+        print(f"Trial alpha={alpha:g}: held-out log-likelihood {score:.6f} a "
+              f"sample, best at iteration {n_iter}{chosen}")
+
+
 # warnings of a refit running in a worker thread, kept for the caller
 _refit_log = threading.local()
 

@@ -112,7 +112,8 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         (a ValueError, as in MLPClassifier, for other features or classes).
     random_state : int, RandomState instance or None, default=None
     verbose : bool or int, default=False
-        Print the training loss of every epoch.
+        Print the training loss of every epoch; with ``alpha="auto"``, a line
+        for each trial penalty, then the refit's.
     sampler : MHSampler or None, default=None
         With ``loss="nll"``, the contrastive term of the gradient is the
         visit frequencies of Metropolis-Hastings chains over the labels,

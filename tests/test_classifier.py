@@ -620,6 +620,26 @@ def test_verbose_prints_the_loss(iris, capsys, solver):
     assert out.count("Iteration") == clf.n_iter_
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("n_rows", [60, 150])
+def test_verbose_alpha_auto_prints_a_line_a_trial_then_the_refit(iris, capsys,
+                                                               n_rows):
+    # the trials, side by side in threads, printed their epochs into each
+    # other's lines; 60 rows cross-validate, 150 refit beside the trials
+    X, y = iris
+    rows = np.random.default_rng(0).permutation(150)[:n_rows]
+    clf = EnergyClassifier(max_iter=20, verbose=True, random_state=0)
+    clf.fit(X[rows], y[rows])
+    lines = capsys.readouterr().out.splitlines()
+    trials = [line for line in lines if line.startswith("Trial alpha=")]
+    assert len(trials) == 3 and sum(", chosen" in t for t in trials) == 1
+    assert f"alpha={clf.alpha_:g}: " in next(t for t in trials if ", chosen" in t)
+    refit = lines.index(next(line for line in lines if line.startswith("Refit")))
+    assert refit == 3 and all(
+        re.fullmatch(r"(Iteration \d+, loss = -?\d+\.\d+|Refit .*)", line)
+        for line in lines[3:])
+
+
 def test_divergence_names_the_cause_and_keeps_the_model(iris):
     X, y = iris
     clf = EnergyClassifier(loss="square_square", energy="mlp", solver="sgd",
