@@ -77,7 +77,8 @@ def merge_duplicate_rows(X, y, sample_weight):
     weights then act as repetitions to the last bit, not only up to the
     rounding that a non-convex or kinked objective amplifies into another
     fit. Data without duplicate rows and with equal weights is returned
-    unchanged.
+    unchanged, and data whose rows all come equally often gives their first
+    copies in the caller's order.
 
     Parameters
     ----------
@@ -87,7 +88,8 @@ def merge_duplicate_rows(X, y, sample_weight):
 
     Returns
     -------
-    X, y, sample_weight : the merged rows, sorted, and their total weights
+    X, y, sample_weight : the merged rows, sorted (but in the two cases
+        above), and their total weights
 
     Examples
     --------
@@ -128,4 +130,11 @@ def merge_duplicate_rows(X, y, sample_weight):
     weight = np.bincount(group, weights=sample_weight[order]).astype(
         sample_weight.dtype)
     keep = order[first]
+    if np.all(weight == weight[0]):
+        # every row k times, as one row of weight k would be passed: the
+        # first copies, in the caller's order (the common case's), so that
+        # alpha="auto" holds out the same rows either way (lexsort is
+        # stable: a group's first row is its first copy)
+        by_position = np.argsort(keep)
+        keep, weight = keep[by_position], weight[by_position]
     return X[keep], y[keep], weight

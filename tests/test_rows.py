@@ -33,6 +33,26 @@ def test_distinct_rows_of_equal_weight_are_left_as_they_are():
     assert Xm is X and ym is y and np.all(wm == 2.0)
 
 
+def test_rows_all_repeated_alike_keep_the_order_of_their_first_copies():
+    # as one row of weight k is left: alpha="auto" then holds out the same
+    # rows (sorted copies chose alpha 0.1 where the weights chose 10)
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    y = np.arange(6) % 2
+    for X_copies, y_copies in [(np.vstack([X] * 3), np.tile(y, 3)),
+                               (X.repeat(3, axis=0), y.repeat(3))]:
+        Xm, ym, wm = merge_duplicate_rows(X_copies, y_copies, np.ones(18))
+        np.testing.assert_array_equal(Xm, X)
+        np.testing.assert_array_equal(ym, y)
+        assert np.all(wm == 3.0)
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 4)
+    y = X @ [1.0, 2.0, 0.0, 0.0] + 0.1 * rng.randn(200)
+    weighted = EnergyRegressor(random_state=0).fit(X, y, sample_weight=np.full(200, 5.0))
+    repeated = EnergyRegressor(random_state=0).fit(np.vstack([X] * 5), np.tile(y, 5))
+    assert weighted.alpha_ == repeated.alpha_
+    np.testing.assert_array_equal(weighted.predict(X), repeated.predict(X))
+
+
 def test_same_answer_and_same_features_only_are_merged():
     X = np.zeros((3, 2))
     Xm, ym, wm = merge_duplicate_rows(X, np.array([0, 1, 0]), np.ones(3))
