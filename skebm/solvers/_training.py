@@ -18,9 +18,8 @@ from ._settings import auto_batch_size
 
 _OPTIMIZERS = {"adam": AdamOptimizer, "sgd": SGDOptimizer}
 # a stochastic run whose epoch loss grows past this many times the first
-# epoch's of the call (of the model, for partial_fit), or 1, has diverged,
-# finite or not: a step too large multiplies the loss every epoch (1.4, 117,
-# 3.4e4, ... 9.8e22 in ten)
+# epoch's of the call (or 1) has diverged, finite or not: a step too large
+# multiplies the loss every epoch (1.4, 117, 3.4e4, ... 9.8e22 in ten)
 _BLOW_UP = 1e8
 
 
@@ -264,12 +263,9 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
     best_loss = np.inf if best_loss is None else best_loss
     best_score, best_params = -np.inf, None
     no_improvement, scores, converged = 0, [], False
-    # growth counts from this call's first epoch (a warm start may start far
-    # from an earlier call's loss), or for partial_fit, one epoch a call, from
-    # the model's first: per unit of weight, since a partial_fit batch keeps
-    # its weights' scale
-    first = 0 if incremental else len(state["loss_curve_"])
-    mean_weight = float(np.mean(sample_weight))
+    # this call's first epoch: a warm start or a partial_fit batch of other
+    # weights may start far from an earlier call's loss
+    first = len(state["loss_curve_"])
     for epoch in range(1, 2 if incremental else settings.max_iter + 1):
         order = rng.permutation(n_samples)
         total = 0.0
@@ -295,7 +291,7 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
         if not np.all(np.isfinite(params)):
             raise _diverged(settings, state["n_iter_"], solver)
         start = abs(state["loss_curve_"][first])
-        if epoch_loss / mean_weight > _BLOW_UP * max(start, 1.0):
+        if epoch_loss > _BLOW_UP * max(start, 1.0):
             raise _diverged(settings, state["n_iter_"], solver,
                             f"grew from {start:.3g} to {epoch_loss:.3g}")
 
