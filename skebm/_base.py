@@ -362,10 +362,14 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
 
     # -- inference --------------------------------------------------------------
     def _check_X(self, X):
+        return self._check_X_and_type(X)[0]
+
+    def _check_X_and_type(self, X):
+        """The inputs an energy reads, and the float type they came in."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"],
                           dtype=[np.float64, np.float32], reset=False)
-        return self._energy_inputs(X)
+        return self._energy_inputs(X), X.dtype
 
     @property
     def _gibbs_beta(self):

@@ -47,12 +47,12 @@ class GibbsDensityMixin:
                 "energy rises as a quadratic wall.", UserWarning)
         return z
 
-    def _original(self, z, X):
+    def _original(self, z, dtype):
         """Standardized answers in target units, in the inputs' float type
-        (float32 in, float32 out, as Ridge's and MLPRegressor's predictions)
-        unless a finite answer would overflow float32."""
+        ``dtype`` (float32 in, float32 out, as Ridge's and MLPRegressor's
+        predictions) unless a finite answer would overflow float32."""
         y = unstandardize(z, self.y_mean_, self.y_scale_, self._y_2d)
-        if X.dtype != np.float32:
+        if dtype != np.float32:
             return y
         with np.errstate(over="ignore"):
             narrow = y.astype(np.float32)
@@ -135,12 +135,12 @@ class GibbsDensityMixin:
             Where the targets have atoms (a point mass, counts), a draw
             inside an atom's cell is the atom, as the data record it.
         """
-        X = self._check_X(X)
+        X, dtype = self._check_X_and_type(X)
         rng = check_random_state(random_state)
         if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
         samples = self._original(self.answer_space_.sample(
-            self.energy_, X, self._gibbs_beta, n_samples, rng), X)
+            self.energy_, X, self._gibbs_beta, n_samples, rng), dtype)
         return samples.transpose(0, 2, 1) if self._y_2d else samples
 
     def predict_interval(self, X, coverage=0.9):
@@ -168,11 +168,11 @@ class GibbsDensityMixin:
         """
         if not isinstance(coverage, Real) or not 0 < coverage < 1:
             raise ValueError(f"coverage must be in (0, 1), got {coverage!r}.")
-        X = self._check_X(X)
+        X, dtype = self._check_X_and_type(X)
         q = np.array([(1 - coverage) / 2, (1 + coverage) / 2])
         u = np.broadcast_to(q, (X.shape[0], 2))
         return self._original(self.answer_space_.interval(
-            self.energy_, X, self._gibbs_beta, u), X)
+            self.energy_, X, self._gibbs_beta, u), dtype)
 
     # -- the rows alpha="auto" holds out -----------------------------------------
     def _held_out_score(self, space, energy, held_out, targets, beta, loss):

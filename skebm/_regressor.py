@@ -397,10 +397,10 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         y_std : ndarray of the shape of ``y``
             Only with ``return_std=True``.
         """
-        X = self._check_X(X)
+        X, dtype = self._check_X_and_type(X)
         space, beta = self.answer_space_, self._gibbs_beta
         y = self._original(space.predict(self.energy_, X, beta,
-                                         self._inference(self._loss)), X)
+                                         self._inference(self._loss)), dtype)
         if not return_std:
             return y
         std = (space.predict_std(self.energy_, X, beta) * self.y_scale_).astype(

@@ -733,7 +733,13 @@ def test_float32_inputs_get_float32_answers_where_they_fit(energy, smooth):
         for answers in (mean, std, reg.sample_y(X32[:5], 2),
                         reg.predict_interval(X32[:5])):
             assert answers.dtype == dtype and np.all(np.isfinite(answers))
+        # the type the inputs come in, not the one the model was fitted in
+        assert reg.predict(X[:5]).dtype == np.float64
         np.testing.assert_allclose(mean, reg.predict(X[:5]), rtol=1e-5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = clone(reg).fit(X, y)
+    assert reg.predict(X32[:5], return_std=True)[1].dtype == np.float32
 
 
 def test_joint_energy_trains_in_float32_and_predicts_in_the_inputs_type(
