@@ -170,7 +170,7 @@ class AlphaSelectionMixin:
             best = _best(scores)
             alpha, selected = candidates[best], models[best]
             if self.verbose:
-                _report_trials(candidates, scores, models, best)
+                _report_trials(candidates, scores, best)
             folds = [model for model, _ in trial_fits[alpha]]
             if not warm and self.beta == "auto":
                 expert = second_expert(scores, models,

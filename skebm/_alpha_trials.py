@@ -37,14 +37,13 @@ def _best(scores):
     return int(np.nanargmax(np.nan_to_num(scores, nan=-np.inf)))
 
 
-def _report_trials(candidates, scores, models, best):
+def _report_trials(candidates, scores, best):
     """``verbose``: a line for each trial of ``alpha="auto"`` once all have
     ended (they run side by side, quietly)."""
-    for i, (alpha, score, model) in enumerate(zip(candidates, scores, models)):
-        n_iter = getattr(model, "_best_n_iter", None) or model.n_iter_
+    for i, (alpha, score) in enumerate(zip(candidates, scores)):
         chosen = ", chosen" if i == best else ""
         print(f"Trial alpha={alpha:g}: held-out log-likelihood {score:.6f} a "
-              f"sample, best at iteration {n_iter}{chosen}")
+              f"sample{chosen}")
 
 
 # warnings of a refit running in a worker thread, kept for the caller

@@ -112,8 +112,8 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         (a ValueError, as in MLPClassifier, for other features or classes).
     random_state : int, RandomState instance or None, default=None
     verbose : bool or int, default=False
-        Print the training loss of every epoch; with ``alpha="auto"``, a line
-        for each trial penalty, then the refit's.
+        Print the training loss of every epoch; with ``alpha="auto"`` (one
+        column of classes), a line for each trial penalty, then the refit's.
     sampler : MHSampler or None, default=None
         With ``loss="nll"``, the contrastive term of the gradient is the
         visit frequencies of Metropolis-Hastings chains over the labels,
@@ -266,11 +266,14 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
             self.classes_ if fitted else None, classes)
 
     def _check_warm_targets(self, y, fitted_targets):
-        if not np.array_equal(fitted_targets["classes_"], self.classes_):
-            raise ValueError(
-                f"warm_start continues the fitted classes {self.classes_.tolist()}"
-                f"; y has {fitted_targets['classes_'].tolist()}. Set "
-                "warm_start=False to fit them afresh.")
+        def kind(label_vectors, classes):
+            return f"{'labels' if label_vectors else 'classes'} {classes.tolist()}"
+
+        fitted, given = (kind(self._label_vectors(), self.classes_),
+                         kind(y.ndim == 2, fitted_targets["classes_"]))
+        if fitted != given:
+            raise ValueError(f"warm_start continues the fitted {fitted}; y has "
+                             f"{given}. Set warm_start=False to fit them afresh.")
 
     def _answer_space(self, energy_cls, X, y, sample_weight, continued,
                       fitted_targets, loss, spread=None, y_standardization=None):

@@ -73,12 +73,13 @@ def merge_duplicate_rows(X, y, sample_weight):
 
     Rows of weight zero are dropped. A full-batch (L-BFGS) fit of the result
     computes the same sums in the same order whether a row comes ``k`` times
-    or once with weight ``k``, and whatever the order of the rows: integer
-    weights then act as repetitions to the last bit, not only up to the
-    rounding that a non-convex or kinked objective amplifies into another
-    fit. Data without duplicate rows and with equal weights is returned
-    unchanged, and data whose rows all come equally often gives their first
-    copies in the caller's order.
+    or once with weight ``k``: integer weights then act as repetitions to the
+    last bit, not only up to the rounding that a non-convex or kinked
+    objective amplifies into another fit. The rows are sorted (whatever
+    their order, then, the sums are the same), but two cases keep the
+    caller's order: data without duplicate rows and with equal weights is
+    returned unchanged, and data whose rows all come equally often gives
+    their first copies.
 
     Parameters
     ----------

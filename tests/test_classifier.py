@@ -468,10 +468,13 @@ def test_warm_start_refuses_other_classes_or_features(iris, alpha):
         clf.fit(X, y)
         before = pickle.dumps(clf)
         with pytest.raises(ValueError, match=r"warm_start continues the fitted "
-                           r"classes \[0, 1, 2\]; y has \[1, 2, 3\]"):
+                           r"classes \[0, 1, 2\]; y has classes \[1, 2, 3\]"):
             clf.fit(X, y + 1)
         with pytest.raises(ValueError, match="X has 3 features"):
             clf.fit(X[:, :3], y)
+        # label vectors of as many labels are another kind of answer
+        with pytest.raises(ValueError, match=r"classes \[0, 1, 2\]; y has labels"):
+            clf.fit(X, np.eye(3, dtype=int)[y])
         assert pickle.dumps(clf) == before
         assert clf.fit(X, y).n_iter_ == 10
 

@@ -320,6 +320,7 @@ def test_errors_are_one_line(capsys, argv, message):
     ("a,y\n1,inf\n2,3\n3,4\n", "infinite values"),
     # the imputer dropped such columns, and every row of the table failed
     ("a,b,y\n,,1\n,?,2\n,,3\n", "no feature column of"),
+    ("a,y\ninf,1\n-inf,2\n,3\n", "no feature column of"),  # infinities are missing
 ])
 def test_csv_errors(capsys, tmp_path, text, message):
     path = tmp_path / "data.csv"

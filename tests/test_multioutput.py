@@ -166,6 +166,10 @@ def test_a_rows_estimates_do_not_depend_on_the_rows_beside_it(d, monkeypatch):
     monkeypatch.setattr("skebm.inference._vectors._CHUNK_CELLS", 1)  # a row a chunk
     for a, b in zip(estimates(slice(None)), full):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    # each chunk seeds its draws alike: from an int, not a stream
+    with pytest.raises(TypeError, match="an int seed"):
+        reg.answer_space_.predict(reg.energy_, reg._check_X(X), 1.0, "mean",
+                                  rng=None)
 
 
 def test_sampled_contrastive_term_is_unbiased():

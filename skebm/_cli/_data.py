@@ -84,7 +84,9 @@ def read_csv(path, target):
     else:
         y = y_col.astype(str).to_numpy(dtype=str)
     numeric, categorical, notes = [], [], []
-    empty = [name for name in frame.columns if frame[name].isna().all()]
+    # infinities count as missing (below)
+    empty = [name for name in frame.columns
+             if frame[name].replace([np.inf, -np.inf], np.nan).isna().all()]
     if len(empty) == frame.shape[1]:
         raise CLIError(f"no feature column of {path} has a value: "
                        f"{', '.join(empty)} are empty")

@@ -1,6 +1,8 @@
 """Random numbers for the engines: a fast generator from a scikit-learn
 ``random_state``, and draws that every row of a batch shares."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.utils import check_random_state
 
@@ -35,6 +37,9 @@ class RowDraws:
     """
 
     def __init__(self, random_state, n_rows):
+        if not isinstance(random_state, Integral):
+            raise TypeError("RowDraws needs an int seed, the same for every "
+                            f"chunk of a call; got {random_state!r}.")
         self._gen = _generator(random_state)
         self.n_rows = n_rows
 

@@ -70,11 +70,13 @@ def early_stopping_split(X, y, sample_weight, fraction, random_state, stratify,
         parts = train_test_split(X, y, sample_weight, test_size=fraction,
                                  random_state=random_state, stratify=stratify)
     except ValueError as exc:
+        if stratify is None:
+            raise
         # a stratified split needs every class in both parts
         raise ValueError(
             f"early_stopping cannot hold out validation_fraction={fraction} of "
             f"the {X.shape[0]} samples with every class on both sides ({exc}). "
-            "Raise validation_fraction, give more samples, or set "
+            "Change validation_fraction, give more samples, or set "
             "early_stopping=False.") from exc
     if not parts[4].sum() > 0:
         raise ValueError("sample_weight sums to zero over the training part "
