@@ -59,6 +59,10 @@ class AlphaSelectionMixin:
         weights still act as repetitions."""
         warm = self.warm_start and self.__sklearn_is_fitted__()
         Xv, yv, wv = self._validate_input(X, y, sample_weight, reset=not warm)
+        if warm:
+            # before the trials, which would run only for the refit to refuse
+            codes, _, _, targets = self._encode_targets(yv, wv, False, False)
+            self._check_warm_targets(codes, targets)
         if yv.ndim == 1:
             y = yv  # a column vector is warned about once, not again at the refit
         classes = self._trial_classes(yv)

@@ -479,6 +479,21 @@ def test_warm_start_refuses_other_classes_or_features(iris, alpha):
         assert clf.fit(X, y).n_iter_ == 10
 
 
+def test_warm_start_refuses_other_classes_before_alpha_auto_trials(iris,
+                                                                   monkeypatch):
+    X, y = iris
+    clf = EnergyClassifier(warm_start=True, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    fits = []
+    monkeypatch.setattr(EnergyClassifier, "_fit",
+                        lambda self, *args, **kwargs: fits.append(1))
+    with pytest.raises(ValueError, match="warm_start continues"):
+        clf.fit(X, y + 1)
+    assert not fits
+
+
 def test_early_stopping_on_too_few_rows_for_its_classes_names_the_cause():
     # scikit-learn's splitter error came alone, naming neither the option
     # nor a way out
