@@ -47,7 +47,8 @@ def test_rows_all_repeated_alike_keep_the_order_of_their_first_copies():
     rng = np.random.RandomState(0)
     X = rng.randn(200, 4)
     y = X @ [1.0, 2.0, 0.0, 0.0] + 0.1 * rng.randn(200)
-    weighted = EnergyRegressor(random_state=0).fit(X, y, sample_weight=np.full(200, 5.0))
+    weighted = EnergyRegressor(random_state=0).fit(X, y,
+                                                  sample_weight=np.full(200, 5.0))
     repeated = EnergyRegressor(random_state=0).fit(np.vstack([X] * 5), np.tile(y, 5))
     assert weighted.alpha_ == repeated.alpha_
     np.testing.assert_array_equal(weighted.predict(X), repeated.predict(X))
