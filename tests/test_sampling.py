@@ -378,6 +378,22 @@ def test_one_chain_fast_path_is_the_vectorized_engine(step_size, groups):
         np.testing.assert_array_equal(getattr(fast, name), getattr(general, name))
 
 
+@pytest.mark.parametrize("returns", [float, np.asarray, np.atleast_1d, lambda v: [v]])
+def test_one_chain_of_a_scalar_density_calls_it_directly_to_the_same_chain(returns):
+    # one chain of a scalar function skips the batch of one around each call
+    runs = []
+    for fn, vectorized in [(lambda t: returns(nan_above_one(t)), False),
+                           (nan_above_one_vec, True)]:
+        mh = MHSampler(fn, vectorized=vectorized, init=[0.3, -0.2], n_chains=1,
+                       n_steps=600, step_size=0.8, random_state=0)
+        with pytest.warns(UserWarning, match="NaN"):
+            runs.append(mh.fit())
+    for name in ["chain_", "log_prob_chain_"]:
+        np.testing.assert_array_equal(*(getattr(run, name) for run in runs))
+    with pytest.raises(TypeError, match="log_prob must return a float"):
+        MHSampler(lambda theta: "low", init=[0.0], n_chains=1, n_steps=5).fit()
+
+
 def test_thin_and_burn_in_select_iterations():
     full = fit_gaussian_chain(n_steps=100, burn_in=0, step_size=1.0)
     for burn_in, thin in [(10, 3), (0.25, 1), (0.25, 4)]:

@@ -69,6 +69,18 @@ def _batched(fn, name, vectorized):
                 return out
             return _as_log_values(others, n_rows, name, theta)
 
+        def one(row, *args):
+            # one chain's step calls this: a float, with no arrays around it
+            try:
+                value = fn(row, *args)
+            except Exception as exc:
+                raise _named_error(exc, name, row) from exc
+            if isinstance(value, float):
+                return value
+            return float(_as_log_values([value], 1, name, row[None])[0])
+
+        batch.one = one
+
     return batch
 
 

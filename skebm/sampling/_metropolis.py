@@ -196,7 +196,16 @@ def _walk_one_chain(
 ):
     """``_walk_chains`` for one chain: the same numbers, the same arithmetic."""
     n_dim = theta.shape[1]
-    x, current = theta.copy(), float(lp[0])
+    x, current = theta[0].copy(), float(lp[0])
+    one = getattr(log_target, "one", None)  # a scalar function's own call
+    if one is None:
+
+        def one(row):
+            value = log_target(row[None])
+            if value.__class__ is not np.ndarray or value.shape != (1,):
+                value = _as_log_values(value, 1, "log_prob", row[None])
+            return float(value[0])
+
     kept = range(n_burn, n_steps, thin)
     chain = np.empty((len(kept), 1, n_dim))
     lp_chain = np.empty((len(kept), 1))
@@ -211,22 +220,20 @@ def _walk_one_chain(
         rate, n_averaged, log_step, averaged = _target_rate(n_dim), 0, 0.0, 0.0
     scale = 1.0 if tune else float(step_size)
     block = max(1, min(n_steps, _BLOCK // n_dim))
-    ndarray, inf, exp = np.ndarray, np.inf, np.exp
+    inf, exp = np.inf, np.exp
 
     t = 0
     while t < n_steps:
         adapting = tune and t < n_burn
         size = min(block, (n_burn if adapting else n_steps) - t)
         z, log_u = draw(size, noise_shape, n_dim)
+        z = z[:, 0]
         if not adapting:
             z *= scale
         log_u = log_u[:, 0].tolist()
         for i in range(size):
             prop = x + (z[i] * scale if adapting else z[i])
-            value = log_target(prop)
-            if value.__class__ is not ndarray or value.shape != (1,):
-                value = _as_log_values(value, 1, "log_prob", prop)
-            value = float(value[0])
+            value = one(prop)
             accept = log_u[i] + current < value  # False for NaN
             if not value < inf:
                 if value == inf:
