@@ -203,7 +203,7 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         if warm:
             self._check_warm_targets(y, fitted_targets)
         solver = resolve_solver(self.solver, solver_rows or X.shape[0], incremental,
-                                loss, energy_cls, self.sampler, self.early_stopping)
+                                loss, energy_cls, self.sampler)
         if self.solver == "auto" and self._samples_answers(energy_cls, y):
             # a sampled contrastive term is noisy: no line search
             solver = "adam"
@@ -246,11 +246,13 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         checked = held_out is not None and (
             solver == "lbfgs" or getattr(space, "annealing", None) is None)
         X_val = y_val = sw_val = None
-        if (self.early_stopping and solver != "lbfgs" and not incremental
-                and not checked):
+        # early stopping holds out rows of its own where alpha="auto" holds
+        # out none: in a fixed penalty's fit and in the refit
+        if self.early_stopping and not incremental and not checked:
             X, X_val, y, y_val, sample_weight, sw_val = early_stopping_split(
                 X, y, sample_weight, self.validation_fraction, rng,
                 self._stratify(y), self._MIN_VALIDATION_ROWS)
+            n_samples -= X_val.shape[0]  # t_ counts the rows trained on
         weight_total = float(sample_weight.sum())
         raw_weight = sample_weight
         if not incremental:
@@ -278,6 +280,9 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         elif X_val is not None:
             validation = functools.partial(self._validation_score, space, energy,
                                            X_val, y_val, sw_val, beta, loss)
+            if solver == "lbfgs":
+                # no epochs: a check every so many iterations, as the trials'
+                settings = replace(settings, check_every=_AUTO_CHECK_EVERY)
         if n_iter is not None:
             # all of them, its training loss stalled or not: stopped there,
             # a refit ends on another schedule than its trial's (and under

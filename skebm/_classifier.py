@@ -104,7 +104,9 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         by ``tol`` for ``n_iter_no_change`` epochs (not ``alpha="auto"``'s refit).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified) and stop when
-        its accuracy stops improving; the best parameters are kept.
+        its accuracy stops improving, checked every epoch (every 10
+        iterations of ``lbfgs``); the best parameters are kept. With
+        ``alpha="auto"``, whose trials hold out rows of their own, the refit.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     warm_start : bool, default=False
@@ -158,7 +160,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         Objective after each epoch.
     best_loss_ : float or None
     validation_scores_ : list of float or None
-        Validation accuracy per epoch with ``early_stopping``.
+        Validation accuracy at each check of ``early_stopping``.
     best_validation_score_ : float or None
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

@@ -171,7 +171,9 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
     tol : float, default=1e-4
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data and stop when its R^2
-        stops improving; the best parameters are kept.
+        stops improving, checked every epoch (every 10 iterations of
+        ``lbfgs``); the best parameters are kept. With ``alpha="auto"``,
+        whose trials hold out rows of their own, the refit.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     warm_start : bool, default=False

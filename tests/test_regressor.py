@@ -615,8 +615,9 @@ def test_no_weight_left_after_the_validation_split(smooth):
                               random_state=np.random.RandomState(0))
     w = np.zeros(len(y))
     w[val] = 1.0
+    # (with adam: L-BFGS drops the rows of weight zero before the split)
     reg = EnergyRegressor(early_stopping=True, validation_fraction=0.5,
-                          random_state=0)
+                          solver="adam", random_state=0)
     with pytest.raises(ValueError, match="early-stopping split"):
         reg.fit(X, y, sample_weight=w)
     assert not hasattr(reg, "energy_")

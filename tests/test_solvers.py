@@ -338,10 +338,8 @@ def test_a_saturating_loss_trains_the_joint_energy_with_adam(energy, solver, los
     # joint energy, whose most offending answer moves over the support, can
     # leave every sample there (LVQ2 on concrete: R^2 -2.3)
     assert loss.saturates and not NLLLoss.saturates
-    assert resolve_solver("auto", 500, False, loss(), energy, None,
-                          False) == solver
-    assert resolve_solver("auto", 500, False, NLLLoss(), energy, None,
-                          False) == "lbfgs"
+    assert resolve_solver("auto", 500, False, loss(), energy, None) == solver
+    assert resolve_solver("auto", 500, False, NLLLoss(), energy, None) == "lbfgs"
 
 
 class _RecordedWalk:

@@ -39,11 +39,10 @@ class Settings:
     check_every: int = 0
 
 
-def resolve_solver(solver, n_samples, incremental, loss, energy, sampler,
-                   early_stopping):
+def resolve_solver(solver, n_samples, incremental, loss, energy, sampler):
     """``"auto"``: full-batch L-BFGS for full-batch architectures and up to
     10000 samples otherwise; Adam for larger networks, ``partial_fit``,
-    early stopping, a sampled (noisy) gradient, losses that only train
+    a sampled (noisy) gradient, losses that only train
     stochastically, and saturating losses on energies whose most offending
     answer is searched over a continuum: there one full-batch step can move
     every target onto the loss's flat part, where L-BFGS stops."""
@@ -54,7 +53,7 @@ def resolve_solver(solver, n_samples, incremental, loss, energy, sampler,
             "solver='adam', 'sgd' or 'auto'.")
     if solver != "auto":
         return solver
-    if incremental or loss.stochastic_only or sampler is not None or early_stopping:
+    if incremental or loss.stochastic_only or sampler is not None:
         return "adam"
     if loss.saturates and energy.searched_answers:
         return "adam"
