@@ -27,6 +27,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._rows import merge_duplicate_rows
 from .energies import CLASSIFIER_ENERGIES
 from .energies._label_pairs import over_label_vectors
 from .inference import LabelVectorSpace
@@ -166,6 +167,11 @@ class LabelVectorsMixin:
         if len(Y) != X.shape[0] or X.shape[0] < 2 * AUTO_FOLDS:
             return AUTO_ALPHA_LABELS  # the fit itself reports the problem
         weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        # folds of distinct rows, so that weights act as repetitions: a
+        # repeated row split across folds is scored on its own copy
+        X, Y, weight = merge_duplicate_rows(X, Y, weight)
+        if X.shape[0] < 2 * AUTO_FOLDS:
+            return AUTO_ALPHA_LABELS
         # the energy without interactions: labels independent, inference
         # exact and cheap at any number of labels
         proxy = clone(self).set_params(label_interactions=False, warm_start=True,

@@ -296,6 +296,22 @@ def test_sample_weight_acts_as_repetition(data):
                                repeated.predict_proba(Xt), atol=1e-8)
 
 
+def test_sample_weight_acts_as_repetition_in_alpha_auto_too():
+    # alpha="auto"'s folds were of the given rows: a repeated row's copies
+    # fell on both sides (alpha_ 1 against 3.2 for the weights). Folds of
+    # distinct rows choose as the weights do.
+    X, Y = make_multilabel_classification(n_samples=150, n_features=6, n_classes=4,
+                                          random_state=0)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    w = np.random.RandomState(0).randint(0, 4, len(X))
+    rows = np.repeat(np.arange(len(X)), w)
+    weighted = EnergyClassifier(max_iter=60, random_state=0).fit(X, Y, sample_weight=w)
+    repeated = EnergyClassifier(max_iter=60, random_state=0).fit(X[rows], Y[rows])
+    assert weighted.alpha_ == repeated.alpha_
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X),
+                               atol=1e-8)
+
+
 def test_partial_fit_warm_start_early_stopping_and_pickle(data):
     X, Y, Xt, Yt = data
     clf = EnergyClassifier(alpha=1.0, random_state=0)
