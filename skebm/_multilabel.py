@@ -49,9 +49,11 @@ AUTO_FOLDS = 3
 # space, the potentials of the inputs and the Gibbs distribution's beta
 _ROUTES = {
     "predict": lambda space, pot, beta: space.argmin(pot).astype(np.int64),
-    "predict_proba": lambda space, pot, beta: space.marginals(pot, beta),
+    # sums of probabilities round past 1 by an ulp
+    "predict_proba": lambda space, pot, beta: np.clip(space.marginals(pot, beta),
+                                                      0.0, 1.0),
     "predict_log_proba": lambda space, pot, beta: np.log(
-        np.maximum(space.marginals(pot, beta), np.finfo(float).tiny)),
+        np.clip(space.marginals(pot, beta), np.finfo(float).tiny, 1.0)),
     "decision_function": lambda space, pot, beta: space.decision(pot),
     "score_samples": lambda space, pot, beta: space.log_partition(pot, beta) / beta,
 }
@@ -118,9 +120,13 @@ def over_labels(method):
 
     @functools.wraps(method)
     def wrapper(self, X):
-        if self._label_vectors():
-            return route(self.answer_space_, self._potentials(X), self._gibbs_beta)
-        return method(self, X)
+        if not self._label_vectors():
+            return method(self, X)
+        pot = self._potentials(X)
+        out = route(self.answer_space_, pot, self._gibbs_beta)
+        # in the energies' float type, as over classes
+        return out if out.dtype.kind != "f" else out.astype(pot.unary.dtype,
+                                                             copy=False)
 
     return wrapper
 

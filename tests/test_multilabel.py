@@ -312,6 +312,25 @@ def test_sample_weight_acts_as_repetition_in_alpha_auto_too():
                                atol=1e-8)
 
 
+def test_marginals_lie_in_0_1_in_the_energies_float_type():
+    X, Y = make_multilabel_classification(n_samples=300, n_features=8, n_classes=5,
+                                          random_state=0)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    clf = EnergyClassifier(loss="perceptron", energy="mlp", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        P = clf.fit(X[:200], Y[:200]).predict_proba(X[200:])
+    # sums of probabilities reached 1 + 2e-16, and in float32 1 + 1.2e-7
+    assert P.min() >= 0 and P.max() <= 1
+    X32 = X[:150].astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = EnergyClassifier(energy="mlp", max_iter=50, random_state=0).fit(X32, Y[:150])
+    for method in (clf.predict_proba, clf.predict_log_proba, clf.decision_function):
+        assert method(X32).dtype == np.float32  # as over classes
+    assert clf.predict_proba(X32).max() <= 1
+
+
 def test_partial_fit_warm_start_early_stopping_and_pickle(data):
     X, Y, Xt, Yt = data
     clf = EnergyClassifier(alpha=1.0, random_state=0)
