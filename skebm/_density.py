@@ -153,6 +153,8 @@ class GibbsDensityMixin:
         user guide) an end that falls in an atom's cell moves to a bound of
         the cell, taking the atom in when the interval holds at least half
         of the cell's probability: ``[2.5, 7.5]`` are the counts 3 to 7.
+        Where that leaves the interval holding other than ``coverage``, the
+        end in the heavier atom stays and the other moves to hold it.
         One column of the joint energy gives ``answer_space_.floor`` (1e-4)
         of its mass evenly to the whole support (user guide): intervals of a
         coverage past about ``1 - 1e-4`` reach toward the support's ends.

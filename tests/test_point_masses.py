@@ -14,8 +14,8 @@ from sklearn.model_selection import KFold
 from skebm import EnergyRegressor
 from skebm._targets import recorded_cells
 from skebm.inference import IntervalSpace
-from skebm.inference._cells import (TargetCells, log_mean_gibbs, snap_to_atoms,
-                                   tile_overlap)
+from skebm.inference._cells import (TargetCells, hold_coverage, log_mean_gibbs,
+                                   snap_to_atoms, tile_overlap)
 from skebm.inference import _grid_density
 from skebm.inference._grid_density import grid_cdf, grid_quantiles
 
@@ -238,6 +238,31 @@ def test_interval_ends_take_an_atom_in_when_it_holds_half_its_cell():
                      [1.05, 0.95]])  # both ends in 1's cell: taken in
     np.testing.assert_allclose(snap_to_atoms(cells, ends, cdf), [
         [0.5, 1.5], [-0.5, 1.5], [-0.5, 1.5], [0.5, 2.6], [0.5, 1.5]])
+
+
+@pytest.mark.parametrize("masses, central, expected", [
+    # the zeros hold more than the lower tail: the upper end comes down
+    ((0.5, 0.2, 0.1, 0.08, 0.06, 0.06), [-0.5, 4.5], [-0.5, 3.5]),
+    # the top count more than the upper tail: the lower end goes up
+    ((0.06, 0.06, 0.08, 0.1, 0.2, 0.5), [0.5, 5.5], [1.5, 5.5])])
+def test_an_interval_holds_its_coverage_where_an_atom_widened_an_end(
+        masses, central, expected):
+    # counts 0 to 5 of these probabilities, each uniform on its cell: the
+    # central 90% interval takes the heavy end's count in, and holds 0.94
+    cells = TargetCells(0.1, np.arange(6.0), np.full(6, 0.5), np.full(6, 0.5))
+    edges, bounds = np.r_[0.0, np.cumsum(masses)], np.arange(7.0) - 0.5
+
+    def cdf(z, rows=None):
+        return np.interp(z, bounds, edges)
+
+    def quantile(u, rows=None):
+        return np.interp(u, edges, bounds)
+
+    levels = np.array([[0.05, 0.95]])
+    np.testing.assert_allclose(snap_to_atoms(cells, quantile(levels), cdf), [central])
+    out = hold_coverage(cells, quantile(levels), levels, cdf, quantile)
+    np.testing.assert_allclose(out, [expected])
+    assert np.diff(cdf(out))[0, 0] == pytest.approx(0.88)
 
 
 def test_grid_quantiles_invert_the_grid_cdf():

@@ -104,6 +104,12 @@ def snap_to_atoms(cells, ends, cdf):
     atom an end touches would over-cover and taking none would under-cover.
     ``cdf(z)`` gives the CDF at points ``z`` (n, k).
     """
+    return _snap(cells, ends, cdf)[0]
+
+
+def _snap(cells, ends, cdf):
+    """:func:`snap_to_atoms`, and the probability of the cell each end
+    fell in (0 outside every atom's cell): two arrays (n, 2)."""
     atoms = cells.atoms
     right = np.clip(np.searchsorted(atoms, ends), 0, len(atoms) - 1)
     left = np.maximum(right - 1, 0)
@@ -127,6 +133,36 @@ def snap_to_atoms(cells, ends, cdf):
     # both ends in one heavy cell, each leaving it out: take it in
     empty = out[:, 0] > out[:, 1]
     out[empty] = np.column_stack([low[empty, 0], high[empty, 1]])
+    return out, np.where(inside, 2 * half, 0.0)
+
+
+def hold_coverage(cells, ends, levels, cdf, quantile):
+    """:func:`snap_to_atoms`, holding the probability between the levels.
+
+    Snapping moves each end by up to half its atom's probability, so that
+    an interval of counts with many zeros, whose lower end takes them all
+    in, held far more than asked (90% intervals covered 0.95 and more).
+    Where the snapped interval holds other than ``levels[:, 1] - levels[:,
+    0]``, the end in the heavier atom's cell stays and the other moves to
+    the quantile at which the interval holds that much, and snaps in turn
+    (on average, right). ``cdf(z, rows)`` and ``quantile(u, rows)`` read
+    the rows ``rows``.
+    """
+    everything = slice(None)
+    out, mass = _snap(cells, ends, lambda z: cdf(z, everything))
+    F = cdf(out, everything)
+    coverage = levels[:, 1] - levels[:, 0]
+    off = np.abs(F[:, 1] - F[:, 0] - coverage) > 1e-9
+    keep_low = mass[:, 0] >= mass[:, 1]
+    for rows, side, sign in ((off & keep_low, 1, 1.0), (off & ~keep_low, 0, -1.0)):
+        if not rows.any():
+            continue
+        u = levels[rows].copy()
+        u[:, side] = np.clip(F[rows, 1 - side] + sign * coverage[rows], 0.0, 1.0)
+        moved = quantile(u, rows)
+        moved[:, 1 - side] = out[rows, 1 - side]
+        out[rows, side] = snap_to_atoms(cells, moved,
+                                        lambda z: cdf(z, rows))[:, side]
     return out
 
 

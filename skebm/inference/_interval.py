@@ -7,7 +7,7 @@ from sklearn.utils import gen_batches
 
 from .._targets import recorded_cells
 from ._base import AnswerSpace
-from ._cells import TargetCells, snap_to_atoms
+from ._cells import TargetCells, hold_coverage
 from ._grid_density import (cell_centers, floored_log_densities, grid_cdf,
                             grid_moments, grid_probabilities, grid_quantiles,
                             row_blocks, row_logsumexp)
@@ -353,13 +353,18 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
 
     def interval(self, energy, X, beta, levels):
         """The quantiles at ``levels`` (n, 2); with atoms, ends inside an
-        atom's cell move to the cell's bounds (:func:`snap_to_atoms`)."""
+        atom's cell move to the cell's bounds, and the interval holds the
+        probability between the levels (:func:`hold_coverage`)."""
         probs = self._cell_probabilities(energy, X, beta)
-        ends = grid_quantiles(probs, self.support, _WALL / np.sqrt(beta), levels)
+        tail = _WALL / np.sqrt(beta)
+        ends = grid_quantiles(probs, self.support, tail, levels)
         if self.cells is None:
             return ends
-        return snap_to_atoms(self.cells, ends[:, 0],
-                             lambda z: grid_cdf(probs, self.support, z))[:, None, :]
+        return hold_coverage(
+            self.cells, ends[:, 0], levels,
+            lambda z, rows: grid_cdf(probs[rows], self.support, z),
+            lambda u, rows: grid_quantiles(probs[rows], self.support, tail, u)[:, 0],
+        )[:, None, :]
 
     def sample(self, energy, X, beta, n_samples, rng):
         """Draws from ``p(y|x)`` by inverting its CDF, as recorded (an
