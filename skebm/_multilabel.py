@@ -124,6 +124,8 @@ def over_labels(method):
             return method(self, X)
         pot = self._potentials(X)
         out = route(self.answer_space_, pot, self._gibbs_beta)
+        if method.__name__ == "predict" and getattr(self, "_sparse_labels", False):
+            return sp.csr_matrix(out)
         # in the energies' float type, as over classes
         return out if out.dtype.kind != "f" else out.astype(pot.unary.dtype,
                                                              copy=False)
@@ -229,6 +231,9 @@ class LabelVectorsMixin:
                              multi_output=True)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
                                              ensure_non_negative=True)
+        if reset:
+            # predict answers in the form of the labels given, as MLPClassifier
+            self._sparse_labels = sp.issparse(y)
         return X, check_label_vectors(y), sample_weight
 
     def _encode_label_vectors(self, y, sample_weight, incremental, fitted,

@@ -360,6 +360,9 @@ def test_sparse_float32_and_lists(data):
                                                              sp.csr_matrix(Y))
     np.testing.assert_allclose(sparse.predict_proba(Xt), dense.predict_proba(Xt),
                                atol=1e-8)
+    # answers in the form of the labels given, as MLPClassifier's
+    assert sp.issparse(sparse.predict(Xt)) and not sp.issparse(dense.predict(Xt))
+    np.testing.assert_array_equal(sparse.predict(Xt).toarray(), dense.predict(Xt))
     lists = EnergyClassifier(alpha=1.0, random_state=0).fit(X, Y.tolist())
     np.testing.assert_array_equal(lists.predict(Xt), dense.predict(Xt))
     single = EnergyClassifier(alpha=1.0, random_state=0).fit(X.astype(np.float32), Y)
