@@ -265,6 +265,31 @@ def test_an_interval_holds_its_coverage_where_an_atom_widened_an_end(
     assert np.diff(cdf(out))[0, 0] == pytest.approx(0.88)
 
 
+def test_holding_the_coverage_keeps_tails_and_small_coverages():
+    # counts 0 to 5, 1% of the mass in a tail beyond each end of the
+    # support [-0.5, 5.5]; the CDF, as the grid's, reads the support only
+    cells = TargetCells(0.1, np.arange(6.0), np.full(6, 0.5), np.full(6, 0.5))
+    inner = 0.01 + 0.98 * np.r_[0.0, np.cumsum([0.8, 0.1, 0.05, 0.03, 0.01, 0.01])]
+    bounds = np.arange(7.0) - 0.5
+
+    def cdf(z, rows=None):
+        return np.interp(z, bounds, inner)
+
+    def quantile(u, rows=None):
+        return np.interp(u, np.r_[0.0, inner, 1.0], np.r_[-1.5, bounds, 6.5])
+
+    def interval(levels):
+        levels = np.array([levels])
+        return hold_coverage(cells, quantile(levels), levels, cdf, quantile)[0]
+
+    # ends in the tails, neither in a cell: as they are (the CDF of the
+    # lower one read the whole tail, and the upper end went to 6.5)
+    np.testing.assert_allclose(interval([0.004, 0.996]), [-1.1, 6.1])
+    # a coverage below half the zeros' probability: their cell, not the
+    # empty interval at -0.5 that moving the upper end gave
+    np.testing.assert_allclose(interval([0.35, 0.65]), [-0.5, 0.5])
+
+
 def test_grid_quantiles_invert_the_grid_cdf():
     rng = np.random.default_rng(0)
     probs = rng.dirichlet(np.ones(12), size=5)

@@ -130,8 +130,9 @@ def _snap(cells, ends, cdf):
     snapped = np.where(take_in, np.column_stack([low[:, 0], high[:, 1]]),
                        np.column_stack([high[:, 0], low[:, 1]]))
     out = np.where(inside, snapped, ends)
-    # both ends in one heavy cell, each leaving it out: take it in
-    empty = out[:, 0] > out[:, 1]
+    # both ends in one heavy cell, each leaving it out (or the lower end
+    # leaving out the atom the upper one takes in): take it in
+    empty = (out[:, 0] > out[:, 1]) | ((out[:, 0] == out[:, 1]) & inside.all(axis=1))
     out[empty] = np.column_stack([low[empty, 0], high[empty, 1]])
     return out, np.where(inside, 2 * half, 0.0)
 
@@ -145,15 +146,32 @@ def hold_coverage(cells, ends, levels, cdf, quantile):
     Where the snapped interval holds other than ``levels[:, 1] - levels[:,
     0]``, the end in the heavier atom's cell stays and the other moves to
     the quantile at which the interval holds that much, and snaps in turn
-    (on average, right). ``cdf(z, rows)`` and ``quantile(u, rows)`` read
-    the rows ``rows``.
+    (on average, right).
+
+    Parameters
+    ----------
+    cells : TargetCells
+    ends : ndarray of shape (n, 2)
+        The quantiles at ``levels``.
+    levels : ndarray of shape (n, 2)
+    cdf, quantile : callable
+        ``cdf(z, rows)`` (inside the support) and ``quantile(u, rows)`` of
+        the rows ``rows`` (a slice or a boolean mask), for points ``z`` or
+        levels ``u`` of shape (n_rows, k).
+
+    Returns
+    -------
+    ends : ndarray of shape (n, 2)
     """
     everything = slice(None)
-    out, mass = _snap(cells, ends, lambda z: cdf(z, everything))
-    F = cdf(out, everything)
+    snapped, mass = _snap(cells, ends, lambda z: cdf(z, everything))
+    # an end left as it was is at its level (``cdf`` reads the support only:
+    # in a tail it would give the tail's whole mass)
+    F = np.where(snapped == ends, levels, cdf(snapped, everything))
     coverage = levels[:, 1] - levels[:, 0]
     off = np.abs(F[:, 1] - F[:, 0] - coverage) > 1e-9
     keep_low = mass[:, 0] >= mass[:, 1]
+    out = snapped.copy()
     for rows, side, sign in ((off & keep_low, 1, 1.0), (off & ~keep_low, 0, -1.0)):
         if not rows.any():
             continue
@@ -163,6 +181,10 @@ def hold_coverage(cells, ends, levels, cdf, quantile):
         moved[:, 1 - side] = out[rows, 1 - side]
         out[rows, side] = snap_to_atoms(cells, moved,
                                         lambda z: cdf(z, rows))[:, side]
+    # a coverage below half the kept atom's probability snaps the moved end
+    # onto the kept one: the first snap's interval, then
+    empty = out[:, 0] >= out[:, 1]
+    out[empty] = snapped[empty]
     return out
 
 
