@@ -252,7 +252,9 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
             X, X_val, y, y_val, sample_weight, sw_val = early_stopping_split(
                 X, y, sample_weight, self.validation_fraction, rng,
                 self._stratify(y), self._MIN_VALIDATION_ROWS)
-            n_samples -= X_val.shape[0]  # t_ counts the rows trained on
+            # t_ counts the rows trained on: merged duplicates weigh as many
+            n_samples = round(n_samples * sample_weight.sum()
+                              / (sample_weight.sum() + sw_val.sum()))
         weight_total = float(sample_weight.sum())
         raw_weight = sample_weight
         if not incremental:

@@ -101,12 +101,14 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         Epochs of ``adam`` and ``sgd``, iterations of ``lbfgs``.
     tol : float, default=1e-4
         Training stops when the loss (or validation score) has not improved
-        by ``tol`` for ``n_iter_no_change`` epochs (not ``alpha="auto"``'s refit).
+        by ``tol`` for ``n_iter_no_change`` epochs (``lbfgs``: iterations, or
+        with ``early_stopping`` at least 3 checks); ``alpha="auto"``'s refit
+        runs the count its trials chose, but for ``early_stopping``.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data (stratified) and stop when
-        its accuracy stops improving, checked every epoch (every 10
-        iterations of ``lbfgs``); the best parameters are kept. With
-        ``alpha="auto"``, whose trials hold out rows of their own, the refit.
+        Hold out ``validation_fraction`` of the data (stratified; with
+        ``lbfgs``, of the distinct rows) and stop when its accuracy stops
+        improving, checked every epoch (every 10 ``lbfgs`` iterations); the
+        best parameters are kept. With ``alpha="auto"``, in the refit.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     warm_start : bool, default=False

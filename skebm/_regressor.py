@@ -170,10 +170,11 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
     max_iter : int, default=200
     tol : float, default=1e-4
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and stop when its R^2
-        stops improving, checked every epoch (every 10 iterations of
-        ``lbfgs``); the best parameters are kept. With ``alpha="auto"``,
-        whose trials hold out rows of their own, the refit.
+        Hold out ``validation_fraction`` of the data (with ``lbfgs``, of the
+        distinct rows) and stop when its R^2 stops improving, checked every
+        epoch (every 10 ``lbfgs`` iterations); the best parameters are kept.
+        With ``alpha="auto"``, in the refit (none past 2000 rows: the best
+        trial, stopped on its own held-out rows, is kept).
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     warm_start : bool, default=False

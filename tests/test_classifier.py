@@ -521,6 +521,19 @@ def test_early_stopping_keeps_lbfgs_and_its_best_check(iris):
     lbfgs = EnergyClassifier(solver="lbfgs", alpha=1.0, early_stopping=True,
                              random_state=0).fit(X, y)
     assert lbfgs.best_validation_score_ == max(lbfgs.validation_scores_)
+    assert lbfgs.best_loss_ is None  # the kept parameters are a check's
+
+
+def test_early_stopping_with_lbfgs_holds_out_distinct_rows():
+    # L-BFGS merges duplicate rows before the split: every row twice holds
+    # out 15 of the 150 distinct rows, no copy on both sides, and t_ counts
+    # the rows given that it trained on (it counted merged rows held out)
+    X, y = load_iris(return_X_y=True)
+    X = X + 1e-6 * np.random.RandomState(0).randn(*X.shape)  # no duplicates
+    params = dict(alpha=1.0, early_stopping=True, random_state=0)
+    once = EnergyClassifier(**params).fit(X, y)
+    twice = EnergyClassifier(**params).fit(np.vstack([X, X]), np.r_[y, y])
+    assert once.t_ == once.n_iter_ * 135 and twice.t_ == twice.n_iter_ * 270
 
 
 def test_partial_fit_refuses_early_stopping_and_continues_after_it(iris):

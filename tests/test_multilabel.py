@@ -325,7 +325,8 @@ def test_marginals_lie_in_0_1_in_the_energies_float_type():
     X32 = X[:150].astype(np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = EnergyClassifier(energy="mlp", max_iter=50, random_state=0).fit(X32, Y[:150])
+        clf = EnergyClassifier(energy="mlp", max_iter=50, random_state=0)
+        clf.fit(X32, Y[:150])
     for method in (clf.predict_proba, clf.predict_log_proba, clf.decision_function):
         assert method(X32).dtype == np.float32  # as over classes
     assert clf.predict_proba(X32).max() <= 1

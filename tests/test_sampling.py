@@ -390,8 +390,12 @@ def test_one_chain_of_a_scalar_density_calls_it_directly_to_the_same_chain(retur
             runs.append(mh.fit())
     for name in ["chain_", "log_prob_chain_"]:
         np.testing.assert_array_equal(*(getattr(run, name) for run in runs))
-    with pytest.raises(TypeError, match="log_prob must return a float"):
-        MHSampler(lambda theta: "low", init=[0.0], n_chains=1, n_steps=5).fit()
+    # valid at the start, so that the chain's own call meets the bad value
+    def low_after_the_start(theta):
+        return 0.0 if theta[0] == 0.0 else "low"
+
+    with pytest.raises(TypeError, match="log_prob must return a float .*got str"):
+        MHSampler(low_after_the_start, init=[0.0], n_chains=1, n_steps=5).fit()
 
 
 def test_thin_and_burn_in_select_iterations():

@@ -77,7 +77,7 @@ def _batched(fn, name, vectorized):
                 raise _named_error(exc, name, row) from exc
             if isinstance(value, float):
                 return value
-            return float(_as_log_values([value], 1, name, row[None])[0])
+            return float(_as_log_values(value, 1, name, row[None])[0])
 
         batch.one = one
 

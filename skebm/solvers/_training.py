@@ -197,6 +197,9 @@ def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples,
     state["best_loss_"] = state["loss_"] = float(result.fun)
     state["validation_scores_"] = state["best_validation_score_"] = None
     if validation is not None:
+        # the parameters kept are the best check's, not the last iterate's
+        # (as the stochastic solvers' early stopping, no best_loss_)
+        state["best_loss_"] = None
         checks.finish(params, len(curve), state)
         return
     if result.status == 1 and settings.warn_max_iter and not best[2]:
