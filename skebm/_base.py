@@ -284,7 +284,8 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
                                            X_val, y_val, sw_val, beta, loss)
             if solver == "lbfgs":
                 # no epochs: a check every so many iterations, as the trials'
-                settings = replace(settings, check_every=_AUTO_CHECK_EVERY)
+                settings = replace(settings, check_every=_AUTO_CHECK_EVERY,
+                                   checks_warn=True)
         if n_iter is not None:
             # all of them, its training loss stalled or not: stopped there,
             # a refit ends on another schedule than its trial's (and under

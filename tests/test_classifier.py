@@ -534,6 +534,9 @@ def test_early_stopping_with_lbfgs_holds_out_distinct_rows():
     once = EnergyClassifier(**params).fit(X, y)
     twice = EnergyClassifier(**params).fit(np.vstack([X, X]), np.r_[y, y])
     assert once.t_ == once.n_iter_ * 135 and twice.t_ == twice.n_iter_ * 270
+    # stopped by max_iter, not by its checks: a warning, as with Adam
+    with pytest.warns(ConvergenceWarning, match="held-out score was still"):
+        EnergyClassifier(**dict(params, max_iter=3)).fit(X, y)
 
 
 def test_partial_fit_refuses_early_stopping_and_continues_after_it(iris):

@@ -37,6 +37,9 @@ class Settings:
     # keep the best iterate (alpha="auto"'s trial fits); 0: early_stopping's
     # rule, a score every epoch of a stochastic solver
     check_every: int = 0
+    # with check_every: whether running to max_iter warns, as early
+    # stopping's checks do (not the trials')
+    checks_warn: bool = False
 
 
 def resolve_solver(solver, n_samples, incremental, loss, energy, sampler):
