@@ -172,7 +172,7 @@ class LabelVectorsMixin:
             return getattr(self, "alpha_", 0.0) or AUTO_ALPHA_LABELS
         X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
         Y = check_label_vectors(y)
-        if len(Y) != X.shape[0] or X.shape[0] < 2 * AUTO_FOLDS:
+        if len(Y) != X.shape[0]:
             return AUTO_ALPHA_LABELS  # the fit itself reports the problem
         weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         # folds of distinct rows, so that weights act as repetitions: a
