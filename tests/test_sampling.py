@@ -331,6 +331,22 @@ def test_emcee_ensemble_moves(move):
     np.testing.assert_array_equal(again.chain_, mh.chain_)
 
 
+def test_a_list_of_weighted_emcee_moves_is_mixed_as_emcee_mixes_it():
+    moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
+    mh = MHSampler(correlated_gaussian, vectorized=True, init=[0.0, 0.0], n_chains=16,
+                   n_steps=2000, move=moves, random_state=0).fit()
+    sd = np.sqrt(np.diag(COV_2D))
+    assert np.all(np.abs(mh.mean_ - MEAN_2D) < K * sd / np.sqrt(mh.ess_))
+    assert moves[0][0] is mh.move[0][0]  # the user's list is not changed
+    plain = clone(mh).set_params(move=[emcee.moves.StretchMove()]).fit()
+    assert plain.chain_.shape == mh.chain_.shape
+    with pytest.raises(ValueError, match="n_chains >= 4"):
+        clone(mh).set_params(n_chains=3).fit()
+    for bad in ([], [(emcee.moves.DEMove(), 0.0)], ["stretch"]):
+        with pytest.raises(ValueError, match="emcee Moves or \\(Move, weight\\)"):
+            clone(mh).set_params(move=bad).fit()
+
+
 # ---------------------------------------------------------------- mechanics
 
 
@@ -655,11 +671,14 @@ def test_a_refit_keeps_nothing_of_another_fit_it_does_not_make():
     assert not hasattr(mh, "n_features_in_") and mh.samples_.shape[1] == 1
 
 
-def test_plus_inf_log_density_is_an_error():
+@pytest.mark.parametrize("move", ["gaussian", "stretch"])
+def test_plus_inf_log_density_is_an_error(move):
     mh = MHSampler(plus_inf_above_three, vectorized=True, init=[0.0], n_steps=500,
-                   step_size=2.0, random_state=0)
-    with pytest.raises(ValueError, match=r"\+inf"):
+                   step_size=2.0, move=move, random_state=0)
+    with pytest.raises(ValueError, match=r"\+inf") as exc:
         mh.fit()
+    # through emcee, the one parameter vector as a flat array (it was 2-D)
+    assert "[[" not in str(exc.value)
 
 
 def test_wrong_output_shape_is_an_error():
@@ -678,9 +697,12 @@ def test_a_summed_likelihood_is_refused_at_fit(vectorized):
     mh = MHSampler(log_likelihood=summed, vectorized=vectorized, init=[0.0],
                    n_steps=10)
     with pytest.raises(ValueError, match=r"one value per observation, shape "
-                                         r"\((\d+, )?5,?\)"):
+                                         r"\((\d+, )?5,?\)") as exc:
         mh.fit(np.ones((5, 1)))
     assert not hasattr(mh, "samples_")
+    # skebm's check refused the value: the user's function raised nothing
+    assert str(exc.value).startswith("log_likelihood returned shape (")
+    assert "raised" not in str(exc.value)
 
 
 # ---------------------------------------------------------------- discrete engine

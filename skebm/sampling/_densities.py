@@ -7,6 +7,11 @@ def _format_theta(theta):
     return np.array2string(np.asarray(theta), precision=6, threshold=20)
 
 
+class _ReturnError(ValueError):
+    """A user's log density returned a value of the wrong shape: skebm's
+    check, not the user's function, raised it, so it is not re-named."""
+
+
 def _named_error(exc, name, theta):
     """Same exception type, with the parameters that caused it in the message."""
     msg = f"{name} raised {type(exc).__name__}: {exc} at theta={_format_theta(theta)}"
@@ -41,6 +46,8 @@ def _batched(fn, name, vectorized):
         def batch(theta, *args):
             try:
                 values = fn(theta, *args)
+            except _ReturnError:
+                raise
             except Exception as exc:
                 raise _named_error(exc, name, theta) from exc
             if values.__class__ is np.ndarray and values.shape == (len(theta),):
@@ -57,6 +64,8 @@ def _batched(fn, name, vectorized):
                 row = theta[i]
                 try:
                     value = fn(row, *args)
+                except _ReturnError:
+                    raise
                 except Exception as exc:
                     raise _named_error(exc, name, row) from exc
                 if others is None and isinstance(value, float):  # numpy's too
@@ -73,6 +82,8 @@ def _batched(fn, name, vectorized):
             # one chain's step calls this: a float, with no arrays around it
             try:
                 value = fn(row, *args)
+            except _ReturnError:
+                raise
             except Exception as exc:
                 raise _named_error(exc, name, row) from exc
             if isinstance(value, float):
@@ -108,9 +119,10 @@ def _per_observation(ll, n_rows, n_obs, vectorized):
     each of ``n_rows`` parameter vectors (stacked, for a scalar function)."""
     if ll.shape != (n_rows, n_obs):
         expected = f"({n_rows}, {n_obs})" if vectorized else f"({n_obs},)"
-        raise ValueError(
-            f"log_likelihood must return one value per observation, shape "
-            f"{expected}; got {ll.shape[1:] if not vectorized else ll.shape}."
+        raise _ReturnError(
+            f"log_likelihood returned shape "
+            f"{ll.shape[1:] if not vectorized else ll.shape}; it must return "
+            f"one value per observation, shape {expected}."
         )
     return ll
 

@@ -1,6 +1,7 @@
 """Chains through emcee's ensemble sampler, for ``move`` other than "gaussian"."""
 
 import copy
+from numbers import Real
 
 import emcee
 import numpy as np
@@ -32,7 +33,7 @@ class _NaNCounter:
             if np.isposinf(lp).any():
                 raise ValueError(
                     "The log density returned +inf at theta="
-                    f"{_format_theta(theta[np.isposinf(lp)])}: the target is not "
+                    f"{_format_theta(theta[np.isposinf(lp)][0])}: the target is not "
                     "a proper density."
                 )
         except Exception as exc:
@@ -48,13 +49,39 @@ class _NaNCounter:
         return lp
 
 
+def _emcee_moves(move):
+    """``move`` as emcee takes it (a fit's own copy), and its Move instances.
+
+    A name, a Move instance, or a list of Moves or of ``(Move, weight)``
+    pairs, as ``emcee.EnsembleSampler(moves=...)`` accepts.
+    """
+    if isinstance(move, str):
+        move = _NAMED_MOVES[move]()
+        return move, [move]
+    if isinstance(move, emcee.moves.Move):
+        move = copy.deepcopy(move)
+        return move, [move]
+    move = copy.deepcopy(list(move))
+    pairs = [m if isinstance(m, tuple) else (m, 1.0) for m in move]
+    if not pairs or not all(
+        len(p) == 2 and isinstance(p[0], emcee.moves.Move)
+        and isinstance(p[1], Real) and p[1] > 0 for p in pairs
+    ):
+        raise ValueError(
+            "move as a list must hold emcee Moves or (Move, weight) pairs with "
+            f"weights > 0, as emcee.EnsembleSampler takes them; got {move!r}."
+        )
+    return move, [m for m, _ in pairs]
+
+
 def _run_emcee(move, log_target, theta, lp, n_steps, n_burn, thin, gen, pbar=None):
     """Run ``emcee.EnsembleSampler`` with the chains as walkers.
 
     Parameters
     ----------
-    move : {"stretch", "de"} or emcee.moves.Move
-        A Move instance is deep-copied, so a fit never changes the user's.
+    move : {"stretch", "de"}, emcee.moves.Move or list
+        A Move instance, or a list of Moves or of ``(Move, weight)`` pairs;
+        deep-copied, so a fit never changes the user's.
     log_target : callable
         ``theta (n, n_dim) -> (n,)``.
     theta, lp : ndarray of shape (n_chains, n_dim) and (n_chains,)
@@ -79,11 +106,11 @@ def _run_emcee(move, log_target, theta, lp, n_steps, n_burn, thin, gen, pbar=Non
     """
     n_chains, n_dim = theta.shape
     label = move
-    move = _NAMED_MOVES[move]() if isinstance(move, str) else copy.deepcopy(move)
-    ensemble = isinstance(move, emcee.moves.RedBlueMove)
+    move, instances = _emcee_moves(move)
+    ensemble = any(isinstance(m, emcee.moves.RedBlueMove) for m in instances)
     # differential evolution proposes along the difference of two chains of
     # the other half of the ensemble: each half needs two
-    de = isinstance(move, emcee.moves.DEMove)
+    de = any(isinstance(m, emcee.moves.DEMove) for m in instances)
     least = max(2 * n_dim, 4 if de else 0)
     if ensemble and n_chains < least:
         why = " (differential evolution: two per half)" if de and least == 4 else ""

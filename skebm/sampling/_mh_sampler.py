@@ -65,9 +65,11 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
         Fraction of ``n_steps``, or number of iterations, to drop.
     thin : int, default=1
         Keep every ``thin``-th iteration after burn-in.
-    move : {"gaussian", "stretch", "de"} or emcee Move, default="gaussian"
+    move : {"gaussian", "stretch", "de"}, emcee Move or list, default="gaussian"
         ``"gaussian"`` is the native vectorized random walk. The others run
-        through :class:`emcee.EnsembleSampler`, with the chains as walkers.
+        through :class:`emcee.EnsembleSampler`, with the chains as walkers;
+        a list of Moves, or of ``(Move, weight)`` pairs, mixes them as emcee
+        does.
     progress : bool, default=False
         Show a tqdm progress bar on standard error, counting draws (chains
         times iterations, burn-in included). It is tqdm's plain text bar,
@@ -176,7 +178,7 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
             Interval(RealNotInt, 0, 1, closed="left"),
         ],
         "thin": [Interval(Integral, 1, None, closed="left")],
-        "move": [StrOptions({"gaussian", "stretch", "de"}), emcee.moves.Move],
+        "move": [StrOptions({"gaussian", "stretch", "de"}), emcee.moves.Move, list],
         "progress": ["boolean"],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
