@@ -210,7 +210,7 @@ def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples,
     if result.status == 1 and settings.warn_max_iter and not best[2]:
         warnings.warn(
             f"lbfgs reached max_iter={settings.max_iter} before converging. "
-            "Increase max_iter or standardize the features.",
+            "Increase max_iter, and standardize the features if they are not.",
             ConvergenceWarning,
         )
 
