@@ -85,8 +85,8 @@ class GibbsDensityMixin:
         For ``joint`` the log-partition is a quadrature over 512 grid cells
         plus the two quadratic-wall tails, so the density integrates to one
         over the real line, and the fitted energy is capped so that a share
-        of ``1e-4`` of the mass lies evenly on the support (user guide, "A
-        floor under the density"); with ``d`` columns, over a 96^d grid for ``d <=
+        of ``1e-4`` of the mass lies evenly on the support and in tails past
+        it (user guide, "A floor under the density"); with ``d`` columns, over a 96^d grid for ``d <=
         2`` and an importance-sampling estimate above
         (:class:`~skebm.inference.VectorSpace`). For ``linear`` and ``mlp``
         it is the Gaussian ``N(G(x), y_scale_^2 / beta)``.
@@ -156,7 +156,8 @@ class GibbsDensityMixin:
         Where that leaves the interval holding other than ``coverage``, the
         end in the heavier atom stays and the other moves to hold it.
         One column of the joint energy gives ``answer_space_.floor`` (1e-4)
-        of its mass evenly to the whole support (user guide): intervals of a
+        of its mass evenly to the whole support and tails past it (user
+        guide): intervals of a
         coverage past about ``1 - 1e-4`` reach toward the support's ends.
 
         Parameters

@@ -201,9 +201,21 @@ def test_floor_caps_the_cost_of_a_target_far_from_every_answer(bimodal_model):
     # at x = 1.5 the branches are near +-1; 0 is far from both
     X, y = np.full((1, 1), 1.5), np.zeros(1)
     width = np.ptp(reg.support_)
+    # the floor's tails are the wall's half-normals at beta = 1 (width 0.5)
+    tail = 0.5 * np.sqrt(np.pi / 2) * reg.y_scale_[0]
     log_density = reg.predict_log_density(X, y)[0]
-    # the floor's share spread evenly: the density is at least floor / width
-    assert log_density >= np.log(space.floor / width) - 1e-9
+    # the floor's share spread evenly over the support and its tails: the
+    # density is at least floor / (width + both tails)
+    log_floor = np.log(space.floor / (width + 2 * tail))
+    assert log_density >= log_floor - 1e-9
+    # past the support the floor goes on, falling as the wall does: at x = 0
+    # (branches near 0 and +-1 away from the top end) a target just past the
+    # end cost 98 nats more than one just inside
+    ends = reg.support_[1] + np.array([-1e-3, 1e-3, 0.5]) * reg.y_scale_[0]
+    with pytest.warns(UserWarning, match="outside the grid"):
+        at_end = reg.predict_log_density(np.zeros((3, 1)), ends)
+    assert abs(at_end[1] - at_end[0]) < 0.01
+    assert at_end[2] >= log_floor - 0.5 * (0.5 / 0.5) ** 2 - 1e-6
     bare = copy.copy(reg)
     bare.answer_space_ = copy.copy(space)
     bare.answer_space_.floor = 0.0

@@ -116,13 +116,13 @@ def row_logsumexp(logits):
         return np.log(flushed_exp(logits - top[..., None]).sum(axis=-1)) + top
 
 
-def floored_log_densities(log_p, log_floor, floored):
+def floored_log_densities(log_p, log_floor):
     """Each row's log density under a floor: ``log_p`` (n, k), a Gibbs
     part's log density at one or several points of the row's target (the
-    points of its cell), and ``log_floor`` the floor's, which adds where
-    ``floored`` (inside the support); a row's density is its points' mean.
+    points of its cell), and ``log_floor`` (n, k) the floor's, which adds
+    to it; a row's density is its points' mean.
     Returns the Gibbs part's and the whole's, two arrays (n,)."""
     with np.errstate(invalid="ignore"):
-        total = np.where(floored, np.logaddexp(log_p, log_floor), log_p)
+        total = np.logaddexp(log_p, log_floor)
     k = np.log(log_p.shape[1])
     return row_logsumexp(log_p) - k, row_logsumexp(total) - k

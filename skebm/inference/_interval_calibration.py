@@ -67,16 +67,14 @@ class IntervalCalibration:
         """A callable ``beta -> (gibbs, total)``: each row's log density
         under the floor (:func:`floored_log_densities`) from the energies of
         :meth:`_target_energies`."""
-        inside = ~self.outside(points) if self.floor else np.zeros(points.shape, bool)
-        with np.errstate(divide="ignore"):
-            log_floor = self._log_floor_density()
+        log_floor = self._log_floor_density(points)
 
         def log_densities(b):
             log_z = np.empty(len(E))
             for rows in row_blocks(len(E)):
                 log_z[rows] = row_logsumexp(self._gibbs_logits(E[rows], b))
             log_p = np.log1p(-self.floor) - b * e - log_z[:, None]
-            return floored_log_densities(log_p, log_floor, inside)
+            return floored_log_densities(log_p, log_floor)
 
         return log_densities
 
