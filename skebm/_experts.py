@@ -77,12 +77,16 @@ def join(model, other, expert):
 
 def refit_quietly(refit, candidate, trial, said):
     """``refit(candidate, trial)``, the second expert's refit, raising only
-    the warnings that the first refit's (``said``) did not."""
+    the warnings that the first refit's (``said``) did not, each naming the
+    second expert: its ``max_iter`` reached, read beside the first's
+    ``n_iter_``, said nothing of where it came from."""
     with warnings.catch_warnings(record=True) as record:
         model = refit(candidate, trial)
     said = set(map(str, said))
-    for message in (w.message for w in record):
-        if str(message) not in said:
-            said.add(str(message))
-            warnings.warn(message, stacklevel=3)
+    for w in record:
+        if str(w.message) not in said:
+            said.add(str(w.message))
+            warnings.warn(w.category(
+                f"The refit of alpha={candidate:g}, alpha='auto''s second expert "
+                f"(user guide): {w.message}"), stacklevel=3)
     return model

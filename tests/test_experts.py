@@ -235,5 +235,8 @@ def test_the_second_refit_warns_only_what_the_first_did_not():
         warnings.simplefilter("always")
         assert refit_quietly(refit, 1.0, "trial",
                              [ConvergenceWarning("max_iter reached")]) == (1.0, "trial")
+    # named as the second expert's: its max_iter, read beside the model's
+    # n_iter_ (the first refit's), said nothing of where it came from
     assert [(w.category, str(w.message)) for w in caught] == [
-        (ConvergenceWarning, "something else")]
+        (ConvergenceWarning, "The refit of alpha=1, alpha='auto''s second expert "
+                             "(user guide): something else")]
