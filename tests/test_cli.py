@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
 
@@ -361,6 +362,25 @@ def test_classification_of_a_continuous_target_is_refused(capsys, tmp_path):
     status, _, err = run(["compare", str(path), "--target", "y", "--task",
                           "classification"], capsys)
     assert status == 2 and "not whole" in err
+
+
+def test_a_count_read_as_classes_says_how_to_read_it_as_a_number(capsys, tmp_path):
+    # a count with few values is inferred to be classes: the regression
+    # energies were refused without a word of --task
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=200)})
+    frame["y"] = rng.poisson(np.exp(frame["a"]))
+    path = tmp_path / "counts.csv"
+    frame.to_csv(path, index=False)
+    status, _, err = run(["compare", str(path), "--target", "y", "--energies",
+                          "joint"], capsys)
+    assert status == 2 and "--task regression sets it" in err
+    status, _, err = run(["compare", str(path), "--target", "y", "--energies",
+                          "linear", "--losses", "nll"], capsys)
+    assert status == 0 and "read as classes; --task regression" in err
+    # a built-in set's task is its own, not a guess
+    status, _, err = run(["compare", "iris", "--energies", "joint"], capsys)
+    assert status == 2 and "--task" not in err
 
 
 def test_csv_missing_target_column_lists_the_columns(capsys, tmp_path):

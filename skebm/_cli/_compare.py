@@ -17,7 +17,7 @@ from sklearn.pipeline import make_pipeline
 
 from ..energies import CLASSIFIER_ENERGIES, REGRESSOR_ENERGIES
 from ..losses import LOSSES
-from ._data import load
+from ._data import BUILTIN, load
 from ._errors import CLIError
 from ._evaluate import evaluate, outcome
 from ._progress import progress_bar
@@ -65,14 +65,18 @@ def candidates(task, losses=None, energies=None):
             yield model.__name__, loss, label, model(**params)
 
 
-def _check_names(task, losses, energies):
+def _check_names(task, losses, energies, inferred=False):
     bad = [name for name in losses or () if name not in LOSSES]
     if bad:
         raise CLIError(f"unknown loss {bad[0]!r}; losses: {', '.join(LOSSES)}")
     bad = [name for name in energies or () if name not in ENERGIES[task]]
     if bad:
+        other = next(t for t in ENERGIES if t != task)
+        hint = (f" (the task was inferred from the target: --task {other} "
+                "sets it)" if inferred and bad[0] in ENERGIES[other]
+                else "")
         raise CLIError(f"energy {bad[0]!r} is not one of {task}'s "
-                       f"{', '.join(ENERGIES[task])}")
+                       f"{', '.join(ENERGIES[task])}{hint}")
 
 
 def _splits(task, cv, X, y, notes):
@@ -121,7 +125,8 @@ def compare(dataset="digits", target=None, task=None, losses=None,
         # before the run, which a bad path would otherwise waste
         raise CLIError(f"--output: no directory {str(Path(output).parent)!r}")
     X, y, guessed, prep, notes = load(dataset, target)
-    task = task or guessed
+    # a CSV's task, when not given, is a guess from its target
+    inferred, task = task is None and dataset not in BUILTIN, task or guessed
     values = np.unique(y).tolist()
     if len(values) < 2:
         raise CLIError(f"the target has a single value ({values[0]!r}); "
@@ -132,7 +137,10 @@ def compare(dataset="digits", target=None, task=None, losses=None,
             and not np.all(y == np.round(y))):
         raise CLIError("--task classification needs class labels; the target "
                        "has numbers that are not whole")
-    _check_names(task, losses, energies)
+    if task == "classification" and inferred and y.dtype.kind in "fiu":
+        notes.append(f"the target's {len(values)} whole values are read as "
+                     "classes; --task regression reads them as numbers")
+    _check_names(task, losses, energies, inferred)
     splits = _splits(task, cv, X, y, notes)
     for note in notes:
         print(f"note: {note}", file=err)
