@@ -86,8 +86,9 @@ class GibbsDensityMixin:
         plus the two quadratic-wall tails, so the density integrates to one
         over the real line, and the fitted energy is capped so that a share
         of ``1e-4`` of the mass lies evenly on the support and in tails past
-        it (user guide, "A floor under the density"); with ``d`` columns, over a 96^d grid for ``d <=
-        2`` and an importance-sampling estimate above
+        it (user guide, "A floor under the density"); with ``d`` columns,
+        over a 96^d grid for ``d <= 2`` and an importance-sampling estimate
+        above
         (:class:`~skebm.inference.VectorSpace`). For ``linear`` and ``mlp``
         it is the Gaussian ``N(G(x), y_scale_^2 / beta)``.
 
