@@ -158,8 +158,8 @@ class GibbsDensityMixin:
         end in the heavier atom stays and the other moves to hold it.
         One column of the joint energy gives ``answer_space_.floor`` (1e-4)
         of its mass evenly to the whole support and tails past it (user
-        guide): intervals of a
-        coverage past about ``1 - 1e-4`` reach toward the support's ends.
+        guide): intervals of a coverage past about ``1 - 1e-4`` reach toward
+        the support's ends and past them.
 
         Parameters
         ----------

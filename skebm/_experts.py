@@ -86,7 +86,7 @@ def refit_quietly(refit, candidate, trial, said):
     for w in record:
         if str(w.message) not in said:
             said.add(str(w.message))
-            warnings.warn(w.category(
-                f"The refit of alpha={candidate:g}, alpha='auto''s second expert "
-                f"(user guide): {w.message}"), stacklevel=3)
+            warnings.warn(
+                f"alpha='auto''s second expert, refitted at alpha={candidate:g} "
+                f"(user guide): {w.message}", w.category, stacklevel=3)
     return model

@@ -378,9 +378,20 @@ def test_a_count_read_as_classes_says_how_to_read_it_as_a_number(capsys, tmp_pat
     status, _, err = run(["compare", str(path), "--target", "y", "--energies",
                           "linear", "--losses", "nll"], capsys)
     assert status == 0 and "read as classes; --task regression" in err
-    # a built-in set's task is its own, not a guess
+    # a built-in set's task is its own, not a guess; text labels cannot be
+    # numbers; a 0/1 label is no count
     status, _, err = run(["compare", "iris", "--energies", "joint"], capsys)
     assert status == 2 and "--task" not in err
+    frame["y"] = np.where(frame["y"] > 1, "yes", "no")
+    frame.to_csv(path, index=False)
+    status, _, err = run(["compare", str(path), "--target", "y", "--energies",
+                          "joint"], capsys)
+    assert status == 2 and "--task" not in err
+    frame["y"] = (frame["y"] == "yes").astype(int)
+    frame.to_csv(path, index=False)
+    status, _, err = run(["compare", str(path), "--target", "y", "--energies",
+                          "linear", "--losses", "nll"], capsys)
+    assert status == 0 and "read as classes" not in err
 
 
 def test_csv_missing_target_column_lists_the_columns(capsys, tmp_path):

@@ -340,9 +340,13 @@ def test_a_list_of_weighted_emcee_moves_is_mixed_as_emcee_mixes_it():
     assert moves[0][0] is mh.move[0][0]  # the user's list is not changed
     plain = clone(mh).set_params(move=[emcee.moves.StretchMove()]).fit()
     assert plain.chain_.shape == mh.chain_.shape
+    # both forms in one list (emcee itself failed on it, in numpy)
+    mixed = [(emcee.moves.DEMove(), 0.8), emcee.moves.StretchMove()]
+    assert clone(mh).set_params(move=mixed).fit().chain_.shape == mh.chain_.shape
     with pytest.raises(ValueError, match="n_chains >= 4"):
         clone(mh).set_params(n_chains=3).fit()
-    for bad in ([], [(emcee.moves.DEMove(), 0.0)], ["stretch"]):
+    for bad in ([], [(emcee.moves.DEMove(), 0.0)], [(emcee.moves.DEMove(), np.inf)],
+                [(emcee.moves.DEMove(), True)], ["stretch"]):
         with pytest.raises(ValueError, match="emcee Moves or \\(Move, weight\\)"):
             clone(mh).set_params(move=bad).fit()
 
@@ -702,6 +706,25 @@ def test_a_summed_likelihood_is_refused_at_fit(vectorized):
     assert not hasattr(mh, "samples_")
     # skebm's check refused the value: the user's function raised nothing
     assert str(exc.value).startswith("log_likelihood returned shape (")
+    assert "raised" not in str(exc.value)
+
+
+@pytest.mark.parametrize("vectorized", [False, True])
+@pytest.mark.parametrize("returned, match", [
+    (lambda theta, X: float(X.sum()), r"returned shape \(\); .* shape \((\d, )?5,?\)"),
+    (lambda theta, X: np.zeros(X.shape[0] + 1), r"shape \((\d, )?5,?\)"),
+    (lambda theta, X: None, r"returned NoneType|returned shape \(\)"),
+    (lambda theta, X: [1.0, [2.0]], r"returned list, not an array of floats"),
+])
+def test_a_log_likelihood_of_the_wrong_shape_is_named_as_such(vectorized, returned,
+                                                               match):
+    # vectorized, a sum was reported as the user's function raising "len()
+    # of unsized object", and one row of values for all chains as expecting
+    # the shape of the values returned
+    mh = MHSampler(log_likelihood=returned, vectorized=vectorized, init=[0.0],
+                   n_steps=10)
+    with pytest.raises(ValueError, match=match) as exc:
+        mh.fit(np.ones((5, 1)))
     assert "raised" not in str(exc.value)
 
 

@@ -66,6 +66,8 @@ def candidates(task, losses=None, energies=None):
 
 
 def _check_names(task, losses, energies, inferred=False):
+    """Refuse unknown losses and energies; ``inferred``: the task was
+    guessed from a numeric target, which ``--task`` can override."""
     bad = [name for name in losses or () if name not in LOSSES]
     if bad:
         raise CLIError(f"unknown loss {bad[0]!r}; losses: {', '.join(LOSSES)}")
@@ -137,10 +139,11 @@ def compare(dataset="digits", target=None, task=None, losses=None,
             and not np.all(y == np.round(y))):
         raise CLIError("--task classification needs class labels; the target "
                        "has numbers that are not whole")
-    if task == "classification" and inferred and y.dtype.kind in "fiu":
+    if (task == "classification" and inferred and y.dtype.kind in "fiu"
+            and len(values) > 2):
         notes.append(f"the target's {len(values)} whole values are read as "
                      "classes; --task regression reads them as numbers")
-    _check_names(task, losses, energies, inferred)
+    _check_names(task, losses, energies, inferred and y.dtype.kind in "fiu")
     splits = _splits(task, cv, X, y, notes)
     for note in notes:
         print(f"note: {note}", file=err)

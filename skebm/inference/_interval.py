@@ -25,9 +25,10 @@ _PAD_FRACTION = 0.2
 _PAD = 0.5
 _WALL = 0.5
 # the share of the predictive distribution spread evenly over the support
-# (user guide, "a floor under the density"): it costs at most
-# -log(1 - _FLOOR) = 1e-4 nats a row, and caps what a target far from every
-# training answer costs at about log(width / _FLOOR) nats
+# and, past it, in the wall's tails (user guide, "a floor under the
+# density"): it costs at most -log(1 - _FLOOR) = 1e-4 nats a row, and caps
+# what a target inside the support but far from every training answer
+# costs at about log(width / _FLOOR) nats
 _FLOOR = 1e-4
 # rows of targets' cells whose energies are computed at a time
 _CELL_CHUNK_ROWS = 2048

@@ -163,7 +163,7 @@ def grid_nll_derivatives(logits, E, w, e_target=None, e_cells=None):
 
 def fit_floored_temperature(fit, log_densities, w, energy_spread, start=None):
     """The ``beta`` maximizing the likelihood of a Gibbs distribution mixed
-    with a fixed share of a flat density (a floor).
+    with a fixed share of a fixed density (a floor, flat over the support).
 
     A target the Gibbs distribution explains badly is explained by the
     floor instead, and weighs on the temperature only by the share the

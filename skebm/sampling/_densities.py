@@ -148,9 +148,16 @@ def _log_posterior(log_prob, log_likelihood, log_prior, vectorized, X):
     def summed(theta, X):
         # a value per observation, as score(X) needs: a sum would only fail
         # there, after the chains had run
-        ll = np.asarray(log_likelihood(theta, X), dtype=float)
+        values = log_likelihood(theta, X)
+        try:
+            ll = np.asarray(values, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise _ReturnError(
+                f"log_likelihood returned {type(values).__name__}, not an array "
+                f"of floats: {exc}") from exc
         rows = ll if vectorized else ll[None]
-        return _per_observation(rows, len(rows), X.shape[0], vectorized).sum(axis=-1)
+        n_rows = len(theta) if vectorized else 1
+        return _per_observation(rows, n_rows, X.shape[0], vectorized).sum(axis=-1)
 
     like = _batched(summed, "log_likelihood", vectorized)
     prior = None if log_prior is None else _batched(log_prior, "log_prior", vectorized)

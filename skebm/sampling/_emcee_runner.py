@@ -61,17 +61,18 @@ def _emcee_moves(move):
     if isinstance(move, emcee.moves.Move):
         move = copy.deepcopy(move)
         return move, [move]
-    move = copy.deepcopy(list(move))
-    pairs = [m if isinstance(m, tuple) else (m, 1.0) for m in move]
+    # bare Moves weigh 1; emcee itself takes a list of one form or the other
+    pairs = [m if isinstance(m, tuple) else (m, 1.0) for m in copy.deepcopy(move)]
     if not pairs or not all(
         len(p) == 2 and isinstance(p[0], emcee.moves.Move)
-        and isinstance(p[1], Real) and p[1] > 0 for p in pairs
+        and isinstance(p[1], Real) and not isinstance(p[1], bool)
+        and 0 < p[1] < np.inf for p in pairs
     ):
         raise ValueError(
             "move as a list must hold emcee Moves or (Move, weight) pairs with "
-            f"weights > 0, as emcee.EnsembleSampler takes them; got {move!r}."
+            f"finite weights > 0, as emcee.EnsembleSampler takes them; got {move!r}."
         )
-    return move, [m for m, _ in pairs]
+    return pairs, [m for m, _ in pairs]
 
 
 def _run_emcee(move, log_target, theta, lp, n_steps, n_burn, thin, gen, pbar=None):
@@ -105,7 +106,7 @@ def _run_emcee(move, log_target, theta, lp, n_steps, n_burn, thin, gen, pbar=Non
         Number of NaN log densities, and where the first one was.
     """
     n_chains, n_dim = theta.shape
-    label = move
+    label = move if isinstance(move, (str, emcee.moves.Move)) else "the list"
     move, instances = _emcee_moves(move)
     ensemble = any(isinstance(m, emcee.moves.RedBlueMove) for m in instances)
     # differential evolution proposes along the difference of two chains of
