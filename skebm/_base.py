@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._alpha_auto import _AUTO_ALPHAS, _AUTO_CHECK_EVERY, AlphaSelectionMixin
 from ._calibration import CalibrationMixin
+from ._feature_scale import warn_unscaled
 from ._restore import restore_on_error
 from ._rows import merge_duplicate_rows
 from .losses import LOSSES, BaseLoss, get_loss
@@ -177,6 +178,8 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         one unit, the refit's).
         """
         fitted = incremental and self.__sklearn_is_fitted__()
+        if incremental and not fitted:
+            warn_unscaled(X, type(self).__name__)  # a partial_fit's first batch
         if alpha is None:
             # "auto" without rows to hold out (partial_fit): the alpha_ a
             # previous fit chose (but not an LVQ2 fit's 0), else the middle
@@ -364,6 +367,7 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        warn_unscaled(X, type(self).__name__)
         if isinstance(self.alpha, str):
             return self._fit_selecting_alpha(X, y, sample_weight)
         return self._fit(X, y, sample_weight, incremental=False)

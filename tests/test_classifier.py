@@ -124,6 +124,8 @@ def test_lvq2_by_name_takes_the_estimators_margin(iris):
     assert not np.allclose(by_name, prototypes(loss=LVQ2Loss()))
 
 
+# scikit-learn's check's own blobs, unscaled as there
+@pytest.mark.filterwarnings("ignore:[0-9]+ of X's .* far from unit scale:UserWarning")
 def test_lvq2_margin_lets_class_weight_move_the_boundary():
     # Overlapping blobs, class 0 weighted 1e7 times more (as in scikit-learn's
     # check_class_weight_classifiers). The zero-margin rule stops once the
@@ -682,6 +684,9 @@ def test_verbose_alpha_auto_prints_a_line_a_trial_then_the_refit(iris, capsys,
         for line in lines[3:])
 
 
+# deliberately unscaled X, whose warning of features far from unit scale is
+# right and beside the point
+@pytest.mark.filterwarnings("ignore:[0-9]+ of X's .* far from unit scale:UserWarning")
 def test_divergence_names_the_cause_and_keeps_the_model(iris):
     X, y = iris
     clf = EnergyClassifier(loss="square_square", energy="mlp", solver="sgd",
@@ -699,6 +704,9 @@ def test_divergence_names_the_cause_and_keeps_the_model(iris):
     np.testing.assert_array_equal(clf.energies(X), before)
 
 
+# deliberately unscaled X, whose warning of features far from unit scale is
+# right and beside the point
+@pytest.mark.filterwarnings("ignore:[0-9]+ of X's .* far from unit scale:UserWarning")
 def test_failed_refit_leaves_the_model_as_it_was(iris):
     pd = pytest.importorskip("pandas")
     X, y = iris

@@ -783,6 +783,9 @@ def test_joint_energy_trains_in_float32_and_predicts_in_the_inputs_type(
     np.testing.assert_allclose(reg.predict(X[:7]), reg.predict(X)[:7], rtol=1e-12)
 
 
+# deliberately unscaled X, whose warning of features far from unit scale is
+# right and beside the point
+@pytest.mark.filterwarnings("ignore:[0-9]+ of X's .* far from unit scale:UserWarning")
 @pytest.mark.parametrize("sparse", [False, True])
 def test_joint_energy_refuses_features_beyond_float32(smooth, sparse):
     X, y = smooth
@@ -805,6 +808,9 @@ def test_same_seed_same_result(smooth):
     np.testing.assert_array_equal(fits[0].predict(X), fits[1].predict(X))
 
 
+# deliberately unscaled X, whose warning of features far from unit scale is
+# right and beside the point
+@pytest.mark.filterwarnings("ignore:[0-9]+ of X's .* far from unit scale:UserWarning")
 def test_divergence_leaves_model_untouched(smooth):
     X, y = smooth
     reg = EnergyRegressor(energy="mlp", solver="sgd", learning_rate_init=1e4,
