@@ -22,6 +22,23 @@ def _named_error(exc, name, theta):
     return new
 
 
+def _reraise(exc, name, theta):
+    """Raise ``exc``, an error of the user's function, named with ``theta``
+    (:func:`_named_error`); skebm's own checks of what it returned pass as
+    raised."""
+    if isinstance(exc, _ReturnError):
+        raise exc
+    raise _named_error(exc, name, theta) from exc
+
+
+def _call(fn, name, theta, args):
+    """``fn(theta, *args)``, its errors named (:func:`_reraise`)."""
+    try:
+        return fn(theta, *args)
+    except Exception as exc:
+        _reraise(exc, name, theta)
+
+
 def _as_log_values(values, n_rows, name, theta):
     """Check that a log density returned one finite-or-not float per row."""
     try:
@@ -44,12 +61,7 @@ def _batched(fn, name, vectorized):
     if vectorized:
 
         def batch(theta, *args):
-            try:
-                values = fn(theta, *args)
-            except _ReturnError:
-                raise
-            except Exception as exc:
-                raise _named_error(exc, name, theta) from exc
+            values = _call(fn, name, theta, args)
             if values.__class__ is np.ndarray and values.shape == (len(theta),):
                 return values
             return _as_log_values(values, len(theta), name, theta)
@@ -62,12 +74,7 @@ def _batched(fn, name, vectorized):
             others = None  # every value, once one is not a plain float
             for i in range(n_rows):  # the user's scalar function: once per chain
                 row = theta[i]
-                try:
-                    value = fn(row, *args)
-                except _ReturnError:
-                    raise
-                except Exception as exc:
-                    raise _named_error(exc, name, row) from exc
+                value = _call(fn, name, row, args)
                 if others is None and isinstance(value, float):  # numpy's too
                     out[i] = value
                 else:
@@ -80,12 +87,11 @@ def _batched(fn, name, vectorized):
 
         def one(row, *args):
             # one chain's step calls this: a float, with no arrays around it
+            # and no call but the user's (through _call, the walk took 4% longer)
             try:
                 value = fn(row, *args)
-            except _ReturnError:
-                raise
             except Exception as exc:
-                raise _named_error(exc, name, row) from exc
+                _reraise(exc, name, row)
             if isinstance(value, float):
                 return value
             return float(_as_log_values(value, 1, name, row[None])[0])
@@ -99,18 +105,10 @@ def _pointwise(fn, vectorized, theta, X):
     """Log-likelihood matrix of shape (len(theta), n_obs)."""
     n_obs = X.shape[0]
     if vectorized:
-        try:
-            ll = np.asarray(fn(theta, X), dtype=float)
-        except Exception as exc:
-            raise _named_error(exc, "log_likelihood", theta) from exc
+        ll = np.asarray(_call(fn, "log_likelihood", theta, (X,)), dtype=float)
     else:
-        rows = []
-        for row in theta:
-            try:
-                rows.append(fn(row, X))
-            except Exception as exc:
-                raise _named_error(exc, "log_likelihood", row) from exc
-        ll = np.asarray(rows, dtype=float)
+        ll = np.asarray([_call(fn, "log_likelihood", row, (X,)) for row in theta],
+                        dtype=float)
     return _per_observation(ll, len(theta), n_obs, vectorized)
 
 
