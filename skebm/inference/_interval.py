@@ -211,10 +211,9 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
 
     def _log_floor_density(self, points):
         """Log density of the floor's share at ``points``: even over the
-        support, and beyond it falling as the wall's tails at ``beta = 1``.
-        Before the tails held none of it, a target just past the support
-        cost tens to thousands of nats more than one just inside (a count of
-        12 where training reached 9: 44.5 nats)."""
+        support, and beyond it falling as the wall's tails at ``beta = 1``,
+        so that a target just past the support costs about what one just
+        inside does (user guide)."""
         lo, hi = self.support
         with np.errstate(divide="ignore"):
             inside = np.log(self.floor * self._floor_shares()[0] / (hi - lo))
