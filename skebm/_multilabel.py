@@ -19,7 +19,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_array,
@@ -74,10 +73,10 @@ def check_label_vectors(y):
     if y.dtype.kind not in "biuf" or not np.isin(values, [0, 1]).all():
         raise ValueError(
             "EnergyClassifier takes a 2-D y only as a multi-label indicator "
-            "matrix of 0/1 values (one column per label); got a 2-D y of type "
-            f"{type_of_target(y)!r} with values {values[:10].tolist()}. Pass a "
-            "1-D y for multi-class targets, or binarize label sets with "
-            "sklearn.preprocessing.MultiLabelBinarizer.")
+            "matrix of 0/1 values (one column per label); got a 2-D y with "
+            f"values {values[:10].tolist()}. Map a -1/1 indicator to 0/1 "
+            "((y > 0).astype(int)), pass a 1-D y for multi-class targets, or "
+            "binarize label sets with sklearn.preprocessing.MultiLabelBinarizer.")
     return y.astype(np.int64)
 
 
