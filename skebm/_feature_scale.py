@@ -7,6 +7,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.sparsefuncs import mean_variance_axis
 
+# rows whose moments are summed at a time: a float64 block of 0.5 MB,
+# not a copy of X, is the memory the check costs
+_BLOCK_VALUES = 2**16
+
 # a column is far from unit scale past this standard deviation, or a mean
 # this many standard deviations (at least one unit) from zero
 _FAR = 10.0
@@ -28,14 +32,13 @@ def warn_unscaled(X, name):
         if X.dtype.kind not in "biufO":  # complex, text: validation's to refuse
             return
         if sp.issparse(X):
-            mean, var = mean_variance_axis(sp.csr_array(X, dtype=float), axis=0)
+            if X.format not in ("csr", "csc") or X.dtype.kind != "f":
+                X = sp.csr_array(X, dtype=float)
+            mean, var = mean_variance_axis(X, axis=0)
+        elif X.ndim != 2 or X.shape[0] < 2:
+            return
         else:
-            X = X.astype(float)
-            if X.ndim != 2 or X.shape[0] < 2:
-                return
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # NaN columns
-                mean, var = np.nanmean(X, axis=0), np.nanvar(X, axis=0)
+            mean, var = _column_moments(X)
     except (TypeError, ValueError):
         return
     with np.errstate(all="ignore"):
@@ -51,3 +54,24 @@ def warn_unscaled(X, name):
             "on raw ones can be useless (one class for every row, a flat "
             "regression). Put a StandardScaler before it: make_pipeline("
             f"StandardScaler(), {name}(...)).", UserWarning)
+
+
+def _column_moments(X):
+    """Each column's mean and variance in float64, NaN left out, summed over
+    blocks of rows (two passes)."""
+    step = max(1, _BLOCK_VALUES // max(1, X.shape[1]))
+    blocks = [slice(start, start + step) for start in range(0, X.shape[0], step)]
+    count = np.zeros(X.shape[1])
+    total = np.zeros(X.shape[1])
+    with np.errstate(all="ignore"):
+        for rows in blocks:
+            block = np.asarray(X[rows], dtype=np.float64)
+            seen = ~np.isnan(block)
+            count += seen.sum(axis=0)
+            total += np.where(seen, block, 0.0).sum(axis=0)
+        mean = total / count
+        squares = np.zeros(X.shape[1])
+        for rows in blocks:
+            deviation = np.asarray(X[rows], dtype=np.float64) - mean
+            squares += np.where(np.isnan(deviation), 0.0, deviation**2).sum(axis=0)
+        return mean, squares / count
