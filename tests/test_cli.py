@@ -299,6 +299,13 @@ def test_progress_in_a_log_file_is_a_few_lines():
         # refused before the run, which wrote the file last and then crashed
         (["compare", "iris", "--output", "no/such/dir/board.csv"], "no directory"),
         (["sample", "--step-size", "big"], "--step-size"),
+        # named MHSampler's parameters (n_chains, n_steps, step_size) instead
+        (["sample", "--chains", "0"], "--chains must be a whole number"),
+        (["sample", "--steps", "0"], "--steps must be a whole number"),
+        (["sample", "--step-size", "0"], "--step-size must be a positive"),
+        (["sample", "--burn-in", "-1"], "--burn-in must be a whole count"),
+        (["sample", "--steps", "100", "--burn-in", "0.99999"],
+         "--burn-in 0.99999 drops all --steps 100"),
         # were ignored, or ran every loss
         (["compare", "diabetes", "--target", "y"], "--target is for a CSV"),
         (["compare", "iris", "--losses", ","], "no names in ','"),
@@ -432,7 +439,7 @@ def test_sample_burn_in_is_a_count_or_a_fraction(capsys):
     status, out, _ = run(["sample", "--steps", "200", "--burn-in", "20"], capsys)
     assert status == 0 and "burn-in 20," in out
     status, _, err = run(["sample", "--steps", "200", "--burn-in", "1.5"], capsys)
-    assert status == 2 and "burn_in" in err
+    assert status == 2 and "--burn-in must be" in err
 
 
 def test_an_unwritable_output_is_a_one_line_error_after_the_table(capsys, tmp_path):

@@ -57,24 +57,47 @@ def _parser():
                       help="write the table to this .csv or .json file")
     samp = commands.add_parser(
         "sample", help="the slides' Metropolis-Hastings example")
-    samp.add_argument("--steps", type=int, default=50000)
-    samp.add_argument("--chains", type=int, default=1)
+    samp.add_argument("--steps", default="50000")
+    samp.add_argument("--chains", default="1")
     samp.add_argument("--step-size", default="0.5",
                       help="proposal standard deviation, or 'auto'")
-    samp.add_argument("--burn-in", type=_count_or_fraction, default=0.25,
+    samp.add_argument("--burn-in", default="0.25",
                       help="iterations dropped: a count, or a fraction below 1")
     samp.add_argument("--seed", type=int, default=0)
     return parser
 
 
-def _count_or_fraction(text):
+def _sample_options(args):
+    """``sample``'s options as MHSampler takes them, or a CLIError naming
+    the option."""
+    def number(option, text):
+        try:
+            return float(text)
+        except ValueError:
+            raise CLIError(f"{option} must be a number, got {text!r}") from None
+
+    counts = {}
+    for option, text in [("--steps", args.steps), ("--chains", args.chains)]:
+        value = number(option, text)
+        if not (value >= 1 and value.is_integer()):
+            raise CLIError(f"{option} must be a whole number of at least 1, "
+                           f"got {text!r}")
+        counts[option] = int(value)
+    step = args.step_size
+    if step != "auto" and not 0 < number("--step-size", step) < float("inf"):
+        raise CLIError(f"--step-size must be a positive number or 'auto', got {step!r}")
+    step = step if step == "auto" else float(step)
     # MHSampler reads an int as a count of iterations and a float as a share
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a count of iterations or a fraction, got {text!r}") from None
-    return int(value) if value >= 1 and value.is_integer() else value
+    burn_in = number("--burn-in", args.burn_in)
+    if not (0 <= burn_in < 1 or burn_in >= 1 and burn_in.is_integer()):
+        raise CLIError("--burn-in must be a whole count of iterations or a "
+                       f"fraction in [0, 1), got {args.burn_in!r}")
+    burn_in = int(burn_in) if burn_in >= 1 else burn_in
+    dropped = burn_in if burn_in >= 1 else round(burn_in * counts["--steps"])
+    if dropped >= counts["--steps"]:
+        raise CLIError(f"--burn-in {args.burn_in} drops all --steps "
+                       f"{counts['--steps']} iterations")
+    return counts["--steps"], counts["--chains"], step, burn_in
 
 
 def main(argv=None):
@@ -97,14 +120,7 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     try:
         if args.command == "sample":
-            step = args.step_size
-            if step != "auto":
-                try:
-                    step = float(step)
-                except ValueError:
-                    raise CLIError("--step-size must be a number or 'auto', "
-                                   f"got {step!r}") from None
-            sample(args.steps, args.chains, step, args.burn_in, args.seed)
+            sample(*_sample_options(args), args.seed)
         else:
             if args.cv < 2:
                 raise CLIError("--cv must be at least 2")
