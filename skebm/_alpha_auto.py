@@ -16,7 +16,7 @@ from ._alpha_trials import _along_path, _best, _report_trials, _Trials
 from ._experts import join, refit_quietly, second_expert
 from ._held_out import pooled_score
 from ._input_box import InputBox
-from ._rows import merge_duplicate_rows, repetitions, rows_of
+from ._rows import merge_duplicate_rows
 
 # alpha="auto": the penalties tried, and the share of rows held out to score them
 _AUTO_ALPHAS = (0.1, 1.0, 10.0)
@@ -55,8 +55,8 @@ class AlphaSelectionMixin:
         trials are a regularization path (:func:`_along_path`).
         Few rows make each trial a cross-validation instead
         (:func:`_validation_splits`, :func:`~skebm._held_out.pooled_score`).
-        The splits deal out the units of the rows merged with their
-        duplicates, so that weights still act as repetitions."""
+        The split is of the rows merged with their duplicates, so that
+        weights still act as repetitions."""
         warm = self.warm_start and self.__sklearn_is_fitted__()
         Xv, yv, wv = self._validate_input(X, y, sample_weight, reset=not warm)
         if warm:
@@ -79,7 +79,7 @@ class AlphaSelectionMixin:
         # count the trials chose from scratch does not apply
         refit_needed = warm or len(w_m) <= self._AUTO_REFIT_MAX_ROWS
         refitted, caught, expert = None, [], None
-        splits = _validation_splits(w_m, self._samples_in_training(y_m), labels)
+        splits = _validation_splits(len(w_m), self._samples_in_training(y_m), labels)
         # no penalty applies (LVQ2): the trials would be one fit three times,
         # and alpha_ says that none was used; the one kept chooses the
         # iterations and beta
@@ -98,8 +98,8 @@ class AlphaSelectionMixin:
             # each part's rows copied once, for every trial to read: a copy
             # per trial, two or three side by side, took the peak memory of
             # a million rows to 3.2 times the data's
-            parts = [((X_m[train], y_m[train], w_train), (X_m[val], y_m[val], w_val))
-                     for (train, w_train), (val, w_val) in splits]
+            parts = [((X_m[train], y_m[train], w_m[train]),
+                      (X_m[val], y_m[val], w_m[val])) for train, val in splits]
 
             def trial(candidate, start=None):
                 fits = []
@@ -184,6 +184,7 @@ class AlphaSelectionMixin:
                 expert = second_expert(scores, models,
                                        [trial_fits[c] for c in candidates], score)
             trial_fits.clear()
+            parts.clear()  # the copies, before a refit on all the rows
         if refitted is not None:
             self._take_fit(refitted)
             if self.verbose:
@@ -200,8 +201,8 @@ class AlphaSelectionMixin:
             if isinstance(self._inputs, InputBox):
                 # the rows the trial held out are training rows too
                 self._inputs = self._inputs.widened(Xv, wv)
-            (train, w_train), _ = splits[0]
-            self._noise_at_least_training(X_m[train], y_m[train], w_train)
+            train = splits[0][0]
+            self._noise_at_least_training(X_m[train], y_m[train], w_m[train])
             self._retilt(Xv, yv, wv)
             return self
         else:
@@ -281,34 +282,26 @@ def _callers_state():
     return callers_state
 
 
-def _validation_splits(weights, sampled, labels=None):
-    """The ``(train, held_out)`` parts of the trials, each ``(rows,
-    weights)`` of the merged rows: one fixed split holding out
-    ``_AUTO_VALIDATION`` of the rows (a deterministic solver keeps a
-    deterministic fit), or below ``_AUTO_FOLDS_MAX_ROWS`` rows the
+def _validation_splits(n_rows, sampled, labels=None):
+    """The (train, held-out) row indices of the trials: one fixed split
+    holding out ``_AUTO_VALIDATION`` of the rows (a deterministic solver
+    keeps a deterministic fit), or below ``_AUTO_FOLDS_MAX_ROWS`` rows the
     ``_AUTO_FOLDS`` folds of a cross-validation, whose held-out rows are
     too few one split at a time to rank penalties or fit a temperature
     (but not for ``sampled`` fits, whose epochs would take five times as
     long). No split below ``_AUTO_MIN_ROWS`` rows (one split's minimum for
     ``sampled`` fits). The rows' class ``labels``, if given, stratify the
-    splits where every class can have a row in each part. What is split
-    are the rows' repetitions (:func:`~skebm._rows.repetitions`)."""
-    n_rows = len(weights)
+    splits where every class can have a row in each part."""
+    rows = np.arange(n_rows)
     if n_rows < _AUTO_MIN_ROWS[sampled]:
         return []
-    units, repeated = repetitions(weights)
-    unit_labels = None if labels is None else labels[units]
-    counts = [] if labels is None else np.unique(unit_labels, return_counts=True)[1]
-    positions = np.arange(len(units))
+    counts = [] if labels is None else np.unique(labels, return_counts=True)[1]
     if n_rows >= _AUTO_FOLDS_MAX_ROWS or sampled:
-        stratify = unit_labels if len(counts) and counts.min() >= 2 and (
-            len(counts) <= len(units) * _AUTO_VALIDATION) else None
-        parts = [train_test_split(positions, test_size=_AUTO_VALIDATION,
-                                  random_state=0, stratify=stratify)]
-    elif len(counts) and counts.min() >= _AUTO_FOLDS:
+        stratify = labels if len(counts) and counts.min() >= 2 and (
+            len(counts) <= n_rows * _AUTO_VALIDATION) else None
+        return [train_test_split(rows, test_size=_AUTO_VALIDATION, random_state=0,
+                                 stratify=stratify)]
+    if len(counts) and counts.min() >= _AUTO_FOLDS:
         folds = StratifiedKFold(_AUTO_FOLDS, shuffle=True, random_state=0)
-        parts = folds.split(positions, unit_labels)
-    else:
-        parts = KFold(_AUTO_FOLDS, shuffle=True, random_state=0).split(positions)
-    return [tuple(rows_of(units[part], weights, repeated) for part in pair)
-            for pair in parts]
+        return list(folds.split(rows, labels))
+    return list(KFold(_AUTO_FOLDS, shuffle=True, random_state=0).split(rows))

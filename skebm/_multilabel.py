@@ -26,7 +26,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._rows import merge_duplicate_rows, repetitions, rows_of
+from ._rows import merge_duplicate_rows
 from .energies import CLASSIFIER_ENERGIES
 from .energies._label_pairs import over_label_vectors
 from .inference import LabelVectorSpace
@@ -174,12 +174,11 @@ class LabelVectorsMixin:
         if len(Y) != X.shape[0]:
             return AUTO_ALPHA_LABELS  # the fit itself reports the problem
         weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-        # folds of the merged rows' repetitions, so that weights act as
-        # repetitions
+        # folds of distinct rows, so that weights act as repetitions: a
+        # repeated row split across folds is scored on its own copy
         X, Y, weight = merge_duplicate_rows(X, Y, weight)
         if X.shape[0] < 2 * AUTO_FOLDS:
             return AUTO_ALPHA_LABELS
-        units, repeated = repetitions(weight)
         # the energy without interactions: labels independent, inference
         # exact and cheap at any number of labels
         proxy = clone(self).set_params(label_interactions=False, warm_start=True,
@@ -190,21 +189,19 @@ class LabelVectorsMixin:
             # constant labels in a fold, and short fits: the final fit reports
             warnings.simplefilter("ignore", UserWarning)
             warnings.simplefilter("ignore", ConvergenceWarning)
-            for fold in KFold(AUTO_FOLDS, shuffle=True,
-                              random_state=seed).split(units):
-                (train, w_train), (test, w_test) = (
-                    rows_of(units[part], weight, repeated) for part in fold)
+            for train, test in KFold(AUTO_FOLDS, shuffle=True,
+                                     random_state=seed).split(X):
                 model = clone(proxy)
                 # from the strongest penalty down, each fit warm-started
                 for i in range(len(AUTO_ALPHAS) - 1, -1, -1):
                     model.set_params(alpha=AUTO_ALPHAS[i])
-                    model.fit(X[train], Y[train], w_train)
+                    model.fit(X[train], Y[train], weight[train])
                     # in float64: float32 rounds 1 - 1e-12 to 1, whose log1p(-1)
                     # scored a confidently wrong label -inf
                     p = np.clip(model.predict_proba(X[test]).astype(np.float64),
                                 1e-12, 1 - 1e-12)
                     log_lik = np.where(Y[test] > 0, np.log(p), np.log1p(-p)).sum(axis=1)
-                    scores[i] += w_test @ log_lik
+                    scores[i] += weight[test] @ log_lik
         return float(AUTO_ALPHAS[int(np.argmax(scores))])
 
     def _label_vectors(self):

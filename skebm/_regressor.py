@@ -116,8 +116,7 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         losses plus ``alpha / 2 * ||W||^2``, divided by the total sample
         weight. With ``loss="nll"`` and ``energy="linear"`` this is Ridge
         with the same ``alpha``. ``"auto"`` fits 0.1, 1 and 10 on 80% of the
-        rows (repeated rows merged, their copies dealt out one by one, as a
-        weight's units), and with ``beta="auto"`` fits each one's temperature
+        distinct rows, and with ``beta="auto"`` fits each one's temperature
         to the other 20% (a flexible model's training residuals understate
         its noise); it keeps the one whose Gibbs distribution gives those
         rows the highest likelihood (``alpha_``, and its ``beta_``) and

@@ -4,10 +4,6 @@ import numpy as np
 import scipy.sparse as sp
 
 
-# merged rows whose weights are whole numbers summing to at most this many
-# are dealt out to held-out splits as their repetitions (repetitions)
-_MAX_REPETITIONS = 2**22
-
 # rows whose keys are computed at a time: the products are made in float64,
 # and a block of about 2 MB, not a float64 copy of the whole X, is the
 # memory this costs beyond the data
@@ -143,33 +139,3 @@ def merge_duplicate_rows(X, y, sample_weight):
         by_position = np.argsort(keep)
         keep, weight = keep[by_position], weight[by_position]
     return X[keep], y[keep], weight
-
-
-def repetitions(weights):
-    """The units that held-out splits of merged rows deal out: the merged
-    row of each unit, and whether the units are repetitions.
-
-    Where the weights are whole numbers and some row stands for several (a
-    row given k times, or with weight k: the same here), each unit of
-    weight is dealt out alone, as the rows were before merging, so that a
-    repeated row can be both trained on and held out: new rows drawn as
-    these were repeat the rows at hand as often, and held-out rows that no
-    fit has seen ask for too strong a penalty (user guide). Other weights
-    deal out each row once.
-    """
-    rows = np.arange(len(weights))
-    if (len(weights) and weights.max() > 1 and np.all(weights == np.floor(weights))
-            and weights.sum() <= _MAX_REPETITIONS):
-        return np.repeat(rows, weights.astype(np.intp)), True
-    return rows, False
-
-
-def rows_of(units, weights, repeated):
-    """``(rows, weights)`` of the merged rows that the units ``units`` (of
-    :func:`repetitions`) deal out: a row's weight is its count of units
-    when they are repetitions; rows in the order they first appear."""
-    if not repeated:
-        return units, weights[units]
-    rows, first, counts = np.unique(units, return_index=True, return_counts=True)
-    order = np.argsort(first, kind="stable")
-    return rows[order], counts[order].astype(weights.dtype)

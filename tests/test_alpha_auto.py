@@ -279,14 +279,13 @@ def test_few_rows_choose_their_penalty_by_cross_validation():
 def test_validation_splits_cross_validate_few_rows_unless_sampled():
     from skebm._alpha_auto import _validation_splits
 
-    assert _validation_splits(np.ones(9), sampled=False) == []
-    assert _validation_splits(np.ones(19), sampled=True) == []
+    assert _validation_splits(9, sampled=False) == []
+    assert _validation_splits(19, sampled=True) == []
     for n_rows, sampled, n_splits in [(10, False, 5), (199, False, 5),
                                       (200, False, 1), (20, True, 1),
                                       (199, True, 1)]:
-        splits = _validation_splits(np.ones(n_rows), sampled)
+        splits = _validation_splits(n_rows, sampled)
         assert len(splits) == n_splits
-        splits = [(train, held_out) for (train, _), (held_out, _) in splits]
         for train, held_out in splits:
             assert sorted([*train, *held_out]) == list(range(n_rows))
         # every row is held out once in a cross-validation
@@ -294,66 +293,6 @@ def test_validation_splits_cross_validate_few_rows_unless_sampled():
             assert sorted(np.concatenate([h for _, h in splits])) == list(range(n_rows))
         else:
             assert len(held_out) == int(np.ceil(0.2 * n_rows))
-
-
-@pytest.mark.parametrize("n_rows", [60, 400])
-def test_repeated_rows_are_split_as_their_repetitions(n_rows):
-    # whole weights: a row of weight k is k rows, dealt out one by one as
-    # they were before merging; a weighted row held out whole would make
-    # every held-out row one that no fit has seen
-    from skebm._alpha_auto import _validation_splits
-
-    weights = np.arange(n_rows) % 4 + 1.0
-    labels = np.arange(n_rows) % 2
-    splits = _validation_splits(weights, False, labels)
-    assert len(splits) == (5 if n_rows < 200 else 1)
-    held = np.zeros(n_rows)
-    for (train, w_train), (val, w_val) in splits:
-        total = np.zeros(n_rows)
-        np.add.at(total, train, w_train)
-        np.add.at(total, val, w_val)
-        np.testing.assert_array_equal(total, weights)
-        assert np.all(w_train > 0) and np.all(w_val > 0)
-        assert abs(w_val.sum() - 0.2 * weights.sum()) <= 2
-        # stratified: a fifth of each class's weight
-        for label in (0, 1):
-            share = w_val[labels[val] == label].sum() / weights[labels == label].sum()
-            assert share == pytest.approx(0.2, abs=1 / len(labels))
-        held[val] += w_val
-        # rows on both sides, as new draws repeat the rows at hand
-        assert len(np.intersect1d(train, val)) > 0
-    if len(splits) > 1:
-        # every unit held out once
-        np.testing.assert_array_equal(held, weights)
-
-
-@pytest.mark.parametrize("n_rows", [120, 260])
-def test_alpha_auto_deals_out_weights_as_repeated_rows(n_rows):
-    # folds below 200 distinct rows, one split above: either way weight k
-    # and k copies of a row are the same k units
-    from skebm import EnergyClassifier
-
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(n_rows, 3))
-    y = (X[:, 0] + rng.normal(size=n_rows) > 0).astype(int)
-    w = rng.integers(0, 4, n_rows)
-    rows = np.repeat(np.arange(n_rows), w)
-    weighted = EnergyClassifier(random_state=0).fit(X, y, sample_weight=w)
-    repeated = EnergyClassifier(random_state=0).fit(X[rows], y[rows])
-    assert weighted.alpha_ == repeated.alpha_
-    assert weighted.beta_ == pytest.approx(repeated.beta_, rel=1e-9)
-    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X),
-                               atol=1e-8)
-
-
-def test_rows_of_other_weights_are_split_as_rows():
-    from skebm._alpha_auto import _validation_splits
-
-    for weights in [np.ones(300), np.full(300, 1.5), np.r_[np.ones(299), 0.5]]:
-        [((train, w_train), (val, w_val))] = _validation_splits(weights, False)
-        assert sorted([*train, *val]) == list(range(300))
-        np.testing.assert_array_equal(w_train, weights[train])
-        np.testing.assert_array_equal(w_val, weights[val])
 
 
 def test_folds_standardize_targets_as_all_rows_do(monkeypatch):
@@ -390,20 +329,19 @@ def test_class_splits_are_stratified_where_every_class_can_be():
     from skebm._alpha_auto import _validation_splits
 
     labels = np.repeat(["a", "b", "c"], [50, 40, 10])
-    for _, (held_out, _) in _validation_splits(np.ones(100), False, labels):
+    for _, held_out in _validation_splits(100, False, labels):
         # each fold holds out a fifth of every class
         np.testing.assert_array_equal(
             np.unique(labels[held_out], return_counts=True)[1], [10, 8, 2])
-    [(_, (held_out, _))] = _validation_splits(np.ones(300), False,
-                                              np.repeat(labels, 3))
+    [(_, held_out)] = _validation_splits(300, False, np.repeat(labels, 3))
     np.testing.assert_array_equal(
         np.unique(np.repeat(labels, 3)[held_out], return_counts=True)[1],
         [30, 24, 6])
     # a class of 3 rows cannot be in all five folds: unstratified folds
     rare = np.repeat(["a", "b", "c"], [50, 47, 3])
-    splits = _validation_splits(np.ones(100), False, rare)
+    splits = _validation_splits(100, False, rare)
     assert len(splits) == _AUTO_FOLDS
-    assert sorted(np.concatenate([h for _, (h, _) in splits])) == list(range(100))
+    assert sorted(np.concatenate([h for _, h in splits])) == list(range(100))
 
 
 def test_classifier_trials_know_every_class():

@@ -298,8 +298,8 @@ def test_sample_weight_acts_as_repetition(data):
 
 def test_sample_weight_acts_as_repetition_in_alpha_auto_too():
     # alpha="auto"'s folds were of the given rows: a repeated row's copies
-    # fell on both sides where a weight's did not (alpha_ 1 against 3.2).
-    # Folds of the merged rows' repetitions deal both out alike.
+    # fell on both sides (alpha_ 1 against 3.2 for the weights). Folds of
+    # distinct rows choose as the weights do.
     X, Y = make_multilabel_classification(n_samples=150, n_features=6, n_classes=4,
                                           random_state=0)
     X = (X - X.mean(axis=0)) / X.std(axis=0)

@@ -474,7 +474,7 @@ def test_a_kept_trials_noise_is_at_least_that_of_its_own_training_rows():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         reg = EnergyRegressor(energy="mlp", random_state=0).fit(X, y)
-    (train, _), _ = _validation_splits(np.ones(len(y)), False)[0]
+    train, _ = _validation_splits(len(y), False)[0]
     residual = (y[train] - reg.predict(X[train])) / reg.y_scale_[0]
     assert reg.beta_ == pytest.approx(1 / np.mean(residual**2), rel=1e-9)
 
