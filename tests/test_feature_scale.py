@@ -83,3 +83,18 @@ def test_the_check_sums_blocks_of_rows_and_copies_no_x(monkeypatch):
                                rtol=1e-10)
     np.testing.assert_allclose(var, np.nanvar(X.astype(np.float64), axis=0),
                                rtol=1e-10)
+
+
+def test_a_float32_sparse_variance_past_its_range_is_far():
+    # float32 squares overflowed inside scikit-learn: a leaked RuntimeWarning
+    # and no scale warning
+    from skebm._feature_scale import warn_unscaled
+
+    X = sp.random(200, 3, density=0.5, format="csr", dtype=np.float32,
+                  random_state=0)
+    X.data[:5] *= 1e21
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_unscaled(X, "EnergyRegressor")
+    assert [w.category for w in caught] == [UserWarning]
+    assert "far from unit scale" in str(caught[0].message)
