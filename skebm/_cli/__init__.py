@@ -93,6 +93,7 @@ def _sample_options(args):
         raise CLIError("--burn-in must be a whole count of iterations or a "
                        f"fraction in [0, 1), got {args.burn_in!r}")
     burn_in = int(burn_in) if burn_in >= 1 else burn_in
+    # counted as MHSampler counts it, whose error would name its parameters
     dropped = burn_in if burn_in >= 1 else round(burn_in * counts["--steps"])
     if dropped >= counts["--steps"]:
         raise CLIError(f"--burn-in {args.burn_in} drops all --steps "
