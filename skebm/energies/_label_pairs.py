@@ -10,7 +10,8 @@ from ._network import output_map
 
 
 class Potentials(NamedTuple):
-    """The pairwise energy of label vectors of a batch of inputs:
+    """The pairwise energy of label vectors of a batch of inputs.
+
     ``E(x_i, v) = const_i + unary_i . v + sum_{l<m} pairs_lm v_l v_m``."""
 
     const: np.ndarray

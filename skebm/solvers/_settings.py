@@ -43,7 +43,9 @@ class Settings:
 
 
 def resolve_solver(solver, n_samples, incremental, loss, energy, sampler):
-    """``"auto"``: full-batch L-BFGS for full-batch architectures and up to
+    """The solver that ``solver`` names, or the one ``"auto"`` picks.
+
+    ``"auto"``: full-batch L-BFGS for full-batch architectures and up to
     10000 samples otherwise; Adam for larger networks, ``partial_fit``,
     a sampled (noisy) gradient, losses that only train
     stochastically, and saturating losses on energies whose most offending
