@@ -26,6 +26,10 @@ _AUTO_VALIDATION = 0.2
 # either way a trial holds out a fifth of the rows
 _AUTO_FOLDS, _AUTO_FOLDS_MAX_ROWS = round(1 / _AUTO_VALIDATION), 200
 _AUTO_MIN_ROWS = {False: 10, True: 20}
+# above this many distinct rows the trials fit a random draw of this many
+# (and hold out a fifth of it), and the chosen penalty is fitted on all the
+# rows: trials on all of them would copy the data and take a fit's time each
+_AUTO_TRIAL_MAX_ROWS = 50_000
 # the trial fits of alpha="auto" score the rows it holds out every so many
 # iterations (epochs)
 _AUTO_CHECK_EVERY = 10
@@ -52,7 +56,9 @@ class AlphaSelectionMixin:
         one is free (:meth:`_Trials.in_threads`), and takes its ``beta_``
         to its own energies' scale (:meth:`_carry_temperature`).
         Past ``_AUTO_REFIT_MAX_ROWS`` rows the best trial is kept, and the
-        trials are a regularization path (:func:`_along_path`).
+        trials are a regularization path (:func:`_along_path`); past
+        ``_AUTO_TRIAL_MAX_ROWS`` the trials fit a draw of the rows and the
+        refit, alone after them, runs to its own stopping rule.
         Few rows make each trial a cross-validation instead
         (:func:`_validation_splits`, :func:`~skebm._held_out.pooled_score`).
         The split is of the rows merged with their duplicates, so that
@@ -80,6 +86,12 @@ class AlphaSelectionMixin:
         refit_needed = warm or len(w_m) <= self._AUTO_REFIT_MAX_ROWS
         refitted, caught, expert = None, [], None
         splits = _validation_splits(len(w_m), self._samples_in_training(y_m), labels)
+        # trials on a draw of the rows: the refit is the one fit of them all,
+        # run alone after the trials, to its own stopping rule (the trial's
+        # count of iterations is of a smaller data set's), with no second
+        # expert (whose refit would double it)
+        drawn = len(splits) == 1 and sum(map(len, splits[0])) < len(w_m)
+        refit_needed = refit_needed or drawn
         # no penalty applies (LVQ2): the trials would be one fit three times,
         # and alpha_ says that none was used; the one kept chooses the
         # iterations and beta
@@ -126,6 +138,11 @@ class AlphaSelectionMixin:
                                    held_out=held_out, solver_rows=Xv.shape[0],
                                    spread=spread, y_standardization=y_standardization,
                                    **target_args)
+                    if drawn:
+                        # a draw's trial is scored and read, never continued:
+                        # its optimizer's state (Adam's moments, twice the
+                        # parameters) would stay beside the next trials'
+                        model._optimizer = model._iterate = model._average = None
                     fits.append((model, held_out))
                 trial_fits[candidate] = fits
                 return score(fits)
@@ -157,14 +174,17 @@ class AlphaSelectionMixin:
 
             # independent trials in OpenMP's number of threads (numpy releases
             # the GIL), one BLAS thread each; in turn with random_state=None,
-            # whose global generator threads would draw in any order
-            n_threads = 1 if self.random_state is None else min(
+            # whose global generator threads would draw in any order, and
+            # on a draw: small-batch steps then hold the GIL (two mlp trials
+            # on 40000 rows took 1.55 s side by side, 0.40 s each in turn),
+            # and two fits' working memory is what large data can least spare
+            n_threads = 1 if self.random_state is None or drawn else min(
                 len(candidates), _openmp_effective_n_threads())
             # the refit runs in a worker when it starts from scratch and its
             # seed is an int: a generator passed as random_state is the user's
             # to advance, and a refit started early and not kept would draw
             # from it
-            in_worker = (refit_needed and not warm
+            in_worker = (refit_needed and not warm and not drawn
                          and isinstance(self.random_state, Integral))
             if not refit_needed and len(candidates) > 1:
                 results = _along_path(trial, candidates, n_threads)
@@ -180,11 +200,13 @@ class AlphaSelectionMixin:
             if self.verbose:
                 _report_trials(candidates, scores, best)
             folds = [model for model, _ in trial_fits[alpha]]
-            if not warm and self.beta == "auto":
+            if not warm and not drawn and self.beta == "auto":
                 expert = second_expert(scores, models,
                                        [trial_fits[c] for c in candidates], score)
             trial_fits.clear()
             parts.clear()  # the copies, before a refit on all the rows
+            if drawn:
+                results = models = None  # nor the other trials: the refit is large
         if refitted is not None:
             self._take_fit(refitted)
             if self.verbose:
@@ -211,8 +233,8 @@ class AlphaSelectionMixin:
             # a second expert's refit warns only what this one did not
             with warnings.catch_warnings(record=expert is not None) as record:
                 self._fit(X, y, sample_weight, incremental=False, alpha=alpha,
-                          n_iter=None if warm else getattr(selected, "_best_n_iter",
-                                                           None),
+                          n_iter=None if warm or drawn else getattr(
+                              selected, "_best_n_iter", None),
                           spread=spread)
             caught = [w.message for w in record or []]
             for message in caught:
@@ -290,15 +312,26 @@ def _validation_splits(n_rows, sampled, labels=None):
     too few one split at a time to rank penalties or fit a temperature
     (but not for ``sampled`` fits, whose epochs would take five times as
     long). No split below ``_AUTO_MIN_ROWS`` rows (one split's minimum for
-    ``sampled`` fits). The rows' class ``labels``, if given, stratify the
-    splits where every class can have a row in each part."""
+    ``sampled`` fits), and above ``_AUTO_TRIAL_MAX_ROWS`` one split of a
+    random draw of that many. The rows' class ``labels``, if given,
+    stratify the splits (and the draw) where every class can have a row in
+    each part."""
     rows = np.arange(n_rows)
     if n_rows < _AUTO_MIN_ROWS[sampled]:
         return []
     counts = [] if labels is None else np.unique(labels, return_counts=True)[1]
-    if n_rows >= _AUTO_FOLDS_MAX_ROWS or sampled:
+    if n_rows > _AUTO_TRIAL_MAX_ROWS:
+        # each part of the draw must be able to hold every class
+        stratify = labels if len(counts) and counts.min() >= 2 and len(counts) <= min(
+            _AUTO_TRIAL_MAX_ROWS, n_rows - _AUTO_TRIAL_MAX_ROWS) else None
+        rows, _ = train_test_split(rows, train_size=_AUTO_TRIAL_MAX_ROWS,
+                                   random_state=0, stratify=stratify)
+        rows.sort()
+        labels = None if labels is None else labels[rows]
+        counts = [] if labels is None else np.unique(labels, return_counts=True)[1]
+    if len(rows) >= _AUTO_FOLDS_MAX_ROWS or sampled:
         stratify = labels if len(counts) and counts.min() >= 2 and (
-            len(counts) <= n_rows * _AUTO_VALIDATION) else None
+            len(counts) <= len(rows) * _AUTO_VALIDATION) else None
         return [train_test_split(rows, test_size=_AUTO_VALIDATION, random_state=0,
                                  stratify=stratify)]
     if len(counts) and counts.min() >= _AUTO_FOLDS:

@@ -121,7 +121,9 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         its noise); it keeps the one whose Gibbs distribution gives those
         rows the highest likelihood (``alpha_``, and its ``beta_``) and
         refits it on all the data; above 2000 distinct rows, where 80% of
-        them fit about as well, it keeps that trial's fit. Below 200
+        them fit about as well, it keeps that trial's fit; above 50000 the
+        trials fit a random draw of 50000 rows, and the refit on all of
+        them runs to its own stopping rule. Below 200
         distinct rows, where a fifth is too few to rank the penalties or
         fit a temperature, each trial is a 5-fold cross-validation scored
         on all the rows at one temperature (but fits that sample, with a

@@ -499,3 +499,59 @@ def test_a_refit_on_another_scale_predicts_the_probabilities_of_one_on_the_same(
     np.testing.assert_allclose(scaled.beta_, same.beta_ / 3.0, rtol=1e-6)
     np.testing.assert_allclose(scaled.predict_proba(X), same.predict_proba(X),
                                atol=1e-6)
+
+
+def test_validation_splits_draw_the_rows_of_large_data(monkeypatch):
+    # one split of a random draw of _AUTO_TRIAL_MAX_ROWS rows, stratified;
+    # a draw leaving fewer rows out than there are classes is not
+    from skebm import _alpha_auto as alpha_auto
+
+    monkeypatch.setattr(alpha_auto, "_AUTO_TRIAL_MAX_ROWS", 500)
+    labels = np.repeat([0, 1, 2], [1000, 600, 400])
+    [(train, held_out)] = alpha_auto._validation_splits(2000, False, labels)
+    assert (len(train), len(held_out)) == (400, 100)
+    assert not np.intersect1d(train, held_out).size
+    np.testing.assert_array_equal(np.bincount(labels[held_out]), [50, 30, 20])
+    np.testing.assert_array_equal(np.bincount(labels[train]), [200, 120, 80])
+    [(train, held_out)] = alpha_auto._validation_splits(502, False, np.arange(502) % 3)
+    assert (len(train), len(held_out)) == (400, 100)
+    assert alpha_auto._validation_splits(500, False)[0][0].size == 400
+    assert len(np.union1d(*alpha_auto._validation_splits(2000, False)[0])) == 500
+
+
+@pytest.mark.parametrize("estimator", ["classifier", "regressor"])
+def test_trials_on_a_draw_are_followed_by_one_refit_on_all_rows(
+        monkeypatch, estimator):
+    # above _AUTO_TRIAL_MAX_ROWS distinct rows: three trials on the draw, in
+    # turn, then one refit of the chosen penalty on all the rows, to its own
+    # stopping rule, in the calling thread (alone: it is the large fit),
+    # with no second expert
+    from skebm import EnergyClassifier, EnergyRegressor
+    from skebm import _alpha_auto as alpha_auto
+
+    monkeypatch.setattr(alpha_auto, "_AUTO_TRIAL_MAX_ROWS", 300)
+    monkeypatch.setattr(alpha_auto, "_openmp_effective_n_threads", lambda: 2)
+    cls = EnergyClassifier if estimator == "classifier" else EnergyRegressor
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 3))
+    y = X[:, 0] + 0.3 * rng.normal(size=1000)
+    y = (y > 0).astype(int) if estimator == "classifier" else y
+    calls = []
+    fit = cls._fit
+
+    def spy(self, X, *args, held_out=None, n_iter=None, **kwargs):
+        assert threading.current_thread() is threading.main_thread()
+        calls.append((self, X.shape[0], held_out is not None, n_iter))
+        return fit(self, X, *args, held_out=held_out, n_iter=n_iter, **kwargs)
+
+    monkeypatch.setattr(cls, "_fit", spy)
+    model = cls(energy="mlp", hidden_layer_sizes=(8,), random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    trials = [call for call in calls if call[2]]
+    refits = [call for call in calls if not call[2]]
+    assert [rows for _, rows, _, _ in trials] == [240] * len(_AUTO_ALPHAS)
+    assert refits == [(model, 1000, False, None)]
+    assert model.alpha_ in _AUTO_ALPHAS and np.isfinite(model.beta_)
+    assert model.score(X, y) > (0.8 if estimator == "classifier" else 0.7)
