@@ -93,8 +93,8 @@ class AlphaSelectionMixin:
         drawn = len(splits) == 1 and sum(map(len, splits[0])) < len(w_m)
         refit_needed = refit_needed or drawn
         # no penalty applies (LVQ2): the trials would be one fit three times,
-        # and alpha_ says that none was used; the one kept chooses the
-        # iterations and beta
+        # and alpha_ says that none was used; the one kept chooses beta and
+        # (but on a draw) the iterations
         candidates = _AUTO_ALPHAS if self._takes_penalty() else (0.0,)
         if not splits:
             alpha, selected, folds = candidates[-1], None, []
@@ -329,7 +329,7 @@ def _validation_splits(n_rows, sampled, labels=None):
         rows.sort()
         labels = None if labels is None else labels[rows]
         counts = [] if labels is None else np.unique(labels, return_counts=True)[1]
-    if len(rows) >= _AUTO_FOLDS_MAX_ROWS or sampled:
+    if len(rows) >= _AUTO_FOLDS_MAX_ROWS or sampled or len(rows) < n_rows:
         stratify = labels if len(counts) and counts.min() >= 2 and (
             len(counts) <= len(rows) * _AUTO_VALIDATION) else None
         return [train_test_split(rows, test_size=_AUTO_VALIDATION, random_state=0,

@@ -517,6 +517,10 @@ def test_validation_splits_draw_the_rows_of_large_data(monkeypatch):
     assert (len(train), len(held_out)) == (400, 100)
     assert alpha_auto._validation_splits(500, False)[0][0].size == 400
     assert len(np.union1d(*alpha_auto._validation_splits(2000, False)[0])) == 500
+    # a draw below the cross-validation's limit is still one split of row ids
+    monkeypatch.setattr(alpha_auto, "_AUTO_TRIAL_MAX_ROWS", 100)
+    [(train, held_out)] = alpha_auto._validation_splits(2000, False)
+    assert len(np.union1d(train, held_out)) == 100 and train.max() > 100
 
 
 @pytest.mark.parametrize("estimator", ["classifier", "regressor"])
