@@ -58,7 +58,7 @@ class AlphaSelectionMixin:
         Past ``_AUTO_REFIT_MAX_ROWS`` rows the best trial is kept, and the
         trials are a regularization path (:func:`_along_path`); past
         ``_AUTO_TRIAL_MAX_ROWS`` the trials fit a draw of the rows and the
-        refit, alone after them, runs to its own stopping rule.
+        refit, alone after them, runs the chosen trial's iterations.
         Few rows make each trial a cross-validation instead
         (:func:`_validation_splits`, :func:`~skebm._held_out.pooled_score`).
         The split is of the rows merged with their duplicates, so that
@@ -87,14 +87,15 @@ class AlphaSelectionMixin:
         refitted, caught, expert = None, [], None
         splits = _validation_splits(len(w_m), self._samples_in_training(y_m), labels)
         # trials on a draw of the rows: the refit is the one fit of them all,
-        # run alone after the trials, to its own stopping rule (the trial's
-        # count of iterations is of a smaller data set's), with no second
-        # expert (whose refit would double it)
+        # run alone after the trials, with no second expert (whose refit
+        # would double it). It runs the trial's count of epochs: with
+        # batches of a 200th of the rows above 40000, an epoch is 200 steps
+        # on the draw and on all the rows alike
         drawn = len(splits) == 1 and sum(map(len, splits[0])) < len(w_m)
         refit_needed = refit_needed or drawn
         # no penalty applies (LVQ2): the trials would be one fit three times,
-        # and alpha_ says that none was used; the one kept chooses beta and
-        # (but on a draw) the iterations
+        # and alpha_ says that none was used; the one kept chooses the
+        # iterations and beta
         candidates = _AUTO_ALPHAS if self._takes_penalty() else (0.0,)
         if not splits:
             alpha, selected, folds = candidates[-1], None, []
@@ -233,7 +234,7 @@ class AlphaSelectionMixin:
             # a second expert's refit warns only what this one did not
             with warnings.catch_warnings(record=expert is not None) as record:
                 self._fit(X, y, sample_weight, incremental=False, alpha=alpha,
-                          n_iter=None if warm or drawn else getattr(
+                          n_iter=None if warm else getattr(
                               selected, "_best_n_iter", None),
                           spread=spread)
             caught = [w.message for w in record or []]

@@ -79,9 +79,9 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         below 10 rows, 10 without trials; above 50000, a draw of 50000),
         scored by the log probability of the rows held out at their fitted
         temperature, and the best refitted on all the rows for the
-        iterations that scored best (after a draw, to its own stopping
-        rule); for label vectors chosen by a 3-fold cross-validation (of
-        the distinct rows) of a model without label interactions.
+        iterations that scored best; for label vectors chosen by a 3-fold
+        cross-validation (of the distinct rows) of a model without label
+        interactions.
         ``partial_fit`` keeps the ``alpha_`` of an earlier fit, or takes 1
         (0.5 for label vectors). Not applied with ``lvq2``,
         which is scale-invariant; ``"auto"`` then gives ``alpha_`` 0.

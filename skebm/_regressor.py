@@ -122,9 +122,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         rows the highest likelihood (``alpha_``, and its ``beta_``) and
         refits it on all the data; above 2000 distinct rows, where 80% of
         them fit about as well, it keeps that trial's fit; above 50000 the
-        trials fit a random draw of 50000 rows in turn, and the refit on
-        all of them runs to its own stopping rule, with no product of
-        experts (below). Below 200
+        trials fit a random draw of 50000 rows in turn, and it refits on
+        all of them, with no product of experts (below). Below 200
         distinct rows, where a fifth is too few to rank the penalties or
         fit a temperature, each trial is a 5-fold cross-validation scored
         on all the rows at one temperature (but fits that sample, with a
@@ -147,7 +146,7 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         iterations mean for ``alpha_``). The trials run side by side in as
         many threads as OpenMP would use (``OMP_NUM_THREADS``, else the
         cores). With ``lvq2``, which takes no penalty, one trial chooses the
-        iterations (not on a draw) and ``beta_``, and ``alpha_`` is 0. ``partial_fit``, which
+        iterations and ``beta_``, and ``alpha_`` is 0. ``partial_fit``, which
         holds no rows out, uses the ``alpha_`` of an earlier ``fit``, else 1
         (0 for ``lvq2``).
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"

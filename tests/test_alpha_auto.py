@@ -527,9 +527,9 @@ def test_validation_splits_draw_the_rows_of_large_data(monkeypatch):
 def test_trials_on_a_draw_are_followed_by_one_refit_on_all_rows(
         monkeypatch, estimator):
     # above _AUTO_TRIAL_MAX_ROWS distinct rows: three trials on the draw, in
-    # turn, then one refit of the chosen penalty on all the rows, to its own
-    # stopping rule, in the calling thread (alone: it is the large fit),
-    # with no second expert
+    # turn, then one refit of the chosen penalty on all the rows, for its
+    # trial's count of iterations, in the calling thread (alone: it is the
+    # large fit), with no second expert
     from skebm import EnergyClassifier, EnergyRegressor
     from skebm import _alpha_auto as alpha_auto
 
@@ -556,6 +556,8 @@ def test_trials_on_a_draw_are_followed_by_one_refit_on_all_rows(
     trials = [call for call in calls if call[2]]
     refits = [call for call in calls if not call[2]]
     assert [rows for _, rows, _, _ in trials] == [240] * len(_AUTO_ALPHAS)
-    assert refits == [(model, 1000, False, None)]
+    [chosen] = [trial for trial, _, _, _ in trials if trial.alpha_ == model.alpha_]
+    assert chosen._best_n_iter > 0
+    assert refits == [(model, 1000, False, chosen._best_n_iter)]
     assert model.alpha_ in _AUTO_ALPHAS and np.isfinite(model.beta_)
     assert model.score(X, y) > (0.8 if estimator == "classifier" else 0.7)
