@@ -234,8 +234,8 @@ class AlphaSelectionMixin:
             # a second expert's refit warns only what this one did not
             with warnings.catch_warnings(record=expert is not None) as record:
                 self._fit(X, y, sample_weight, incremental=False, alpha=alpha,
-                          n_iter=None if warm else getattr(
-                              selected, "_best_n_iter", None),
+                          n_iter=None if warm else getattr(selected, "_best_n_iter",
+                                                           None),
                           spread=spread)
             caught = [w.message for w in record or []]
             for message in caught:

@@ -81,10 +81,9 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         temperature, and the best refitted on all the rows for the
         iterations that scored best; for label vectors chosen by a 3-fold
         cross-validation (of the distinct rows) of a model without label
-        interactions.
-        ``partial_fit`` keeps the ``alpha_`` of an earlier fit, or takes 1
-        (0.5 for label vectors). Not applied with ``lvq2``,
-        which is scale-invariant; ``"auto"`` then gives ``alpha_`` 0.
+        interactions. ``partial_fit`` keeps the ``alpha_`` of an earlier fit,
+        or takes 1 (0.5 for label vectors). Not applied with ``lvq2``, which
+        is scale-invariant; ``"auto"`` then gives ``alpha_`` 0.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and for
         up to 10000 samples; ``"adam"`` for larger networks, for

@@ -114,41 +114,39 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
     alpha : float or "auto", default="auto"
         L2 penalty on the weights: the objective is the weighted sum of the
         losses plus ``alpha / 2 * ||W||^2``, divided by the total sample
-        weight. With ``loss="nll"`` and ``energy="linear"`` this is Ridge
-        with the same ``alpha``. ``"auto"`` fits 0.1, 1 and 10 on 80% of the
-        distinct rows, and with ``beta="auto"`` fits each one's temperature
-        to the other 20% (a flexible model's training residuals understate
-        its noise); it keeps the one whose Gibbs distribution gives those
-        rows the highest likelihood (``alpha_``, and its ``beta_``) and
-        refits it on all the data; above 2000 distinct rows, where 80% of
-        them fit about as well, it keeps that trial's fit; above 50000 the
-        trials fit a random draw of 50000 rows in turn, and it refits on
-        all of them, with no product of experts (below). Below 200
-        distinct rows, where a fifth is too few to rank the penalties or
-        fit a temperature, each trial is a 5-fold cross-validation scored
-        on all the rows at one temperature (but fits that sample, with a
-        ``sampler`` or several target columns of ``joint``, keep one
-        split); below 10 rows (20 for one split), ``alpha_`` is 10 (0 for
-        ``lvq2``) without trials. Each trial also keeps the iterate (or
-        epoch) whose calibrated likelihood of those rows is best (checked
-        every 10; it stops 30 or ``n_iter_no_change`` past it, whichever is
-        more), and the refit runs as many (with folds, the count whose check
-        scores best over all of them): the joint energy's NLL fit overfits
-        its training rows as it goes on. Several target columns of
-        ``joint``, whose sampled gradient anneals, train to their schedule.
-        The NLL on one column of ``joint`` joins the two best penalties as a
-        product of experts where that scores the held-out rows better (with
+        weight. With ``loss="nll"`` and ``energy="linear"`` this is Ridge with
+        the same ``alpha``. ``"auto"`` fits 0.1, 1 and 10 on 80% of the
+        distinct rows, and with ``beta="auto"`` fits each one's temperature to
+        the other 20% (a flexible model's training residuals understate its
+        noise); it keeps the one whose Gibbs distribution gives those rows the
+        highest likelihood (``alpha_``, and its ``beta_``) and refits it on all
+        the data; above 2000 distinct rows, where 80% of them fit about as
+        well, it keeps that trial's fit; above 50000 the trials fit a draw of
+        50000 rows in turn, then it refits on all of them, with no product of
+        experts (below). Below 200 distinct rows, where a fifth is too few to
+        rank the penalties or fit a temperature, each trial is a 5-fold
+        cross-validation scored on all the rows at one temperature (but fits
+        that sample, with a ``sampler`` or several target columns of ``joint``,
+        keep one split); below 10 rows (20 for one split), ``alpha_`` is 10 (0
+        for ``lvq2``) without trials. Each trial also keeps the iterate (or
+        epoch) whose calibrated likelihood of those rows is best (checked every
+        10; it stops 30 or ``n_iter_no_change`` past it, whichever is more),
+        and the refit runs as many (with folds, the count whose check scores
+        best over all of them): the joint energy's NLL fit overfits its
+        training rows as it goes on. Several target columns of ``joint``, whose
+        sampled gradient anneals, train to their schedule. The NLL on one
+        column of ``joint`` joins the two best penalties as a product of
+        experts where that scores the held-out rows better (with
         ``beta="auto"``, not on a warm start; ``alpha_`` and ``n_iter_`` are
         the best one's; user guide). It costs four fits (16 with folds), the
-        last one shorter (and one more refit for a product); from 2000 to
-        50000 rows three, whose trials of 0.1 and 10 continue from 1's best
-        iterate (user guide: a regularization path, and what its extra
-        iterations mean for ``alpha_``). The trials run side by side in as
-        many threads as OpenMP would use (``OMP_NUM_THREADS``, else the
-        cores). With ``lvq2``, which takes no penalty, one trial chooses the
-        iterations and ``beta_``, and ``alpha_`` is 0. ``partial_fit``, which
-        holds no rows out, uses the ``alpha_`` of an earlier ``fit``, else 1
-        (0 for ``lvq2``).
+        last one shorter (and one more refit for a product); from 2000 to 50000
+        rows three, whose trials of 0.1 and 10 continue from 1's best iterate
+        (user guide: a regularization path, and what its extra iterations mean
+        for ``alpha_``). The trials run side by side in as many threads as
+        OpenMP would use (``OMP_NUM_THREADS``, else the cores). With ``lvq2``,
+        which takes no penalty, one trial chooses the iterations and ``beta_``,
+        and ``alpha_`` is 0. ``partial_fit``, which holds no rows out, uses the
+        ``alpha_`` of an earlier ``fit``, else 1 (0 for ``lvq2``).
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and up to
         10000 samples; ``"adam"`` otherwise, for ``partial_fit``, with a
