@@ -21,16 +21,16 @@ ill-posed pair.
   for several target columns a :class:`JointVectorEnergy` on a
   :class:`~skebm.inference.VectorSpace`).
 
-To add an architecture, subclass ``_BaseEnergy`` (or ``_AnswerEnergy`` for
-real answers), give it a ``build`` classmethod, and register it with
-:func:`register_energy` (or one line in ``_registry.py``).
+To add an architecture, subclass ``_network._BaseEnergy`` (or
+``_continuous._AnswerEnergy`` for real answers), give it a ``build``
+classmethod, and register it with :func:`register_energy` (or one line in
+``_registry.py``).
 """
 
 from ._distance import DistanceEnergy
 from ._joint import JointEnergy
 from ._joint_vector import GaussianVectorEnergy, JointVectorEnergy
 from ._label_pairs import LabelPairEnergy, Potentials
-from ._network import _BaseEnergy
 from ._quadratic import GaussianAnswers, LinearQuadraticEnergy, QuadraticEnergy
 from ._registry import CLASSIFIER_ENERGIES, REGRESSOR_ENERGIES, register_energy
 from ._score import LinearEnergy, MLPEnergy

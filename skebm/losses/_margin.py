@@ -27,7 +27,8 @@ class HingeLoss(BaseLoss):
     --------
     >>> import numpy as np
     >>> from skebm.losses import HingeLoss
-    >>> HingeLoss(margin=1.0).value(np.array([[0.0, 0.5], [0.0, 3.0]]), np.array([0, 0]))
+    >>> energies = np.array([[0.0, 0.5], [0.0, 3.0]])
+    >>> HingeLoss(margin=1.0).value(energies, np.array([0, 0]))
     array([0.5, 0. ])
     """
 
