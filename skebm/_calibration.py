@@ -43,11 +43,17 @@ class CalibrationMixin:
         space = self.answer_space_
         if not self._tilts(space, self._loss):
             return
-        z = standardize(y, X.shape[0], self.y_mean_, self.y_scale_)
-        X = self._energy_inputs(X)
+        X, z, sample_weight = self._calibration_rows(X, y, sample_weight)
         with np.errstate(over="ignore", invalid="ignore"):
             self.answer_space_ = _tilted(space, self.energy_, X, z, sample_weight,
                                          self.beta_)
+
+    def _calibration_rows(self, X, y, sample_weight):
+        """Validated rows as the fitted energy reads them: its inputs, the
+        targets in its units, and the weights (the classifier's override
+        encodes classes and weighs them by ``class_weight``)."""
+        z = standardize(y, X.shape[0], self.y_mean_, self.y_scale_)
+        return self._energy_inputs(X), z, sample_weight
 
     def _noise_at_least_training(self, X, y, sample_weight):
         """Raise a Gaussian energy's held-out noise variance, ``c_j /
@@ -60,9 +66,9 @@ class CalibrationMixin:
         space = self.answer_space_
         if self.beta != "auto" or not hasattr(space, "residual_squares"):
             return
-        z = standardize(y, X.shape[0], self.y_mean_, self.y_scale_)
+        X, z, sample_weight = self._calibration_rows(X, y, sample_weight)
         c = 1.0 if space.column_variance is None else space.column_variance
-        training = space.residual_squares(self.energy_, self._energy_inputs(X), z,
+        training = space.residual_squares(self.energy_, X, z,
                                           sample_weight) / np.sum(sample_weight)
         variance = np.maximum(c / self.beta_, training)
         self.answer_space_ = space.with_column_variance(variance)
@@ -80,11 +86,14 @@ class CalibrationMixin:
         probabilities of the rows ``X`` (the trials' merged rows, weighted
         by ``sample_weight`` alone: one distribution matched to another)
         come closest, in cross-entropy, to the trials' mean probabilities
-        of them at ``beta``."""
+        of them at ``beta``. Both sides' energies are untilted, as ``beta``
+        was fitted to the held-out rows; :meth:`_retilt` then fits the tilt
+        at ``beta_``."""
         space = self.answer_space_
         self.beta_ = beta
         if self._loss.partition or not hasattr(space, "match_beta"):
             return
+        space = self.answer_space_ = space.tilted(None)
         with np.errstate(all="ignore"):
             reference = np.mean([trial.answer_space_.proba(
                 trial.energy_.energies(trial._energy_inputs(X)).astype(np.float64),

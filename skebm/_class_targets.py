@@ -103,7 +103,17 @@ def class_weight_vector(class_weight, classes_, y, sample_weight=None):
 class ClassTrialsMixin:
     """What ``alpha="auto"``'s trial fits (:class:`AlphaSelectionMixin`)
     need of class targets: the classes, the class weights of all the rows,
-    and the score of the rows held out."""
+    the score of the rows held out, and the rows the tilt is refitted to."""
+
+    def _calibration_rows(self, X, y, sample_weight):
+        """Validated rows as the fitted energy reads them: inputs, class
+        indices, and the weights times the class weights (one column of
+        classes; label vectors have no tilt)."""
+        y = np.searchsorted(self.classes_, y)
+        if self.class_weight is not None:
+            sample_weight = sample_weight * class_weight_vector(
+                self.class_weight, self.classes_, self.classes_[y], sample_weight)[y]
+        return self._energy_inputs(X), y, sample_weight
 
     def _trial_classes(self, y):
         return np.unique(y) if y.ndim == 1 else None

@@ -284,7 +284,10 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
                       fitted_targets, loss, spread=None, y_standardization=None):
         if y.ndim == 2:
             return self._label_answer_space(y), y
-        return ClassSpace(len(fitted_targets["classes_"]), self.sampler), y
+        space = ClassSpace(len(fitted_targets["classes_"]), self.sampler)
+        # partial_fit keeps the first call's tilt (one batch would set it)
+        return (space.tilted(getattr(self.answer_space_, "tilt", None)) if continued
+                else space), y
 
     def _stratify(self, y):
         return y if y.ndim == 1 and np.bincount(y).min() >= 2 else None
@@ -326,8 +329,9 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
 
     # -- inference --------------------------------------------------------------
     def energies(self, X):
-        """Energy of every class, or the energy ``u_l(x)`` each label adds
-        when on (before the interactions ``energy_.interactions_``).
+        """Energy of every class (less the tilt of a margin loss's
+        calibration, ``answer_space_.tilt``), or the energy ``u_l(x)`` each
+        label adds when on (before the interactions ``energy_.interactions_``).
 
         Parameters
         ----------
@@ -338,8 +342,10 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         energies : ndarray of shape (n_samples, n_classes or n_labels)
         """
         X = self._check_X(X)
+        space = self.answer_space_
         with np.errstate(over="ignore", invalid="ignore"):
-            energies = self.energy_.energies(X)
+            energies = (space.energies(self.energy_, X) if isinstance(space, ClassSpace)
+                        else self.energy_.energies(X))
             bad = ~np.isfinite(energies * self._gibbs_beta).all(axis=1)
         if bad.any():
             warnings.warn(

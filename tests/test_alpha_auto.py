@@ -465,8 +465,10 @@ def test_a_refit_whose_energies_scale_takes_the_temperature_of_its_trial():
         refit.energy_.set_params_vector(3.0 * refit.energy_.params_)
         refit._carry_temperature([trial], 2.0, X, w)
         np.testing.assert_allclose(refit.beta_, expected, rtol=1e-8)
+        # untilted, both: the tilt is refitted after (_retilt)
         np.testing.assert_allclose(refit.predict_proba(X),
-                                   trial.answer_space_.proba(trial.energies(X), 2.0)
+                                   trial.answer_space_.proba(
+                                       trial.energy_.energies(X), 2.0)
                                    if loss == "perceptron" else
                                    refit.answer_space_.proba(refit.energies(X), 2.0),
                                    atol=1e-10)
