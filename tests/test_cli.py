@@ -132,6 +132,16 @@ def test_compare_csv_with_a_categorical_column_and_a_missing_value(capsys, tmp_p
     assert float(best[4]) > 0.8
 
 
+def test_compare_counts_one_feature_in_the_singular(capsys, tmp_path):
+    path = tmp_path / "one.csv"
+    x = np.random.default_rng(0).normal(size=40)
+    path.write_text("x,y\n" + "".join(f"{v},{int(v > 0)}\n" for v in x))
+    status, out, _ = run(["compare", str(path), "--target", "y", "--cv", "2",
+                          "--losses", "nll", "--energies", "linear"], capsys)
+    assert status == 0
+    assert "40 samples, 1 feature, classification" in out
+
+
 def test_read_csv_quoting_na_tokens_and_types(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text(
@@ -295,6 +305,10 @@ def test_progress_in_a_log_file_is_a_few_lines():
         (["compare", "iris", "--energies", "joint"], "not one of"),
         (["compare", "diabetes", "--energies", "distance"], "not one of"),
         (["compare", "iris", "--cv", "1"], "--cv"),
+        # named joblib's n_jobs
+        (["compare", "iris", "--jobs", "0"], "--jobs must be a count"),
+        # a mistyped command reads as a data set: the error says both
+        (["evaluate"], "the commands are compare and sample"),
         (["compare", "iris", "--output", "board.txt"], ".csv or .json"),
         # refused before the run, which wrote the file last and then crashed
         (["compare", "iris", "--output", "no/such/dir/board.csv"], "no directory"),

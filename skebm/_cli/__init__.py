@@ -125,6 +125,9 @@ def main(argv=None):
         else:
             if args.cv < 2:
                 raise CLIError("--cv must be at least 2")
+            if args.jobs == 0:
+                raise CLIError("--jobs must be a count of configurations run at "
+                               "once, or -1 for all cores; got 0")
             compare(args.dataset, args.target, args.task, _names(args.losses),
                     _names(args.energies), args.cv, args.jobs, args.output)
     except (CLIError, ValueError) as exc:

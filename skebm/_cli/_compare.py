@@ -199,7 +199,8 @@ def _ranked(rows):
 
 def _print_table(rows, counts, dataset, shape, task, cv, out):
     metric = _METRIC[task]
-    lines = [f"{dataset}: {shape[0]} samples, {shape[1]} features, {task}; "
+    lines = [f"{dataset}: {_count(shape[0], 'sample')}, "
+             f"{_count(shape[1], 'feature')}, {task}; "
              f"{cv}-fold CV {metric} (mean ± std), mean fit time, warnings",
              "",
              f"{'#':>3}  {'model':<18} {'loss':<14} {'energy':<9} "
@@ -226,3 +227,7 @@ def _print_table(rows, counts, dataset, shape, task, cv, out):
     if notes:
         lines += ["", *notes]
     print("\n".join(lines), file=out)
+
+
+def _count(n, noun):
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -166,6 +166,7 @@ def load(dataset, target):
         return X, y, task, StandardScaler(), []
     if not dataset.lower().endswith(".csv") and not Path(dataset).exists():
         raise CLIError(f"unknown data set {dataset!r}: use one of "
-                       f"{', '.join(BUILTIN)} or a CSV file")
+                       f"{', '.join(BUILTIN)} or a CSV file (the commands are "
+                       "compare and sample)")
     X, y, numeric, categorical, notes = read_csv(dataset, target)
     return X, y, infer_task(y), preprocessor(numeric, categorical), notes
