@@ -80,6 +80,9 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
     _ENERGIES = {}
     # rows of positive weight that early stopping's validation score needs
     _MIN_VALIDATION_ROWS = 1
+    # partial_fit: later calls keep the first one's tilt, or (False) no
+    # call tilts
+    _TILTS_FIRST_BATCH = True
 
     _parameter_constraints = {
         "loss": [StrOptions(LOSSES.keys()), BaseLoss],
@@ -261,7 +264,9 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
             n_samples = round(n_samples * sample_weight.sum()
                               / (sample_weight.sum() + sw_val.sum()))
         weight_total = float(sample_weight.sum())
-        raw_weight = sample_weight
+        # the calibration's weights count the rows given: class weights
+        # (class_scale) move weight between classes, not the amount of data
+        raw_weight = sample_weight * class_scale if class_scale != 1.0 else sample_weight
         if not incremental:
             # mean one over the training set: a batch mean of weighted losses
             # then estimates the full objective, and weights act as
@@ -320,7 +325,10 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         energy.set_params_vector(energy.params_.astype(input_dtype, copy=False))
         with np.errstate(over="ignore", invalid="ignore"):
             beta, space = self._calibrate(space, energy, X, y, raw_weight, loss,
-                                          beta, fixed_beta, retilt=not fitted)
+                                          beta, fixed_beta,
+                                          retilt=not fitted and (
+                                              self._TILTS_FIRST_BATCH
+                                              or not incremental))
         self.beta_ = beta
         self.alpha_ = alpha
         self.energy_ = energy

@@ -100,6 +100,17 @@ def class_weight_vector(class_weight, classes_, y, sample_weight=None):
     return full
 
 
+def _class_weighted(sample_weight, factors):
+    """``sample_weight`` times the rows' class weights ``factors``, rescaled
+    to its own total: class weights move weight between classes, not the
+    amount of data that the temperature's smoothing and the tilt's
+    criterion count (class weights of 0.01 would otherwise smooth as if
+    there were a hundredth of the rows)."""
+    weighted = sample_weight * factors
+    total = weighted.sum()
+    return weighted * (sample_weight.sum() / total) if total > 0 else weighted
+
+
 class ClassTrialsMixin:
     """What ``alpha="auto"``'s trial fits (:class:`AlphaSelectionMixin`)
     need of class targets: the classes, the class weights of all the rows,
@@ -111,8 +122,8 @@ class ClassTrialsMixin:
         classes; label vectors have no tilt)."""
         y = np.searchsorted(self.classes_, y)
         if self.class_weight is not None:
-            sample_weight = sample_weight * class_weight_vector(
-                self.class_weight, self.classes_, self.classes_[y], sample_weight)[y]
+            sample_weight = _class_weighted(sample_weight, class_weight_vector(
+                self.class_weight, self.classes_, self.classes_[y], sample_weight)[y])
         return self._energy_inputs(X), y, sample_weight
 
     def _trial_classes(self, y):
@@ -134,14 +145,18 @@ class ClassTrialsMixin:
         them, at the temperature fitted to them with ``beta="auto"``
         (:meth:`ClassSpace.fit_beta`: NLL keeps its own), else at ``beta``;
         or at the temperature ``at``. Classes have no floor: ``floored``
-        changes nothing."""
+        changes nothing. The energies are untilted: the tilt is fitted after
+        the temperature (:meth:`_carry_temperature`)."""
         X, y, w = held_out
         X = X.astype(energy.params_.dtype, copy=False)
         classes = targets["classes_"]
         y = np.searchsorted(classes, y)
+        if getattr(space, "tilt", None) is not None:
+            space = space.tilted(None)
         if self.class_weight is not None:
             # weighted by class as the training rows are
-            w = w * class_weight_vector(self.class_weight, classes, classes[y])[y]
+            w = _class_weighted(w, class_weight_vector(self.class_weight, classes,
+                                                       classes[y])[y])
         if not w.sum() > 0:
             # only rows of a class weighted zero: none counts more
             w = np.ones_like(w)

@@ -68,7 +68,8 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         the refit's energies), else to the training data (temperature
         scaling, see the user guide), and the energies of classes get one
         offset each, fitted to the training rows, where it earns its
-        parameters (``answer_space_.tilt``). A number is used as it is.
+        parameters (``answer_space_.tilt``; not by ``partial_fit``). A
+        number is used as it is.
     alpha : float or "auto", default="auto"
         L2 penalty ``alpha / 2 * ||W||^2`` on the network's weights and
         input-space prototypes, added to the weighted sum of the losses and
@@ -191,6 +192,10 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
     True
     """
 
+    # one batch's class frequencies are not the data's, and a margin loss's
+    # energy scale moves from call to call: partial_fit fits no tilt
+    _TILTS_FIRST_BATCH = False
+
     _parameter_constraints = {
         **BaseEnergyModel._parameter_constraints,
         "energy": [StrOptions(NamesWithAuto(CLASSIFIER_ENERGIES))],
@@ -286,10 +291,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
                       fitted_targets, loss, spread=None, y_standardization=None):
         if y.ndim == 2:
             return self._label_answer_space(y), y
-        space = ClassSpace(len(fitted_targets["classes_"]), self.sampler)
-        # partial_fit keeps the first call's tilt (one batch would set it)
-        return (space.tilted(getattr(self.answer_space_, "tilt", None)) if continued
-                else space), y
+        return ClassSpace(len(fitted_targets["classes_"]), self.sampler), y
 
     def _stratify(self, y):
         return y if y.ndim == 1 and np.bincount(y).min() >= 2 else None

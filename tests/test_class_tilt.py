@@ -105,18 +105,49 @@ def test_no_tilt_under_the_nll_or_a_hand_set_beta(skewed, params):
     assert clf.answer_space_.tilt is None
 
 
-def test_a_class_no_batch_holds_keeps_a_finite_tilt(skewed):
+def test_partial_fit_fits_no_tilt(skewed):
+    # batches in class order: a first batch of one class used to set a tilt
+    # of about -1400 that every later call kept, and every row was class 0
     X, y = skewed
-    seen = y < 2
-    clf = EnergyClassifier(loss="log", solver="adam", random_state=0)
-    clf.partial_fit(X[seen], y[seen], classes=[0, 1, 2])
-    assert np.all(np.isfinite(clf.answer_space_.tilt))
-    proba = clf.predict_proba(X)
-    assert np.all(np.isfinite(proba)) and 0 < proba[:, 2].max() < 0.05
-    # later batches keep the first call's tilt
-    first = clf.answer_space_.tilt
-    clf.partial_fit(X[:20], y[:20])
-    assert clf.answer_space_.tilt is first
+    order = np.argsort(y, kind="stable")
+    clf = EnergyClassifier(loss="hinge", solver="adam", random_state=0)
+    for rows in np.array_split(order, 4):
+        clf.partial_fit(X[rows], y[rows], classes=[0, 1, 2])
+        assert clf.answer_space_.tilt is None
+    for _ in range(20):
+        clf.partial_fit(X, y)
+    assert len(np.unique(clf.predict(X))) == 3
+    # nor does a fit's tilt outlive a partial_fit that changed the energies
+    clf = EnergyClassifier(loss="hinge", solver="adam", random_state=0).fit(X, y)
+    assert clf.answer_space_.tilt is not None
+    clf.partial_fit(X, y)
+    assert clf.answer_space_.tilt is None
+
+
+def test_held_out_scores_read_untilted_energies(skewed):
+    # a trial's space is tilted after its fit; its held-out score and
+    # temperature, which the refit carries untilted, are not
+    X, y = skewed
+    clf = EnergyClassifier(loss="log", alpha=1.0, random_state=0).fit(X, y)
+    assert clf.answer_space_.tilt is not None
+    held_out = (X[:100], y[:100], np.ones(100))
+    scores = [clf._held_out_score(space, clf.energy_, held_out, vars(clf),
+                                  clf.beta_, clf._loss)()
+              for space in (clf.answer_space_, clf.answer_space_.tilted(None))]
+    assert scores[0] == scores[1]
+
+
+def test_calibration_does_not_depend_on_the_class_weights_scale(skewed):
+    # the training objective does not (its penalty counts the rows given);
+    # the temperature's smoothing and the tilt's criterion used to
+    X, y = skewed
+    fits = [EnergyClassifier(loss="hinge", random_state=0,
+                             class_weight={0: s, 1: 2 * s, 2: 3 * s}).fit(X, y)
+            for s in (0.01, 1.0, 100.0)]
+    for clf in fits[1:]:
+        assert clf.beta_ == pytest.approx(fits[0].beta_, rel=1e-6)
+        assert clf.predict_proba(X) == pytest.approx(fits[0].predict_proba(X),
+                                                     abs=1e-6)
 
 
 def test_a_space_pickled_before_the_tilt_is_untilted():
