@@ -167,3 +167,15 @@ def test_a_tilt_that_earns_less_than_its_parameters_is_not_kept():
     assert space.fit_tilt(_FixedEnergies(E), rows, E.argmin(axis=1), w, 1.0) is None
     t = space.fit_tilt(_FixedEnergies(E), rows, np.zeros(len(E), int), w, 1.0)
     assert t is not None and t[0] == 0 and np.all(t[1:] < -1)
+
+
+def test_rows_of_non_finite_energies_do_not_drop_the_tilt():
+    k = 3
+    E = np.array([np.roll([0.0, 1.0, 2.0], j) for j in range(k)] * 20)
+    y, w = np.zeros(len(E), int), np.ones(len(E))
+    space = ClassSpace(k)
+    t = space.fit_tilt(_FixedEnergies(E), np.arange(len(E)), y, w, 1.0)
+    E_bad = np.vstack([E, [[-np.inf, 0.0, 1.0], [np.nan, 0.0, 0.0]]])
+    t_bad = space.fit_tilt(_FixedEnergies(E_bad), np.arange(len(E_bad)),
+                           np.r_[y, 1, 2], np.ones(len(E_bad)), 1.0)
+    assert t_bad == pytest.approx(t)

@@ -143,7 +143,15 @@ class ClassSpace(AnswerSpace):
         summed over the rows, are the (smoothed) targets'. None where the
         tilt raises the rows' log-likelihood by ``n_classes - 1`` nats or
         less."""
-        logits = -beta * energy.energies(X).astype(np.float64)
+        with np.errstate(invalid="ignore", over="ignore"):
+            logits = -beta * energy.energies(X).astype(np.float64)
+        # rows whose energies overflowed (the estimator warns of them) say
+        # nothing of the classes' offsets
+        finite = np.isfinite(logits).all(axis=1)
+        if not finite.all():
+            logits, y, sample_weight = logits[finite], y[finite], sample_weight[finite]
+        if not sample_weight.sum() > 0:
+            return None
         targets = _smoothed_targets(y, logits.shape[1], sample_weight)
         w = sample_weight / sample_weight.sum()
 
