@@ -266,7 +266,7 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         weight_total = float(sample_weight.sum())
         # the calibration's weights count the rows given: class weights
         # (class_scale) move weight between classes, not the amount of data
-        raw_weight = sample_weight * class_scale if class_scale != 1.0 else sample_weight
+        raw_weight = sample_weight * class_scale
         if not incremental:
             # mean one over the training set: a batch mean of weighted losses
             # then estimates the full objective, and weights act as
