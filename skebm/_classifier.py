@@ -1,7 +1,5 @@
 """EnergyClassifier: classes (exhaustive inference) or label vectors."""
 
-import warnings
-
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
@@ -11,15 +9,16 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._base import BaseEnergyModel, _solver_is_stochastic
 from ._restore import restore_on_error
+from ._class_inference import ClassInferenceMixin
 from ._class_targets import ClassTrialsMixin, encode_classes
-from ._multilabel import LABEL_CONSTRAINTS, LabelVectorsMixin, over_labels
+from ._multilabel import LABEL_CONSTRAINTS, LabelVectorsMixin
 from .energies import CLASSIFIER_ENERGIES
 from .energies._registry import NamesWithAuto
 from .inference import ClassSpace
 
 
-class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
-                       BaseEnergyModel):
+class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassInferenceMixin,
+                       ClassifierMixin, BaseEnergyModel):
     """Energy-based classifier (LeCun et al., 2006).
 
     The model gives every (input, class) pair an energy ``E_k(x)``; inference
@@ -330,98 +329,6 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassifierMixin,
         self : EnergyClassifier
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
-
-    # -- inference --------------------------------------------------------------
-    def energies(self, X):
-        """Energy of every class (less the tilt of a margin loss's
-        calibration, ``answer_space_.tilt``), or the energy ``u_l(x)`` each
-        label adds when on (before the interactions ``energy_.interactions_``).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        energies : ndarray of shape (n_samples, n_classes or n_labels)
-        """
-        X = self._check_X(X)
-        space = self.answer_space_
-        with np.errstate(over="ignore", invalid="ignore"):
-            energies = (space.energies(self.energy_, X) if isinstance(space, ClassSpace)
-                        else self.energy_.energies(X))
-            bad = ~np.isfinite(energies * self._gibbs_beta).all(axis=1)
-        if bad.any():
-            warnings.warn(
-                f"{bad.sum()} sample(s) got non-finite energies (overflow): "
-                "inputs far outside the training range? Their predictions and "
-                "probabilities are not meaningful.", UserWarning)
-        return energies
-
-    @over_labels
-    def decision_function(self, X):
-        """Negative energies; for two classes ``E_0 - E_1``, positive for
-        ``classes_[1]``; per label, max-marginal differences (user guide).
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes or n_labels)
-        """
-        energies = self.energies(X)
-        if energies.shape[1] == 2:
-            return energies[:, 0] - energies[:, 1]
-        return -energies
-
-    @over_labels
-    def predict(self, X):
-        """The class, or the label vector, of lowest energy.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
-        """
-        energies = self.energies(X)
-        return self.classes_[self.answer_space_.argmin(energies)]
-
-    @over_labels
-    def predict_proba(self, X):
-        """Gibbs distribution ``softmax(-beta E)`` over the classes; for
-        label vectors its marginals ``P(y_l = 1 | x)``.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes or n_labels)
-        """
-        energies = self.energies(X)
-        return self.answer_space_.proba(energies, self._gibbs_beta)
-
-    @over_labels
-    def predict_log_proba(self, X):
-        """Log of :meth:`predict_proba`, computed stably.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes or n_labels)
-        """
-        energies = self.energies(X)
-        return self.answer_space_.log_proba(energies, self._gibbs_beta)
-
-    @over_labels
-    def score_samples(self, X):
-        """Negative free energy ``(1/beta) log sum_y exp(-beta E(x, y))``, over
-        classes or all label vectors (``L <= max_enumerated_labels``).
-
-        Higher means an input more typical of the training data for
-        energies bounded below by the data (``distance``); the ``linear``
-        and ``mlp`` energies fall without bound far from the data.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-        """
-        energies = self.energies(X)
-        beta = self._gibbs_beta
-        return self.answer_space_.log_partition(energies, beta) / beta
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
