@@ -179,3 +179,19 @@ def test_rows_of_non_finite_energies_do_not_drop_the_tilt():
     t_bad = space.fit_tilt(_FixedEnergies(E_bad), np.arange(len(E_bad)),
                            np.r_[y, 1, 2], np.ones(len(E_bad)), 1.0)
     assert t_bad == pytest.approx(t)
+
+
+def test_a_tilt_that_overrules_the_decisions_is_not_kept(monkeypatch):
+    # every row's lowest energy is its class, but the energies' Gibbs
+    # frequencies put class 1 at 0.46 where the rows hold 0.2: the likeliest
+    # offsets push class 1 past its rows' narrow gaps, and accuracy 1 to 0.8
+    E = np.array([[0.0, 0.2]] * 80 + [[0.05, 0.0]] * 20)
+    y = np.r_[np.zeros(80, int), np.ones(20, int)]
+    rows, w = np.arange(100), np.ones(100)
+    space = ClassSpace(2)
+    assert space.fit_tilt(_FixedEnergies(E), rows, y, w, 1.0) is None
+    monkeypatch.setattr("skebm.inference._classes._MAX_TILT_ACCURACY_LOSS", 1.0)
+    t = space.fit_tilt(_FixedEnergies(E), rows, y, w, 1.0)
+    assert t is not None
+    tilted = space.tilted(t).energies(_FixedEnergies(E), rows)
+    assert np.mean(tilted.argmin(axis=1) == y) < 0.9
