@@ -80,8 +80,7 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
     _ENERGIES = {}
     # rows of positive weight that early stopping's validation score needs
     _MIN_VALIDATION_ROWS = 1
-    # partial_fit: later calls keep the first one's tilt, or (False) no
-    # call tilts
+    # partial_fit: later calls keep the first one's tilt (False: none tilts)
     _TILTS_FIRST_BATCH = True
 
     _parameter_constraints = {
@@ -323,12 +322,10 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         # and predicts in the inputs': as precise, and a row's prediction
         # then does not depend on the rows beside it, as float32 products' do
         energy.set_params_vector(energy.params_.astype(input_dtype, copy=False))
+        retilt = not fitted and (self._TILTS_FIRST_BATCH or not incremental)
         with np.errstate(over="ignore", invalid="ignore"):
             beta, space = self._calibrate(space, energy, X, y, raw_weight, loss,
-                                          beta, fixed_beta,
-                                          retilt=not fitted and (
-                                              self._TILTS_FIRST_BATCH
-                                              or not incremental))
+                                          beta, fixed_beta, retilt=retilt)
         self.beta_ = beta
         self.alpha_ = alpha
         self.energy_ = energy

@@ -100,17 +100,6 @@ def class_weight_vector(class_weight, classes_, y, sample_weight=None):
     return full
 
 
-def _class_weighted(sample_weight, factors):
-    """``sample_weight`` times the rows' class weights ``factors``, rescaled
-    to its own total: class weights move weight between classes, not the
-    amount of data that the temperature's smoothing and the tilt's
-    criterion count (class weights of 0.01 would otherwise smooth as if
-    there were a hundredth of the rows)."""
-    weighted = sample_weight * factors
-    total = weighted.sum()
-    return weighted * (sample_weight.sum() / total) if total > 0 else weighted
-
-
 class ClassTrialsMixin:
     """What ``alpha="auto"``'s trial fits (:class:`AlphaSelectionMixin`)
     need of class targets: the classes, the class weights of all the rows,
@@ -118,13 +107,11 @@ class ClassTrialsMixin:
 
     def _calibration_rows(self, X, y, sample_weight):
         """Validated rows as the fitted energy reads them: inputs, class
-        indices, and the weights times the class weights (one column of
-        classes; label vectors have no tilt)."""
-        y = np.searchsorted(self.classes_, y)
-        if self.class_weight is not None:
-            sample_weight = _class_weighted(sample_weight, class_weight_vector(
-                self.class_weight, self.classes_, self.classes_[y], sample_weight)[y])
-        return self._energy_inputs(X), y, sample_weight
+        indices, and the weights times the class weights, at their own total
+        (one column of classes; label vectors have no tilt)."""
+        y, weighted, scale, _ = encode_classes(y, sample_weight, self.class_weight,
+                                               False, None, self.classes_)
+        return self._energy_inputs(X), y, weighted * scale
 
     def _trial_classes(self, y):
         return np.unique(y) if y.ndim == 1 else None
@@ -154,9 +141,13 @@ class ClassTrialsMixin:
         if getattr(space, "tilt", None) is not None:
             space = space.tilted(None)
         if self.class_weight is not None:
-            # weighted by class as the training rows are
-            w = _class_weighted(w, class_weight_vector(self.class_weight, classes,
-                                                       classes[y])[y])
+            # weighted by class as the training rows are, at their own total:
+            # class weights move weight between classes, not the amount of
+            # data that the temperature's smoothing counts
+            weighted = w * class_weight_vector(self.class_weight, classes,
+                                               classes[y])[y]
+            total = weighted.sum()
+            w = weighted * (w.sum() / total) if total > 0 else weighted
         if not w.sum() > 0:
             # only rows of a class weighted zero: none counts more
             w = np.ones_like(w)
