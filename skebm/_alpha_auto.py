@@ -321,20 +321,22 @@ def _validation_splits(n_rows, sampled, labels=None):
     if n_rows < _AUTO_MIN_ROWS[sampled]:
         return []
     counts = [] if labels is None else np.unique(labels, return_counts=True)[1]
+
+    def stratify(smaller_part):
+        # each part must be able to hold a row of every class
+        fits = len(counts) and counts.min() >= 2 and len(counts) <= smaller_part
+        return labels if fits else None
+
     if n_rows > _AUTO_TRIAL_MAX_ROWS:
-        # each part of the draw must be able to hold every class
-        stratify = labels if len(counts) and counts.min() >= 2 and len(counts) <= min(
-            _AUTO_TRIAL_MAX_ROWS, n_rows - _AUTO_TRIAL_MAX_ROWS) else None
-        rows, _ = train_test_split(rows, train_size=_AUTO_TRIAL_MAX_ROWS,
-                                   random_state=0, stratify=stratify)
+        rows, _ = train_test_split(
+            rows, train_size=_AUTO_TRIAL_MAX_ROWS, random_state=0,
+            stratify=stratify(min(_AUTO_TRIAL_MAX_ROWS, n_rows - _AUTO_TRIAL_MAX_ROWS)))
         rows.sort()
         labels = None if labels is None else labels[rows]
         counts = [] if labels is None else np.unique(labels, return_counts=True)[1]
     if len(rows) >= _AUTO_FOLDS_MAX_ROWS or sampled or len(rows) < n_rows:
-        stratify = labels if len(counts) and counts.min() >= 2 and (
-            len(counts) <= len(rows) * _AUTO_VALIDATION) else None
         return [train_test_split(rows, test_size=_AUTO_VALIDATION, random_state=0,
-                                 stratify=stratify)]
+                                 stratify=stratify(len(rows) * _AUTO_VALIDATION))]
     if len(counts) and counts.min() >= _AUTO_FOLDS:
         folds = StratifiedKFold(_AUTO_FOLDS, shuffle=True, random_state=0)
         return list(folds.split(rows, labels))
