@@ -88,7 +88,7 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         "hidden_layer_sizes": ["array-like",
                                Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "margin": [Interval(Real, 0, None, closed="neither")],
+        "margin": [Interval(Real, 0, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "solver": [StrOptions({"auto", "adam", "sgd", "lbfgs"})],

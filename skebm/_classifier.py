@@ -56,9 +56,10 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassInferenceMixin,
         Hidden layers of the ``mlp`` energy and of the ``distance`` embedding.
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
     margin : float, default=1.0
-        Margin of ``hinge`` and ``square_square``, in energy units; for
-        ``lvq2`` a ratio (zero loss once the most offending energy is
-        ``1 + margin`` times the correct one; ``LVQ2Loss()`` has none).
+        Margin of ``hinge`` and ``square_square``, in energy units (they
+        refuse 0); for ``lvq2`` a ratio (zero loss once the most offending
+        energy is ``1 + margin`` times the correct one; 0 is the tutorial's
+        rule).
     beta : float or "auto", default="auto"
         Inverse temperature of the Gibbs distribution ``softmax(-beta E)``,
         used by the ``nll`` loss and by ``predict_proba``. ``"auto"``: 1 for

@@ -72,8 +72,9 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
     margin : float, default=1.0
         Margin of the ``hinge`` and ``square_square`` losses, in energy
         units, and relative margin of ``lvq2``: its loss is zero once the
-        most offending energy is ``1 + margin`` times the correct one. Pass
-        ``loss=LVQ2Loss()`` for the tutorial's zero-margin LVQ2.
+        most offending energy is ``1 + margin`` times the correct one
+        (``margin=0`` is the tutorial's rule; hinge and square-square
+        refuse 0).
     beta : float or "auto", default="auto"
         Inverse temperature of the Gibbs distribution, used by the ``nll``
         loss and by the density methods. ``"auto"`` fits it, as

@@ -120,8 +120,10 @@ def test_lvq2_by_name_takes_the_estimators_margin(iris):
 
     by_name = prototypes(loss="lvq2", margin=0.5)
     np.testing.assert_array_equal(by_name, prototypes(loss=LVQ2Loss(margin=0.5)))
-    # the tutorial's zero-margin rule stops elsewhere
-    assert not np.allclose(by_name, prototypes(loss=LVQ2Loss()))
+    # the tutorial's zero-margin rule stops elsewhere, and is one by name too
+    zero = prototypes(loss=LVQ2Loss())
+    assert not np.allclose(by_name, zero)
+    np.testing.assert_array_equal(prototypes(loss="lvq2", margin=0.0), zero)
 
 
 # scikit-learn's check's own blobs, unscaled as there
@@ -754,7 +756,8 @@ def test_wrong_number_of_features_at_predict(iris):
     [
         (dict(loss="squared"), "loss"),
         (dict(energy="conv"), "energy"),
-        (dict(margin=0.0), "margin"),
+        (dict(loss="hinge", margin=0.0), "margin"),
+        (dict(loss="square_square", margin=0.0), "margin"),
         (dict(margin=-1.0), "margin"),
         (dict(beta=0.0), "beta"),
         (dict(beta=-2.0), "beta"),
