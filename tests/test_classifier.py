@@ -126,6 +126,17 @@ def test_lvq2_by_name_takes_the_estimators_margin(iris):
     np.testing.assert_array_equal(prototypes(loss="lvq2", margin=0.0), zero)
 
 
+@pytest.mark.parametrize("seed", [1, 4])
+def test_lvq2_on_an_mlp_starts_inside_its_window(seed):
+    # iris in its own units (centimetres, no scale warning): from Glorot's
+    # start many rows' energies lay outside LVQ2's window, where it is flat,
+    # and these seeds stopped after 1 and 0 iterations at 0.56 and 0.33
+    X, y = load_iris(return_X_y=True)
+    clf = EnergyClassifier(loss="lvq2", energy="mlp", random_state=seed).fit(X, y)
+    assert clf.n_iter_ > 1
+    assert clf.score(X, y) > 0.9
+
+
 # scikit-learn's check's own blobs, unscaled as there
 @pytest.mark.filterwarnings("ignore:[0-9]+ of X's .* far from unit scale:UserWarning")
 def test_lvq2_margin_lets_class_weight_move_the_boundary():
@@ -695,7 +706,7 @@ def test_verbose_alpha_auto_prints_a_line_a_trial_then_the_refit(iris, capsys,
 def test_divergence_names_the_cause_and_keeps_the_model(iris):
     X, y = iris
     clf = EnergyClassifier(loss="square_square", energy="mlp", solver="sgd",
-                           learning_rate_init=1e-3, max_iter=20,
+                           learning_rate_init=1e-3, max_iter=2,
                            random_state=0)
     with pytest.warns(ConvergenceWarning):
         clf.fit(X, y)

@@ -14,9 +14,6 @@ from ._network import output_map
 # Gaussian bumps of the answer basis, and their scale against y and y^2 / 2
 _N_BASIS = 64
 _BUMP_SCALE = 0.1
-# the softplus output's last layer starts this much smaller than Glorot's:
-# every answer at nearly one energy, every target inside LVQ2's window
-_FLAT_START = 0.1
 # while it trains, an energy keeps the bases of its last few answer arrays of
 # each kind (grids shared by all rows, per-row answers), up to this many of a
 # kind and this many numbers in all (128 MB in float64). A fit that checks
@@ -164,14 +161,6 @@ class JointEnergy(_AnswerEnergy):
                    width=centers[1] - centers[0], output=output_map(loss, "square"),
                    quadratic=True,
                    bump_scale=_BUMP_SCALE if loss.partition else 1.0)
-
-    def _init_extra(self, rng, X, y, sample_weight):
-        if self.output == "softplus":
-            # from Glorot's start, LVQ2 found many targets' energy far above
-            # the best wrong answer's, where it is flat, and left them there
-            # (3-fold CV R^2 on the UCI energy set -0.59, Ridge 0.91)
-            self.coefs_[-1] *= _FLAT_START
-            self.intercepts_[-1] *= _FLAT_START
 
     def same_architecture(self, other):
         # the bumps' height and centres set what the fitted coefficients

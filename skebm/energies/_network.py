@@ -30,6 +30,11 @@ _ACTIVATIONS = {
 }
 
 
+# the softplus output's last layer starts this much smaller than Glorot's:
+# every answer at nearly one energy, every target inside LVQ2's window
+_FLAT_START = 0.1
+
+
 class _BaseEnergy:
     """A feed-forward network ``g`` followed by a head mapping ``g(x)`` to
     energies.
@@ -152,6 +157,13 @@ class _BaseEnergy:
             # a linear model starts near zero, all classes nearly tied, as
             # LogisticRegression does; the noise breaks the ties
             self.params_ *= 0.01
+        if getattr(self, "output", None) == "softplus":
+            # from Glorot's start, LVQ2 found many targets' energy far above
+            # the best wrong answer's, where it is flat, and left them there
+            # (the joint energy's 3-fold CV R^2 on the UCI energy set -0.59,
+            # Ridge 0.91; one class for every row of raw iris)
+            self.coefs_[-1] *= _FLAT_START
+            self.intercepts_[-1] *= _FLAT_START
         self._init_extra(rng, X, y, sample_weight)
         return self
 
