@@ -38,17 +38,18 @@ sphinx_gallery_conf = {
 }
 
 
-def _write_compatibility_table():
+def _write_compatibility_table(estimator, filename):
     lines = [".. list-table::", "   :header-rows: 1", "",
              "   * - loss", "     - energy", "     - what the loss is trained on"]
-    for loss, energy, outcome in compatibility_table():
+    for loss, energy, outcome in compatibility_table(estimator):
         lines += [f"   * - ``{loss}``", f"     - {energy}", f"     - {outcome}"]
     out = Path(__file__).parent / "_generated"
     out.mkdir(exist_ok=True)
-    (out / "compatibility.rst").write_text("\n".join(lines) + "\n")
+    (out / filename).write_text("\n".join(lines) + "\n")
 
 
-_write_compatibility_table()
+_write_compatibility_table("classifier", "compatibility.rst")
+_write_compatibility_table("regressor", "compatibility_regressor.rst")
 
 # scikit-learn's inherited docstrings (score, get_params, ...) cite labels of
 # scikit-learn's own documentation, which do not exist here
