@@ -414,7 +414,7 @@ def test_one_chain_of_a_scalar_density_calls_it_directly_to_the_same_chain(retur
     def low_after_the_start(theta):
         return 0.0 if theta[0] == 0.0 else "low"
 
-    with pytest.raises(TypeError, match="log_prob must return a float .*got str"):
+    with pytest.raises(TypeError, match="log_prob must return a float, got str .low."):
         MHSampler(low_after_the_start, init=[0.0], n_chains=1, n_steps=5).fit()
 
 
@@ -689,6 +689,21 @@ def test_wrong_output_shape_is_an_error():
     mh = MHSampler(lambda theta: 0.0, vectorized=True, init=[0.0], n_steps=10)
     with pytest.raises(ValueError, match=r"returned shape \(\) .* expected \(4,\)"):
         mh.fit()
+
+
+@pytest.mark.parametrize("returned, error, match", [
+    # the shapes the user's function saw and gave, not the batch's
+    (lambda theta: theta, ValueError,
+     r"theta of shape \(2,\); it returned shape \(2,\) at theta=\[0\. 0\.\]"),
+    (lambda theta: "a", TypeError, r"got str 'a' at theta=\[0\. 0\.\]"),
+    # numpy reads None as NaN, which would pass for a zero probability
+    (lambda theta: None, TypeError, r"got NoneType"),
+])
+def test_a_scalar_log_prob_returning_no_float_is_named(returned, error, match):
+    mh = MHSampler(returned, init=np.zeros(2), n_steps=10)
+    with pytest.raises(error, match=match):
+        mh.fit()
+    assert not hasattr(mh, "samples_")
 
 
 @pytest.mark.parametrize("vectorized", [False, True])

@@ -42,6 +42,8 @@ def _call(fn, name, theta, args):
 def _as_log_values(values, n_rows, name, theta):
     """Check that a log density returned one finite-or-not float per row."""
     try:
+        if values is None:  # numpy would read it as NaN: a missing return
+            raise TypeError
         out = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
         raise TypeError(
@@ -54,6 +56,28 @@ def _as_log_values(values, n_rows, name, theta):
             f"{np.shape(theta)}; expected ({n_rows},)."
         )
     return out.reshape(n_rows)
+
+
+def _as_log_value(value, name, row):
+    """One value of a scalar log density (called on one parameter vector
+    ``row``), as a float, or an error naming what it returned."""
+    try:
+        if value is None:  # numpy would read it as NaN: a missing return
+            raise TypeError
+        out = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must return a float, got {type(value).__name__} "
+            f"{value!r:.40} at theta={_format_theta(row)}"
+        ) from exc
+    if out.size != 1:
+        raise ValueError(
+            f"{name} must return a float for a parameter vector theta of shape "
+            f"{np.shape(row)}; it returned shape {out.shape} at "
+            f"theta={_format_theta(row)} (vectorized=True takes theta of shape "
+            "(n_chains, n_dim) and returns (n_chains,))."
+        )
+    return float(out.reshape(()))
 
 
 def _batched(fn, name, vectorized):
@@ -69,21 +93,13 @@ def _batched(fn, name, vectorized):
     else:
 
         def batch(theta, *args):
-            n_rows = len(theta)
-            out = np.empty(n_rows)
-            others = None  # every value, once one is not a plain float
-            for i in range(n_rows):  # the user's scalar function: once per chain
-                row = theta[i]
+            out = np.empty(len(theta))
+            for i, row in enumerate(theta):  # the user's scalar function: per chain
                 value = _call(fn, name, row, args)
-                if others is None and isinstance(value, float):  # numpy's too
-                    out[i] = value
-                else:
-                    if others is None:
-                        others = list(out[:i])
-                    others.append(value)
-            if others is None:
-                return out
-            return _as_log_values(others, n_rows, name, theta)
+                # a plain float (numpy's too) needs no check
+                out[i] = value if isinstance(value, float) else _as_log_value(
+                    value, name, row)
+            return out
 
         def one(row, *args):
             # one chain's step calls this: a float, with no arrays around it
@@ -94,7 +110,7 @@ def _batched(fn, name, vectorized):
                 _reraise(exc, name, row)
             if isinstance(value, float):
                 return value
-            return float(_as_log_values(value, 1, name, row[None])[0])
+            return _as_log_value(value, name, row)
 
         batch.one = one
 
