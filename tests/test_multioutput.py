@@ -315,12 +315,23 @@ def test_descent_finds_the_grid_argmin():
                                atol=2 * np.ptp(nodes[:, 0]) / 128)
 
 
-@pytest.mark.parametrize("loss", ["hinge", "square_square"])
+@pytest.mark.parametrize("loss", ["hinge", "log"])
 def test_margin_losses_train(loss):
     X, Y, _ = _ring(400, 0)
     reg = _fit(X, Y, loss=loss, max_iter=10)
     assert reg.predict(X[:5]).shape == (5, 2)
     assert np.all(np.isfinite(reg.loss_curve_))
+
+
+@pytest.mark.parametrize("loss", ["lvq2", "square_square", "square_exp"])
+def test_losses_of_non_negative_energies_are_refused_on_vectors(loss):
+    # their softplus output fell to zero at every answer: one prediction for
+    # every row, test R^2 below 0
+    X, Y, _ = _ring(100, 0)
+    reg = EnergyRegressor(energy="joint", loss=loss)
+    with pytest.raises(ValueError, match="several target columns is ill-posed"):
+        reg.fit(X, Y)
+    assert not hasattr(reg, "energy_")
 
 
 def test_bad_input():

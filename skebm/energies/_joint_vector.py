@@ -46,9 +46,9 @@ class JointVectorEnergy(_AnswerEnergy):
     The energy is differentiable in ``y`` (:meth:`answer_gradient`), which
     descent and Langevin inference use.
 
-    ``output="softplus"`` maps the energy to ``log(1 + exp(E))`` > 0 for the
-    losses that need non-negative energies; ``output="square"`` to ``E^2 /
-    2``, for the energy loss. The answer space's wall keeps these proper.
+    ``output="softplus"`` maps the energy to ``log(1 + exp(E))`` > 0 (the
+    map of the losses that need non-negative energies, which :meth:`build`
+    refuses); ``output="square"`` to ``E^2 / 2``, for the energy loss. The answer space's wall keeps these proper.
 
     Parameters
     ----------
@@ -83,6 +83,8 @@ class JointVectorEnergy(_AnswerEnergy):
     # pickled before them have none)
     _radial = False
     _initial_radial = True
+    # _init_extra starts it near the standard normal of the targets
+    _flat_softplus_start = False
 
     def __init__(self, hidden_layer_sizes=(64, 64), activation="relu", n_units=64,
                  output="score"):
@@ -95,7 +97,18 @@ class JointVectorEnergy(_AnswerEnergy):
               answers=None, output="score"):
         """The vector architecture (a :class:`GaussianVectorEnergy` for more
         than two answer columns), with the output map ``JointEnergy`` chose
-        for ``loss``."""
+        for ``loss``. The losses that need non-negative energies (its
+        softplus output) are refused: see the message."""
+        if output == "softplus":
+            raise ValueError(
+                f"loss={loss.name!r} with energy='joint' on several target columns "
+                "is ill-posed here: under the losses that need non-negative "
+                "energies the vector energy's softplus output falls to zero at "
+                "every answer, where its gradient vanishes, and the fit predicts "
+                "nearly one point for every row (test R^2 below 0 for square_square "
+                "and square_exp on two or three noisy linear targets, and for lvq2 "
+                "on one of two draws). Use 'nll', 'hinge', 'log', 'mce' or "
+                "'perceptron', or fit one column at a time.")
         if answers is not None and answers.n_answers > 2 and cls is JointVectorEnergy:
             cls = GaussianVectorEnergy
         return cls(hidden_layer_sizes, activation, output=output)

@@ -104,6 +104,9 @@ class _BaseEnergy:
     # and to the intercepts of the output layer
     _penalize_extra = False
     _penalize_output_intercepts = False
+    # whether a softplus output starts flat (see initialize); an energy
+    # whose _init_extra sets a start of its own says no
+    _flat_softplus_start = True
 
     def _n_outputs(self, n_features, n_answers):
         raise NotImplementedError
@@ -157,7 +160,7 @@ class _BaseEnergy:
             # a linear model starts near zero, all classes nearly tied, as
             # LogisticRegression does; the noise breaks the ties
             self.params_ *= 0.01
-        if getattr(self, "output", None) == "softplus":
+        if self._flat_softplus_start and getattr(self, "output", None) == "softplus":
             # from Glorot's start, LVQ2 found many targets' energy far above
             # the best wrong answer's, where it is flat, and left them there
             # (the joint energy's 3-fold CV R^2 on the UCI energy set -0.59,
