@@ -19,6 +19,7 @@ _FAR = 10.0
 def warn_unscaled(X, name):
     """Warn that ``X`` (as given to ``fit``) has columns far from unit scale.
 
+    Dense columns that are all small (below 1 / ``_FAR``) are far too.
     On raw features (wine's proline, standard deviation 314; diabetes's
     serum measurements, 34) several accepted pairs fitted silently useless
     models: one class for every row, a nearly flat regression, a joint
@@ -48,6 +49,14 @@ def warn_unscaled(X, name):
     # a variance past float32's range is far; a mean that is not, X's values
     # are (validation's to refuse)
     far &= np.isfinite(mean)
+    varying = std > 0
+    if not far.any() and not sp.issparse(X) and varying.any() and np.all(
+            std[varying] < 1.0 / _FAR):
+        # every column small: the penalty, as strong against weights that
+        # must be large, flattens the fit (scikit-learn's diabetes, standard
+        # deviations 0.048: MCE on the joint energy, 3-fold CV R^2 0.16
+        # against Ridge's 0.41). Sparse columns are small by nature (tf-idf)
+        far = varying
     if far.any():
         warnings.warn(
             f"{int(far.sum())} of X's {len(far)} columns are far from unit scale "

@@ -98,3 +98,21 @@ def test_a_float32_sparse_variance_past_its_range_is_far():
         warn_unscaled(X, "EnergyRegressor")
     assert [w.category for w in caught] == [UserWarning]
     assert "far from unit scale" in str(caught[0].message)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_dense_features_all_far_below_unit_scale_warn():
+    # scikit-learn's diabetes: every column's standard deviation is 0.048
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    reg = EnergyRegressor(max_iter=5)
+    with pytest.warns(UserWarning, match=r"10 of X's 10 columns are far from unit "
+                                         r"scale \(standard deviations up to 0.0476"):
+        reg.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*far from unit scale")
+        # one column at unit scale among small ones, or small sparse columns
+        # (tf-idf's are), are left alone
+        EnergyRegressor(max_iter=5).fit(np.c_[X, 20 * X[:, 0]], y)
+        EnergyRegressor(max_iter=5).fit(sp.csr_matrix(X), y)
