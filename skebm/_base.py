@@ -183,7 +183,7 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         """
         fitted = incremental and self.__sklearn_is_fitted__()
         if incremental and not fitted:
-            warn_unscaled(X, type(self).__name__)  # a partial_fit's first batch
+            warn_unscaled(X, type(self).__name__, batch=True)
         if alpha is None:
             # "auto" without rows to hold out (partial_fit): the alpha_ a
             # previous fit chose (but not an LVQ2 fit's 0), else the middle

@@ -78,11 +78,14 @@ def test_the_check_sums_blocks_of_rows_and_copies_no_x(monkeypatch):
     assert peak < 0.5 * X.nbytes
     # the moments of blocks of a few rows are the whole columns'
     monkeypatch.setattr(_feature_scale, "_BLOCK_VALUES", 120)
-    mean, var = _feature_scale._column_moments(X)
+    mean, var, spread = _feature_scale._column_moments(X)
     np.testing.assert_allclose(mean, np.nanmean(X.astype(np.float64), axis=0),
                                rtol=1e-10)
     np.testing.assert_allclose(var, np.nanvar(X.astype(np.float64), axis=0),
                                rtol=1e-10)
+    X64 = X.astype(np.float64)
+    np.testing.assert_array_equal(spread,
+                                  np.nanmax(X64, axis=0) - np.nanmin(X64, axis=0))
 
 
 def test_a_float32_sparse_variance_past_its_range_is_far():
@@ -112,7 +115,15 @@ def test_dense_features_all_far_below_unit_scale_warn():
         reg.fit(X, y)
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*far from unit scale")
-        # one column at unit scale among small ones, or small sparse columns
-        # (tf-idf's are), are left alone
+        # one column at unit scale among small ones, small sparse columns
+        # (tf-idf's are), dense one-hot columns of a 300-level category and
+        # rare flags (standard deviations below 0.1, ranges of 1), and a
+        # partial_fit's first batch of standardized time-ordered rows are
+        # left alone
         EnergyRegressor(max_iter=5).fit(np.c_[X, 20 * X[:, 0]], y)
         EnergyRegressor(max_iter=5).fit(sp.csr_matrix(X), y)
+        levels = np.random.default_rng(0).integers(0, 300, 3000)
+        onehot = (levels[:, None] == np.arange(300)).astype(float)
+        EnergyClassifier(energy="linear", max_iter=5).fit(onehot, levels % 2)
+        t = StandardScaler().fit_transform(np.linspace(0, 10, 1000)[:, None])
+        EnergyRegressor(energy="linear").partial_fit(t[:50], np.sin(t[:50, 0]))
