@@ -61,6 +61,8 @@ def _as_log_values(values, n_rows, name, theta):
 def _as_log_value(value, name, row):
     """One value of a scalar log density (called on one parameter vector
     ``row``), as a float, or an error naming what it returned."""
+    if isinstance(value, (int, np.integer, np.floating)):  # and numpy scalars
+        return float(value)
     try:
         if value is None:  # numpy would read it as NaN: a missing return
             raise TypeError
@@ -169,9 +171,10 @@ def _log_posterior(log_prob, log_likelihood, log_prior, vectorized, X):
             raise _ReturnError(
                 f"log_likelihood returned {type(values).__name__}, not an array "
                 f"of floats: {exc}") from exc
-        rows = ll if vectorized else ll[None]
-        n_rows = len(theta) if vectorized else 1
-        return _per_observation(rows, n_rows, X.shape[0], vectorized).sum(axis=-1)
+        if vectorized:
+            return _per_observation(ll, len(theta), X.shape[0], True).sum(axis=-1)
+        # a float: the scalar path's fast case
+        return float(_per_observation(ll[None], 1, X.shape[0], False).sum())
 
     like = _batched(summed, "log_likelihood", vectorized)
     prior = None if log_prior is None else _batched(log_prior, "log_prior", vectorized)
