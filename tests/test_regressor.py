@@ -1206,6 +1206,7 @@ def test_hidden_layer_sizes_auto_is_the_losses_choice_on_one_joint_column(
     # joint_hidden_layer_sizes was measured on one target column; any value
     # the user gives is kept
     X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
     y = np.c_[y, y / 2][:, :n_columns].squeeze()
     reg = EnergyRegressor(loss=loss, energy="joint", alpha=1.0, max_iter=2,
                           hidden_layer_sizes=given, random_state=0)
