@@ -155,8 +155,8 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
             early_stopping=self.early_stopping, verbose=self.verbose,
             loss=repr(loss), energy=energy_name)
         # "auto", and the parameters left at skebm's defaults, take the
-        # loss's training defaults, then the answer space's (several target
-        # columns: a schedule for its sampled gradient)
+        # loss's training defaults, then the answer space's (set in _fit: a
+        # schedule for a sampled contrastive term)
         own = {**loss.training_defaults(), **getattr(self, "_space_defaults", {})}
         defaults = _skebm_defaults(self)
         for name, value in own.items():
@@ -220,6 +220,8 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         # partial_fit continues the fitted answer space, a warm start does not
         space, y = self._answer_space(energy_cls, X, y, sample_weight, fitted,
                                       fitted_targets, loss, spread, y_standardization)
+        self._space_defaults = (space.training_defaults(len(y))
+                                if hasattr(space, "training_defaults") else {})
         if self.sampler is not None:
             space.check_sampler(self.sampler, loss)
         energy = energy_cls.build(loss, self._hidden(loss, energy_name, space),

@@ -62,10 +62,6 @@ class _RegressionDataMixin:
                                             check_random_state(self.random_state))
             space = copy.copy(space)  # a fitted one is left as it was
             space.set_spread(spread)
-        # several target columns: the parameters left at their defaults take
-        # the answer space's (VectorSpace.training_defaults), in _settings
-        self._space_defaults = (space.training_defaults(len(z))
-                                if hasattr(space, "training_defaults") else {})
         outside = space.outside(z)
         if continued and outside.any():
             warnings.warn(

@@ -843,6 +843,27 @@ def test_nll_with_sampler_matches_exact_nll_on_digits():
     assert sampled > exact - 0.01
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_sampler_takes_its_own_step_at_the_defaults(iris):
+    # the sampled contrastive term rules out L-BFGS, and Adam's 0.001 left
+    # small sets underfitted in the default 200 epochs (wine 0.94)
+    X, y = iris
+
+    def params(**kw):
+        clf = EnergyClassifier(sampler=MHSampler(n_steps=6, n_chains=2),
+                               max_iter=5, random_state=0, **kw)
+        return clf.fit(X, y).energy_.params_
+
+    np.testing.assert_array_equal(params(), params(learning_rate_init=0.01))
+    assert not np.array_equal(params(), params(learning_rate_init=0.001))
+    Xw, yw = load_wine(return_X_y=True)
+    exact = _cv_accuracy(EnergyClassifier(random_state=0), Xw, yw)
+    sampled = _cv_accuracy(EnergyClassifier(sampler=MHSampler(n_steps=20,
+                                                              random_state=0),
+                                            random_state=0), Xw, yw)
+    assert sampled > exact - 0.02
+
+
 # about seeds, not convergence: a fit short of it may warn
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_sampled_nll_is_reproducible(iris):

@@ -53,6 +53,16 @@ class ClassSpace(AnswerSpace):
         """Width of the energy matrix: one column per class."""
         return self.n_classes
 
+    def training_defaults(self, n_samples):
+        """What replaces the estimator's default ``learning_rate_init``: with
+        a ``sampler``, whose noisy contrastive term rules out L-BFGS, Adam's
+        step of 0.01 (as several target columns take). At 0.001 its 200
+        epochs left small sets underfitted (3-fold CV accuracy of the NLL,
+        standardized iris 0.85, wine 0.94, where the exact partition's
+        L-BFGS fit scores 0.97; 0.92 and 0.97 at 0.01; digits 0.923 and
+        0.927)."""
+        return {} if self.sampler is None else {"learning_rate_init": 0.01}
+
     def candidates(self, energy, X, y, step):
         energies, cache = energy.forward(X)
         contrast = None
