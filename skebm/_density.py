@@ -71,12 +71,15 @@ class GibbsDensityMixin:
         -------
         energies : ndarray of shape (n_samples,)
         """
-        X = self._check_X(X)
+        X, dtype = self._check_X_and_type(X)
         space, z = self.answer_space_, self._standardized(X, y)
         with np.errstate(over="ignore"):
             if hasattr(space, "capped_energies"):
-                return space.capped_energies(self.energy_, X, z, self._gibbs_beta)
-            return space.energies(self.energy_, X, z)
+                energies = space.capped_energies(self.energy_, X, z, self._gibbs_beta)
+            else:
+                energies = space.energies(self.energy_, X, z)
+        # in the input's float type, whichever the architecture computes in
+        return energies.astype(dtype, copy=False)
 
     def predict_log_density(self, X, y, method="auto", return_std=False):
         """``log p(y|x)`` of the Gibbs distribution ``exp(-beta E) / Z(x)``,

@@ -773,6 +773,9 @@ def test_float32_inputs_get_float32_answers_where_they_fit(energy, smooth):
                         reg.predict_interval(X32[:5])):
             assert answers.dtype == dtype and np.all(np.isfinite(answers))
         # the type the inputs come in, not the one the model was fitted in
+        # (the joint energy's were float64 whichever came in)
+        assert reg.energies(X32[:5], y[:5] * unit).dtype == np.float32
+        assert reg.energies(X[:5], y[:5] * unit).dtype == np.float64
         assert reg.predict(X[:5]).dtype == np.float64
         np.testing.assert_allclose(mean, reg.predict(X[:5]), rtol=1e-5)
     with warnings.catch_warnings():
