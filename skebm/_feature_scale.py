@@ -24,6 +24,7 @@ def warn_unscaled(X, name, batch=False):
     columns (one-hot, rare flags: a range of 1) are not. Not for a
     ``partial_fit`` ``batch``, which can be a narrow slice of features at
     unit scale.
+
     On raw features (wine's proline, standard deviation 314; diabetes's
     serum measurements, 34) several accepted pairs fitted silently useless
     models: one class for every row, a nearly flat regression, a joint

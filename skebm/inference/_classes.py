@@ -56,7 +56,7 @@ class ClassSpace(AnswerSpace):
     def training_defaults(self, n_samples):
         """What replaces the estimator's default ``learning_rate_init``: with
         a ``sampler``, whose noisy contrastive term rules out L-BFGS, Adam's
-        step of 0.01 (as several target columns take). At 0.001 its 200
+        step of 0.01 (two target columns' sampled step). At 0.001 its 200
         epochs left small sets underfitted (3-fold CV accuracy of the NLL,
         standardized iris 0.85, wine 0.94, where the exact partition's
         L-BFGS fit scores 0.97; 0.92 and 0.97 at 0.01; digits 0.923 and
