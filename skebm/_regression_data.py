@@ -1,5 +1,5 @@
-"""The steps of a regressor's fit that prepare its data: the targets as
-standardized columns, their space of answers (with the radius of the margin
+"""The steps of a regressor's fit that prepare its data: the rows validated,
+the targets as standardized columns, their space of answers (with the radius of the margin
 losses' ball), and the joint energy's inputs: the box of the training rows,
 and above two target columns the kernel ridge inputs."""
 
@@ -8,18 +8,43 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._input_box import InputBox
 from ._kernel_inputs import KernelRidgeInputs, conditional_spread
 from ._targets import standardization
+from .energies import REGRESSOR_ENERGIES
 from .losses import get_loss
 
 
 class _RegressionDataMixin:
-    """``_encode_targets``, ``_answer_space`` and ``_model_inputs`` of
-    :class:`~skebm.EnergyRegressor` (steps of ``BaseEnergyModel._fit``), and
+    """``_validate_input``, ``_encode_targets``, ``_answer_space`` and
+    ``_model_inputs`` of :class:`~skebm.EnergyRegressor` (steps of
+    ``BaseEnergyModel._fit``), and
     the conditional spread that ``alpha="auto"`` shares (``_auto_spread``)."""
+
+    def _validate_input(self, X, y, sample_weight, reset):
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+            multi_output=True, y_numeric=True, reset=reset,
+        )
+        if y.ndim == 2 and not REGRESSOR_ENERGIES[self.energy].multi_output:
+            if y.shape[1] > 1:
+                raise ValueError(
+                    f"energy={self.energy!r} models one target; y has "
+                    f"{y.shape[1]} columns. Use energy='linear', 'mlp' or "
+                    "'joint', or one model per target "
+                    "(sklearn.multioutput.MultiOutputRegressor).")
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected. "
+                "Please change the shape of y to (n_samples,), for example "
+                "using ravel().", DataConversionWarning)
+            y = y[:, 0]
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
+                                             ensure_non_negative=True)
+        return X, y, sample_weight
 
     def _encode_targets(self, y, sample_weight, incremental, fitted):
         """Targets as float columns, and whether predictions have columns."""

@@ -1,14 +1,10 @@
 """EnergyRegressor: continuous answers, inference in their answer space."""
 
-import warnings
 from numbers import Real
 
-import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.exceptions import DataConversionWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._base import BaseEnergyModel, _solver_is_stochastic
 from ._restore import restore_on_error
@@ -320,27 +316,6 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         self.persistent_chains = persistent_chains
 
     # -- steps of BaseEnergyModel._fit --------------------------------------------
-    def _validate_input(self, X, y, sample_weight, reset):
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-            multi_output=True, y_numeric=True, reset=reset,
-        )
-        if y.ndim == 2 and not REGRESSOR_ENERGIES[self.energy].multi_output:
-            if y.shape[1] > 1:
-                raise ValueError(
-                    f"energy={self.energy!r} models one target; y has "
-                    f"{y.shape[1]} columns. Use energy='linear', 'mlp' or "
-                    "'joint', or one model per target "
-                    "(sklearn.multioutput.MultiOutputRegressor).")
-            warnings.warn(
-                "A column-vector y was passed when a 1d array was expected. "
-                "Please change the shape of y to (n_samples,), for example "
-                "using ravel().", DataConversionWarning)
-            y = y[:, 0]
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
-                                             ensure_non_negative=True)
-        return X, y, sample_weight
-
     def _samples_answers(self, energy_cls, y):
         samples = getattr(energy_cls.answer_space, "samples", None)
         return bool(samples is not None and samples(y))
