@@ -39,17 +39,23 @@ def _call(fn, name, theta, args):
         _reraise(exc, name, theta)
 
 
-def _as_log_values(values, n_rows, name, theta):
-    """Check that a log density returned one finite-or-not float per row."""
+def _float_array(values, name, theta, expected):
+    """``values`` as a float array, or a TypeError naming what the log density
+    ``name`` returned at ``theta`` instead of ``expected``."""
     try:
         if values is None:  # numpy would read it as NaN: a missing return
             raise TypeError
-        out = np.asarray(values, dtype=float)
+        return np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
         raise TypeError(
-            f"{name} must return a float per parameter vector, got "
-            f"{type(values).__name__} at theta={_format_theta(theta)}"
+            f"{name} must return {expected}, got {type(values).__name__} "
+            f"{values!r:.40} at theta={_format_theta(theta)}"
         ) from exc
+
+
+def _as_log_values(values, n_rows, name, theta):
+    """Check that a log density returned one finite-or-not float per row."""
+    out = _float_array(values, name, theta, "a float per parameter vector")
     if out.size != n_rows or out.ndim > 2:
         raise ValueError(
             f"{name} returned shape {out.shape} for theta of shape "
@@ -63,15 +69,7 @@ def _as_log_value(value, name, row):
     ``row``), as a float, or an error naming what it returned."""
     if isinstance(value, (int, np.integer, np.floating)):  # and numpy scalars
         return float(value)
-    try:
-        if value is None:  # numpy would read it as NaN: a missing return
-            raise TypeError
-        out = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"{name} must return a float, got {type(value).__name__} "
-            f"{value!r:.40} at theta={_format_theta(row)}"
-        ) from exc
+    out = _float_array(value, name, row, "a float")
     if out.size != 1:
         raise ValueError(
             f"{name} must return a float for a parameter vector theta of shape "
