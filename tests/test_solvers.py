@@ -442,3 +442,27 @@ def test_a_run_that_must_not_stop_when_stalled_runs_all_and_warns_only_if_never_
             state = train(Descent(), X, y, w, settings, solver, rng)
         assert state["n_iter_"] == n_iter, (tol, stop)
         assert [c.category for c in caught] == [ConvergenceWarning] * warns, (tol, stop)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_update_rules_are_scikit_learns(solver):
+    # the same steps as MLPClassifier's optimizers (Adam; SGD with
+    # Nesterov momentum at a constant rate), an independent implementation
+    from sklearn.neural_network._stochastic_optimizers import (
+        AdamOptimizer as SkAdam, SGDOptimizer as SkSGD)
+
+    from skebm.solvers._adam import AdamOptimizer
+    from skebm.solvers._sgd import SGDOptimizer
+    rng = np.random.default_rng(0)
+    params = rng.standard_normal(30)
+    reference = params.copy()
+    if solver == "adam":
+        ours, theirs = AdamOptimizer(params, 0.01), SkAdam([reference], 0.01)
+    else:
+        ours = SGDOptimizer(params, 0.01, momentum=0.9)
+        theirs = SkSGD([reference], 0.01, "constant", momentum=0.9, nesterov=True)
+    for _ in range(20):
+        grad = rng.standard_normal(30)
+        ours.update(grad)
+        theirs.update_params([reference], [grad])
+    np.testing.assert_allclose(params, reference, rtol=1e-12, atol=1e-14)
