@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Ridge
 
 from skebm import EnergyRegressor, MHSampler
 from skebm._base import BaseEnergyModel
@@ -315,12 +316,17 @@ def test_descent_finds_the_grid_argmin():
                                atol=2 * np.ptp(nodes[:, 0]) / 128)
 
 
-@pytest.mark.parametrize("loss", ["hinge", "log"])
+@pytest.mark.parametrize("loss", ["hinge", "log", "mce"])
 def test_margin_losses_train(loss):
-    X, Y, _ = _ring(400, 0)
-    reg = _fit(X, Y, loss=loss, max_iter=10)
-    assert reg.predict(X[:5]).shape == (5, 2)
+    # DESIGN: an accepted pair trains to a useful model; issue 11's bar is
+    # 0.1 R^2 of Ridge, which scores 0.97 on these two linear outputs
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    Y = X @ rng.normal(size=(3, 2)) + 0.3 * rng.normal(size=(400, 2))
+    reg = _fit(X[:300], Y[:300], loss=loss, max_iter=10)
+    ridge = Ridge().fit(X[:300], Y[:300]).score(X[300:], Y[300:])
     assert np.all(np.isfinite(reg.loss_curve_))
+    assert reg.score(X[300:], Y[300:]) > ridge - 0.1
 
 
 @pytest.mark.parametrize("loss", ["lvq2", "square_square", "square_exp"])
@@ -363,7 +369,13 @@ def test_bad_input():
 def test_nll_loss_instance_and_persistent_chains():
     X, Y, _ = _ring(200, 0)
     reg = _fit(X, Y, loss=NLLLoss(), max_iter=3, persistent_chains=True)
-    assert reg.predict(X[:2]).shape == (2, 2)
+    by_name = _fit(X, Y, loss="nll", max_iter=3, persistent_chains=True)
+    np.testing.assert_array_equal(reg.energy_.params_, by_name.energy_.params_)
+    # the chains live for one fit: nothing per training row is pickled
+    assert reg.answer_space_._chains is None
+    # and they carry state: restarted chains train another model
+    restarted = _fit(X, Y, loss="nll", max_iter=3)
+    assert not np.array_equal(restarted.energy_.params_, reg.energy_.params_)
 
 
 def test_vector_defaults_replace_only_parameters_left_at_default():

@@ -151,7 +151,7 @@ class JointEnergy(_AnswerEnergy):
                 "energy of other answers, so the joint energy collapses to a "
                 "flat surface that predicts nothing (examples/"
                 "plot_energy_collapse.py shows it). Use a contrastive loss "
-                "('nll', 'hinge', 'square_square', ...) or energy='mlp', whose "
+                "('nll', 'hinge', 'log', ...) or energy='mlp', whose "
                 "quadratic energy makes it least squares.")
         if isinstance(answers, VectorSpace):
             return JointVectorEnergy.build(loss, hidden_layer_sizes, activation,
