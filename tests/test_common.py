@@ -99,11 +99,14 @@ class _GaussianLogLikelihood:
 
 
 # MHSampler is an estimator too (a density estimator whose fit runs the
-# chains on X): the native walk with a scalar likelihood, and emcee's
-# stretch move with a vectorized one
+# chains on X): the native walk with a scalar likelihood, and with a
+# vectorized one, a burn-in count and thinning; emcee's stretch move
 SAMPLERS = [
     MHSampler(log_likelihood=_GaussianLogLikelihood(), init=[0.0], n_steps=50,
               n_chains=2, random_state=0),
+    MHSampler(log_likelihood=_GaussianLogLikelihood(vectorized=True),
+              vectorized=True, init=[0.0], n_steps=60, n_chains=4, step_size=0.5,
+              burn_in=20, thin=2, random_state=0),
     MHSampler(log_likelihood=_GaussianLogLikelihood(vectorized=True),
               vectorized=True, move="stretch", init=[0.0], n_steps=50, n_chains=4,
               random_state=0),

@@ -22,7 +22,6 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import estimator_checks_generator
 
 from skebm.sampling import integrated_time
 from skebm.sampling import MHSampler, categorical_frequencies, mh_categorical
@@ -121,40 +120,6 @@ def fit_gaussian_chain(**params):
 # ---------------------------------------------------------------- estimator API
 
 
-SAMPLERS = {
-    "scalar": MHSampler(log_likelihood=location_loglik, log_prior=wide_prior,
-                        init=0.0, n_steps=200, n_chains=2, random_state=0),
-    "vectorized": MHSampler(log_likelihood=location_loglik_vec,
-                            log_prior=wide_prior_vec, vectorized=True, init=[0.0],
-                            n_steps=200, n_chains=4, step_size=0.5, burn_in=50,
-                            thin=2, random_state=0),
-    "stretch": MHSampler(std_normal_vec, vectorized=True, init=[0.0, 0.0],
-                         n_steps=100, n_chains=8, move="stretch", random_state=0),
-}
-
-
-def _check_id(obj):
-    # samplers by name: their repr holds the functions' addresses, which
-    # differ between pytest-xdist's workers, and the workers must collect
-    # the same test ids
-    if isinstance(obj, MHSampler):
-        return next((name for name, s in SAMPLERS.items() if s is obj),
-                    type(obj).__name__)
-    keywords = ",".join(f"{k}={v}" for k, v in getattr(obj, "keywords", {}).items())
-    name = getattr(obj, "func", obj).__name__
-    return f"{name}({keywords})" if keywords else name
-
-
-@pytest.mark.parametrize(
-    "estimator, check",
-    [case for sampler in SAMPLERS.values()
-     for case in estimator_checks_generator(sampler, mark="xfail")],
-    ids=_check_id,
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
-
-
 def test_pipeline_score_equals_manual_composition():
     X = np.random.default_rng(0).normal(2.0, 1.0, size=(200, 1))
     mh = MHSampler(log_likelihood=location_loglik_vec, log_prior=wide_prior_vec,
@@ -226,7 +191,19 @@ def test_seed_example():
     )
     mh = example.seed_sampler(problem, random_state=0).fit(problem.observed)
     assert mh.chain_.shape == (37500, 1, 1)
-    assert 7000 <= mh.n_accepted_.sum() <= 10000
+    # the stationary acceptance rate, int int q(s'|s) min(p(s), p(s')) ds ds'
+    # for the N(s, 0.5) proposal, by quadrature of the exact posterior p
+    # (0.170: the slides' "about 8500" of 50000)
+    density = example.exact_posterior(problem.observed, problem.mu)[0]
+    sd = problem.exact_mean / np.sqrt(2 * len(problem.observed))
+    s = np.linspace(problem.exact_mean - 15 * sd, problem.exact_mean + 15 * sd, 2001)
+    p = density(s)
+    rate = (stats.norm.pdf(s[:, None] - s, scale=0.5) * np.minimum.outer(p, p)).sum() \
+        * (s[1] - s[0]) ** 2
+    accepted = mh.accepted_chain_[:, 0].astype(float)
+    tau = emcee.autocorr.integrated_time(accepted, quiet=True)[0]
+    se = np.sqrt(len(accepted) * rate * (1 - rate) * tau)
+    assert abs(accepted.sum() - len(accepted) * rate) < K * se
     mcse = mh.std_[0] / np.sqrt(mh.ess_[0])
     assert mh.ess_[0] > 1000  # the tolerance below is a real one
     assert abs(mh.mean_[0] - problem.exact_mean) < K * mcse
@@ -316,8 +293,13 @@ def test_emcee_gaussian_move_matches_the_native_kernel_statistically():
     assert via_emcee.step_size_ is None
     for mh in (native, via_emcee):
         assert abs(mh.mean_[0]) < K / np.sqrt(mh.ess_[0])
-    rate = native.acceptance_rate_.mean()
-    assert via_emcee.acceptance_rate_.mean() == pytest.approx(rate, abs=0.03)
+    # a random walk N(0, s^2) on N(0, 1) accepts (2 / pi) arctan(2 / s) of
+    # its proposals at stationarity; the 16 chains are independent
+    rate = 2 / np.pi * np.arctan(2 / 2.4)
+    for mh in (native, via_emcee):
+        per_chain = mh.accepted_chain_.mean(axis=0)
+        se = per_chain.std(ddof=1) / np.sqrt(len(per_chain))
+        assert abs(per_chain.mean() - rate) < K * se
 
 
 @pytest.mark.parametrize("move", ["stretch", "de"])
