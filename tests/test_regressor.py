@@ -867,6 +867,20 @@ def test_a_finite_blow_up_is_divergence(smooth):
     assert reg.loss_curve_[-1] > 1e8 * reg.loss_curve_[0]
 
 
+def test_a_blow_up_within_the_first_epoch_is_divergence():
+    # Adam at 10 on 4000 rows: the loss rose from 1.4 to 8e10 within the
+    # first epoch, whose mean was then the reference, and the fit returned
+    # an R^2 of -2000 without a word
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((4000, 4))
+    y = 6.7 + 0.4 * X[:, 0] + 0.3 * rng.standard_normal(4000)
+    reg = EnergyRegressor(energy="mlp", solver="adam", learning_rate_init=10.0,
+                          alpha=1.0, max_iter=5, random_state=0)
+    with pytest.raises(ValueError, match="loss grew from .* at iteration 1"):
+        reg.fit(X, y)
+    assert not hasattr(reg, "energy_")
+
+
 def test_a_partial_fit_that_diverges_leaves_the_model_and_its_stream(smooth):
     # restored to the last bit: the random stream of later calls included
     X, y = smooth

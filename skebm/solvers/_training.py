@@ -17,9 +17,10 @@ from ._sgd import SGDOptimizer
 from ._settings import auto_batch_size
 
 _OPTIMIZERS = {"adam": AdamOptimizer, "sgd": SGDOptimizer}
-# a stochastic run whose epoch loss grows past this many times the first
-# epoch's of the call (or 1) has diverged, finite or not: a step too large
-# multiplies the loss every epoch (1.4, 117, 3.4e4, ... 9.8e22 in ten)
+# a stochastic run whose epoch loss grows past this many times the call's
+# first batch's, before its first step (or 1), has diverged, finite or not:
+# a step too large multiplies the loss every epoch (1.4, 117, 3.4e4, ...
+# 9.8e22 in ten)
 _BLOW_UP = 1e8
 
 
@@ -271,9 +272,11 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
     best_loss = np.inf if best_loss is None else best_loss
     best_score, best_params = -np.inf, None
     no_improvement, scores, converged = 0, [], False
-    # this call's first epoch: a warm start or a partial_fit batch of other
-    # weights may start far from an earlier call's loss
-    first = len(state["loss_curve_"])
+    # the loss of this call's first batch, before any step, is the
+    # reference: a warm start or a partial_fit batch of other weights may
+    # start far from an earlier call's loss, and a step too large can blow
+    # up within the first epoch, whose mean then hides it
+    start = None
     for epoch in range(1, 2 if incremental else settings.max_iter + 1):
         order = rng.permutation(n_samples)
         total = 0.0
@@ -285,6 +288,8 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
                                     rows=None if incremental else idx)
             if not np.isfinite(value):
                 raise _diverged(settings, state["n_iter_"] + 1, solver)
+            if start is None:
+                start = abs(value)
             optimizer.update(grad)
             if averaging:
                 n_averaged += 1
@@ -298,7 +303,6 @@ def _train_stochastic(objective, X, y, sample_weight, settings, solver, state,
             print(f"Iteration {state['n_iter_']}, loss = {epoch_loss:.8f}")
         if not np.all(np.isfinite(params)):
             raise _diverged(settings, state["n_iter_"], solver)
-        start = abs(state["loss_curve_"][first])
         if epoch_loss > _BLOW_UP * max(start, 1.0):
             raise _diverged(settings, state["n_iter_"], solver,
                             f"grew from {start:.3g} to {epoch_loss:.3g}")
