@@ -89,6 +89,8 @@ def test_sticky_chains_are_flagged_like_arviz_does():
     assert np.all(effective_sample_size(chain) < chain.shape[0] * chain.shape[1] / 40)
 
 
+@pytest.mark.filterwarnings(
+    "ignore:The chains have not converged:sklearn.exceptions.ConvergenceWarning")
 def test_sampler_attributes_agree_with_arviz():
     def banana(theta):  # a curved target: the two dimensions mix differently
         return -0.5 * (theta[:, 0] ** 2 + (theta[:, 1] - theta[:, 0] ** 2) ** 2 / 0.1)

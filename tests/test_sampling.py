@@ -18,7 +18,7 @@ from joblib import parallel_config
 from scipy import stats
 from scipy.special import logsumexp
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -27,6 +27,11 @@ from skebm.sampling import integrated_time
 from skebm.sampling import MHSampler, categorical_frequencies, mh_categorical
 
 K = 4.0  # Monte Carlo standard errors allowed
+# many tests run chains far too short to converge, on purpose; the warning
+# that says so has tests of its own (test_fit_warns_where_chains_disagree)
+pytestmark = [pytest.mark.filterwarnings(
+    f"ignore:{message}:sklearn.exceptions.ConvergenceWarning")
+    for message in ("The chains have not converged", "Only [0-9]+ draws? per chain")]
 EXAMPLE = pathlib.Path(__file__).resolve().parents[1] / "examples" / "plot_mh_estimate_std.py"
 
 
@@ -175,6 +180,49 @@ def test_score_is_the_log_pointwise_predictive_density():
     np.testing.assert_allclose(scalar.score_samples(X_test), expected, rtol=1e-12)
 
 
+def scale_loglik(theta, X):  # a location fixed at 0, a free log scale
+    return -0.5 * np.sum(X**2, axis=1) * np.exp(-2 * theta[0]) - theta[0]
+
+
+def test_grid_search_over_likelihoods_from_a_template_without_one():
+    # GridSearchCV asks the template for score before it sets a likelihood
+    X = np.random.default_rng(1).normal(2.0, 1.0, size=(150, 1))
+    mh = MHSampler(log_prior=wide_prior, init=[0.0], n_steps=400, random_state=0)
+    assert hasattr(mh, "score")
+    search = GridSearchCV(mh, {"log_likelihood": [scale_loglik, location_loglik]},
+                          cv=3).fit(X)
+    assert search.best_params_["log_likelihood"] is location_loglik
+
+
+def test_fit_warns_where_chains_disagree_or_too_few_draws_are_kept():
+    # a logistic regression's posterior from zeros, at the default step:
+    # chains that have not reached its mass (means of -0.2 for an intercept
+    # of -13), which said nothing but through r_hat_
+    rng = np.random.default_rng(0)
+    X = np.c_[np.ones(32), rng.normal(size=(32, 3)) * [1.0, 3.0, 1.0]]
+    y = (X @ [-13.0, 2.8, 0.1, 2.4] + rng.logistic(size=32) > -13).astype(float)
+
+    def logit_loglik(theta, data):
+        z = data[:, :4] @ theta
+        return data[:, 4] * z - np.logaddexp(0, z)
+
+    mh = MHSampler(log_likelihood=logit_loglik, init=np.zeros(4), n_steps=500,
+                   random_state=0)
+    with pytest.warns(ConvergenceWarning, match="not converged"):
+        mh.fit(np.c_[X, y])
+    assert np.max(mh.r_hat_) > 1.1
+    few = MHSampler(std_normal_vec, vectorized=True, init=[0.0], n_steps=1000,
+                    burn_in=998, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="Only 2 draws per chain"):
+        few.fit()
+    assert np.isnan(few.r_hat_).all()
+    # a run that converged says nothing
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        MHSampler(std_normal_vec, vectorized=True, init=[0.0], n_steps=2000,
+                  random_state=0).fit()
+
+
 def test_score_needs_a_likelihood():
     mh = fit_gaussian_chain()
     assert not hasattr(mh, "score") and not hasattr(mh, "score_samples")
@@ -263,7 +311,9 @@ def test_discrete_target_frequencies():
 def test_r_hat_flags_chains_stuck_in_separate_modes():
     init = np.array([[-10.0], [-10.0], [10.0], [10.0]])
     mh = MHSampler(two_modes, vectorized=True, init=init, n_steps=2000, step_size=0.5,
-                   random_state=0).fit()
+                   random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"not converged: split R-hat .* \[0\]"):
+        mh.fit()
     assert np.all(mh.chain_[:, :2] < 0) and np.all(mh.chain_[:, 2:] > 0)  # stuck
     # The rank R-hat of perfectly separated chains is bounded (about 1.7).
     assert mh.r_hat_[0] > 1.5

@@ -18,7 +18,7 @@ from ._emcee_runner import _run_emcee
 from ._arviz_export import _inference_data
 from ._chain_groups import _run_chain_groups
 from ._random import _generator
-from ._sampler_diagnostics import _ChainDiagnosticsMixin
+from ._sampler_diagnostics import _ChainDiagnosticsMixin, warn_if_unconverged
 from ._scoring import _log_pointwise_predictive_density
 from ._starts import _initial_states
 
@@ -246,6 +246,12 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
         Returns
         -------
         self : MHSampler
+
+        Warns
+        -----
+        ConvergenceWarning
+            Where the classic split R-hat of a dimension exceeds 1.1 (the
+            chains disagree), or fewer than 4 draws per chain are kept.
         """
         if X is not None:
             X = validate_data(self, X)
@@ -304,6 +310,7 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
         self.step_size_ = step
         self.mean_ = self.samples_.mean(axis=0)
         self.std_ = self.samples_.std(axis=0)
+        warn_if_unconverged(chain)
         return self
 
     def _progress_bar(self):
@@ -348,7 +355,9 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
         )
 
     def _has_log_likelihood(self):
-        if self.log_likelihood is None:
+        # a template with neither callable scores: GridSearchCV over
+        # log_likelihood asks the template before it sets one
+        if self.log_likelihood is None and self.log_prob is not None:
             raise AttributeError(
                 "score needs log_likelihood: a log_prob alone has no held-out data "
                 "to score."

@@ -5,10 +5,42 @@ sampler's own work on a cheap target; so ``fit`` only samples, and the
 diagnostics are computed from ``chain_`` on first access and cached with it.
 """
 
+import warnings
+
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
-from ._diagnostics import _diagnose
+from ._diagnostics import _MIN_STEPS, _diagnose, r_hat
+
+# Gelman et al.'s classic bound on the split R-hat: above it the chains
+# disagree grossly (Vehtari et al. ask for 1.01 of the stricter r_hat_)
+_R_HAT_WARNING = 1.1
+
+
+def warn_if_unconverged(chain):
+    """Warn (ConvergenceWarning) where the kept draws of ``chain`` (n, m, d)
+    cannot stand for the target: too few to diagnose, or chains that
+    disagree. The classic split R-hat costs one pass over the draws, not
+    the sorts of the rank-normalized one."""
+    n_kept = chain.shape[0]
+    if n_kept < _MIN_STEPS:
+        warnings.warn(
+            f"Only {n_kept} draw{'s' * (n_kept != 1)} per chain kept after "
+            f"burn-in and thinning; r_hat_ and ess_ need {_MIN_STEPS} and are "
+            "NaN. Run more steps (n_steps) or keep more of them (burn_in, thin).",
+            ConvergenceWarning)
+        return
+    with np.errstate(invalid="ignore", divide="ignore"):
+        split = r_hat(chain, method="split")
+    bad = np.flatnonzero(split > _R_HAT_WARNING)
+    if bad.size:
+        warnings.warn(
+            f"The chains have not converged: split R-hat {np.max(split[bad]):.3f} "
+            f"> {_R_HAT_WARNING} in dimension(s) {bad[:10].tolist()}, so mean_ and "
+            "samples_ do not stand for the target yet. Run more steps (n_steps), "
+            "start nearer its mass (init) or set step_size to its scale.",
+            ConvergenceWarning)
 
 
 class _ChainDiagnosticsMixin:
