@@ -176,6 +176,17 @@ def test_read_csv_numeric_target(tmp_path):
     assert y.dtype == float and infer_task(y) == "regression" and not notes
 
 
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_read_csv_separated_by_semicolons_or_tabs(tmp_path, sep):
+    # read as one column named 'a;b;y', the target was "not found"
+    path = tmp_path / "data.csv"
+    _regression_csv(path)
+    path.write_text(path.read_text().replace(",", sep))
+    X, y, numeric, categorical, notes = read_csv(path, "y")
+    assert X.shape == (60, 2) and numeric == ["a", "b"] and not categorical
+    assert y.dtype == float
+
+
 def test_compare_regression_csv_with_the_default_losses(capsys, tmp_path):
     path = tmp_path / "data.csv"
     # 200 training rows a fold: alpha="auto" holds one split out (fewer rows

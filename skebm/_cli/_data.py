@@ -55,8 +55,13 @@ def read_csv(path, target):
     if target is None:
         raise CLIError("a CSV file needs --target COLUMN")
     try:
-        frame = pd.read_csv(path, skipinitialspace=True, na_values=EXTRA_NA,
-                            low_memory=False)
+        frame = _read(path, ",")
+        # one column whose name holds another separator: a ';'-separated
+        # file (a comma is the decimal mark in much of Europe) or a TSV
+        header = str(frame.columns[0]) if frame.shape[1] == 1 else ""
+        sep = next((c for c in ";\t|" if c in header), None)
+        if sep is not None:
+            frame = _read(path, sep)
     except pd.errors.EmptyDataError:
         raise CLIError(f"{path} is empty; it needs a header row and data "
                        "rows") from None
@@ -170,3 +175,8 @@ def load(dataset, target):
                        "compare and sample)")
     X, y, numeric, categorical, notes = read_csv(dataset, target)
     return X, y, infer_task(y), preprocessor(numeric, categorical), notes
+
+
+def _read(path, sep):
+    return pd.read_csv(path, sep=sep, skipinitialspace=True, na_values=EXTRA_NA,
+                       low_memory=False)
