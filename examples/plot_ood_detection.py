@@ -14,11 +14,11 @@ with the NLL loss on the digits 0-7 only. Held-out digits 0-7 are the
 in-distribution test set, the digits 8 and 9 (never seen) are the OOD set, and
 each score is judged by the ROC AUC of separating the two.
 
-On this data the max-softmax score separates them much better than the free
-energy: an 8 or a 9 lies about as close to its nearest prototype (a 3, a 5, a
-7) as a typical in-distribution digit does, so its distance-based free energy
-is not unusual, while the softmax is less confident between two similar
-prototypes. The free energy is still better than chance. The figure shows
+On this data both scores separate them well, and the max-softmax score a
+little better (ROC AUC 0.95 against 0.93): many an 8 or a 9 lies about as
+close to its nearest prototype (a 3, a 5, a 7) as a typical in-distribution
+digit does, so its distance-based free energy is not unusual, while the
+softmax is less confident between two similar prototypes. The figure shows
 the ROC curves of both scores and the histograms of each score on the two
 sets.
 
