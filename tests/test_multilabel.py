@@ -90,9 +90,13 @@ def test_mh_label_vectors_marginals_within_monte_carlo_error():
     states, rao_blackwell, rate = mh_label_vectors(pot.unary, pot.pairs, 1.0, init,
                                                    600, 0, burn_in=100)
     assert states.shape == (500, 5, 40, L) and 0 < rate < 1
-    # 20000 correlated draws per row: a few times the iid error of 0.0035
-    assert np.abs(rao_blackwell - exact).max() < 0.02
-    assert np.abs(states.mean(axis=(0, 2)) - exact).max() < 0.03
+    # the 40 chains of a row are independent: their spread gives the
+    # standard error of the visit frequencies, which Rao-Blackwellization
+    # (each label's conditional probability) can only lower
+    per_chain = states.mean(axis=0)
+    se = per_chain.std(axis=1, ddof=1) / np.sqrt(per_chain.shape[1])
+    assert np.all(np.abs(per_chain.mean(axis=1) - exact) < 4 * se)
+    assert np.all(np.abs(rao_blackwell - exact) < 4 * se)
 
 
 def test_mh_label_vectors_checks_its_input():
