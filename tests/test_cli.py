@@ -176,15 +176,18 @@ def test_read_csv_numeric_target(tmp_path):
     assert y.dtype == float and infer_task(y) == "regression" and not notes
 
 
-@pytest.mark.parametrize("sep", [";", "\t"])
-def test_read_csv_separated_by_semicolons_or_tabs(tmp_path, sep):
+@pytest.mark.parametrize("sep, decimal", [(";", "."), (";", ","), ("\t", ".")])
+def test_read_csv_separated_by_semicolons_or_tabs(tmp_path, sep, decimal):
     # read as one column named 'a;b;y', the target was "not found"
     path = tmp_path / "data.csv"
     _regression_csv(path)
-    path.write_text(path.read_text().replace(",", sep))
+    expected = np.loadtxt(path, delimiter=",", skiprows=1)
+    text = path.read_text().replace(",", sep).replace(".", decimal)
+    # a comma in a quoted header name does not make it a comma file
+    path.write_text(text.replace("a", '"a, cm"', 1))
     X, y, numeric, categorical, notes = read_csv(path, "y")
-    assert X.shape == (60, 2) and numeric == ["a", "b"] and not categorical
-    assert y.dtype == float
+    assert numeric == ["a, cm", "b"] and not categorical
+    np.testing.assert_allclose(np.c_[X, y], expected)
 
 
 def test_compare_regression_csv_with_the_default_losses(capsys, tmp_path):

@@ -55,13 +55,7 @@ def read_csv(path, target):
     if target is None:
         raise CLIError("a CSV file needs --target COLUMN")
     try:
-        frame = _read(path, ",")
-        # one column whose name holds another separator: a ';'-separated
-        # file (a comma is the decimal mark in much of Europe) or a TSV
-        header = str(frame.columns[0]) if frame.shape[1] == 1 else ""
-        sep = next((c for c in ";\t|" if c in header), None)
-        if sep is not None:
-            frame = _read(path, sep)
+        frame = _read(path)
     except pd.errors.EmptyDataError:
         raise CLIError(f"{path} is empty; it needs a header row and data "
                        "rows") from None
@@ -177,6 +171,28 @@ def load(dataset, target):
     return X, y, infer_task(y), preprocessor(numeric, categorical), notes
 
 
-def _read(path, sep):
-    return pd.read_csv(path, sep=sep, skipinitialspace=True, na_values=EXTRA_NA,
-                       low_memory=False)
+# a number written with a decimal comma, as ';'-separated files have them
+_COMMA_DECIMAL = r"^[+-]?(\d+,?\d*|,\d+)([eE][+-]?\d+)?$"
+
+
+def _read(path):
+    """The file as a DataFrame, separated by the commonest of ',', ';' and a
+    tab in its header line (a comma on ties). In a ';'-separated file, where
+    a comma is the decimal mark (much of Europe), columns of such numbers
+    are read as numbers."""
+    with open(path, encoding="utf-8", errors="replace") as file:
+        header = file.readline()
+    sep = max(",;\t", key=header.count)
+    frame = pd.read_csv(path, sep=sep, skipinitialspace=True, na_values=EXTRA_NA,
+                        low_memory=False)
+    if sep != ";":
+        return frame
+    for name in frame.columns:
+        column = frame[name]
+        if is_numeric_dtype(column) or is_bool_dtype(column):
+            continue
+        text = column.dropna().astype(str).str.strip()
+        if len(text) and text.str.contains(",").any() \
+                and text.str.fullmatch(_COMMA_DECIMAL).all():
+            frame[name] = pd.to_numeric(text.str.replace(",", ".")).reindex(column.index)
+    return frame
