@@ -31,7 +31,8 @@ K = 4.0  # Monte Carlo standard errors allowed
 # that says so has tests of its own (test_fit_warns_where_chains_disagree)
 pytestmark = [pytest.mark.filterwarnings(
     f"ignore:{message}:sklearn.exceptions.ConvergenceWarning")
-    for message in ("The chains have not converged", "Only [0-9]+ draws? per chain")]
+    for message in ("The chains have not converged", "The chains did not move",
+                    "Only [0-9]+ draws? per chain")]
 EXAMPLE = pathlib.Path(__file__).resolve().parents[1] / "examples" / "plot_mh_estimate_std.py"
 
 
@@ -216,6 +217,12 @@ def test_fit_warns_where_chains_disagree_or_too_few_draws_are_kept():
     with pytest.warns(ConvergenceWarning, match="Only 2 draws per chain"):
         few.fit()
     assert np.isnan(few.r_hat_).all()
+    # no proposal accepted: every draw is the start, and R-hat is 0 / 0
+    stuck = MHSampler(std_normal_vec, vectorized=True, init=[0.0], n_chains=1,
+                      step_size=1e8, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"did not move in dimension\(s\) \[0\]"):
+        stuck.fit()
+    assert stuck.n_accepted_.sum() == 0
     # a run that converged says nothing
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)

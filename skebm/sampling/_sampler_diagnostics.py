@@ -33,6 +33,16 @@ def warn_if_unconverged(chain):
         return
     with np.errstate(invalid="ignore", divide="ignore"):
         split = r_hat(chain, method="split")
+    # NaN: no half-chain varies, every kept draw of each chain is one point
+    still = np.flatnonzero(np.isnan(split))
+    if still.size:
+        warnings.warn(
+            f"The chains did not move in dimension(s) {still[:10].tolist()}: "
+            "every kept draw of each chain is the same point, so mean_ is where "
+            "they stood and std_ is 0. Set step_size to the target's scale, or "
+            "check that the log density is finite around init.",
+            ConvergenceWarning)
+        return
     bad = np.flatnonzero(split > _R_HAT_WARNING)
     if bad.size:
         warnings.warn(
