@@ -98,10 +98,23 @@ class _GaussianLogLikelihood:
         return f"GaussianLogLikelihood(vectorized={self.vectorized})"
 
 
+class _StandardNormal:
+    """A log density of its own, without data: a sampler with no score."""
+
+    def __call__(self, theta):
+        return -0.5 * float(theta @ theta)
+
+    def __repr__(self):
+        return "StandardNormal()"
+
+
 # MHSampler is an estimator too (a density estimator whose fit runs the
 # chains on X): the native walk with a scalar likelihood, and with a
-# vectorized one, a burn-in count and thinning; emcee's stretch move
+# vectorized one, a burn-in count and thinning; emcee's stretch move; and a
+# log_prob alone (X validated and ignored, no score)
 SAMPLERS = [
+    MHSampler(log_prob=_StandardNormal(), init=[0.0, 0.0], n_steps=50, n_chains=2,
+              random_state=0),
     MHSampler(log_likelihood=_GaussianLogLikelihood(), init=[0.0], n_steps=50,
               n_chains=2, random_state=0),
     MHSampler(log_likelihood=_GaussianLogLikelihood(vectorized=True),
