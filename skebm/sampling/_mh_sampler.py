@@ -251,7 +251,8 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
         -----
         ConvergenceWarning
             Where the classic split R-hat of a dimension exceeds 1.1 (the
-            chains disagree), or fewer than 4 draws per chain are kept.
+            chains disagree) or is undefined (they did not move), or fewer
+            than 4 draws per chain are kept.
         """
         if X is not None:
             X = validate_data(self, X)

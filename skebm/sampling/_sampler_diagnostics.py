@@ -1,8 +1,10 @@
 """The convergence diagnostics of a fitted sampler, computed when first read.
 
 Rank normalization sorts every kept draw twice, which costs more than a fast
-sampler's own work on a cheap target; so ``fit`` only samples, and the
-diagnostics are computed from ``chain_`` on first access and cached with it.
+sampler's own work on a cheap target; so ``fit`` only samples (and warns,
+from the classic split R-hat, one pass over the draws, where the chains
+cannot stand for the target), and the diagnostics are computed from
+``chain_`` on first access and cached with it.
 """
 
 import warnings
@@ -20,9 +22,8 @@ _R_HAT_WARNING = 1.1
 
 def warn_if_unconverged(chain):
     """Warn (ConvergenceWarning) where the kept draws of ``chain`` (n, m, d)
-    cannot stand for the target: too few to diagnose, or chains that
-    disagree. The classic split R-hat costs one pass over the draws, not
-    the sorts of the rank-normalized one."""
+    cannot stand for the target: too few to diagnose, chains that did not
+    move, or chains that disagree."""
     n_kept = chain.shape[0]
     if n_kept < _MIN_STEPS:
         warnings.warn(
