@@ -20,7 +20,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 
-from skebm import EnergyClassifier, MHSampler, compatibility_table
+from skebm import EnergyClassifier, MHSampler
 from skebm.energies import DistanceEnergy, LinearEnergy
 from skebm.losses import LOSSES, LVQ2Loss, NLLLoss
 
@@ -66,32 +66,6 @@ def test_losses_get_the_energies_they_need(iris, loss, energy):
     assert np.all(clf.energies(X) >= 0)
     if loss == "lvq2":
         assert np.all(clf.energies(X) > 0)
-
-
-def test_compatibility_table_says_what_fit_does(iris):
-    X, y = iris
-    rows = compatibility_table()
-    assert len(rows) == 36
-    for loss, label, outcome in rows:
-        energy = label.split(",")[0]
-        hidden = () if "=()" in label else (4,)
-        clf = EnergyClassifier(loss=loss, energy=energy, hidden_layer_sizes=hidden,
-                               max_iter=5)
-        if outcome.startswith("refused"):
-            with pytest.raises(ValueError, match="ill-posed"):
-                clf.fit(X, y)
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            energies = clf.fit(X, y).energies(X)
-        if ">= 0" in outcome:
-            assert energies.min() >= 0, (loss, label)
-        if "> 0" in outcome:
-            assert energies.min() > 0, (loss, label)
-        if LOSSES[loss].energy_domain != "real":
-            assert "any sign" not in outcome
-    refused = [(loss, label) for loss, label, o in rows if o.startswith("refused")]
-    assert refused == [("energy", "distance")]
 
 
 def test_energy_loss_with_learned_embedding_is_refused(iris):

@@ -19,7 +19,7 @@ from sklearn.model_selection import (GridSearchCV, KFold, cross_val_score,
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skebm import EnergyClassifier, EnergyRegressor, MHSampler, compatibility_table
+from skebm import EnergyClassifier, EnergyRegressor, MHSampler
 from skebm import _alpha_auto as alpha_auto
 from skebm._kernel_inputs import conditional_spread
 from skebm.datasets import make_bimodal_sine
@@ -118,32 +118,6 @@ def test_ill_posed_pairs_are_refused(smooth):
         with pytest.raises(ValueError, match=match):
             reg.fit(X, target)
         assert not hasattr(reg, "energy_")
-
-
-def test_regressor_compatibility_table_says_what_fit_does(smooth):
-    X, y = smooth
-    rows = compatibility_table("regressor")
-    assert len(rows) == 3 * len(LOSSES)
-    for loss, energy, outcome in rows:
-        reg = EnergyRegressor(loss=loss, energy=energy, hidden_layer_sizes=(4,),
-                              alpha=1.0, max_iter=3, random_state=0)
-        if outcome.startswith("refused"):
-            with pytest.raises(ValueError, match="ill-posed"):
-                reg.fit(X, y)
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            energies = reg.fit(X, y).energies(X, y[::-1])
-        if ">= 0" in outcome:
-            assert energies.min() >= 0, (loss, energy)
-        if "> 0" in outcome:
-            assert energies.min() > 0, (loss, energy)
-        if LOSSES[loss].energy_domain != "real":
-            assert "any sign" not in outcome
-    refused = [(loss, e) for loss, e, o in rows if o.startswith("refused")]
-    assert refused == [("energy", "joint"), ("lvq2", "linear"), ("lvq2", "mlp")]
-    with pytest.raises(ValueError, match="classifier.*regressor"):
-        compatibility_table("ranker")
 
 
 def test_linear_nll_is_ridge_with_the_same_alpha(smooth):
