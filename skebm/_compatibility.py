@@ -22,11 +22,10 @@ _JOINT_MAPS = {
 }
 
 
-def _architectures(estimator):
-    """(label, name, hidden_layer_sizes) of every registered energy of
-    ``estimator``; the classifier's distance energy twice, with an MLP
-    embedding and in input space."""
-    registry = CLASSIFIER_ENERGIES if estimator == "classifier" else REGRESSOR_ENERGIES
+def _architectures(registry):
+    """(label, name, hidden_layer_sizes) of every energy of ``registry``;
+    the classifier's distance energy twice, with an MLP embedding and in
+    input space."""
     for name, cls in registry.items():
         yield name, name, (100,)
         if issubclass(cls, DistanceEnergy):
@@ -79,7 +78,7 @@ def compatibility_table(estimator="classifier"):
     rows = []
     for name in LOSSES:
         loss = get_loss(name)
-        for label, energy, hidden in _architectures(estimator):
+        for label, energy, hidden in _architectures(registry):
             try:
                 arch = registry[energy].build(loss, hidden, "relu", answers)
             except ValueError as exc:

@@ -1,7 +1,8 @@
 """The steps of a regressor's fit that prepare its data: the rows validated,
-the targets as standardized columns, their space of answers (with the radius of the margin
-losses' ball), and the joint energy's inputs: the box of the training rows,
-and above two target columns the kernel ridge inputs."""
+the targets as standardized columns, their space of answers (with the
+radius of the margin losses' ball), and the joint energy's inputs: the box
+of the training rows, and above two target columns the kernel ridge
+inputs."""
 
 import copy
 import warnings

@@ -194,5 +194,6 @@ def _read(path):
         text = column.dropna().astype(str).str.strip()
         if len(text) and text.str.contains(",").any() \
                 and text.str.fullmatch(_COMMA_DECIMAL).all():
-            frame[name] = pd.to_numeric(text.str.replace(",", ".")).reindex(column.index)
+            numbers = pd.to_numeric(text.str.replace(",", "."))
+            frame[name] = numbers.reindex(column.index)
     return frame
