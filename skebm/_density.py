@@ -35,16 +35,19 @@ class GibbsDensityMixin:
 
     def _standardized(self, X, y):
         z = standardize(y, X.shape[0], self.y_mean_, self.y_scale_)
-        outside = self.answer_space_.outside(z)
+        space = self.answer_space_
+        outside = space.outside(z)
         if outside.any() and self.support_ is not None:
             # a bound of support_ standardizes back only up to rounding
             y = np.asarray(y, dtype=float).reshape(z.shape)
             outside &= (y < self.support_[0]) | (y > self.support_[1])
+        outside = outside.any(axis=1)
         if outside.any():
+            region = self._answer_region(space, self.y_mean_, self.y_scale_)
             warnings.warn(
-                f"{int(outside.sum())} values of y lie outside the grid "
-                f"{self.support_} of the {self.energy} energy; beyond it the "
-                "energy rises as a quadratic wall.", UserWarning)
+                f"{int(outside.sum())} values of y lie outside {region} of the "
+                f"{self.energy} energy; beyond it the energy rises as a "
+                "quadratic wall.", UserWarning)
         return z
 
     def _original(self, z, dtype):

@@ -88,12 +88,15 @@ class _RegressionDataMixin:
                                             check_random_state(self.random_state))
             space = copy.copy(space)  # a fitted one is left as it was
             space.set_spread(spread)
-        outside = space.outside(z)
+        outside = space.outside(z).any(axis=1)
         if continued and outside.any():
+            consequence = ("they are clipped to it" if space.support is not None
+                           else "beyond it a quadratic wall raises the energy, and "
+                           "the model cannot learn to answer there")
             warnings.warn(
-                f"{int(outside.sum())} targets lie outside the grid "
-                f"{self._original_support(space, mean, scale)} fixed by the first "
-                "fit; they are clipped to it.", UserWarning)
+                f"{int(outside.sum())} targets lie outside "
+                f"{self._answer_region(space, mean, scale)} fixed by the first "
+                f"fit; {consequence}. Refit with fit to widen it.", UserWarning)
         fitted_targets.update(y_mean_=mean, y_scale_=scale, n_outputs_=z.shape[1],
                               epsilon_=space.epsilon,
                               support_=self._original_support(space, mean, scale))
@@ -145,6 +148,15 @@ class _RegressionDataMixin:
                   if y.shape[1] > 2 else None)
         inputs = InputBox(kernel)
         return inputs.fit_transform(X, y, sample_weight), inputs
+
+    @classmethod
+    def _answer_region(cls, space, mean, scale):
+        """The answers' grid (one column) or box (several) in target units,
+        as a warning names it."""
+        if space.support is not None:
+            return f"the grid {cls._original_support(space, mean, scale)}"
+        low, high = space.low * scale + mean, space.high * scale + mean
+        return "the box " + " x ".join(f"[{a:.4g}, {b:.4g}]" for a, b in zip(low, high))
 
     @staticmethod
     def _original_support(space, mean, scale):

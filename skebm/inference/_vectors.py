@@ -178,9 +178,9 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
 
     # -- the box and its wall ----------------------------------------------------
     def outside(self, z):
-        """Which answers lie outside the box (always False: a vector's wall
-        is a soft confinement, not a grid's edge)."""
-        return np.zeros(z.shape, dtype=bool)
+        """Which answers lie outside the box, where a quadratic wall raises
+        the energy: (n, d)."""
+        return (z < self.low) | (z > self.high)
 
     def _wall(self, Y):
         over = np.maximum(Y - self.high, 0.0) - np.maximum(self.low - Y, 0.0)
