@@ -780,6 +780,8 @@ def test_a_log_likelihood_of_the_wrong_shape_is_named_as_such(vectorized, return
     with pytest.raises(ValueError, match=match) as exc:
         mh.fit(np.ones((5, 1)))
     assert "raised" not in str(exc.value)
+    # a ValueError as log_prob's check raises, not a private subclass
+    assert type(exc.value) is ValueError
 
 
 # ---------------------------------------------------------------- discrete engine

@@ -7,9 +7,13 @@ def _format_theta(theta):
     return np.array2string(np.asarray(theta), precision=6, threshold=20)
 
 
-class _ReturnError(ValueError):
-    """A user's log density returned a value of the wrong shape: skebm's
-    check, not the user's function, raised it, so it is not re-named."""
+def _return_error(message):
+    """The ValueError of skebm's check that a user's log density returned
+    the wrong shape or type: marked, so that :func:`_reraise` passes it as
+    raised rather than naming it an error of the user's function."""
+    error = ValueError(message)
+    error.skebm_return_check = True
+    return error
 
 
 def _named_error(exc, name, theta):
@@ -26,7 +30,7 @@ def _reraise(exc, name, theta):
     """Raise ``exc``, an error of the user's function, named with ``theta``
     (:func:`_named_error`); skebm's own checks of what it returned pass as
     raised."""
-    if isinstance(exc, _ReturnError):
+    if getattr(exc, "skebm_return_check", False):
         raise exc
     raise _named_error(exc, name, theta) from exc
 
@@ -133,7 +137,7 @@ def _per_observation(ll, n_rows, n_obs, vectorized):
     each of ``n_rows`` parameter vectors (stacked, for a scalar function)."""
     if ll.shape != (n_rows, n_obs):
         expected = f"({n_rows}, {n_obs})" if vectorized else f"({n_obs},)"
-        raise _ReturnError(
+        raise _return_error(
             f"log_likelihood returned shape "
             f"{ll.shape[1:] if not vectorized else ll.shape}; it must return "
             f"one value per observation, shape {expected}."
@@ -166,7 +170,7 @@ def _log_posterior(log_prob, log_likelihood, log_prior, vectorized, X):
         try:
             ll = np.asarray(values, dtype=float)
         except (TypeError, ValueError) as exc:
-            raise _ReturnError(
+            raise _return_error(
                 f"log_likelihood returned {type(values).__name__}, not an array "
                 f"of floats: {exc}") from exc
         if vectorized:
