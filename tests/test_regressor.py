@@ -870,6 +870,24 @@ def test_a_partial_fit_that_diverges_leaves_the_model_and_its_stream(smooth):
     assert pickle.dumps(reg) == before
 
 
+@pytest.mark.parametrize("energy", ["linear", "mlp"])
+def test_a_single_step_that_blows_up_is_divergence(smooth, energy):
+    # one partial_fit batch, one step: no later batch saw its loss, and a
+    # step of 1e9 was kept (the linear energy's R^2 -2e19), the next call
+    # taking the blown-up loss as its reference
+    X, y = smooth
+    reg = EnergyRegressor(energy=energy, solver="adam", alpha=1e-3, max_iter=5,
+                          random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    reg.set_params(learning_rate_init=1e9)
+    before = pickle.dumps(reg)
+    with pytest.raises(ValueError, match="grew from .* in the last step"):
+        reg.partial_fit(X[:50], y[:50])
+    assert pickle.dumps(reg) == before
+
+
 # -- bad input -------------------------------------------------------------------
 
 
