@@ -86,7 +86,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassInferenceMixin,
         cross-validation (of the distinct rows) of a model without label
         interactions. ``partial_fit`` keeps the ``alpha_`` of an earlier fit,
         or takes 1 (0.5 for label vectors). Not applied with ``lvq2``, which
-        is scale-invariant; ``"auto"`` then gives ``alpha_`` 0.
+        is scale-invariant: ``alpha_`` is then 0, whatever ``alpha``.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and for
         up to 10000 samples; ``"adam"`` for larger networks, for
@@ -147,7 +147,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassInferenceMixin,
     loss_ : float
         Final value of the objective (as MLPClassifier's ``loss_``).
     alpha_ : float
-        The L2 penalty used, see ``alpha``.
+        The L2 penalty applied, see ``alpha`` (0 with ``lvq2``).
     energy_ : LinearEnergy, MLPEnergy, DistanceEnergy or LabelPairEnergy
         The fitted architecture; its parameters are ``energy_.coefs_``,
         ``energy_.intercepts_`` and, for ``distance``,

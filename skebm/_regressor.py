@@ -142,7 +142,7 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         for ``alpha_``). The trials run side by side in as many threads as
         OpenMP would use (``OMP_NUM_THREADS``, else the cores). With ``lvq2``,
         which takes no penalty, one trial chooses the iterations and ``beta_``,
-        and ``alpha_`` is 0. ``partial_fit``, which holds no rows out, uses the
+        and ``alpha_`` is 0 (as it is for any ``alpha`` given with it). ``partial_fit``, which holds no rows out, uses the
         ``alpha_`` of an earlier ``fit``, else 1 (0 for ``lvq2``).
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and up to
@@ -213,7 +213,8 @@ GaussianVectorEnergy
     beta_ : float
         Inverse temperature of the Gibbs distribution, see ``beta``.
     alpha_ : float
-        The penalty chosen by ``alpha="auto"``.
+        The L2 penalty applied: ``alpha``, or the one ``alpha="auto"``
+        chose (0 with ``lvq2``).
     epsilon_ : float
         The radius used, see ``epsilon``.
     y_mean_, y_scale_ : ndarray of shape (n_outputs,)

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 
 from skebm._alpha_auto import _AUTO_ALPHAS, _AUTO_FOLDS
 from skebm._alpha_trials import _along_path, _Trials
@@ -194,6 +195,24 @@ def test_partial_fit_alpha_is_none_for_lvq2_and_not_inherited_from_it():
         # a loss with a penalty does not take LVQ2's 0 as a choice
         clf.set_params(loss="hinge", energy="distance")
         assert clf.partial_fit(X, y).alpha_ == 1.0
+
+
+def test_alpha_given_with_lvq2_is_reported_as_the_none_applied():
+    # alpha_ read 10 for a fit that, LVQ2 being scale-invariant, applied none
+    from skebm import EnergyRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = X[:, 0] + 0.1 * rng.normal(size=60)
+    fits = [EnergyRegressor(energy="joint", loss="lvq2", hidden_layer_sizes=(8,),
+                            alpha=alpha, max_iter=5, random_state=0)
+            for alpha in (0.0, 10.0)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning at max_iter=5
+        for reg in fits:
+            reg.fit(X, y)
+    assert [reg.alpha_ for reg in fits] == [0.0, 0.0]
+    assert_allclose(fits[0].energy_.params_, fits[1].energy_.params_)
 
 
 def test_pooled_score_fits_one_temperature_to_all_folds():
