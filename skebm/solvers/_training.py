@@ -215,8 +215,9 @@ def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples,
         return
     if result.status == 1 and settings.warn_max_iter and not best[2]:
         warnings.warn(
+            # (unscaled features have a warning of their own, at fit)
             f"lbfgs reached max_iter={settings.max_iter} before converging. "
-            "Increase max_iter, and standardize the features if they are not.",
+            "Increase max_iter.",
             ConvergenceWarning,
         )
 
