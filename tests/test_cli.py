@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.preprocessing import StandardScaler
 
 import skebm._cli
 from skebm._cli import _compare, _progress, infer_task, main, read_csv
@@ -487,3 +488,35 @@ def test_help_lists_the_commands(capsys):
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert "compare" in out and "sample" in out
+
+
+def test_row_numbers_identifiers_dates_and_huge_numbers(tmp_path):
+    # a new user's row numbers were a feature, a date column one one-hot
+    # column per day, and a column of 1e300 failed every fold as "X contains
+    # NaN" (StandardScaler's variance overflowed)
+    rng = np.random.default_rng(0)
+    n = 30
+    frame = pd.DataFrame({
+        "rownames": np.arange(1, n + 1),
+        "year": np.arange(1990, 1990 + n),
+        "code": [f"id-{k:03d}" for k in rng.permutation(n)],
+        "day": pd.date_range("2020-01-01", periods=n, freq="3D").strftime("%Y-%m-%d"),
+        "month": rng.choice(["May", "June"], n),
+        "huge": 1e300 * rng.random(n),
+        "y": rng.normal(size=n),
+    })
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    X, y, numeric, categorical, notes = read_csv(path, "y")
+    assert list(X.columns) == ["year", "day", "month", "huge"]
+    assert numeric == ["year", "day", "huge"] and categorical == ["month"]
+    np.testing.assert_array_equal(np.diff(X["day"]), 3.0)
+    assert X["day"].iloc[0] == (pd.Timestamp("2020-01-01")
+                                - pd.Timestamp("1970-01-01")).days
+    assert np.isfinite(StandardScaler().fit_transform(X[["huge"]])).all()
+    assert notes == [
+        "column 'rownames' numbers the rows (0 or 1, 2, 3, ...): left out",
+        "column 'code' has a different value in every row (an identifier): "
+        "left out",
+        "column 'day' read as dates: days since 1970-01-01",
+        f"column 'huge' reaches {frame['huge'].max():.3g}: read in units of 1e+299"]

@@ -1,6 +1,7 @@
 """The data ``compare`` runs on: scikit-learn's data sets by name, or a CSV
 file read by pandas, and the preprocessing fitted inside each training fold."""
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -46,8 +47,9 @@ def read_csv(path, target):
     numeric, categorical : list of str
         The names of the numeric (and boolean) and of the other columns.
     notes : list of str
-        One line per feature column with missing values (left out when it has
-        none at all).
+        One line per feature column left out (no values at all, row numbers,
+        a different text in every row), read as dates or in a larger unit,
+        or with missing values.
     """
     path = Path(path)
     if not path.is_file():
@@ -92,10 +94,14 @@ def read_csv(path, target):
     for name in empty:
         notes.append(f"column {name!r} has no values: left out")
     frame = frame.drop(columns=empty)
-    for name in frame.columns:
-        column = frame[name]
-        if is_bool_dtype(column):
-            frame[name] = column.astype(float)
+    for name in list(frame.columns):
+        column, note = _as_feature(frame[name], name)
+        if note:
+            notes.append(note)
+        if column is None:
+            frame = frame.drop(columns=name)
+            continue
+        frame[name] = column
         n_infinite = 0
         if is_numeric_dtype(frame[name]):
             numeric.append(name)
@@ -112,7 +118,66 @@ def read_csv(path, target):
             notes.append(f"column {name!r} has {n_missing} missing value(s)"
                          f"{infinite}: filled with the {fill} of each training "
                          "fold")
+    if frame.shape[1] == 0:
+        raise CLIError(f"no feature column of {path} is left: "
+                       f"{'; '.join(notes)}")
     return frame, y, numeric, categorical, notes
+
+
+# a column of this many rows or more that numbers them, or holds a different
+# text in each, is an identifier; a magnitude past this squares to infinity
+# in StandardScaler's variance (whose error then read "X contains NaN")
+_MIN_ID_ROWS, _HUGE = 10, 1e150
+
+
+def _as_feature(column, name):
+    """A column as a feature, and a note on what was done to it: booleans as
+    0/1, dates as days since 1970-01-01, numbers past ``_HUGE`` in a larger
+    unit; None for a column of row numbers or of a different text in every
+    row (an identifier, whose one-hot encoding would be a column per row)."""
+    if is_bool_dtype(column):
+        return column.astype(float), None
+    values = column.dropna()
+    distinct = len(values) >= _MIN_ID_ROWS and values.is_unique
+    if is_numeric_dtype(column):
+        finite = values[np.isfinite(values)]
+        numbers = finite.to_numpy()
+        # from 0 or 1 in the file's order: an index written out (R's
+        # rownames, pandas' index), not a year of a yearly series
+        if (distinct and len(finite) == len(column) and numbers[0] in (0, 1)
+                and np.all(np.diff(numbers) == 1)):
+            return None, (f"column {name!r} numbers the rows (0 or 1, 2, 3, "
+                          "...): left out")
+        largest = float(np.max(np.abs(finite))) if len(finite) else 0.0
+        if largest > _HUGE:
+            unit = 10.0 ** np.floor(np.log10(largest))
+            return column / unit, (f"column {name!r} reaches {largest:.3g}: "
+                                   f"read in units of {unit:.0e}")
+        return column, None
+    dates = _dates(values)
+    if dates is not None:
+        days = (dates - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+        return days.reindex(column.index), (f"column {name!r} read as dates: "
+                                            "days since 1970-01-01")
+    if distinct:
+        return None, (f"column {name!r} has a different value in every row "
+                      "(an identifier): left out")
+    return column, None
+
+
+def _dates(values):
+    """``values`` (text) as timestamps, or None unless every one is a date
+    with a digit in it (not a category such as "May")."""
+    text = values.astype(str)
+    if not len(text) or not text.str.contains(r"\d").all():
+        return None
+    try:
+        with warnings.catch_warnings():
+            # pandas warns when it parses each value on its own
+            warnings.simplefilter("ignore", UserWarning)
+            return pd.to_datetime(text, errors="raise")
+    except (ValueError, TypeError, OverflowError):
+        return None
 
 
 def infer_task(y):
