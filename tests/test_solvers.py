@@ -352,7 +352,8 @@ class _RecordedWalk:
         self.seen = []
 
     def __call__(self, X, y, sample_weight, rng, rows=None):
-        self.seen.append(self.energy.params_.copy())
+        if rows is not None:  # a step's (the last step's check passes none)
+            self.seen.append(self.energy.params_.copy())
         r = self.energy.params_ - 1.0
         return 0.5 * float(r @ r), r.copy()
 
