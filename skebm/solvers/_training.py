@@ -226,10 +226,12 @@ def _check_last_step(objective, X, y, sample_weight, rng, idx, before, settings,
                      iteration, solver):
     """Raise divergence where the run's last step, which no later batch
     saw, multiplied its batch's loss by ``_STEP_BLOW_UP`` or made it
-    non-finite. The batch is evaluated again on a copy of ``rng`` (the run's
-    random stream goes on as if unchecked) and as new rows (persistent
-    chains are left as they are)."""
-    after, _ = objective(X[idx], y[idx], sample_weight[idx], copy.deepcopy(rng))
+    non-finite. The batch is evaluated again as if unchecked: on a copy of
+    ``rng``, of the answer space (whose chains adapt their step as they
+    sample) and as new rows (persistent chains are left as they are)."""
+    probe = copy.copy(objective)
+    probe.space = copy.copy(getattr(objective, "space", None))
+    after, _ = probe(X[idx], y[idx], sample_weight[idx], copy.deepcopy(rng))
     if not np.isfinite(after):
         raise _diverged(settings, iteration, solver)
     if after > _STEP_BLOW_UP * max(abs(before), 1.0):
