@@ -498,9 +498,17 @@ def test_row_numbers_identifiers_dates_and_huge_numbers(tmp_path):
     n = 30
     frame = pd.DataFrame({
         "rownames": np.arange(1, n + 1),
+        "x": np.arange(1, n + 1),  # a feature that happens to count the rows
         "year": np.arange(1990, 1990 + n),
         "code": [f"id-{k:03d}" for k in rng.permutation(n)],
         "day": pd.date_range("2020-01-01", periods=n, freq="3D").strftime("%Y-%m-%d"),
+        # a zone, and a change of offset: read in UTC (they crashed the reader)
+        "stamp": [f"2021-03-{k % 28 + 1:02d}T10:00:00{'Z' if k % 2 else '+01:00'}"
+                  for k in range(n)],
+        # categories with digits in them stay categories
+        "class": rng.choice(["1st", "2nd", "3rd"], n),
+        "share": rng.choice(["1/2", "1/4", "3/4"], n),
+        "time": rng.choice(["08:30", "09:15"], n),
         "month": rng.choice(["May", "June"], n),
         "huge": 1e300 * rng.random(n),
         "y": rng.normal(size=n),
@@ -508,15 +516,25 @@ def test_row_numbers_identifiers_dates_and_huge_numbers(tmp_path):
     path = tmp_path / "data.csv"
     frame.to_csv(path, index=False)
     X, y, numeric, categorical, notes = read_csv(path, "y")
-    assert list(X.columns) == ["year", "day", "month", "huge"]
-    assert numeric == ["year", "day", "huge"] and categorical == ["month"]
+    assert numeric == ["x", "year", "day", "stamp", "huge"]
+    assert categorical == ["class", "share", "time", "month"]
     np.testing.assert_array_equal(np.diff(X["day"]), 3.0)
     assert X["day"].iloc[0] == (pd.Timestamp("2020-01-01")
                                 - pd.Timestamp("1970-01-01")).days
+    # 10:00 at +01:00 is 09:00 UTC
+    assert X["stamp"].iloc[0] % 1 == pytest.approx(9 / 24)
+    assert X["stamp"].iloc[1] % 1 == pytest.approx(10 / 24)
     assert np.isfinite(StandardScaler().fit_transform(X[["huge"]])).all()
     assert notes == [
-        "column 'rownames' numbers the rows (0 or 1, 2, 3, ...): left out",
+        "column 'rownames' numbers the rows: left out",
         "column 'code' has a different value in every row (an identifier): "
         "left out",
         "column 'day' read as dates: days since 1970-01-01",
+        "column 'stamp' read as dates: days since 1970-01-01",
         f"column 'huge' reaches {frame['huge'].max():.3g}: read in units of 1e+299"]
+    # an index pandas wrote out (a blank header) is left out too, not a
+    # feature that is the file's only one
+    frame[["x", "y"]].to_csv(path)
+    X, y, numeric, categorical, notes = read_csv(path, "y")
+    assert list(X.columns) == ["x"]
+    assert notes == ["column 'Unnamed: 0' numbers the rows: left out"]

