@@ -71,7 +71,10 @@ class _RegressionDataMixin:
             raise ValueError(f"y has {y.shape[1]} columns; the model was fitted "
                              f"with {self.n_outputs_}.")
         if continued:
-            mean, scale, space = self.y_mean_, self.y_scale_, self.answer_space_
+            # a copy: training adapts its chains' step, and a call that fails
+            # must leave the fitted space as it was
+            mean, scale = self.y_mean_, self.y_scale_
+            space = copy.copy(self.answer_space_)
             z = (y - mean) / scale
         else:
             mean, scale = (standardization(y, sample_weight)
@@ -156,7 +159,10 @@ class _RegressionDataMixin:
         if space.support is not None:
             return f"the grid {cls._original_support(space, mean, scale)}"
         low, high = space.low * scale + mean, space.high * scale + mean
-        return "the box " + " x ".join(f"[{a:.4g}, {b:.4g}]" for a, b in zip(low, high))
+        sides = [f"[{a:.4g}, {b:.4g}]" for a, b in zip(low[:3], high[:3])]
+        if len(low) > 3:
+            sides.append(f"... ({len(low)} columns)")
+        return "the box " + " x ".join(sides)
 
     @staticmethod
     def _original_support(space, mean, scale):
