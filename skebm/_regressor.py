@@ -142,8 +142,9 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         for ``alpha_``). The trials run side by side in as many threads as
         OpenMP would use (``OMP_NUM_THREADS``, else the cores). With ``lvq2``,
         which takes no penalty, one trial chooses the iterations and ``beta_``,
-        and ``alpha_`` is 0 (as it is for any ``alpha`` given with it). ``partial_fit``, which holds no rows out, uses the
-        ``alpha_`` of an earlier ``fit``, else 1 (0 for ``lvq2``).
+        and ``alpha_`` is 0 (as it is for any ``alpha`` given with it).
+        ``partial_fit``, which holds no rows out, uses the ``alpha_`` of an
+        earlier ``fit``, else 1 (0 for ``lvq2``).
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and up to
         10000 samples; ``"adam"`` otherwise, for ``partial_fit``, with a
