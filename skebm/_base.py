@@ -192,7 +192,6 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
             if isinstance(alpha, str):
                 alpha = getattr(self, "alpha_", 0.0) or _AUTO_ALPHAS[
                     len(_AUTO_ALPHAS) // 2]
-            # alpha_ says what the objective applied, not what was asked
             alpha = alpha if self._takes_penalty() else 0.0
         # a warm start continues the fitted model: its inputs and targets
         # must be of the same kind (as MLPClassifier's)
