@@ -284,6 +284,7 @@ def test_adam_with_checks_keeps_its_best_checked_epoch_and_stops(average):
     class Walk:
         energy = SimpleNamespace(params_=np.zeros(3))
         loss = SimpleNamespace(average_iterates=average)
+        space = None
 
         def __call__(self, X, y, sample_weight, rng, rows=None):
             r = self.energy.params_ - 1.0
@@ -349,6 +350,7 @@ class _RecordedWalk:
     def __init__(self, average):
         self.energy = SimpleNamespace(params_=np.zeros(3))
         self.loss = SimpleNamespace(average_iterates=average)
+        self.space = None
         self.seen = []
 
     def __call__(self, X, y, sample_weight, rng, rows=None):
@@ -425,6 +427,7 @@ def test_a_run_that_must_not_stop_when_stalled_runs_all_and_warns_only_if_never_
     class Descent:
         energy = SimpleNamespace(params_=np.zeros(3))
         loss = SimpleNamespace(average_iterates=False)
+        space = None
 
         def __call__(self, X, y, sample_weight, rng=None, rows=None):
             r = self.energy.params_ - 1.0

@@ -230,7 +230,7 @@ def _check_last_step(objective, X, y, sample_weight, rng, idx, before, settings,
     ``rng``, of the answer space (whose chains adapt their step as they
     sample) and as new rows (persistent chains are left as they are)."""
     probe = copy.copy(objective)
-    probe.space = copy.copy(getattr(objective, "space", None))
+    probe.space = copy.copy(objective.space)
     after, _ = probe(X[idx], y[idx], sample_weight[idx], copy.deepcopy(rng))
     if not np.isfinite(after):
         raise _diverged(settings, iteration, solver)
