@@ -165,7 +165,8 @@ def test_read_csv_quoting_na_tokens_and_types(tmp_path):
         "column 'size' has 4 missing value(s): filled with the median of each "
         "training fold",
         "column 'city' has 1 missing value(s): filled with the most frequent "
-        "value of each training fold"]
+        "value of each training fold",
+        "text column(s) one-hot encoded: 'city'"]
     assert y.dtype.kind == "U" and set(y) == {"a", "b"}
 
 
@@ -531,10 +532,38 @@ def test_row_numbers_identifiers_dates_and_huge_numbers(tmp_path):
         "left out",
         "column 'day' read as dates: days since 1970-01-01",
         "column 'stamp' read as dates: days since 1970-01-01",
-        f"column 'huge' reaches {frame['huge'].max():.3g}: read in units of 1e+299"]
+        f"column 'huge' reaches {frame['huge'].max():.3g}: read in units of 1e+299",
+        "text column(s) one-hot encoded: 'class', 'share', 'time', 'month'"]
     # an index pandas wrote out (a blank header) is left out too, not a
     # feature that is the file's only one
     frame[["x", "y"]].to_csv(path)
     X, y, numeric, categorical, notes = read_csv(path, "y")
     assert list(X.columns) == ["x"]
     assert notes == ["column 'Unnamed: 0' numbers the rows: left out"]
+
+
+def test_blanks_are_missing_and_identifiers_may_have_them(tmp_path):
+    # a new user's file (R writes a blank as " ") had an identifier with two
+    # blanks: it was one-hot encoded, a column per row, and a number column
+    # with a blank was a category of its own per value
+    rng = np.random.default_rng(0)
+    n = 40
+    ids = [f"B{k:04d}" for k in rng.permutation(1000)[:n]]
+    ids[3] = ids[17] = " "
+    weight = [f"{v:.1f}" for v in rng.normal(50, 5, n)]
+    weight[5] = " "
+    frame = pd.DataFrame({"band": ids, "weight": weight,
+                          "species": rng.choice(["CH", "RT", "SS"], n),
+                          "y": rng.normal(size=n)})
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False, quoting=1)  # every field quoted, as R does
+    X, y, numeric, categorical, notes = read_csv(path, "y")
+    assert list(X.columns) == ["weight", "species"]
+    assert numeric == ["weight"] and categorical == ["species"]
+    assert X["weight"].isna().sum() == 1
+    assert notes == [
+        "column 'band' has a different value in every row that has one "
+        "(an identifier): left out",
+        "column 'weight' has 1 missing value(s): filled with the median of each "
+        "training fold",
+        "text column(s) one-hot encoded: 'species'"]

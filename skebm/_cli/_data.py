@@ -41,8 +41,8 @@ def read_csv(path, target):
     -------
     X : DataFrame
         The other columns, as :func:`pandas.read_csv` parses them (quoting,
-        missing-value tokens, dtypes), with ``"?"`` read as missing too and
-        spaces after a delimiter skipped; booleans as 0/1, dates as days,
+        missing-value tokens, dtypes), with ``"?"`` and blank text read as
+        missing too and spaces after a delimiter skipped; booleans as 0/1, dates as days,
         numbers past 1e150 in a larger unit, and an index written out and
         identifiers left out (see ``notes``).
     y : ndarray
@@ -51,8 +51,9 @@ def read_csv(path, target):
         The names of the numeric (and boolean) and of the other columns.
     notes : list of str
         One line per feature column left out (no values at all, row numbers,
-        a different text in every row), read as dates or in a larger unit,
-        or with missing values.
+        a different text in every row that has one), read as dates or in a
+        larger unit, or with missing values; one for the text columns,
+        one-hot encoded.
     """
     path = Path(path)
     if not path.is_file():
@@ -124,7 +125,15 @@ def read_csv(path, target):
     if frame.shape[1] == 0:
         raise CLIError(f"no feature column of {path} is left: "
                        f"{'; '.join(notes)}")
+    if categorical:
+        notes.append(f"text column(s) one-hot encoded: {_listed(categorical)}")
     return frame, y, numeric, categorical, notes
+
+
+def _listed(names, shown=8):
+    """The first ``shown`` names, and how many more."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(map(repr, names[:shown])) + more
 
 
 # a column of this many rows or more that numbers them, or holds a different
@@ -145,12 +154,12 @@ def _as_feature(column, name):
     """A column as a feature, and a note on what was done to it: booleans as
     0/1, dates as days since 1970-01-01, numbers past ``_HUGE`` in a larger
     unit; None for an index written out (a header of ``_INDEX_HEADER`` over
-    0 or 1, 2, 3, ...) or a different text in every row (an identifier, whose
-    one-hot encoding would be a column per row)."""
+    0 or 1, 2, 3, ...) or a different text in every row that has one (an
+    identifier, whose one-hot encoding would be a column per row)."""
     if is_bool_dtype(column):
         return column.astype(float), None
     values = column.dropna()
-    distinct = (len(values) == len(column) >= _MIN_ID_ROWS) and values.is_unique
+    distinct = len(values) >= _MIN_ID_ROWS and values.is_unique
     if is_numeric_dtype(column):
         finite = values[np.isfinite(values)].to_numpy()
         if (distinct and len(finite) == len(column) and re.match(_INDEX_HEADER, name)
@@ -168,7 +177,10 @@ def _as_feature(column, name):
         return days.reindex(column.index), (f"column {name!r} read as dates: "
                                             "days since 1970-01-01")
     if distinct:
-        return None, (f"column {name!r} has a different value in every row "
+        # a few blanks do not make an identifier a category (one-hot: a
+        # column per row)
+        rows = "row" if len(values) == len(column) else "row that has one"
+        return None, (f"column {name!r} has a different value in every {rows} "
                       "(an identifier): left out")
     return column, None
 
@@ -259,15 +271,21 @@ def _read(path):
     sep = max(",;\t", key=header.count)
     frame = pd.read_csv(path, sep=sep, skipinitialspace=True, na_values=EXTRA_NA,
                         low_memory=False)
-    if sep != ";":
-        return frame
     for name in frame.columns:
         column = frame[name]
         if is_numeric_dtype(column) or is_bool_dtype(column):
             continue
         text = column.dropna().astype(str).str.strip()
-        if len(text) and text.str.contains(",").any() \
+        # a quoted blank (R writes " ") is a missing value, not a category
+        blank = text.index[text == ""]
+        if len(blank):
+            frame.loc[blank, name] = np.nan
+            text = text.drop(blank)
+        if sep == ";" and len(text) and text.str.contains(",").any() \
                 and text.str.fullmatch(_COMMA_DECIMAL).all():
             numbers = pd.to_numeric(text.str.replace(",", "."))
             frame[name] = numbers.reindex(column.index)
+        elif len(blank) and len(text) and pd.to_numeric(text, errors="coerce").notna().all():
+            # numbers beside blanks are numbers
+            frame[name] = pd.to_numeric(text).reindex(column.index)
     return frame
