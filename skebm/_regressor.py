@@ -325,9 +325,10 @@ best_validation_score_ : as in :class:`EnergyClassifier`
     def _validation_score(self, space, energy, X, y, sample_weight, beta, loss):
         return space.score(energy, X, y, sample_weight, beta, self._inference(loss))
 
-    def _inference(self, loss):
-        if self.inference != "auto":
-            return self.inference
+    def _inference(self, loss, inference=None):
+        inference = self.inference if inference is None else inference
+        if inference != "auto":
+            return inference
         # a Gibbs distribution fitted to the data has the least-squares mean;
         # a margin loss at a hand-set beta shapes only where the minimum lies
         return "mean" if loss.partition or self.beta == "auto" else "mode"
@@ -359,7 +360,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         return self._fit(X, y, sample_weight, incremental=True)
 
     # -- inference ------------------------------------------------------------------
-    def predict(self, X, return_std=False):
+    def predict(self, X, return_std=False, inference=None):
         """Predicted targets: the mode (``argmin_y E(x, y)``) or the mean of
         the Gibbs distribution, see ``inference``.
 
@@ -371,6 +372,9 @@ best_validation_score_ : as in :class:`EnergyClassifier`
             GaussianProcessRegressor and BayesianRidge do (a Pipeline passes
             the flag on). With atoms in the targets (counts, a point mass),
             the mean and this read an answer in an atom's cell as the atom.
+        inference : {"auto", "mode", "mean"}, default=None
+            This call's inference, in place of the estimator's ``inference``
+            parameter (None keeps it).
 
         Returns
         -------
@@ -379,9 +383,13 @@ best_validation_score_ : as in :class:`EnergyClassifier`
             Only with ``return_std=True``.
         """
         X, dtype = self._check_X_and_type(X)
+        if inference not in (None, "auto", "mode", "mean"):
+            raise ValueError("inference must be 'auto', 'mode', 'mean' or None, "
+                             f"got {inference!r}")
         space, beta = self.answer_space_, self._gibbs_beta
         y = self._original(space.predict(self.energy_, X, beta,
-                                         self._inference(self._loss)), dtype)
+                                         self._inference(self._loss, inference)),
+                           dtype)
         if not return_std:
             return y
         std = (space.predict_std(self.energy_, X, beta) * self.y_scale_).astype(

@@ -17,7 +17,7 @@ from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.model_selection import (GridSearchCV, KFold, cross_val_score,
                                      train_test_split)
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skebm import EnergyClassifier, EnergyRegressor, MHSampler
 from skebm import _alpha_auto as alpha_auto
@@ -511,6 +511,18 @@ def test_mode_is_argmin_energy_and_mean_is_gibbs_mean(bimodal_model):
     samples = reg.sample_y(X, n_samples=20000, random_state=0)
     se = samples.std(axis=1) / np.sqrt(20000)
     assert np.all(np.abs(reg.predict(X) - samples.mean(axis=1)) < 4 * se + cell)
+    # predict's own inference overrides the parameter for one call (the
+    # design names it with predict; a Pipeline passes it on)
+    mean = reg.predict(X)
+    mode_by_parameter = reg.set_params(inference="mode").predict(X)
+    reg.set_params(inference="mean")
+    np.testing.assert_array_equal(reg.predict(X, inference="mode"), mode_by_parameter)
+    assert not np.allclose(mode_by_parameter, mean)
+    np.testing.assert_array_equal(
+        make_pipeline(FunctionTransformer(), reg).predict(X, inference="mode"),
+        reg.predict(X, inference="mode"))
+    with pytest.raises(ValueError, match="inference must be"):
+        reg.predict(X, inference="median")
 
 
 def test_multioutput_quadratic(smooth):
