@@ -13,6 +13,28 @@ from .inference import ClassSpace
 class ClassInferenceMixin:
     """Inference of :class:`~skebm.EnergyClassifier`."""
 
+    def _check_answers(self, X, y, sample_weight):
+        """Warn when a saturating loss answers one class to every training
+        row: flat beyond its window, it stops pulling on the rows it
+        misclassifies by far, and on overlapping classes it can give a rare
+        one up (on 1470 rows of 84% one class, LVQ2 with the linear energy
+        and MCE with the mlp energy; user guide)."""
+        if not self._loss.saturates or self._label_vectors():
+            return
+        weighted = np.asarray(y) if sample_weight is None else \
+            np.asarray(y)[np.asarray(sample_weight) > 0]
+        answers = np.unique(self.predict(X))
+        if len(answers) == 1 and len(np.unique(weighted)) > 1:
+            energy = self._energy_name(self._loss, np.empty(0))
+            warnings.warn(
+                f"EnergyClassifier(loss={self._loss.name!r}, energy={energy!r}) "
+                f"predicts {answers.tolist()[0]!r} for every training row. The "
+                f"{self._loss.name} loss saturates (it is flat for rows "
+                "misclassified by far), which can give up a rare class; if the "
+                "other classes matter, try class_weight='balanced' or a loss "
+                "that does not saturate (loss='log', 'hinge' or 'nll').",
+                UserWarning)
+
     def energies(self, X):
         """Energy of every class (less the tilt of a margin loss's
         calibration, ``answer_space_.tilt``), or the energy ``u_l(x)`` each

@@ -940,3 +940,24 @@ def test_grid_search_over_every_loss():
     scores = search.cv_results_["mean_test_score"]
     assert len(scores) == 9
     assert np.all(np.isfinite(scores)) and np.all(scores > 0.85)
+
+
+def test_a_saturating_loss_that_answers_one_class_says_so():
+    # a new user's MCE (mlp energy) and LVQ2 (linear energy) answered the
+    # majority class (84%) to all 1470 rows of modeldata's attrition, without
+    # a word; a saturating loss is flat for rows misclassified by far
+    rng = np.random.default_rng(0)
+    y = (rng.random(600) < 0.15).astype(int)
+    X = rng.normal(size=(600, 5)) + 0.8 * y[:, None] * np.array([1, 0.5, 0, 0, 0])
+    clf = EnergyClassifier(loss="mce", energy="mlp", random_state=0)
+    with pytest.warns(UserWarning, match=r"loss='mce', energy='mlp'\) predicts 0 "
+                                         "for every training row"):
+        clf.fit(X, y)
+    assert np.all(clf.predict(X) == 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        balanced = clf.set_params(class_weight="balanced").fit(X, y)
+        assert 0 < balanced.predict(X).mean() < 1
+        # a loss that does not saturate is not second-guessed
+        EnergyClassifier(loss="hinge", energy="mlp", alpha=1e4,
+                         random_state=0).fit(X, y)
