@@ -157,16 +157,6 @@ class VectorSpace(_VectorChains, _VectorDensity, AnswerSpace):
     def from_targets(cls, z, sample_weight, **params):
         """The box of the standardized targets ``z`` of positive weight."""
         z = z[sample_weight > 0]
-        constant = np.flatnonzero(np.ptp(z, axis=0) == 0)
-        if len(constant):
-            # as for one column: a made-up spread would give densities of
-            # a point mass that mean nothing
-            raise ValueError(
-                "energy='joint' needs target columns that vary: column(s) "
-                f"{', '.join(map(str, constant))} of y are constant (for example "
-                "1 sample), and the Gibbs distribution of a constant is a "
-                "point mass that no box of answers holds. Drop them, or use "
-                "energy='linear' or 'mlp', which fit the constant.")
         pad = _PAD_FRACTION * np.ptp(z, axis=0) + _PAD
         rng = np.random.default_rng(0)
         starts = z if len(z) <= _MAX_STARTS else z[rng.choice(len(z), _MAX_STARTS,
