@@ -18,8 +18,10 @@ class ClassInferenceMixin:
         row: flat beyond its window, it stops pulling on the rows it
         misclassifies by far, and on overlapping classes it can give a rare
         one up (on 1470 rows of 84% one class, LVQ2 with the linear energy
-        and MCE with the mlp energy; user guide)."""
-        if not self._loss.saturates or self._label_vectors():
+        and MCE with the mlp energy; user guide). Not where ``class_weight``
+        already weighs the classes, nor for classes of zero weight."""
+        if (not self._loss.saturates or self._label_vectors()
+                or self.class_weight is not None):
             return
         weighted = np.asarray(y) if sample_weight is None else \
             np.asarray(y)[np.asarray(sample_weight) > 0]

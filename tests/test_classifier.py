@@ -956,6 +956,9 @@ def test_a_saturating_loss_that_answers_one_class_says_so():
     assert np.all(clf.predict(X) == 0)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
+        # one class weighed, by the rows' weights or the classes': no advice
+        clf.fit(X, y, sample_weight=(y == 0).astype(float))
+        clf.set_params(class_weight={0: 1.0, 1: 1e-6}).fit(X, y)
         balanced = clf.set_params(class_weight="balanced").fit(X, y)
         assert 0 < balanced.predict(X).mean() < 1
         # a loss that does not saturate is not second-guessed
