@@ -372,7 +372,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
             GaussianProcessRegressor and BayesianRidge do (a Pipeline passes
             the flag on). With atoms in the targets (counts, a point mass),
             the mean and this read an answer in an atom's cell as the atom.
-        inference : {"auto", "mode", "mean"}, default=None
+        inference : {"auto", "mode", "mean"} or None, default=None
             This call's inference, in place of the estimator's ``inference``
             parameter (None keeps it).
 
@@ -385,7 +385,7 @@ best_validation_score_ : as in :class:`EnergyClassifier`
         X, dtype = self._check_X_and_type(X)
         if inference not in (None, "auto", "mode", "mean"):
             raise ValueError("inference must be 'auto', 'mode', 'mean' or None, "
-                             f"got {inference!r}")
+                             f"got {inference!r}.")
         space, beta = self.answer_space_, self._gibbs_beta
         y = self._original(space.predict(self.energy_, X, beta,
                                          self._inference(self._loss, inference)),

@@ -552,18 +552,22 @@ def test_blanks_are_missing_and_identifiers_may_have_them(tmp_path):
     ids[3] = ids[17] = " "
     weight = [f"{v:.1f}" for v in rng.normal(50, 5, n)]
     weight[5] = " "
+    # mostly blank, distinct where written: a note, not an identifier
+    remark = [f"r{k}" if k < 12 else " " for k in range(n)]
     frame = pd.DataFrame({"band": ids, "weight": weight,
                           "species": rng.choice(["CH", "RT", "SS"], n),
-                          "y": rng.normal(size=n)})
+                          "remark": remark, "y": rng.normal(size=n)})
     path = tmp_path / "data.csv"
     frame.to_csv(path, index=False, quoting=1)  # every field quoted, as R does
     X, y, numeric, categorical, notes = read_csv(path, "y")
-    assert list(X.columns) == ["weight", "species"]
-    assert numeric == ["weight"] and categorical == ["species"]
+    assert list(X.columns) == ["weight", "species", "remark"]
+    assert numeric == ["weight"] and categorical == ["species", "remark"]
     assert X["weight"].isna().sum() == 1
     assert notes == [
         "column 'band' has a different value in every row that has one "
         "(an identifier): left out",
         "column 'weight' has 1 missing value(s): filled with the median of each "
         "training fold",
-        "text column(s) one-hot encoded: 'species'"]
+        "column 'remark' has 28 missing value(s): filled with the most frequent "
+        "value of each training fold",
+        "text column(s) one-hot encoded: 'species', 'remark'"]

