@@ -378,15 +378,8 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         """
         warn_unscaled(X, type(self).__name__)
         if isinstance(self.alpha, str):
-            self._fit_selecting_alpha(X, y, sample_weight)
-        else:
-            self._fit(X, y, sample_weight, incremental=False)
-        self._check_answers(X, y, sample_weight)
-        return self
-
-    def _check_answers(self, X, y, sample_weight):
-        """Warn about the fitted model's answers to its training rows:
-        nothing here; see the classifier."""
+            return self._fit_selecting_alpha(X, y, sample_weight)
+        return self._fit(X, y, sample_weight, incremental=False)
 
     # -- inference --------------------------------------------------------------
     def _check_X(self, X):
