@@ -571,3 +571,20 @@ def test_blanks_are_missing_and_identifiers_may_have_them(tmp_path):
         "column 'remark' has 28 missing value(s): filled with the most frequent "
         "value of each training fold",
         "text column(s) one-hot encoded: 'species', 'remark'"]
+
+
+def test_numbers_written_as_text_are_numbers(tmp_path):
+    # the review's incomes "12,345" (quoted in a comma-separated file) were
+    # left out as identifiers, shares "12.5%" one-hot encoded a level per
+    # value, and true/false beside a blank read as text
+    path = tmp_path / "data.csv"
+    path.write_text('income,share,member,code,y\n'
+                    '"12,345",12.5%,True,"1,5",1\n'
+                    '"1,234,567",3%,False,"2,5",2\n'
+                    '999, 40 %, ,"1,5",3\n'
+                    '"45,000.50",.5%,TRUE,"2,5",4\n')
+    X, y, numeric, categorical, notes = read_csv(path, "y")
+    assert numeric == ["income", "share", "member"] and categorical == ["code"]
+    np.testing.assert_array_equal(X["income"], [12345, 1234567, 999, 45000.5])
+    np.testing.assert_array_equal(X["share"], [12.5, 3, 40, 0.5])
+    np.testing.assert_array_equal(X["member"], [1, 0, np.nan, 1])

@@ -42,7 +42,8 @@ def read_csv(path, target):
     X : DataFrame
         The other columns, as :func:`pandas.read_csv` parses them (quoting,
         missing-value tokens, dtypes), with ``"?"`` and blank text read
-        as missing too and spaces after a delimiter skipped; booleans as
+        as missing too, spaces after a delimiter skipped, and numbers
+        written as text read as numbers (:func:`_as_numbers`); booleans as
         0/1, dates as days, numbers past 1e150 in a larger unit, and an
         index written out and identifiers left out (see ``notes``).
     y : ndarray
@@ -259,16 +260,18 @@ def load(dataset, target):
     return X, y, infer_task(y), preprocessor(numeric, categorical), notes
 
 
-# a number written with a decimal comma, as ';'-separated files have them
+# a number written with a decimal comma, as ';'-separated files have them;
+# with commas between thousands (quoted in a ','-separated file); a percentage
 _COMMA_DECIMAL = r"^[+-]?(\d+,?\d*|,\d+)([eE][+-]?\d+)?$"
+_THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})*(\.\d*)?$"
+_PERCENT = r"^[+-]?(\d+\.?\d*|\.\d+)\s*%$"
 
 
 def _read(path):
     """The file as a DataFrame, separated by the commonest of ',', ';' and a
     tab in its header line (a comma on ties). Text of spaces alone is a
-    missing value, and a column of numbers beside such blanks is numeric.
-    In a ';'-separated file, where a comma is the decimal mark (much of
-    Europe), columns of such numbers are read as numbers."""
+    missing value, and text columns of numbers are read as numbers
+    (:func:`_as_numbers`)."""
     with open(path, encoding="utf-8", errors="replace") as file:
         header = file.readline()
     sep = max(",;\t", key=header.count)
@@ -285,11 +288,27 @@ def _read(path):
         if len(blank):
             frame.loc[blank, name] = np.nan
             text = text.drop(blank)
-        if sep == ";" and len(text) and text.str.contains(",").any() \
-                and text.str.fullmatch(_COMMA_DECIMAL).all():
-            numbers = pd.to_numeric(text.str.replace(",", "."))
+        numbers = _as_numbers(text, sep) if len(text) else None
+        if numbers is not None:
             frame[name] = numbers.reindex(column.index)
-        elif (len(blank) and len(text)
-              and pd.to_numeric(text, errors="coerce").notna().all()):
-            frame[name] = pd.to_numeric(text).reindex(column.index)
     return frame
+
+
+def _as_numbers(text, sep):
+    """Stripped non-blank ``text`` as numbers, or None: a decimal comma in a
+    ';'-separated file (much of Europe), commas between thousands elsewhere,
+    percentages (in percent), true/false (1/0), and plain numbers (which
+    pandas leaves as text beside blanks)."""
+    if sep == ";" and text.str.contains(",").any() \
+            and text.str.fullmatch(_COMMA_DECIMAL).all():
+        return pd.to_numeric(text.str.replace(",", "."))
+    if sep != ";" and text.str.contains(",").any() \
+            and text.str.fullmatch(_THOUSANDS).all():
+        return pd.to_numeric(text.str.replace(",", ""))
+    if text.str.fullmatch(_PERCENT).all():
+        return pd.to_numeric(text.str.rstrip("%").str.strip())
+    lower = text.str.lower()
+    if lower.isin(["true", "false"]).all():
+        return (lower == "true").astype(float)
+    numbers = pd.to_numeric(text, errors="coerce")
+    return numbers if numbers.notna().all() else None
