@@ -588,3 +588,22 @@ def test_numbers_written_as_text_are_numbers(tmp_path):
     np.testing.assert_array_equal(X["income"], [12345, 1234567, 999, 45000.5])
     np.testing.assert_array_equal(X["share"], [12.5, 3, 40, 0.5])
     np.testing.assert_array_equal(X["member"], [1, 0, np.nan, 1])
+
+
+def test_zero_padded_codes_are_text(tmp_path):
+    # a new user's parcel numbers "0526301100" (ames' PID) were read as a
+    # quantity; zero-padded digits of one length are codes
+    rng = np.random.default_rng(0)
+    n = 30
+    frame = pd.DataFrame({
+        "pid": [f"{k:010d}" for k in rng.permutation(10**6)[:n]],
+        "zip": rng.choice(["02134", "02139", "10001"], n),
+        "rooms": rng.integers(1, 8, n),  # no zeros in front: a number
+        "y": rng.normal(size=n)})
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    X, y, numeric, categorical, notes = read_csv(path, "y")
+    assert numeric == ["rooms"] and categorical == ["zip"]
+    assert set(X["zip"]) == {"02134", "02139", "10001"}
+    assert notes[0] == ("column 'pid' has a different value in every row "
+                        "(an identifier): left out")

@@ -277,9 +277,10 @@ def _read(path):
     sep = max(",;\t", key=header.count)
     frame = pd.read_csv(path, sep=sep, skipinitialspace=True, na_values=EXTRA_NA,
                         low_memory=False)
+    codes = _keep_codes(frame, path, sep)
     for name in frame.columns:
         column = frame[name]
-        if is_numeric_dtype(column) or is_bool_dtype(column):
+        if is_numeric_dtype(column) or is_bool_dtype(column) or name in codes:
             continue
         text = column.dropna().astype(str).str.strip()
         # a quoted field of spaces (Hawks' band numbers hold " ") is a
@@ -292,6 +293,28 @@ def _read(path):
         if numbers is not None:
             frame[name] = numbers.reindex(column.index)
     return frame
+
+
+def _keep_codes(frame, path, sep):
+    """Integer columns of ``frame`` written with leading zeros in the file,
+    all of one length (``0526301100``, a ZIP code ``02134``), back as the
+    text they are: codes, not quantities (pandas reads them as numbers).
+    Returns their names."""
+    integers = [name for name in frame.columns if frame[name].dtype.kind in "iu"]
+    if not integers:
+        return []
+    try:
+        text = pd.read_csv(path, sep=sep, skipinitialspace=True, dtype=str,
+                           usecols=integers, na_values=EXTRA_NA)
+    except ValueError:  # duplicate headers, which pandas renamed
+        return []
+    codes = []
+    for name in integers:
+        values = text[name].dropna().str.strip()
+        if values.str.fullmatch(r"0\d+").any() and values.str.len().nunique() == 1:
+            frame[name] = text[name]
+            codes.append(name)
+    return codes
 
 
 def _as_numbers(text, sep):
