@@ -215,6 +215,15 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
             # a sampled contrastive term is noisy: no line search
             solver = "adam"
         n_samples = X.shape[0]
+        if (not incremental and fixed_beta is None
+                and hasattr(getattr(energy_cls, "answer_space", None), "residual_squares")
+                and np.count_nonzero(sample_weight) < 2):
+            # one row leaves no residual: its noise would be a point mass
+            raise ValueError(
+                f"beta='auto' fits the noise of energy={energy_name!r} to the "
+                "residuals of the training rows, and 1 sample (of positive "
+                "weight) has none: every interval would have width 0. Fit more "
+                "samples, or pass a number as beta.")
         if solver == "lbfgs":
             X, y, sample_weight = merge_duplicate_rows(X, y, sample_weight)
         # partial_fit continues the fitted answer space, a warm start does not

@@ -953,6 +953,23 @@ def test_constant_target(smooth):
     assert not hasattr(joint, "energy_")
 
 
+@pytest.mark.parametrize("energy", ["linear", "mlp"])
+def test_one_sample_has_no_noise_to_fit(energy):
+    # its residual is 0: beta_ reached its cap and every interval had width 0
+    X, y = np.array([[1.0, 2.0], [3.0, 1.0]]), np.array([3.0, 5.0])
+    reg = EnergyRegressor(energy=energy, random_state=0)
+    with pytest.raises(ValueError, match="1 sample .*pass a number as beta"):
+        reg.fit(X[:1], y[:1])
+    assert not hasattr(reg, "energy_")
+    with pytest.raises(ValueError, match="1 sample"):
+        reg.fit(X, y, sample_weight=[1.0, 0.0])
+    low, high = EnergyRegressor(energy=energy, beta=1.0, random_state=0).fit(
+        X[:1], y[:1]).predict_interval(X[:1])[0]
+    assert high - low > 1.0
+    # a stream may start with one row: later batches refit the noise
+    assert np.isfinite(reg.partial_fit(X[:1], y[:1]).beta_)
+
+
 @pytest.mark.parametrize("energy", ["linear", "joint"])
 def test_targets_in_any_unit_are_fitted_alike(smooth, energy):
     # a spread below 1e-12 was taken for a constant (scale 1, every
