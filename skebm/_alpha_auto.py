@@ -86,6 +86,10 @@ class AlphaSelectionMixin:
         refit_needed = warm or len(w_m) <= self._AUTO_REFIT_MAX_ROWS
         refitted, caught, expert = None, [], None
         splits = _validation_splits(len(w_m), self._samples_in_training(y_m), labels)
+        if not all(self._trial_can_fit(y_m[train], w_m[train]) for train, _ in splits):
+            # a part the trials would train on cannot be fitted (a target
+            # that varies in few rows, all held out): none are run
+            splits = []
         # trials on a draw of the rows: the refit is the one fit of them all,
         # run alone after the trials, with no second expert (whose refit
         # would double it). It runs the trial's count of epochs: with
@@ -256,6 +260,11 @@ class AlphaSelectionMixin:
         shape of their noise measured on all their held-out rows, before
         their temperature is fitted there: nothing here; see the
         regressor."""
+
+    def _trial_can_fit(self, y, sample_weight):
+        """Whether a trial can train on the targets ``y`` of one part of
+        the rows: yes here; see the regressor."""
+        return True
 
     def _auto_spread(self, X, y, sample_weight):
         """What every fit of ``alpha="auto"`` shares (``_fit``'s ``spread``):

@@ -111,6 +111,14 @@ class _RegressionDataMixin:
         return (self.epsilon == "auto" and self.energy == "joint" and n_columns == 1
                 and loss.contrastive and not loss.partition)
 
+    def _trial_can_fit(self, y, sample_weight):
+        """One column of the joint energy needs targets that vary (its
+        grid spans them): a part of a target that varies in few rows may
+        hold none of them."""
+        y = y.reshape(len(y), -1)[sample_weight > 0]
+        return not (self.energy == "joint" and y.shape[1] == 1
+                    and (y.size == 0 or np.ptp(y) == 0))
+
     def _auto_spread(self, X, y, sample_weight):
         """For ``alpha="auto"``, the conditional spread of the standardized
         targets, computed once on all its rows for its trials and refit

@@ -124,8 +124,9 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         rank the penalties or fit a temperature, each trial is a 5-fold
         cross-validation scored on all the rows at one temperature (but fits
         that sample, with a ``sampler`` or several target columns of ``joint``,
-        keep one split); below 10 rows (20 for one split), ``alpha_`` is 10 (0
-        for ``lvq2``) without trials. Each trial also keeps the iterate (or
+        keep one split); below 10 rows (20 for one split), or where the
+        rows a trial trains on would hold one target value alone (one column
+        of ``joint``), ``alpha_`` is 10 (0 for ``lvq2``) without trials. Each trial also keeps the iterate (or
         epoch) whose calibrated likelihood of those rows is best (checked every
         10; it stops 30 or ``n_iter_no_change`` past it, whichever is more),
         and the refit runs as many (with folds, the count whose check scores

@@ -295,6 +295,26 @@ def test_few_rows_choose_their_penalty_by_cross_validation():
     assert reg.score(X[15:], y[15:]) > 0.6
 
 
+@pytest.mark.parametrize("n_rows", [100, 300])
+def test_a_target_that_varies_in_one_row_is_fitted_without_trials(n_rows):
+    # a trial whose training part held none of the rare values refused the
+    # fit: "y is constant", of a y that is not
+    from skebm import EnergyRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n_rows, 3))
+    y = np.zeros(n_rows)
+    y[5] = 1.0
+    reg = EnergyRegressor(energy="joint", random_state=0).fit(X, y)
+    assert reg.alpha_ == _AUTO_ALPHAS[-1]
+    assert np.all(np.abs(reg.predict(X)) < 0.5)
+    # a constant part is refused by one column of joint alone
+    part, weight = np.zeros((20, 1)), np.ones(20)
+    assert not reg._trial_can_fit(part, weight)
+    assert reg._trial_can_fit(np.hstack([part, part + 1]), weight)
+    assert EnergyRegressor()._trial_can_fit(part, weight)
+
+
 def test_validation_splits_cross_validate_few_rows_unless_sampled():
     from skebm._alpha_auto import _validation_splits
 
