@@ -144,7 +144,7 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
             )
         return tuple(int(s) for s in sizes)
 
-    def _settings(self, loss, energy_name):
+    def _settings(self, loss, energy, energy_name):
         rate = self.learning_rate_init
         settings = Settings(
             solver=self.solver,
@@ -155,9 +155,10 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
             early_stopping=self.early_stopping, verbose=self.verbose,
             loss=repr(loss), energy=energy_name)
         # "auto", and the parameters left at skebm's defaults, take the
-        # loss's training defaults, then the answer space's (set in _fit: a
-        # schedule for a sampled contrastive term)
-        own = {**loss.training_defaults(), **getattr(self, "_space_defaults", {})}
+        # loss's training defaults, then the architecture's, then the answer
+        # space's (set in _fit: a schedule for a sampled contrastive term)
+        own = {**loss.training_defaults(), **energy.training_defaults(),
+               **getattr(self, "_space_defaults", {})}
         defaults = _skebm_defaults(self)
         for name, value in own.items():
             if getattr(self, name) == defaults[name]:
@@ -292,7 +293,7 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         objective = Objective(energy, space, loss, beta, alpha,
                               weight_total * class_scale)
 
-        settings = self._settings(loss, energy_name)
+        settings = self._settings(loss, energy, energy_name)
         validation = None
         if checked:
             settings = replace(settings, check_every=_AUTO_CHECK_EVERY)

@@ -95,8 +95,8 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassInferenceMixin,
         parameters a low-memory one of skebm's (user guide, "Solvers").
     learning_rate_init : float or "auto", default="auto"
         Step size of ``adam`` and ``sgd``. ``"auto"``: 0.001, and 0.01 for
-        the perceptron loss (its ``training_defaults()``) and with a
-        ``sampler``.
+        the perceptron loss and the linear energy (their
+        ``training_defaults()``) and with a ``sampler``.
     momentum : float, default=0.9
         Nesterov momentum of ``sgd``.
     batch_size : int or "auto", default="auto"

@@ -157,9 +157,9 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         guide, "Solvers").
     learning_rate_init : float or "auto", default="auto"
         Step size of ``adam`` and ``sgd``. ``"auto"``: 0.001, and 0.01 for
-        the perceptron loss (its ``training_defaults()``); several target
-        columns of ``joint`` take their answer space's, 0.01 or 0.003 (user
-        guide).
+        the perceptron loss and the linear energy (their
+        ``training_defaults()``); several target columns of ``joint`` take
+        their answer space's, 0.01 or 0.003 (user guide).
     momentum : float, default=0.9
     batch_size : int or "auto", default="auto"
         ``"auto"``: 200, or a 200th of the samples above 40000; for two

@@ -89,6 +89,9 @@ class LabelPairEnergy:
     def full_batch(self):
         return self.base.full_batch
 
+    def training_defaults(self):
+        return self.base.training_defaults()
+
     def start_training(self):
         """The base architecture's :meth:`start_training`."""
         self.base.start_training()
