@@ -185,6 +185,8 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         fitted = incremental and self.__sklearn_is_fitted__()
         if incremental and not fitted:
             warn_unscaled(X, type(self).__name__, batch=True)
+        # alpha="auto" passes its penalty, and checked the targets itself
+        checks_targets = alpha is None and not fitted
         if alpha is None:
             # "auto" without rows to hold out (partial_fit): the alpha_ a
             # previous fit chose (but not an LVQ2 fit's 0), else the middle
@@ -201,6 +203,8 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
                                                    reset=not (fitted or warm))
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight must have a positive sum.")
+        if checks_targets:
+            self._check_targets(y, sample_weight, incremental)
         keep = fitted or warm
         fixed_beta = None if self.beta == "auto" else self.beta
         loss = get_loss(self.loss, margin=self.margin, beta=fixed_beta)
@@ -216,15 +220,6 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
             # a sampled contrastive term is noisy: no line search
             solver = "adam"
         n_samples = X.shape[0]
-        if (not incremental and fixed_beta is None
-                and hasattr(getattr(energy_cls, "answer_space", None), "residual_squares")
-                and np.count_nonzero(sample_weight) < 2):
-            # one row leaves no residual: its noise would be a point mass
-            raise ValueError(
-                f"beta='auto' fits the noise of energy={energy_name!r} to the "
-                "residuals of the training rows, and 1 sample (of positive "
-                "weight) has none: every interval would have width 0. Fit more "
-                "samples, or pass a number as beta.")
         if solver == "lbfgs":
             X, y, sample_weight = merge_duplicate_rows(X, y, sample_weight)
         # partial_fit continues the fitted answer space, a warm start does not

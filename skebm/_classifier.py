@@ -268,6 +268,11 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassInferenceMixin,
                                              ensure_non_negative=True)
         return X, y, sample_weight
 
+    def _check_targets(self, y, sample_weight, incremental):
+        # the regressor's checks of its targets; the classes are checked on
+        # encoding
+        pass
+
     def _encode_targets(self, y, sample_weight, incremental, fitted, classes=None):
         """Class indices, the sample weights times the class weights, the
         factor that keeps the penalty's amount of data, and ``classes_``."""
