@@ -66,7 +66,7 @@ class AlphaSelectionMixin:
         warm = self.warm_start and self.__sklearn_is_fitted__()
         Xv, yv, wv = self._validate_input(X, y, sample_weight, reset=not warm)
         if wv.sum() > 0:
-            self._check_targets(yv, wv, incremental=False)
+            self._check_targets(Xv, yv, wv, incremental=False)
         if warm:
             # before the trials, which would run only for the refit to refuse
             codes, _, _, targets = self._encode_targets(yv, wv, False, False)

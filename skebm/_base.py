@@ -155,9 +155,9 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
             early_stopping=self.early_stopping, verbose=self.verbose,
             loss=repr(loss), energy=energy_name)
         # "auto", and the parameters left at skebm's defaults, take the
-        # loss's training defaults, then the architecture's, then the answer
+        # architecture's training defaults, then the loss's, then the answer
         # space's (set in _fit: a schedule for a sampled contrastive term)
-        own = {**loss.training_defaults(), **energy.training_defaults(),
+        own = {**energy.training_defaults(), **loss.training_defaults(),
                **getattr(self, "_space_defaults", {})}
         defaults = _skebm_defaults(self)
         for name, value in own.items():
@@ -204,7 +204,7 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight must have a positive sum.")
         if checks_targets:
-            self._check_targets(y, sample_weight, incremental)
+            self._check_targets(X, y, sample_weight, incremental)
         keep = fitted or warm
         fixed_beta = None if self.beta == "auto" else self.beta
         loss = get_loss(self.loss, margin=self.margin, beta=fixed_beta)

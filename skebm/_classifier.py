@@ -268,7 +268,7 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassInferenceMixin,
                                              ensure_non_negative=True)
         return X, y, sample_weight
 
-    def _check_targets(self, y, sample_weight, incremental):
+    def _check_targets(self, X, y, sample_weight, incremental):
         # the regressor's checks of its targets; the classes are checked on
         # encoding
         pass

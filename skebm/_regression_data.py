@@ -15,6 +15,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._input_box import InputBox
 from ._kernel_inputs import KernelRidgeInputs, conditional_spread
+from ._rows import merge_duplicate_rows
 from ._targets import standardization
 from .energies import REGRESSOR_ENERGIES
 from .inference import IntervalSpace
@@ -119,29 +120,30 @@ class _RegressionDataMixin:
         return (self.epsilon == "auto" and self.energy == "joint" and n_columns == 1
                 and loss.contrastive and not loss.partition)
 
-    def _check_targets(self, y, sample_weight, incremental):
-        """Check the validated targets of a fit (or of a first ``partial_fit``
+    def _check_targets(self, X, y, sample_weight, incremental):
+        """Check the validated rows of a fit (or of a first ``partial_fit``
         batch, ``incremental``) once, before any trial of ``alpha="auto"``.
 
-        A Gaussian energy fitting its noise to one sample is refused: its
-        residual is 0, and every interval would have width 0. A warning
-        where a few extreme targets stretch the grid of one column of
-        ``joint`` so far that the middle 90% of the targets' distinct values
-        shares fewer than ``_MIN_BULK_CELLS`` of its cells: a placeholder of 99999 among
-        diabetes' targets (25 to 346) left them 0.2 of a cell, and a test
-        R^2 of -0.79 (0.30 without it)."""
+        A Gaussian energy fitting its noise to one distinct row (of
+        positive weight) is refused: its residual is 0, and every interval
+        would have width 0. A warning where a few extreme targets stretch
+        the grid of one column of ``joint`` so far that the middle 90% of
+        the targets' distinct values shares fewer than ``_MIN_BULK_CELLS``
+        of its cells: a placeholder of 99999 among diabetes' targets (25 to
+        346) left them 0.2 of a cell, and a test R^2 of -0.79 (0.30
+        without it)."""
         y = y.reshape(len(y), -1)
         positive = sample_weight > 0
-        if (not incremental and self.beta == "auto" and np.sum(positive) < 2
-                and hasattr(REGRESSOR_ENERGIES[self.energy].answer_space,
-                            "residual_squares")):
+        constant = not positive.any() or np.ptp(y[positive]) == 0
+        if (constant and not incremental and self.beta == "auto"
+                and hasattr(self._answers(), "residual_squares")
+                and len(merge_duplicate_rows(X, y, sample_weight)[2]) < 2):
             raise ValueError(
                 f"beta='auto' fits the noise of energy={self.energy!r} to the "
-                "residuals of the training rows, and 1 sample (of positive "
-                "weight) has none: every interval would have width 0. Fit more "
-                "samples, or pass a number as beta.")
-        if (self.energy != "joint" or y.shape[1] != 1 or not positive.any()
-                or np.ptp(y[positive]) == 0):
+                "residuals of the training rows, and 1 sample (one distinct "
+                "row of positive weight) has none: every interval would have "
+                "width 0. Fit more samples, or pass a number as beta.")
+        if constant or not self._spans_targets(y.shape[1]):
             return
         y = y.astype(np.float64)
         mean, scale = standardization(y, sample_weight)
@@ -152,8 +154,8 @@ class _RegressionDataMixin:
         cells = middle / scale[0] / (high - low) * N_TRAIN_GRID
         if cells < _MIN_BULK_CELLS:
             warnings.warn(
-                f"energy='joint' trains on a grid of {N_TRAIN_GRID} cells over "
-                f"the targets' range, {y[positive].min():g} to "
+                f"energy={self.energy!r} trains on a grid of {N_TRAIN_GRID} "
+                f"cells over the targets' range, {y[positive].min():g} to "
                 f"{y[positive].max():g}, and the middle 90% of their values "
                 f"lies within {cells:.2g} of them: a few extreme targets "
                 "stretch the grid, and the density of the rest has little "
@@ -161,13 +163,21 @@ class _RegressionDataMixin:
                 "transformed target (log1p), or energy='linear' or 'mlp'.",
                 UserWarning)
 
+    def _answers(self):
+        """The answer space class of ``energy`` (None if it has none)."""
+        return getattr(REGRESSOR_ENERGIES[self.energy], "answer_space", None)
+
+    def _spans_targets(self, n_columns):
+        """Whether the answers of ``n_columns`` target columns are a grid
+        spanning the targets (one column of ``joint``)."""
+        return n_columns == 1 and getattr(self._answers(), "spans_targets", False)
+
     def _trial_can_fit(self, y, sample_weight):
         """One column of the joint energy needs targets that vary (its
         grid spans them): a part of a target that varies in few rows may
         hold none of them."""
         y = y.reshape(len(y), -1)[sample_weight > 0]
-        return not (self.energy == "joint" and y.shape[1] == 1
-                    and (y.size == 0 or np.ptp(y) == 0))
+        return not (self._spans_targets(y.shape[1]) and (y.size == 0 or np.ptp(y) == 0))
 
     def _auto_spread(self, X, y, sample_weight):
         """For ``alpha="auto"``, the conditional spread of the standardized

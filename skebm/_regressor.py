@@ -80,7 +80,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         but above two target columns ``joint`` keeps its training beta);
         otherwise it is, for ``linear`` and ``mlp``, the noise precision
         (the inverse mean squared residual of the standardized training
-        targets; several outputs keep their relative noise variances,
+        targets, of which ``fit`` needs two distinct rows; several outputs
+        keep their relative noise variances,
         ``answer_space_.column_variance``), and for ``joint`` 1 after
         ``nll``, else the maximum of the training likelihood. After a
         margin loss, the one-column ``joint`` energy's Gibbs distribution
@@ -124,10 +125,11 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         rank the penalties or fit a temperature, each trial is a 5-fold
         cross-validation scored on all the rows at one temperature (but fits
         that sample, with a ``sampler`` or several target columns of ``joint``,
-        keep one split); below 10 rows (20 for one split), or where the
-        rows a trial trains on would hold one target value alone (one column
-        of ``joint``), ``alpha_`` is 10 (0 for ``lvq2``) without trials. Each trial also keeps the iterate (or
-        epoch) whose calibrated likelihood of those rows is best (checked every
+        keep one split); below 10 rows (20 for one split), or where the rows
+        a trial trains on would hold one target value alone (one column of
+        ``joint``), ``alpha_`` is 10 (0 for ``lvq2``) without trials. Each
+        trial also keeps the iterate (or epoch) whose calibrated likelihood
+        of those rows is best (checked every
         10; it stops 30 or ``n_iter_no_change`` past it, whichever is more),
         and the refit runs as many (with folds, the count whose check scores
         best over all of them): the joint energy's NLL fit overfits its

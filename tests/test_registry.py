@@ -2,8 +2,11 @@
 throwaway loss and two throwaway energies, registered here, work by name in
 both estimators, their parameter validation and the command line."""
 
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.model_selection import GridSearchCV
@@ -129,6 +132,21 @@ def test_registered_loss_and_energy_in_the_regressor(registered):
     ys = np.linspace(*reg.support_, 4001)
     dens = np.exp(reg.predict_log_density(np.repeat(X[:1], len(ys), 0), ys))
     assert np.trapezoid(dens, ys) == pytest.approx(1.0, abs=0.02)
+
+
+def test_a_registered_grid_energy_is_checked_as_joint_is(registered):
+    # the checks of the targets read the answer space, not the name "joint"
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    rare = np.zeros(200)
+    rare[5] = 1.0
+    reg = EnergyRegressor(energy="heteroscedastic", hidden_layer_sizes=(8,),
+                          max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert reg.fit(X, rare).alpha_ == 10
+        with pytest.warns(UserWarning, match="stretch the grid"):
+            reg.set_params(alpha=1.0).fit(X, np.r_[rng.normal(size=199), 99999.0])
 
 
 def test_unregistered_names_are_refused_by_parameter_validation(registered):

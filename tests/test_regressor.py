@@ -26,7 +26,7 @@ from skebm.datasets import make_bimodal_sine
 from skebm.energies import JointEnergy
 from skebm.inference import IntervalSpace
 from skebm.inference._temperature import fit_inverse_temperature
-from skebm.losses import LOSSES
+from skebm.losses import LOSSES, HingeLoss
 
 LOSS_NAMES = sorted(LOSSES)
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -1016,8 +1016,14 @@ def test_one_sample_has_no_noise_to_fit(energy):
     low, high = EnergyRegressor(energy=energy, beta=1.0, random_state=0).fit(
         X[:1], y[:1]).predict_interval(X[:1])[0]
     assert high - low > 1.0
+    # nor one row repeated (a weight of 3 and three copies fit alike), but
+    # two rows of one x and two targets have a residual
+    with pytest.raises(ValueError, match="one distinct row"):
+        reg.fit(np.repeat(X[:1], 3, axis=0), np.repeat(y[:1], 3))
+    low, high = reg.fit(X[[0, 0]], y).predict_interval(X[:1])[0]
+    assert high - low > 1.0
     # a stream may start with one row: later batches refit the noise
-    assert np.isfinite(reg.partial_fit(X[:1], y[:1]).beta_)
+    assert reg.partial_fit(X[:1], y[:1]).beta_ < 1e6
 
 
 @pytest.mark.parametrize("energy", ["linear", "joint"])
@@ -1662,9 +1668,14 @@ def test_perceptron_takes_its_step_only_with_auto(Estimator):
             model.fit(X, y)
         assert model._optimizer.learning_rate_init == used
     # the other losses keep the estimator's default, but for the linear
-    # energy (its training_defaults)
-    for energy, used in [("mlp", 1e-3), ("linear", 1e-2)]:
-        model = Estimator(loss="hinge", energy=energy, solver="adam", max_iter=2,
+    # energy (its training_defaults), which a loss's own step overrides
+    class SlowHinge(HingeLoss):
+        def training_defaults(self):
+            return {"learning_rate_init": 1e-4}
+
+    for loss, energy, used in [("hinge", "mlp", 1e-3), ("hinge", "linear", 1e-2),
+                               (SlowHinge(), "linear", 1e-4)]:
+        model = Estimator(loss=loss, energy=energy, solver="adam", max_iter=2,
                           random_state=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)

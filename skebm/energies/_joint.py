@@ -33,6 +33,9 @@ class _JointAnswers:
     for several (where :meth:`JointEnergy.build` returns a
     :class:`JointVectorEnergy`)."""
 
+    # one column's answers are an IntervalSpace's grid
+    spans_targets = True
+
     @staticmethod
     def from_targets(z, sample_weight, **params):
         space = IntervalSpace if z.shape[1] == 1 else VectorSpace

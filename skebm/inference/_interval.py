@@ -125,8 +125,8 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
                 "energy='joint' needs a target that varies: y is constant (for "
                 "example 1 sample), and the Gibbs distribution of a constant is "
                 "a point mass that no grid of answers holds. Use "
-                "energy='linear', which fits the constant (for 1 sample, with "
-                "a number as beta).")
+                "energy='linear', which fits the constant (a fit of 1 sample "
+                "needs a number as beta).")
         pad = _PAD_FRACTION * np.ptp(z) + _PAD
         cell = (np.ptp(z) + 2 * pad) / N_TRAIN_GRID
         cells = recorded_cells(z, weight, cell, pad)
@@ -134,6 +134,7 @@ class IntervalSpace(IntervalCandidates, IntervalCalibration, AnswerSpace):
                    cells=None if cells is None else TargetCells(*cells), **params)
 
     n_answers = 1
+    spans_targets = True  # its grid spans the training targets
     # spaces pickled before the tilt
     tilt = 0.0
 
