@@ -1,6 +1,8 @@
 """TraceDisplay: trace, histogram and autocorrelation of one dimension of a
 fitted MHSampler's chains."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -155,7 +157,8 @@ class TraceDisplay:
         check_is_fitted(sampler, "chain_")
         chain = np.asarray(sampler.chain_)
         n_dim = chain.shape[2]
-        dim = int(dim)
+        if not isinstance(dim, Integral) or isinstance(dim, bool):
+            raise TypeError(f"dim must be an int, got {dim!r}.")
         if not 0 <= dim < n_dim:
             raise ValueError(f"dim={dim} out of range for {n_dim} dimension(s).")
         tau = getattr(sampler, "autocorr_time_", None)
