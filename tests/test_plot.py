@@ -54,7 +54,9 @@ def test_landscape_classifier(blobs, class_index):
     assert _labelled(disp.ax_)
     assert disp.colorbar_ is not None
     assert disp.colorbar_.ax.get_ylabel() == "energy"
-    assert disp.boundary_ is not None
+    # one edge a class: contours of the class index drew two lines where
+    # classes 0 and 2 meet
+    assert len(disp.boundary_) == len(np.unique(disp.prediction)) == 3
     assert disp.scatter_ is not None
     legend = disp.ax_.get_legend()
     assert [t.get_text() for t in legend.get_texts()] == ["0", "1", "2"]
@@ -161,6 +163,37 @@ def test_landscape_of_a_pipeline_is_drawn_in_raw_units(iris_pipeline,
                            pipe[-1].energies(grid).min(axis=1))
 
 
+def test_landscape_reads_columns_by_name_missing_values_and_searches(iris_pipeline):
+    from sklearn.impute import SimpleImputer
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+
+    pipe, X, y = iris_pipeline
+    # columns swapped to swap the axes were read in the fitted order, and the
+    # axes labelled wrongly, silently
+    with pytest.raises(ValueError, match="feature names of X should match"):
+        EnergyLandscapeDisplay.from_estimator(pipe, X[X.columns[::-1]], y)
+    # a model fitted on an array takes the frame's names as labels
+    disp = EnergyLandscapeDisplay.from_estimator(pipe[-1], X, y, grid_resolution=10)
+    assert disp.ax_.get_xlabel() == "petal length (cm)"
+    # a missing value that the pipeline imputes left every grid point NaN
+    holed = X.copy()
+    holed.iloc[0, 0] = np.nan
+    imputing = make_pipeline(SimpleImputer(), *pipe.named_steps.values()).fit(holed, y)
+    disp = EnergyLandscapeDisplay.from_estimator(imputing, holed, y,
+                                                 grid_resolution=10)
+    assert np.isfinite(disp.energy).all()
+    # a search plots its best estimator, in both displays
+    search = GridSearchCV(pipe, {"energyclassifier__loss": ["nll"]}, cv=2).fit(X, y)
+    disp = EnergyLandscapeDisplay.from_estimator(search, X, y, grid_resolution=10)
+    assert isinstance(disp.ax_.get_title(), str) and disp.energy.shape == (10, 10)
+    curve = LossCurveDisplay.from_estimator(search)
+    assert len(curve.line_.get_ydata()) == len(search.best_estimator_[-1].loss_curve_)
+    with pytest.raises(ValueError, match="refit=False"):
+        LossCurveDisplay.from_estimator(GridSearchCV(
+            pipe, {"energyclassifier__loss": ["nll"]}, cv=2, refit=False).fit(X, y))
+
+
 def test_landscape_of_a_regression_pipeline():
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import SplineTransformer
@@ -248,6 +281,11 @@ def test_trace_display(sampler):
     assert disp.axes_[2].get_legend() is not None
     with pytest.raises(ValueError, match="dim"):
         TraceDisplay.from_estimator(sampler, dim=2)
+    # 1.7 was read as 1, silently
+    for bad in (1.7, "1"):
+        with pytest.raises(TypeError, match="dim must be an int"):
+            TraceDisplay.from_estimator(sampler, dim=bad)
+    assert TraceDisplay.from_estimator(sampler, dim=np.int64(1)).dim == 1
 
 
 def test_trace_display_given_axes(sampler):

@@ -7,6 +7,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._classifier import EnergyClassifier
 from .._regressor import EnergyRegressor
+from ._estimators import searched
 from ._matplotlib import axes_or_new, import_pyplot
 
 
@@ -44,8 +45,9 @@ class EnergyLandscapeDisplay:
     ----------
     contour_ : matplotlib QuadContourSet
         The filled contour of the energy.
-    boundary_ : matplotlib QuadContourSet or None
-        The decision boundaries (classifier with more than one class).
+    boundary_ : list of matplotlib QuadContourSet or None
+        The decision boundaries, a contour of each predicted class's region
+        (classifier with more than one class).
     scatter_ : matplotlib PathCollection or None
         The data points; a classifier's are coloured by class, with a legend
         when there are at most ten classes.
@@ -122,12 +124,15 @@ class EnergyLandscapeDisplay:
         self.colorbar_ = ax.figure.colorbar(self.contour_, ax=ax)
         self.colorbar_.set_label("energy")
         self.boundary_ = None
-        if self.prediction is not None and np.unique(self.prediction).size > 1:
-            # a line wherever the predicted class index changes
-            boundaries = np.arange(self.prediction.max()) + 0.5
-            self.boundary_ = ax.contour(self.xx0, self.xx1, self.prediction,
-                                        levels=boundaries, colors="white",
-                                        linewidths=1.0)
+        classes = (np.unique(self.prediction) if self.prediction is not None
+                   else ())
+        if len(classes) > 1:
+            # each region's edge: contours of the class index itself would
+            # draw a line per index skipped where classes 0 and 2 meet
+            self.boundary_ = [
+                ax.contour(self.xx0, self.xx1, (self.prediction == k).astype(float),
+                           levels=[0.5], colors="white", linewidths=1.0)
+                for k in classes]
         self.scatter_ = None
         if scatter and self.X is not None:
             self.scatter_ = self._scatter(ax)
@@ -139,16 +144,21 @@ class EnergyLandscapeDisplay:
         return self
 
     def _scatter(self, ax):
+        # a point with a missing value (which a pipeline imputes) has no place
+        X = self.X
+        shown = np.isfinite(X).all(axis=1)
         if self.kind != "classifier":
             if self.y is None:
                 return None
-            return ax.scatter(self.X[:, 0], self.y, c="white", edgecolors="k",
-                              s=12)
+            shown &= np.isfinite(self.y)
+            return ax.scatter(X[shown, 0], self.y[shown], c="white",
+                              edgecolors="k", s=12)
         if self.y is None:
-            return ax.scatter(self.X[:, 0], self.X[:, 1], c="white",
+            return ax.scatter(X[shown, 0], X[shown, 1], c="white",
                               edgecolors="k", s=20)
         classes, codes = np.unique(self.y, return_inverse=True)
-        points = ax.scatter(self.X[:, 0], self.X[:, 1], c=codes, cmap="tab10",
+        X, codes = X[shown], codes[shown]
+        points = ax.scatter(X[:, 0], X[:, 1], c=codes, cmap="tab10",
                             vmin=0, vmax=9, edgecolors="k", s=20)
         if len(classes) <= 10:  # one colour of tab10 per class
             handles, _ = points.legend_elements()
@@ -169,10 +179,12 @@ class EnergyLandscapeDisplay:
             EnergyClassifier or EnergyRegressor; the numbers of features
             are those of its input, which its first steps transform (into
             any number of features) before the final step's energies are
-            computed. The axes are in the input's units.
+            computed. The axes are in the input's units. A fitted search
+            (GridSearchCV) plots its ``best_estimator_``.
         X : array-like of shape (n_samples, n_features)
             Data whose range spans the grid; drawn as points. For a
-            pipeline, its raw input.
+            pipeline, its raw input. Named columns must be those the
+            estimator was fitted on, in order; they label the axes.
         y : array-like of shape (n_samples,), default=None
             Classifier: labels coloring the points. Regressor: targets,
             required; the y range (padded by 10%) spans the grid.
@@ -191,8 +203,10 @@ class EnergyLandscapeDisplay:
         -------
         display : EnergyLandscapeDisplay
         """
+        estimator = searched(estimator)
         model, preprocess = _energy_model(estimator)
         check_is_fitted(estimator)
+        columns = _columns(estimator, X)
         X = np.asarray(X, dtype=float)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-dimensional, got shape {X.shape}.")
@@ -203,18 +217,19 @@ class EnergyLandscapeDisplay:
         name = type(model).__name__
         if isinstance(model, EnergyClassifier):
             disp = cls._from_classifier(estimator, model, preprocess, X, y,
-                                        features, grid_resolution, class_index)
+                                        features, grid_resolution, class_index,
+                                        columns)
         elif y is None:
             raise ValueError(f"EnergyLandscapeDisplay needs y for a regressor "
                              f"({name}): the grid spans the range of y.")
         else:
             disp = cls._from_regressor(estimator, model, preprocess, X, y,
-                                       grid_resolution)
+                                       grid_resolution, columns)
         return disp.plot(ax=ax)
 
     @classmethod
     def _from_classifier(cls, estimator, clf, preprocess, X, y, features,
-                         grid_resolution, class_index):
+                         grid_resolution, class_index, columns):
         if clf._label_vectors():
             raise ValueError(
                 "EnergyLandscapeDisplay plots the energies of classes; this "
@@ -256,7 +271,7 @@ class EnergyLandscapeDisplay:
             label = clf.classes_[class_index]
             # a numpy scalar's repr is np.int64(2)
             what = f"class {label.item() if hasattr(label, 'item') else label!r}"
-        names = _feature_names(estimator, 2)
+        names = _feature_names(columns, 2)
         return cls(xx0=xx0, xx1=xx1, energy=energy.reshape(xx0.shape),
                    kind="classifier",
                    prediction=energies.argmin(axis=1).reshape(xx0.shape),
@@ -265,7 +280,8 @@ class EnergyLandscapeDisplay:
                    title=f"{type(clf).__name__} energy ({what})")
 
     @classmethod
-    def _from_regressor(cls, estimator, reg, preprocess, X, y, grid_resolution):
+    def _from_regressor(cls, estimator, reg, preprocess, X, y, grid_resolution,
+                        columns):
         if X.shape[1] != 1:
             raise ValueError(
                 f"EnergyLandscapeDisplay plots a regressor on exactly 1 "
@@ -280,14 +296,14 @@ class EnergyLandscapeDisplay:
         if y.ndim != 1:
             raise ValueError("EnergyLandscapeDisplay supports a single target; "
                              f"y has shape {y.shape}.")
-        xs = np.linspace(X[:, 0].min(), X[:, 0].max(), grid_resolution)
+        xs = np.linspace(*_padded_range(X[:, 0], pad=0.0), grid_resolution)
         ys = np.linspace(*_padded_range(y), grid_resolution)
         xx0, xx1 = np.meshgrid(xs, ys)
         inputs = _model_input(estimator, preprocess, xx0.reshape(-1, 1))
         energy = np.asarray(reg.energies(inputs, xx1.ravel()))
         return cls(xx0=xx0, xx1=xx1, energy=energy.reshape(xx0.shape),
                    kind="regressor", X=X, y=y,
-                   xlabel=_feature_names(estimator, 1)[0], ylabel="y",
+                   xlabel=_feature_names(columns, 1)[0], ylabel="y",
                    title=f"{type(reg).__name__} energy E(x, y)")
 
 
@@ -328,13 +344,29 @@ def _model_input(estimator, preprocess, grid):
 
 
 def _padded_range(values, pad=0.1):
-    lo, hi = float(np.min(values)), float(np.max(values))
+    # missing values (a pipeline that imputes them) span nothing
+    lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
     width = hi - lo if hi > lo else 1.0
     return lo - pad * width, hi + pad * width
 
 
-def _feature_names(estimator, n):
-    names = getattr(estimator, "feature_names_in_", None)
+def _columns(estimator, X):
+    """The names of the columns of ``X`` (the estimator's if ``X`` has
+    none), refused where they differ from those it was fitted on: the grid
+    would be read in another order, silently."""
+    fitted = getattr(estimator, "feature_names_in_", None)
+    columns = getattr(X, "columns", None)
+    if columns is None:
+        return fitted
+    columns = np.asarray([str(c) for c in columns], dtype=object)
+    if fitted is not None and list(columns) != list(fitted):
+        raise ValueError(
+            "The feature names of X should match those that were passed "
+            f"during fit: {list(fitted)}, in that order; X has {list(columns)}.")
+    return columns
+
+
+def _feature_names(names, n):
     if names is not None and len(names) == n:
         return [str(s) for s in names]
     return [f"feature {i}" for i in range(n)]

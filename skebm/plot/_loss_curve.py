@@ -4,6 +4,7 @@ fitted estimator, with its validation score when it stopped early."""
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._estimators import final_step
 from ._matplotlib import axes_or_new, import_pyplot
 
 
@@ -97,7 +98,9 @@ class LossCurveDisplay:
         Parameters
         ----------
         estimator : EnergyClassifier or EnergyRegressor, fitted
-            Uses ``loss_curve_`` and, when not None, ``validation_scores_``.
+            Uses ``loss_curve_`` and, when not None, ``validation_scores_``;
+            or a Pipeline ending in one, or a fitted search (GridSearchCV)
+            of them, whose ``best_estimator_`` is plotted.
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure is created when None.
 
@@ -119,6 +122,7 @@ class LossCurveDisplay:
         True
         """
         check_is_fitted(estimator)
+        estimator = final_step(estimator)
         curve = getattr(estimator, "loss_curve_", None)
         if curve is None:
             raise ValueError(f"{type(estimator).__name__} has no loss_curve_.")
