@@ -164,6 +164,7 @@ def test_landscape_of_a_pipeline_is_drawn_in_raw_units(iris_pipeline,
 
 
 def test_landscape_reads_columns_by_name_missing_values_and_searches(iris_pipeline):
+    from sklearn.base import clone
     from sklearn.impute import SimpleImputer
     from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import make_pipeline
@@ -176,6 +177,18 @@ def test_landscape_reads_columns_by_name_missing_values_and_searches(iris_pipeli
     # a model fitted on an array takes the frame's names as labels
     disp = EnergyLandscapeDisplay.from_estimator(pipe[-1], X, y, grid_resolution=10)
     assert disp.ax_.get_xlabel() == "petal length (cm)"
+    # columns and a class by name (int() of a name raised a ValueError)
+    named = np.array(["setosa", "versicolor", "virginica"])[y]
+    swapped = EnergyLandscapeDisplay.from_estimator(
+        clone(pipe).fit(X, named), X, named,
+        features=("sepal width (cm)", "petal length (cm)"),
+        class_index="virginica", grid_resolution=10)
+    assert swapped.ax_.get_xlabel() == "sepal width (cm)"
+    assert "'virginica'" in swapped.ax_.get_title()
+    with pytest.raises(ValueError, match="'petal' is none of"):
+        EnergyLandscapeDisplay.from_estimator(pipe, X, y, features=("petal", 0))
+    with pytest.raises(TypeError, match="ints or names, got 0.5"):
+        EnergyLandscapeDisplay.from_estimator(pipe, X, y, features=(0.5, 1))
     # a missing value that the pipeline imputes left every grid point NaN
     holed = X.copy()
     holed.iloc[0, 0] = np.nan

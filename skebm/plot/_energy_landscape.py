@@ -1,6 +1,8 @@
 """EnergyLandscapeDisplay: the energy surface of a fitted classifier or
 regressor, on a grid over its input (and, for a regressor, its target)."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
@@ -188,14 +190,16 @@ class EnergyLandscapeDisplay:
         y : array-like of shape (n_samples,), default=None
             Classifier: labels coloring the points. Regressor: targets,
             required; the y range (padded by 10%) spans the grid.
-        features : tuple of two int, default=(0, 1)
+        features : tuple of two int or str, default=(0, 1)
             Columns of ``X`` on the horizontal and vertical axes
-            (classifier only). ``X`` must still have exactly two features.
+            (classifier only), by position or by name. ``X`` must still
+            have exactly two features.
         grid_resolution : int, default=100
             Number of grid points along each axis.
-        class_index : int, default=None
+        class_index : int or str, default=None
             Index into ``estimator.classes_`` of the class whose energy is
-            shown; None shows the minimum energy over the classes.
+            shown, or a class label that is a string; None shows the
+            minimum energy over the classes.
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure is created when None.
 
@@ -245,7 +249,7 @@ class EnergyLandscapeDisplay:
             raise ValueError(
                 f"EnergyLandscapeDisplay plots a classifier on exactly 2 "
                 f"features; X has {X.shape[1]}. {hint}")
-        features = tuple(int(f) for f in features)
+        features = tuple(_position(f, columns, "features") for f in features)
         if (len(features) != 2 or set(features) - {0, 1}
                 or features[0] == features[1]):
             raise ValueError(f"features must be (0, 1) or (1, 0), got {features}.")
@@ -263,7 +267,7 @@ class EnergyLandscapeDisplay:
             energy = energies.min(axis=1)
             what = "min over classes"
         else:
-            class_index = int(class_index)
+            class_index = _position(class_index, clf.classes_, "class_index")
             if not -n_classes <= class_index < n_classes:
                 raise ValueError(f"class_index={class_index} out of range for "
                                  f"{n_classes} classes.")
@@ -364,6 +368,19 @@ def _columns(estimator, X):
             "The feature names of X should match those that were passed "
             f"during fit: {list(fitted)}, in that order; X has {list(columns)}.")
     return columns
+
+
+def _position(key, names, what):
+    """The position of ``key``: an int as it is, a string as the index of
+    that name in ``names``."""
+    if isinstance(key, str):
+        names = [] if names is None else [str(name) for name in names]
+        if key not in names:
+            raise ValueError(f"{what}: {key!r} is none of {names}.")
+        return names.index(key)
+    if not isinstance(key, Integral) or isinstance(key, bool):
+        raise TypeError(f"{what} must hold ints or names, got {key!r}.")
+    return int(key)
 
 
 def _feature_names(names, n):
