@@ -68,6 +68,18 @@ def test_landscape_classifier(blobs, class_index):
     np.testing.assert_allclose(disp.energy.ravel(), expected)
 
 
+def test_landscape_takes_styles_and_is_restyled_with_one_colorbar(blobs):
+    clf, X, y = blobs
+    disp = EnergyLandscapeDisplay.from_estimator(clf, X, y, grid_resolution=10,
+                                                 cmap="magma", levels=5, alpha=0.5)
+    assert disp.contour_.get_cmap().name == "magma"
+    assert disp.contour_.get_alpha() == 0.5
+    disp.plot(ax=disp.ax_, cmap="Greys")
+    # a second colorbar was drawn beside the first
+    assert len(disp.figure_.axes) == 2
+    assert disp.contour_.get_cmap().name == "Greys"
+
+
 def test_landscape_classifier_swapped_features_and_ax(blobs):
     clf, X, _ = blobs
     _, ax = plt.subplots()
@@ -111,6 +123,11 @@ def test_landscape_regressor():
         EnergyLandscapeDisplay.from_estimator(reg, X)
     with pytest.raises(ValueError, match="exactly 1 feature"):
         EnergyLandscapeDisplay.from_estimator(reg, np.c_[X, X], y)
+    # a named target labels its axis
+    pd = pytest.importorskip("pandas")
+    disp = EnergyLandscapeDisplay.from_estimator(
+        reg, X, pd.Series(y, name="medv"), grid_resolution=5)
+    assert disp.ax_.get_ylabel() == "medv"
 
 
 # -- a Pipeline ending in an energy-based estimator --------------------------------

@@ -100,19 +100,23 @@ class EnergyLandscapeDisplay:
         self.ylabel = ylabel
         self.title = title
 
-    def plot(self, ax=None, *, cmap="viridis", levels=20, scatter=True):
+    def plot(self, ax=None, *, cmap="viridis", levels=20, scatter=True, **kwargs):
         """Draw the landscape.
 
         Parameters
         ----------
         ax : matplotlib Axes, default=None
-            Axes to draw on; a new figure is created when None.
+            Axes to draw on; a new figure is created when None. Drawn again
+            on its Axes, the landscape replaces its colorbar.
         cmap : str or Colormap, default="viridis"
             Colormap of the energy.
         levels : int, default=20
             Number of contour levels.
         scatter : bool, default=True
             Whether to draw the data points.
+        **kwargs : dict
+            Passed to :meth:`matplotlib.axes.Axes.contourf` (``alpha``,
+            ``vmin``, ...).
 
         Returns
         -------
@@ -120,9 +124,11 @@ class EnergyLandscapeDisplay:
         """
         plt = import_pyplot("EnergyLandscapeDisplay.plot")
         ax = axes_or_new(ax, plt)
+        if getattr(self, "ax_", None) is ax and self.colorbar_ is not None:
+            self.colorbar_.remove()  # restyled: one colorbar, not two
         energy = np.where(np.isfinite(self.energy), self.energy, np.nan)
         self.contour_ = ax.contourf(self.xx0, self.xx1, energy, levels=levels,
-                                    cmap=cmap)
+                                    cmap=cmap, **kwargs)
         self.colorbar_ = ax.figure.colorbar(self.contour_, ax=ax)
         self.colorbar_.set_label("energy")
         self.boundary_ = None
@@ -170,7 +176,7 @@ class EnergyLandscapeDisplay:
 
     @classmethod
     def from_estimator(cls, estimator, X, y=None, *, features=(0, 1),
-                       grid_resolution=100, class_index=None, ax=None):
+                       grid_resolution=100, class_index=None, ax=None, **kwargs):
         """Compute and plot the energy landscape of a fitted estimator.
 
         Parameters
@@ -202,6 +208,9 @@ class EnergyLandscapeDisplay:
             minimum energy over the classes.
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure is created when None.
+        **kwargs : dict
+            Passed to :meth:`plot` (``cmap``, ``levels``, ``scatter``, and
+            on to matplotlib's ``contourf``).
 
         Returns
         -------
@@ -229,7 +238,7 @@ class EnergyLandscapeDisplay:
         else:
             disp = cls._from_regressor(estimator, model, preprocess, X, y,
                                        grid_resolution, columns)
-        return disp.plot(ax=ax)
+        return disp.plot(ax=ax, **kwargs)
 
     @classmethod
     def _from_classifier(cls, estimator, clf, preprocess, X, y, features,
@@ -294,6 +303,7 @@ class EnergyLandscapeDisplay:
             raise ValueError(
                 "EnergyLandscapeDisplay plots a regressor of one target; this "
                 f"one was fitted on {reg.n_outputs_}.")
+        name = getattr(y, "name", None)  # a pandas Series's
         y = np.asarray(y, dtype=float)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
@@ -307,7 +317,8 @@ class EnergyLandscapeDisplay:
         energy = np.asarray(reg.energies(inputs, xx1.ravel()))
         return cls(xx0=xx0, xx1=xx1, energy=energy.reshape(xx0.shape),
                    kind="regressor", X=X, y=y,
-                   xlabel=_feature_names(columns, 1)[0], ylabel="y",
+                   xlabel=_feature_names(columns, 1)[0],
+                   ylabel="y" if name is None else str(name),
                    title=f"{type(reg).__name__} energy E(x, y)")
 
 
