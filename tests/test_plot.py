@@ -368,6 +368,10 @@ def test_loss_curve_display(blobs):
     assert disp.plot(ax=ax).ax_ is ax
     assert LossCurveDisplay(loss_curve=[2.0, 1.0]).plot().ax_.get_title() == \
         "Loss curve"
+    # two curves on one Axes: both were colour C0 and labelled "training loss"
+    other = LossCurveDisplay.from_estimator(clf, name="second", ax=ax)
+    assert other.line_.get_color() != disp.line_.get_color()
+    assert other.line_.get_label() == "second loss"
 
 
 def test_trace_needs_a_sampler(blobs):

@@ -21,7 +21,7 @@ class LossCurveDisplay:
     validation_scores : array-like of shape (n_epochs,), default=None
         The validation score after each epoch, drawn on a twin y axis.
     name : str, default=None
-        Name of the estimator, for the title.
+        Name of the estimator, for the title and the legend.
 
     Attributes
     ----------
@@ -68,8 +68,10 @@ class LossCurveDisplay:
         created = ax is None
         ax = axes_or_new(ax, plt)
         epochs = np.arange(1, len(self.loss_curve) + 1)
-        lines = ax.plot(epochs, self.loss_curve, color="C0",
-                        label="training loss")
+        # the Axes' next colour, so that two curves on one Axes differ;
+        # the validation score is dashed in the same colour
+        label = "training loss" if self.name is None else f"{self.name} loss"
+        lines = ax.plot(epochs, self.loss_curve, label=label)
         self.line_ = lines[0]
         ax.set_xlabel("epoch")
         ax.set_ylabel("training loss")
@@ -81,7 +83,8 @@ class LossCurveDisplay:
         if scores is not None and len(scores):
             top = self.validation_ax_ = ax.twinx()
             lines += top.plot(np.arange(1, len(scores) + 1), scores,
-                              color="C1", label="validation score")
+                              color=lines[0].get_color(), linestyle="--",
+                              label="validation score")
             self.validation_line_ = lines[-1]
             top.set_ylabel("validation score")
         top.legend(lines, [line.get_label() for line in lines], loc="best")
@@ -92,7 +95,7 @@ class LossCurveDisplay:
         return self
 
     @classmethod
-    def from_estimator(cls, estimator, *, ax=None):
+    def from_estimator(cls, estimator, *, name=None, ax=None):
         """Plot the loss curve of a fitted estimator.
 
         Parameters
@@ -101,6 +104,9 @@ class LossCurveDisplay:
             Uses ``loss_curve_`` and, when not None, ``validation_scores_``;
             or a Pipeline ending in one, or a fitted search (GridSearchCV)
             of them, whose ``best_estimator_`` is plotted.
+        name : str, default=None
+            Name of the curve, in the title and the legend; None: the
+            estimator's class name.
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure is created when None.
 
@@ -129,7 +135,7 @@ class LossCurveDisplay:
         disp = cls(loss_curve=curve,
                    validation_scores=getattr(estimator, "validation_scores_",
                                              None),
-                   name=type(estimator).__name__)
+                   name=type(estimator).__name__ if name is None else name)
         return disp.plot(ax=ax)
 
 
