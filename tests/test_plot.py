@@ -75,9 +75,15 @@ def test_landscape_takes_styles_and_is_restyled_with_one_colorbar(blobs):
     assert disp.contour_.get_cmap().name == "magma"
     assert disp.contour_.get_alpha() == 0.5
     disp.plot(ax=disp.ax_, cmap="Greys")
-    # a second colorbar was drawn beside the first
+    # one colorbar, where a second was drawn beside the first
     assert len(disp.figure_.axes) == 2
     assert disp.contour_.get_cmap().name == "Greys"
+    # drawn again after the colorbar's removal or on cleared Axes (the
+    # colorbar's removal raised KeyError and AttributeError)
+    disp.colorbar_.remove()
+    disp.plot(ax=disp.ax_)
+    disp.ax_.cla()
+    assert len(disp.plot(ax=disp.ax_, colors="k").figure_.axes) == 3
 
 
 def test_landscape_classifier_swapped_features_and_ax(blobs):
@@ -206,19 +212,33 @@ def test_landscape_reads_columns_by_name_missing_values_and_searches(iris_pipeli
         EnergyLandscapeDisplay.from_estimator(pipe, X, y, features=("petal", 0))
     with pytest.raises(TypeError, match="ints or names, got 0.5"):
         EnergyLandscapeDisplay.from_estimator(pipe, X, y, features=(0.5, 1))
-    # a missing value that the pipeline imputes left every grid point NaN
+    # a missing value that the pipeline imputes left every grid point NaN;
+    # the points of a class all missing are not drawn, nor named in the legend
     holed = X.copy()
-    holed.iloc[0, 0] = np.nan
+    holed.iloc[np.flatnonzero(y == 0), 0] = np.nan
     imputing = make_pipeline(SimpleImputer(), *pipe.named_steps.values()).fit(holed, y)
     disp = EnergyLandscapeDisplay.from_estimator(imputing, holed, y,
                                                  grid_resolution=10)
     assert np.isfinite(disp.energy).all()
+    assert [t.get_text() for t in disp.ax_.get_legend().get_texts()] == ["1", "2"]
+    assert len(disp.scatter_.get_offsets()) == np.sum(y != 0)
     # a search plots its best estimator, in both displays
-    search = GridSearchCV(pipe, {"energyclassifier__loss": ["nll"]}, cv=2).fit(X, y)
+    search = GridSearchCV(pipe, {"energyclassifier__loss": ["nll", "hinge"]},
+                          cv=2).fit(X, y)
     disp = EnergyLandscapeDisplay.from_estimator(search, X, y, grid_resolution=10)
-    assert isinstance(disp.ax_.get_title(), str) and disp.energy.shape == (10, 10)
+    best = EnergyLandscapeDisplay.from_estimator(search.best_estimator_, X, y,
+                                                 grid_resolution=10)
+    np.testing.assert_array_equal(disp.energy, best.energy)
     curve = LossCurveDisplay.from_estimator(search)
     assert len(curve.line_.get_ydata()) == len(search.best_estimator_[-1].loss_curve_)
+    # an estimator with estimator, cv and refit parameters is no search
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
+    from skebm.plot._estimators import searched
+
+    tuned = TunedThresholdClassifierCV(LogisticRegression())
+    assert searched(tuned) is tuned
     with pytest.raises(ValueError, match="refit=False"):
         LossCurveDisplay.from_estimator(GridSearchCV(
             pipe, {"energyclassifier__loss": ["nll"]}, cv=2, refit=False).fit(X, y))
@@ -368,10 +388,13 @@ def test_loss_curve_display(blobs):
     assert disp.plot(ax=ax).ax_ is ax
     assert LossCurveDisplay(loss_curve=[2.0, 1.0]).plot().ax_.get_title() == \
         "Loss curve"
-    # two curves on one Axes: both were colour C0 and labelled "training loss"
+    # two curves on one Axes: both were colour C0 and labelled "training
+    # loss", and the second legend replaced the first
     other = LossCurveDisplay.from_estimator(clf, name="second", ax=ax)
     assert other.line_.get_color() != disp.line_.get_color()
-    assert other.line_.get_label() == "second loss"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "EnergyClassifier loss", "second loss"]
+    assert ax.get_title() == "Loss curves"
 
 
 def test_trace_needs_a_sampler(blobs):

@@ -1,15 +1,13 @@
 """EnergyLandscapeDisplay: the energy surface of a fitted classifier or
 regressor, on a grid over its input (and, for a regressor, its target)."""
 
-from numbers import Integral
-
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from .._classifier import EnergyClassifier
 from .._regressor import EnergyRegressor
-from ._estimators import searched
+from ._estimators import feature_names, input_columns, position, searched
 from ._matplotlib import axes_or_new, import_pyplot
 
 
@@ -49,7 +47,7 @@ class EnergyLandscapeDisplay:
         The filled contour of the energy.
     boundary_ : list of matplotlib QuadContourSet or None
         The decision boundaries, a contour of each predicted class's region
-        (classifier with more than one class).
+        (one for two classes; classifier with more than one class).
     scatter_ : matplotlib PathCollection or None
         The data points; a classifier's are coloured by class, with a legend
         when there are at most ten classes.
@@ -124,8 +122,12 @@ class EnergyLandscapeDisplay:
         """
         plt = import_pyplot("EnergyLandscapeDisplay.plot")
         ax = axes_or_new(ax, plt)
-        if getattr(self, "ax_", None) is ax and self.colorbar_ is not None:
-            self.colorbar_.remove()  # restyled: one colorbar, not two
+        old = getattr(self, "colorbar_", None)
+        if (getattr(self, "ax_", None) is ax and old is not None
+                and old.ax in ax.figure.axes and self.contour_ in ax.collections):
+            old.remove()  # restyled: one colorbar, not two (none if cleared)
+        if "colors" in kwargs:
+            cmap = None  # contourf takes one of them
         energy = np.where(np.isfinite(self.energy), self.energy, np.nan)
         self.contour_ = ax.contourf(self.xx0, self.xx1, energy, levels=levels,
                                     cmap=cmap, **kwargs)
@@ -136,11 +138,12 @@ class EnergyLandscapeDisplay:
                    else ())
         if len(classes) > 1:
             # each region's edge: contours of the class index itself would
-            # draw a line per index skipped where classes 0 and 2 meet
+            # draw a line per index skipped where classes 0 and 2 meet (two
+            # regions have one edge)
             self.boundary_ = [
                 ax.contour(self.xx0, self.xx1, (self.prediction == k).astype(float),
                            levels=[0.5], colors="white", linewidths=1.0)
-                for k in classes]
+                for k in classes[len(classes) == 2:]]
         self.scatter_ = None
         if scatter and self.X is not None:
             self.scatter_ = self._scatter(ax)
@@ -169,9 +172,10 @@ class EnergyLandscapeDisplay:
         points = ax.scatter(X[:, 0], X[:, 1], c=codes, cmap="tab10",
                             vmin=0, vmax=9, edgecolors="k", s=20)
         if len(classes) <= 10:  # one colour of tab10 per class
+            # a handle per class shown, in order (a class may have no point)
             handles, _ = points.legend_elements()
-            ax.legend(handles, [str(c) for c in classes], title="class",
-                      fontsize="small", loc="best")
+            ax.legend(handles, [str(classes[k]) for k in np.unique(codes)],
+                      title="class", fontsize="small", loc="best")
         return points
 
     @classmethod
@@ -219,7 +223,7 @@ class EnergyLandscapeDisplay:
         estimator = searched(estimator)
         model, preprocess = _energy_model(estimator)
         check_is_fitted(estimator)
-        columns = _columns(estimator, X)
+        columns = input_columns(estimator, X)
         X = np.asarray(X, dtype=float)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-dimensional, got shape {X.shape}.")
@@ -258,7 +262,7 @@ class EnergyLandscapeDisplay:
             raise ValueError(
                 f"EnergyLandscapeDisplay plots a classifier on exactly 2 "
                 f"features; X has {X.shape[1]}. {hint}")
-        features = tuple(_position(f, columns, "features") for f in features)
+        features = tuple(position(f, columns, "features") for f in features)
         if (len(features) != 2 or set(features) - {0, 1}
                 or features[0] == features[1]):
             raise ValueError(f"features must be (0, 1) or (1, 0), got {features}.")
@@ -276,7 +280,7 @@ class EnergyLandscapeDisplay:
             energy = energies.min(axis=1)
             what = "min over classes"
         else:
-            class_index = _position(class_index, clf.classes_, "class_index")
+            class_index = position(class_index, clf.classes_, "class_index")
             if not -n_classes <= class_index < n_classes:
                 raise ValueError(f"class_index={class_index} out of range for "
                                  f"{n_classes} classes.")
@@ -284,7 +288,7 @@ class EnergyLandscapeDisplay:
             label = clf.classes_[class_index]
             # a numpy scalar's repr is np.int64(2)
             what = f"class {label.item() if hasattr(label, 'item') else label!r}"
-        names = _feature_names(columns, 2)
+        names = feature_names(columns, 2)
         return cls(xx0=xx0, xx1=xx1, energy=energy.reshape(xx0.shape),
                    kind="classifier",
                    prediction=energies.argmin(axis=1).reshape(xx0.shape),
@@ -317,7 +321,7 @@ class EnergyLandscapeDisplay:
         energy = np.asarray(reg.energies(inputs, xx1.ravel()))
         return cls(xx0=xx0, xx1=xx1, energy=energy.reshape(xx0.shape),
                    kind="regressor", X=X, y=y,
-                   xlabel=_feature_names(columns, 1)[0],
+                   xlabel=feature_names(columns, 1)[0],
                    ylabel="y" if name is None else str(name),
                    title=f"{type(reg).__name__} energy E(x, y)")
 
@@ -364,37 +368,3 @@ def _padded_range(values, pad=0.1):
     width = hi - lo if hi > lo else 1.0
     return lo - pad * width, hi + pad * width
 
-
-def _columns(estimator, X):
-    """The names of the columns of ``X`` (the estimator's if ``X`` has
-    none), refused where they differ from those it was fitted on: the grid
-    would be read in another order, silently."""
-    fitted = getattr(estimator, "feature_names_in_", None)
-    columns = getattr(X, "columns", None)
-    if columns is None:
-        return fitted
-    columns = np.asarray([str(c) for c in columns], dtype=object)
-    if fitted is not None and list(columns) != list(fitted):
-        raise ValueError(
-            "The feature names of X should match those that were passed "
-            f"during fit: {list(fitted)}, in that order; X has {list(columns)}.")
-    return columns
-
-
-def _position(key, names, what):
-    """The position of ``key``: an int as it is, a string as the index of
-    that name in ``names``."""
-    if isinstance(key, str):
-        names = [] if names is None else [str(name) for name in names]
-        if key not in names:
-            raise ValueError(f"{what}: {key!r} is none of {names}.")
-        return names.index(key)
-    if not isinstance(key, Integral) or isinstance(key, bool):
-        raise TypeError(f"{what} must hold ints or names, got {key!r}.")
-    return int(key)
-
-
-def _feature_names(names, n):
-    if names is not None and len(names) == n:
-        return [str(s) for s in names]
-    return [f"feature {i}" for i in range(n)]

@@ -68,15 +68,23 @@ class LossCurveDisplay:
         created = ax is None
         ax = axes_or_new(ax, plt)
         epochs = np.arange(1, len(self.loss_curve) + 1)
+        # curves already on these Axes (and their twins) share one legend
+        stack = [a for a in ax.figure.axes
+                 if a is ax or ax.get_shared_x_axes().joined(a, ax)]
+        earlier = [line for a in stack for line in a.get_lines()]
+        for a in stack:
+            if a.get_legend() is not None:
+                a.get_legend().remove()
         # the Axes' next colour, so that two curves on one Axes differ;
         # the validation score is dashed in the same colour
-        label = "training loss" if self.name is None else f"{self.name} loss"
-        lines = ax.plot(epochs, self.loss_curve, label=label)
+        name = "" if self.name is None else f"{self.name} "
+        lines = ax.plot(epochs, self.loss_curve,
+                        label="training loss" if not name else f"{name}loss")
         self.line_ = lines[0]
         ax.set_xlabel("epoch")
         ax.set_ylabel("training loss")
-        ax.set_title("Loss curve" if self.name is None
-                     else f"{self.name} loss curve")
+        ax.set_title("Loss curves" if earlier
+                     else f"{name}loss curve" if name else "Loss curve")
         self.validation_line_ = self.validation_ax_ = None
         top = ax
         scores = self.validation_scores
@@ -84,9 +92,10 @@ class LossCurveDisplay:
             top = self.validation_ax_ = ax.twinx()
             lines += top.plot(np.arange(1, len(scores) + 1), scores,
                               color=lines[0].get_color(), linestyle="--",
-                              label="validation score")
+                              label=f"{name}validation score")
             self.validation_line_ = lines[-1]
             top.set_ylabel("validation score")
+        lines = earlier + lines
         top.legend(lines, [line.get_label() for line in lines], loc="best")
         if created:
             ax.figure.tight_layout()  # room for the twin axis' label
@@ -149,7 +158,8 @@ def plot_loss_curve(estimator, ax=None):
     ----------
     estimator : EnergyClassifier or EnergyRegressor, fitted
         Uses ``loss_curve_`` and, when not None, ``validation_scores_``
-        (drawn on a twin y axis).
+        (drawn on a twin y axis); or a Pipeline ending in one, or a fitted
+        search of them.
     ax : matplotlib Axes, default=None
         Axes to draw on; a new figure is created when None.
 
