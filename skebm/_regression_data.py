@@ -134,7 +134,7 @@ class _RegressionDataMixin:
         without it)."""
         y = y.reshape(len(y), -1)
         positive = sample_weight > 0
-        constant = not positive.any() or np.ptp(y[positive]) == 0
+        constant = not positive.any() or not np.ptp(y[positive], axis=0).any()
         if (constant and not incremental and self.beta == "auto"
                 and hasattr(self._answers(), "residual_squares")
                 and len(merge_duplicate_rows(X, y, sample_weight)[2]) < 2):

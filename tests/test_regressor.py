@@ -1020,6 +1020,9 @@ def test_one_sample_has_no_noise_to_fit(energy):
     # two rows of one x and two targets have a residual
     with pytest.raises(ValueError, match="one distinct row"):
         reg.fit(np.repeat(X[:1], 3, axis=0), np.repeat(y[:1], 3))
+    # nor one row of two targets (their values differ from each other)
+    with pytest.raises(ValueError, match="one distinct row"):
+        reg.fit(X[:1], [[1.0, 5.0]])
     low, high = reg.fit(X[[0, 0]], y).predict_interval(X[:1])[0]
     assert high - low > 1.0
     # a stream may start with one row: later batches refit the noise
