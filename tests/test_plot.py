@@ -395,6 +395,9 @@ def test_loss_curve_display(blobs):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "EnergyClassifier loss", "second loss"]
     assert ax.get_title() == "Loss curves"
+    # an L-BFGS fit's points are iterations, an Adam fit's epochs
+    assert clf.solver_ == "lbfgs" and disp.ax_.get_xlabel() == "iteration"
+    assert LossCurveDisplay(loss_curve=[2.0, 1.0]).plot().ax_.get_xlabel() == "epoch"
 
 
 def test_trace_needs_a_sampler(blobs):

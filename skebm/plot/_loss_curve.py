@@ -22,6 +22,9 @@ class LossCurveDisplay:
         The validation score after each epoch, drawn on a twin y axis.
     name : str, default=None
         Name of the estimator, for the title and the legend.
+    xlabel : str, default="epoch"
+        What a point of the curve is: ``from_estimator`` says "iteration"
+        for an L-BFGS fit.
 
     Attributes
     ----------
@@ -47,10 +50,12 @@ class LossCurveDisplay:
     'validation score'
     """
 
-    def __init__(self, *, loss_curve, validation_scores=None, name=None):
+    def __init__(self, *, loss_curve, validation_scores=None, name=None,
+                 xlabel="epoch"):
         self.loss_curve = loss_curve
         self.validation_scores = validation_scores
         self.name = name
+        self.xlabel = xlabel
 
     def plot(self, ax=None):
         """Draw the curves.
@@ -81,7 +86,7 @@ class LossCurveDisplay:
         lines = ax.plot(epochs, self.loss_curve,
                         label="training loss" if not name else f"{name}loss")
         self.line_ = lines[0]
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(self.xlabel)
         ax.set_ylabel("training loss")
         ax.set_title("Loss curves" if earlier
                      else f"{name}loss curve" if name else "Loss curve")
@@ -144,7 +149,9 @@ class LossCurveDisplay:
         disp = cls(loss_curve=curve,
                    validation_scores=getattr(estimator, "validation_scores_",
                                              None),
-                   name=type(estimator).__name__ if name is None else name)
+                   name=type(estimator).__name__ if name is None else name,
+                   xlabel=("iteration" if getattr(estimator, "solver_", None) == "lbfgs"
+                           else "epoch"))
         return disp.plot(ax=ax)
 
 
