@@ -88,8 +88,8 @@ class LossCurveDisplay:
         self.line_ = lines[0]
         ax.set_xlabel(self.xlabel)
         ax.set_ylabel("training loss")
-        ax.set_title("Loss curves" if earlier
-                     else f"{name}loss curve" if name else "Loss curve")
+        title = f"{name}loss curve" if name else "Loss curve"
+        ax.set_title("Loss curves" if earlier else title)
         self.validation_line_ = self.validation_ax_ = None
         top = ax
         scores = self.validation_scores
