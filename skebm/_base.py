@@ -285,8 +285,11 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
             energy.initialize(X.shape[1], space.n_answers, rng, dtype=X.dtype,
                               X=X, y=y, sample_weight=sample_weight)
         beta = loss.gibbs_beta(1.0 if fixed_beta is None else fixed_beta)
-        objective = Objective(energy, space, loss, beta, alpha,
-                              weight_total * class_scale)
+        # partial_fit's penalty is a fit's to all the rows seen so far, not
+        # to its batch alone (user guide, "Solvers")
+        weight_seen = weight_total * class_scale + (
+            self._weight_seen if keep and incremental else 0.0)
+        objective = Objective(energy, space, loss, beta, alpha, weight_seen)
 
         settings = self._settings(loss, energy, energy_name)
         validation = None
@@ -340,6 +343,7 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         self._inputs = inputs
         self._loss = loss
         self._rng = rng
+        self._weight_seen = weight_seen
         for name, value in {**fitted_targets, **state}.items():
             setattr(self, name, value)
         return self

@@ -1029,6 +1029,22 @@ def test_one_sample_has_no_noise_to_fit(energy):
     assert reg.partial_fit(X[:1], y[:1]).beta_ < 1e6
 
 
+def test_a_stream_of_single_rows_pays_the_penalty_of_the_rows_seen():
+    # each one-row batch paid the whole penalty alpha / 2 ||W||^2, as if the
+    # model had seen one row: the weights shrank to R^2 0.73
+    rng = np.random.RandomState(0)
+    X = rng.randn(600, 3)
+    y = X @ [1.0, 2.0, 3.0] + 0.3 * rng.randn(600)
+    reg = EnergyRegressor(random_state=0).partial_fit(X[:10], y[:10])
+    for i in range(10, 500):
+        reg.partial_fit(X[i:i + 1], y[i:i + 1])
+    assert reg.score(X[500:], y[500:]) > 0.95
+    # a first batch of one target value warns that it sets the units
+    with pytest.warns(UserWarning, match=r"column\(s\) \[1\] hold one value"):
+        EnergyRegressor(random_state=0).partial_fit(
+            X[:5], np.c_[y[:5], np.ones(5)])
+
+
 @pytest.mark.parametrize("energy", ["linear", "joint"])
 def test_targets_in_any_unit_are_fitted_alike(smooth, energy):
     # a spread below 1e-12 was taken for a constant (scale 1, every

@@ -29,7 +29,8 @@ class Objective:
         divided by ``weight_total``, as in LogisticRegression and Ridge. Not
         applied to a scale-invariant loss, which it would shrink to a point.
     weight_total : float
-        Total sample weight of the training data.
+        Total sample weight of the training data (of ``partial_fit``: of
+        all the rows seen so far).
     """
 
     def __init__(self, energy, space, loss, beta, alpha, weight_total):
