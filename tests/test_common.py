@@ -1,6 +1,7 @@
 """scikit-learn's estimator checks, for several losses and energies."""
 
 import pytest
+from scipy import sparse
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skebm import EnergyClassifier, EnergyRegressor, MHSampler
@@ -95,6 +96,7 @@ class _GaussianLogLikelihood:
         self.vectorized = vectorized
 
     def __call__(self, theta, X):
+        X = X.toarray() if sparse.issparse(X) else X
         if self.vectorized:
             return -0.5 * ((X[None] - theta[:, :1, None]) ** 2).sum(axis=2)
         return -0.5 * ((X - theta[0]) ** 2).sum(axis=1)

@@ -230,6 +230,39 @@ def test_fit_warns_where_chains_disagree_or_too_few_draws_are_kept():
                   random_state=0).fit()
 
 
+def test_score_warns_of_rows_whose_likelihood_is_nan():
+    # it returned NaN silently, where fit warns of NaN log densities
+    def nan_at_negative(theta, X):
+        return np.where(X[:, 0] < 0, np.nan, location_loglik(theta, X))
+
+    X = np.linspace(0.5, 1.5, 20)[:, None]
+    mh = MHSampler(log_likelihood=nan_at_negative, log_prior=wide_prior, init=[1.0],
+                   n_steps=200, random_state=0).fit(X)
+    with pytest.warns(UserWarning, match=r"NaN at 2 row\(s\) of X \(first: row 1\)"):
+        lppd = mh.score_samples([[1.0], [-1.0], [0.0], [-2.0]])
+    assert np.isnan(lppd).tolist() == [False, True, False, True]
+
+
+def test_sparse_data_reach_the_likelihood_as_given():
+    sparse = pytest.importorskip("scipy.sparse")
+    X = np.random.default_rng(3).normal(1.0, 1.0, size=(30, 2))
+    X[X < 0.5] = 0.0
+    seen = []
+
+    def loglik(theta, data):
+        seen.append(sparse.issparse(data))
+        data = data.toarray() if sparse.issparse(data) else data
+        return -0.5 * np.sum((data - theta[0]) ** 2, axis=1)
+
+    dense = MHSampler(log_likelihood=loglik, init=[0.0], n_steps=200,
+                      random_state=0).fit(X)
+    assert not any(seen)
+    csr = clone(dense).fit(sparse.csr_matrix(X))
+    np.testing.assert_array_equal(csr.chain_, dense.chain_)
+    assert all(seen[len(seen) // 2:])
+    assert csr.score(sparse.csr_matrix(X[:5])) == dense.score(X[:5])
+
+
 def test_score_needs_a_likelihood():
     mh = fit_gaussian_chain()
     assert not hasattr(mh, "score") and not hasattr(mh, "score_samples")
@@ -544,6 +577,31 @@ def test_to_arviz_summary_agrees_with_the_sampler(move):
     np.testing.assert_allclose(summary["ess_bulk"], mh.ess_, rtol=0.01)
     np.testing.assert_allclose(summary["ess_tail"], mh.ess_tail_, rtol=0.01)
     np.testing.assert_allclose(summary["mean"], mh.mean_, rtol=1e-12)
+
+
+def test_to_arviz_holds_the_pointwise_likelihood_for_loo():
+    # without it az.loo raised "log likelihood not found"
+    az = arviz()
+    X = np.random.default_rng(2).normal(1.0, 1.0, size=(25, 1))
+    mh = MHSampler(log_likelihood=location_loglik_vec, log_prior=wide_prior_vec,
+                   vectorized=True, init=[0.0], n_steps=400, thin=2,
+                   random_state=0).fit(X)
+    idata = mh.to_arviz(X)
+    ll = idata.log_likelihood["obs"]
+    assert ll.dims == ("chain", "draw", "obs_dim") and ll.shape == (4, 100, 25)
+    np.testing.assert_allclose(
+        ll.values, np.moveaxis(location_loglik_vec(mh.samples_, X).reshape(
+            100, 4, 25), 0, 1), rtol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Pareto k of few draws
+        loo = az.loo(idata, pointwise=True)
+    # the lppd it starts from is the sampler's own score of the same rows
+    lppd = logsumexp(ll.values.reshape(-1, 25), axis=0) - np.log(400)
+    np.testing.assert_allclose(lppd, mh.score_samples(X), rtol=1e-10)
+    assert np.isfinite(loo.elpd_loo) and loo.elpd_loo < lppd.sum()
+    assert "log_likelihood" not in mh.to_arviz().groups()
+    with pytest.raises(ValueError, match="has a log_prob, no log_likelihood"):
+        fit_gaussian_chain().to_arviz(X)
 
 
 def test_to_arviz_without_arviz_says_how_to_install_it(monkeypatch):

@@ -20,13 +20,14 @@ def _import_arviz():
     return arviz
 
 
-def _inference_data(chain, lp_chain, accepted, step_size=None):
+def _inference_data(chain, lp_chain, accepted, step_size=None, log_likelihood=None):
     """ArviZ's InferenceData of chains stored iteration-major.
 
     The posterior holds ``theta`` with dimensions (chain, draw, theta_dim);
     the sample statistics hold ArviZ's conventional ``lp`` (log density),
     ``accepted`` (whether that draw's proposal was accepted) and, for the
-    Gaussian random walk, ``step_size``.
+    Gaussian random walk, ``step_size``; ``log_likelihood`` (chain, draw,
+    obs), when given, is the log_likelihood group's ``obs``.
     """
     az = _import_arviz()
     n_kept, n_chains, n_dim = chain.shape
@@ -35,10 +36,17 @@ def _inference_data(chain, lp_chain, accepted, step_size=None):
         stats["step_size"] = np.repeat(
             np.broadcast_to(step_size, (n_chains,))[:, None], n_kept, axis=1
         )
+    coords, dims = {"theta_dim": np.arange(n_dim)}, {"theta": ["theta_dim"]}
+    pointwise = {}
+    if log_likelihood is not None:
+        pointwise = {"log_likelihood": {"obs": log_likelihood}}
+        coords["obs_dim"] = np.arange(log_likelihood.shape[2])
+        dims["obs"] = ["obs_dim"]
     return az.from_dict(
         posterior={"theta": np.moveaxis(chain, 0, 1)},
         sample_stats=stats,
-        coords={"theta_dim": np.arange(n_dim)},
-        dims={"theta": ["theta_dim"]},
+        coords=coords,
+        dims=dims,
         attrs={"inference_library": "skebm"},
+        **pointwise,
     )

@@ -5,10 +5,8 @@ import warnings
 from numbers import Integral, Real
 
 import emcee
-import numpy as np
 from sklearn.base import BaseEstimator, DensityMixin, _fit_context
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm import tqdm
 
@@ -19,11 +17,12 @@ from ._arviz_export import _inference_data
 from ._chain_groups import _run_chain_groups
 from ._random import _generator
 from ._sampler_diagnostics import _ChainDiagnosticsMixin, warn_if_unconverged
-from ._scoring import _log_pointwise_predictive_density
+from ._scoring import HeldOutScoreMixin, _pointwise_log_likelihood
 from ._starts import _initial_states
 
 
-class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
+class MHSampler(_ChainDiagnosticsMixin, HeldOutScoreMixin, DensityMixin,
+                BaseEstimator):
     """Metropolis-Hastings sampler of a posterior or any unnormalized density.
 
     Give either ``log_prob`` (the log target), or ``log_likelihood`` (per
@@ -132,8 +131,11 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
     -----
     ``r_hat_``, ``ess_``, ``ess_tail_`` and ``autocorr_time_`` match ArviZ's
     ``rhat(method="rank")`` and ``ess(method="bulk" / "tail")`` of the same
-    draws (except that ArviZ gives no R-hat for one chain, and an ESS of
-    ``n_kept * n_chains`` rather than NaN for a dimension that never moved).
+    draws (except that ArviZ gives no R-hat for one chain, an ESS of
+    ``n_kept * n_chains`` rather than NaN for a dimension that never moved,
+    and a tail ESS that may differ where a 5% or 95% quantile falls on a
+    draw repeated by rejections: ArviZ's quantile can land one ulp below it
+    and leave its copies out).
     They rank every kept draw, which can cost more than sampling a cheap
     target: they are computed from ``chain_`` when first read, and cached.
 
@@ -237,7 +239,7 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_obs, n_features), default=None
+        X : {array-like, sparse matrix} of shape (n_obs, n_features), default=None
             Data of ``log_likelihood``; validated and otherwise ignored with
             ``log_prob``.
         y : None
@@ -255,7 +257,7 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
             than 4 draws per chain are kept.
         """
         if X is not None:
-            X = validate_data(self, X)
+            X = validate_data(self, X, accept_sparse=["csr", "csc"])
         else:
             # no data, no columns: none of an earlier fit's either
             for name in ("n_features_in_", "feature_names_in_"):
@@ -320,10 +322,18 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
         return tqdm(total=self.n_steps * self.n_chains, desc=type(self).__name__,
                     unit="draw", unit_scale=True, file=sys.stderr)
 
-    def to_arviz(self):
+    def to_arviz(self, X=None):
         """The chains as ArviZ's InferenceData, for its plots and summaries.
 
         Needs ArviZ (``pip install arviz``), imported only here.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_obs, n_features), default=None
+            With ``log_likelihood``, rows (usually those given to
+            :meth:`fit`) whose log-likelihood under every kept draw fills
+            the log_likelihood group, which ``az.loo`` and ``az.waic`` read:
+            ``n_chains * n_kept * n_obs`` values.
 
         Returns
         -------
@@ -332,7 +342,8 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
             draw, theta_dim)``; the sample_stats group holds ``lp`` (the log
             density of each draw), ``accepted`` (whether that iteration's
             proposal was accepted) and, for ``move="gaussian"``,
-            ``step_size``.
+            ``step_size``; with ``X``, the log_likelihood group holds ``obs``
+            with dimensions ``(chain, draw, obs_dim)``.
 
         Examples
         --------
@@ -351,54 +362,23 @@ class MHSampler(_ChainDiagnosticsMixin, DensityMixin, BaseEstimator):
         True
         """
         check_is_fitted(self)
+        pointwise = None
+        if X is not None:
+            if self.log_likelihood is None:
+                raise ValueError(
+                    "to_arviz(X) stores the log_likelihood of each draw at the "
+                    "rows of X, and this sampler has a log_prob, no "
+                    "log_likelihood: call to_arviz() without X.")
+            pointwise = _pointwise_log_likelihood(
+                self.log_likelihood, self.vectorized, self.chain_,
+                self._check_data(X))
         return _inference_data(
-            self.chain_, self.log_prob_chain_, self.accepted_chain_, self.step_size_
+            self.chain_, self.log_prob_chain_, self.accepted_chain_,
+            self.step_size_, pointwise,
         )
 
-    def _has_log_likelihood(self):
-        # a template with neither callable scores: GridSearchCV over
-        # log_likelihood asks the template before it sets one
-        if self.log_likelihood is None and self.log_prob is not None:
-            raise AttributeError(
-                "score needs log_likelihood: a log_prob alone has no held-out data "
-                "to score."
-            )
-        return True
-
-    @available_if(_has_log_likelihood)
-    def score_samples(self, X):
-        """Log pointwise predictive density of each row of ``X``.
-
-        ``log mean_s exp(log_likelihood(theta_s, x))`` over the kept samples
-        ``theta_s``, computed stably with logsumexp.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_obs, n_features)
-
-        Returns
-        -------
-        lppd : ndarray of shape (n_obs,)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
-        return _log_pointwise_predictive_density(
-            self.log_likelihood, self.vectorized, self.samples_, X
-        )
-
-    @available_if(_has_log_likelihood)
-    def score(self, X, y=None):
-        """Mean log pointwise predictive density of held-out ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_obs, n_features)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        score : float
-            Higher is better, so GridSearchCV can compare priors and models.
-        """
-        return float(np.mean(self.score_samples(X)))
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # X only reaches the user's log_likelihood, which may read sparse rows
+        tags.input_tags.sparse = True
+        return tags
