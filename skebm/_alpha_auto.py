@@ -17,9 +17,13 @@ from ._experts import join, refit_quietly, second_expert
 from ._held_out import pooled_score
 from ._input_box import InputBox
 from ._rows import merge_duplicate_rows
+from .losses import get_loss
 
 # alpha="auto": the penalties tried, and the share of rows held out to score them
 _AUTO_ALPHAS = (0.1, 1.0, 10.0)
+# and one more for answer vectors the joint energy samples, whose network
+# overfits at 10 on a few hundred rows (user guide, "Vectors as answers")
+_AUTO_ALPHAS_VECTORS = _AUTO_ALPHAS + (100.0,)
 _AUTO_VALIDATION = 0.2
 # below this many distinct rows the trials are those of a cross-validation,
 # and below the minimum (of a cross-validation, of one split) there are none;
@@ -102,7 +106,7 @@ class AlphaSelectionMixin:
         # no penalty applies (LVQ2): the trials would be one fit three times,
         # and alpha_ says that none was used; the one kept chooses the
         # iterations and beta
-        candidates = _AUTO_ALPHAS if self._takes_penalty() else (0.0,)
+        candidates = self._alpha_candidates(y_m)
         if not splits:
             alpha, selected, folds = candidates[-1], None, []
         else:
@@ -278,6 +282,18 @@ class AlphaSelectionMixin:
         (a class its training rows lack may be held out) and its splits
         stratify: None for real targets; see the classifier."""
         return None
+
+    def _alpha_candidates(self, y):
+        """The penalties of the trials for targets ``y``: none where no
+        penalty applies (LVQ2), and ``_AUTO_ALPHAS_VECTORS`` for answers
+        that training samples (several target columns of the joint energy)."""
+        if not self._takes_penalty():
+            return (0.0,)
+        loss = get_loss(self.loss, margin=self.margin)
+        energy_cls = self._ENERGIES[self._energy_name(loss, y)]
+        if self._samples_answers(energy_cls, y.reshape(len(y), -1)):
+            return _AUTO_ALPHAS_VECTORS
+        return _AUTO_ALPHAS
 
     def _trial_settings(self, y, sample_weight):
         """Parameters of every trial fit resolved on all the rows' targets

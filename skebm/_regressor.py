@@ -113,8 +113,8 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         L2 penalty on the weights: the objective is the weighted sum of the
         losses plus ``alpha / 2 * ||W||^2``, divided by the total sample
         weight. With ``loss="nll"`` and ``energy="linear"`` this is Ridge with
-        the same ``alpha``. ``"auto"`` fits 0.1, 1 and 10 on 80% of the
-        distinct rows, and with ``beta="auto"`` fits each one's temperature to
+        the same ``alpha``. ``"auto"`` fits 0.1, 1 and 10 (and 100 for
+        several target columns of ``joint``) on 80% of the distinct rows, and with ``beta="auto"`` fits each one's temperature to
         the other 20% (a flexible model's training residuals understate its
         noise); it keeps the one whose Gibbs distribution gives those rows the
         highest likelihood (``alpha_``, and its ``beta_``) and refits it on all
