@@ -49,8 +49,8 @@ class AlphaSelectionMixin:
     _AUTO_REFIT_MAX_ROWS = np.inf
 
     def _fit_selecting_alpha(self, X, y, sample_weight):
-        """``alpha="auto"``: each of ``_AUTO_ALPHAS`` (for a scale-invariant
-        loss, which takes no penalty, 0 alone) is fitted on 80% of the
+        """``alpha="auto"``: each of :meth:`_alpha_candidates` (for a
+        scale-invariant loss, which takes no penalty, 0 alone) is fitted on 80% of the
         distinct rows (keeping the iterate that scores best on the other
         20%), its temperature fitted to those rows with
         ``beta="auto"`` (a flexible model's training residuals understate its
@@ -108,7 +108,8 @@ class AlphaSelectionMixin:
         # iterations and beta
         candidates = self._alpha_candidates(y_m)
         if not splits:
-            alpha, selected, folds = candidates[-1], None, []
+            # 10 (0 for LVQ2): 100 cost two columns of 15 rows up to 0.8 R^2
+            alpha, selected, folds = min(candidates[-1], _AUTO_ALPHAS[-1]), None, []
         else:
             y_standardization = None
             if len(splits) > 1:
@@ -283,17 +284,26 @@ class AlphaSelectionMixin:
         stratify: None for real targets; see the classifier."""
         return None
 
+    def _samples_in_training(self, y):
+        """Whether a fit to targets ``y`` samples its contrastive term (a
+        ``sampler``, or several target columns of the joint energy): seconds
+        of epochs even on a few rows."""
+        return self.sampler is not None or self._samples_targets(y)
+
+    def _samples_targets(self, y):
+        """Whether the answer space of targets ``y`` samples without a
+        ``sampler`` (several target columns of the joint energy)."""
+        loss = get_loss(self.loss, margin=self.margin)
+        energy_cls = self._ENERGIES[self._energy_name(loss, y)]
+        return self._samples_answers(energy_cls, y.reshape(len(y), -1))
+
     def _alpha_candidates(self, y):
         """The penalties of the trials for targets ``y``: none where no
         penalty applies (LVQ2), and ``_AUTO_ALPHAS_VECTORS`` for answers
         that training samples (several target columns of the joint energy)."""
         if not self._takes_penalty():
             return (0.0,)
-        loss = get_loss(self.loss, margin=self.margin)
-        energy_cls = self._ENERGIES[self._energy_name(loss, y)]
-        if self._samples_answers(energy_cls, y.reshape(len(y), -1)):
-            return _AUTO_ALPHAS_VECTORS
-        return _AUTO_ALPHAS
+        return _AUTO_ALPHAS_VECTORS if self._samples_targets(y) else _AUTO_ALPHAS
 
     def _trial_settings(self, y, sample_weight):
         """Parameters of every trial fit resolved on all the rows' targets

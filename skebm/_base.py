@@ -113,15 +113,6 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         (LVQ2) takes none (see :class:`~skebm.solvers.Objective`)."""
         return not get_loss(self.loss, margin=self.margin).scale_invariant
 
-    def _samples_in_training(self, y):
-        """Whether a fit to targets ``y`` samples its contrastive term (a
-        ``sampler``, or several target columns of the joint energy): seconds
-        of epochs even on a few rows."""
-        loss = get_loss(self.loss, margin=self.margin)
-        energy_cls = self._ENERGIES[self._energy_name(loss, y)]
-        return self.sampler is not None or self._samples_answers(
-            energy_cls, y.reshape(len(y), -1))
-
     def _energy_name(self, loss, y):
         """The registered name of the architecture ``energy`` selects for
         ``loss`` and the targets ``y``."""
@@ -288,7 +279,7 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         # partial_fit's penalty is a fit's to all the rows seen so far, not
         # to its batch alone (user guide, "Solvers")
         weight_seen = weight_total * class_scale + (
-            self._weight_seen if keep and incremental else 0.0)
+            getattr(self, "_weight_seen", 0.0) if keep and incremental else 0.0)
         objective = Objective(energy, space, loss, beta, alpha, weight_seen)
 
         settings = self._settings(loss, energy, energy_name)

@@ -73,7 +73,8 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassInferenceMixin,
     alpha : float or "auto", default="auto"
         L2 penalty ``alpha / 2 * ||W||^2`` on the network's weights and
         input-space prototypes, added to the weighted sum of the losses and
-        divided by the total sample weight: with ``loss="nll"`` and the
+        divided by the total sample weight (in ``partial_fit``, of all the
+        rows seen so far): with ``loss="nll"`` and the
         linear energy, multinomial LogisticRegression with ``C = 1 / alpha``
         (user guide, "Solvers"). ``"auto"``: for classes, as the
         regressor's (see :class:`EnergyRegressor`): 0.1, 1 and 10 each

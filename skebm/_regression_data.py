@@ -256,4 +256,3 @@ def _warn_unit_scale(constant):
             "units, which the steps of a stochastic solver cross slowly if "
             "the targets vary by much more. Start the stream with a batch "
             "whose targets vary, or call fit first.", UserWarning)
-

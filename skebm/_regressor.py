@@ -112,12 +112,14 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
     alpha : float or "auto", default="auto"
         L2 penalty on the weights: the objective is the weighted sum of the
         losses plus ``alpha / 2 * ||W||^2``, divided by the total sample
-        weight. With ``loss="nll"`` and ``energy="linear"`` this is Ridge with
-        the same ``alpha``. ``"auto"`` fits 0.1, 1 and 10 (and 100 for
-        several target columns of ``joint``) on 80% of the distinct rows, and with ``beta="auto"`` fits each one's temperature to
-        the other 20% (a flexible model's training residuals understate its
-        noise); it keeps the one whose Gibbs distribution gives those rows the
-        highest likelihood (``alpha_``, and its ``beta_``) and refits it on all
+        weight (in ``partial_fit``, of all the rows seen so far). With
+        ``loss="nll"`` and ``energy="linear"`` this is Ridge with the same
+        ``alpha``. ``"auto"`` fits 0.1, 1 and 10 (and 100 for several target
+        columns of ``joint``) on 80% of the distinct rows, and with
+        ``beta="auto"`` fits each one's temperature to the other 20% (a
+        flexible model's training residuals understate its noise); it keeps
+        the one whose Gibbs distribution gives those rows the highest
+        likelihood (``alpha_``, and its ``beta_``) and refits it on all
         the data; above 2000 distinct rows, where 80% of them fit about as
         well, it keeps that trial's fit; above 50000 the trials fit a draw of
         50000 rows in turn, then it refits on all of them, with no product of
@@ -138,11 +140,12 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         column of ``joint`` joins the two best penalties as a product of
         experts where that scores the held-out rows better (with
         ``beta="auto"``, not on a warm start; ``alpha_`` and ``n_iter_`` are
-        the best one's; user guide). It costs four fits (16 with folds), the
-        last one shorter (and one more refit for a product); from 2000 to 50000
-        rows three, whose trials of 0.1 and 10 continue from 1's best iterate
-        (user guide: a regularization path, and what its extra iterations mean
-        for ``alpha_``). The trials run side by side in as many threads as
+        the best one's; user guide). It costs four fits (five for several
+        target columns of ``joint``; 16 with folds), the last one shorter
+        (and one more refit for a product); from 2000 to 50000 rows three,
+        whose trials of 0.1 and 10 continue from 1's best iterate (user
+        guide: a regularization path, and what its extra iterations mean for
+        ``alpha_``). The trials run side by side in as many threads as
         OpenMP would use (``OMP_NUM_THREADS``, else the cores). With ``lvq2``,
         which takes no penalty, one trial chooses the iterations and ``beta_``,
         and ``alpha_`` is 0 (as it is for any ``alpha`` given with it).

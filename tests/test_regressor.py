@@ -1039,6 +1039,9 @@ def test_a_stream_of_single_rows_pays_the_penalty_of_the_rows_seen():
     for i in range(10, 500):
         reg.partial_fit(X[i:i + 1], y[i:i + 1])
     assert reg.score(X[500:], y[500:]) > 0.95
+    # a model pickled before the count continues from its batch alone
+    del reg._weight_seen
+    assert reg.partial_fit(X[500:510], y[500:510])._weight_seen == 10
     # a first batch of one target value warns that it sets the units
     with pytest.warns(UserWarning, match=r"column\(s\) \[1\] hold one value"):
         EnergyRegressor(random_state=0).partial_fit(

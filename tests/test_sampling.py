@@ -241,6 +241,11 @@ def test_score_warns_of_rows_whose_likelihood_is_nan():
     with pytest.warns(UserWarning, match=r"NaN at 2 row\(s\) of X \(first: row 1\)"):
         lppd = mh.score_samples([[1.0], [-1.0], [0.0], [-2.0]])
     assert np.isnan(lppd).tolist() == [False, True, False, True]
+    # and so does the export that az.loo reads
+    if importlib.util.find_spec("arviz") is not None:
+        with pytest.warns(UserWarning, match="NaN at 1 row.*az.loo"):
+            arviz()
+            mh.to_arviz([[-1.0], [1.0]])
 
 
 def test_sparse_data_reach_the_likelihood_as_given():

@@ -37,9 +37,25 @@ def _pointwise_log_likelihood(log_likelihood, vectorized, chain, X):
     n_dim) at each row of ``X``: shape (n_chains, n_kept, n_obs), ArviZ's
     order."""
     n_kept, n_chains, n_dim = chain.shape
-    ll = np.concatenate(list(_blocks(log_likelihood, vectorized,
-                                     chain.reshape(-1, n_dim), X)))
+    ll = np.empty((n_kept * n_chains, X.shape[0]))
+    start = 0
+    for block in _blocks(log_likelihood, vectorized, chain.reshape(-1, n_dim), X):
+        ll[start:start + len(block)] = block
+        start += len(block)
+    _warn_of_nan_rows(np.isnan(ll).any(axis=0), "their pointwise log-likelihoods "
+                      "are NaN, and so are az.loo's and az.waic's estimates")
     return np.moveaxis(ll.reshape(n_kept, n_chains, -1), 0, 1)
+
+
+def _warn_of_nan_rows(nan, consequence):
+    """Warn of the rows of X (a boolean mask ``nan``) whose
+    log_likelihood was NaN, and of its ``consequence``."""
+    rows = np.flatnonzero(nan)
+    if rows.size:
+        warnings.warn(
+            f"log_likelihood returned NaN at {rows.size} row(s) of X (first: "
+            f"row {rows[0]}); {consequence}. Return -inf where a row has no "
+            "probability.", UserWarning)
 
 
 class HeldOutScoreMixin:
@@ -74,12 +90,7 @@ class HeldOutScoreMixin:
         lppd = _log_pointwise_predictive_density(
             self.log_likelihood, self.vectorized, self.samples_, self._check_data(X)
         )
-        nan = np.flatnonzero(np.isnan(lppd))
-        if nan.size:
-            warnings.warn(
-                f"log_likelihood returned NaN at {nan.size} row(s) of X (first: "
-                f"row {nan[0]}); their scores, and score's mean, are NaN. Return "
-                "-inf where a row has no probability.", UserWarning)
+        _warn_of_nan_rows(np.isnan(lppd), "their scores, and score's mean, are NaN")
         return lppd
 
     def _check_data(self, X):
