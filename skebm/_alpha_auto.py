@@ -50,8 +50,8 @@ class AlphaSelectionMixin:
 
     def _fit_selecting_alpha(self, X, y, sample_weight):
         """``alpha="auto"``: each of :meth:`_alpha_candidates` (for a
-        scale-invariant loss, which takes no penalty, 0 alone) is fitted on 80% of the
-        distinct rows (keeping the iterate that scores best on the other
+        scale-invariant loss, which takes no penalty, 0 alone) is fitted on
+        80% of the distinct rows (keeping the iterate that scores best on the other
         20%), its temperature fitted to those rows with
         ``beta="auto"`` (a flexible model's training residuals understate its
         noise), and scored by their log-likelihood; the best is refitted on

@@ -74,9 +74,9 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassInferenceMixin,
         L2 penalty ``alpha / 2 * ||W||^2`` on the network's weights and
         input-space prototypes, added to the weighted sum of the losses and
         divided by the total sample weight (in ``partial_fit``, of all the
-        rows seen so far): with ``loss="nll"`` and the
-        linear energy, multinomial LogisticRegression with ``C = 1 / alpha``
-        (user guide, "Solvers"). ``"auto"``: for classes, as the
+        rows seen so far): with ``loss="nll"`` and the linear energy,
+        multinomial LogisticRegression with ``C = 1 / alpha`` (user guide,
+        "Solvers"). ``"auto"``: for classes, as the
         regressor's (see :class:`EnergyRegressor`): 0.1, 1 and 10 each
         fitted on 80% of the distinct rows (below 200 rows, each fold of a
         5-fold cross-validation, stratified when every class has 5 rows;
