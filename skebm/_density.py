@@ -47,7 +47,10 @@ class GibbsDensityMixin:
             warnings.warn(
                 f"{int(outside.sum())} values of y lie outside {region} of the "
                 f"{self.energy} energy; beyond it the energy rises as a "
-                "quadratic wall.", UserWarning)
+                "quadratic wall. The density stays normalized, but there it is "
+                "the wall's, which the training targets never reached: those "
+                "rows' log densities are low and say little about the model.",
+                UserWarning)
         return z
 
     def _original(self, z, dtype):
