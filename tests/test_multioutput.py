@@ -44,7 +44,7 @@ def _fit(X, Y, **params):
 
 @pytest.fixture(scope="module")
 def ring_model():
-    # every parameter at its default, alpha="auto" included (three trial
+    # every parameter at its default, alpha="auto" included (four trial
     # fits; before the annealed phase, fits that stopped at full step made
     # its choice noise, 0.72 nats from the exact density)
     X, Y, _ = _ring(2000, 0)
