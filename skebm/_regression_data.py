@@ -144,7 +144,10 @@ class _RegressionDataMixin:
                 "row of positive weight) has none: every interval would have "
                 "width 0. Fit more samples, or pass a number as beta.")
         if incremental and positive.any():
-            _warn_unit_scale(np.ptp(y[positive], axis=0) == 0)
+            # constant as standardization reads it: no spread beyond rounding
+            kept = y[positive].astype(np.float64)
+            _warn_unit_scale(np.ptp(kept, axis=0)
+                             <= 1e-12 * np.max(np.abs(kept), axis=0))
         if constant or not self._spans_targets(y.shape[1]):
             return
         y = y.astype(np.float64)

@@ -1046,6 +1046,10 @@ def test_a_stream_of_single_rows_pays_the_penalty_of_the_rows_seen():
     with pytest.warns(UserWarning, match=r"column\(s\) \[1\] hold one value"):
         EnergyRegressor(random_state=0).partial_fit(
             X[:5], np.c_[y[:5], np.ones(5)])
+    # or one value up to rounding, which the standardization takes for one
+    with pytest.warns(UserWarning, match=r"column\(s\) \[0\] hold one value"):
+        EnergyRegressor(random_state=0).partial_fit(
+            X[:5], 1e6 + 1e-8 * np.arange(5))
 
 
 @pytest.mark.parametrize("energy", ["linear", "joint"])
