@@ -87,6 +87,7 @@ def refit_quietly(refit, candidate, trial, said):
         if str(w.message) not in said:
             said.add(str(w.message))
             warnings.warn(
-                f"alpha='auto''s second expert, refitted at alpha={candidate:g} "
-                f"(user guide): {w.message}", w.category, stacklevel=3)
+                f"The second of the two fits that alpha=\"auto\" joins, refitted "
+                f"at alpha={candidate:g} (user guide, \"Two experts\"): {w.message}",
+                w.category, stacklevel=3)
     return model

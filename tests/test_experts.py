@@ -238,5 +238,6 @@ def test_the_second_refit_warns_only_what_the_first_did_not():
     # named as the second expert's: its max_iter, read beside the model's
     # n_iter_ (the first refit's), said nothing of where it came from
     assert [(w.category, str(w.message)) for w in caught] == [
-        (ConvergenceWarning, "alpha='auto''s second expert, refitted at alpha=1 "
-                             "(user guide): something else")]
+        (ConvergenceWarning, 'The second of the two fits that alpha="auto" joins, '
+                             'refitted at alpha=1 (user guide, "Two experts"): '
+                             "something else")]
