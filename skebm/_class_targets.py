@@ -116,6 +116,17 @@ class ClassTrialsMixin:
     def _trial_classes(self, y):
         return np.unique(y) if y.ndim == 1 else None
 
+    def _trial_min_checks(self, loss, solver, settings):
+        # L-BFGS on a margin loss can cross a plateau of a hundred or more
+        # iterations, over which the held-out score drifts down before it
+        # rises (ggplot2's diamonds, the log loss: 1.08 nats at 10
+        # iterations, 1.085 at 100, 0.98 at 300): such a trial runs to
+        # max_iter and keeps its best check (user guide, "Solvers")
+        if solver == "lbfgs" and not loss.partition:
+            return max(settings.min_checks,
+                       -(-settings.max_iter // settings.check_every))
+        return settings.min_checks
+
     def _trial_settings(self, y, sample_weight):
         # "balanced" weighs the rows given, not the trials' merged ones or
         # their part of them; a dict names the classes a part may lack

@@ -602,3 +602,41 @@ def test_trials_on_a_draw_are_followed_by_one_refit_on_all_rows(
     assert refits == [(model, 1000, False, chosen._best_n_iter)]
     assert model.alpha_ in _AUTO_ALPHAS and np.isfinite(model.beta_)
     assert model.score(X, y) > (0.8 if estimator == "classifier" else 0.7)
+
+
+
+@pytest.mark.parametrize("loss, patience", [("hinge", 15), ("log", 15), ("nll", 3)])
+def test_margin_loss_trials_under_lbfgs_run_to_max_iter(loss, patience, monkeypatch):
+    # L-BFGS on a margin loss can cross a plateau of a hundred iterations
+    # or more over which the held-out score drifts down (ggplot2's
+    # diamonds: 1.08 nats at 10 iterations, 0.98 at 300): three checks
+    # without improvement ended its trials inside it. Such a trial now
+    # waits up to max_iter (150: 15 checks); the NLL's smooth objective,
+    # and Adam, keep three.
+    from sklearn.datasets import load_wine
+    from sklearn.preprocessing import StandardScaler
+
+    from skebm import EnergyClassifier
+    from skebm.solvers import _checks
+
+    patiences = []
+    init = _checks.Checks.__init__
+
+    def recording(self, settings, validation):
+        init(self, settings, validation)
+        patiences.append(self.patience)
+
+    monkeypatch.setattr(_checks.Checks, "__init__", recording)
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = EnergyClassifier(loss=loss, max_iter=150, random_state=0).fit(X, y)
+        assert model.solver_ == "lbfgs"
+        # each of the three penalties' trials (a 5-fold cross-validation of
+        # these 178 rows)
+        assert len(patiences) == 15 and set(patiences) == {patience}
+        del patiences[:]
+        EnergyClassifier(loss=loss, max_iter=150, solver="adam",
+                         random_state=0).fit(X, y)
+    assert len(patiences) == 15 and set(patiences) == {3}

@@ -6,10 +6,6 @@ that early stopping holds out."""
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-# no improvement for n_iter_no_change iterations stops a run, after at least
-# _MIN_CHECKS checks (one check wobbles)
-_MIN_CHECKS = 3
-
 
 class Checks:
     """The validation scores of a run (L-BFGS or stochastic), its best
@@ -18,7 +14,9 @@ class Checks:
     Parameters
     ----------
     settings : Settings
-        ``check_every``, ``n_iter_no_change``, ``tol`` and ``verbose``.
+        ``check_every``, ``n_iter_no_change``, ``min_checks``, ``tol`` and
+        ``verbose``: no improvement for ``n_iter_no_change`` iterations, and
+        at least ``min_checks`` checks, stops a run.
     validation : callable
         ``validation() -> score`` of the current parameters, higher better.
     """
@@ -28,7 +26,7 @@ class Checks:
         self.scores, self.best_score, self.best_index = [], -np.inf, 0
         self.iterations = []
         self.best_params, self.best_n_iter = None, 0
-        self.patience = max(_MIN_CHECKS,
+        self.patience = max(settings.min_checks,
                             -(-settings.n_iter_no_change // settings.check_every))
 
     def check(self, params, n_iter):

@@ -40,6 +40,9 @@ class Settings:
     # with check_every: whether running to max_iter warns, as early
     # stopping's checks do (not the trials')
     checks_warn: bool = False
+    # with check_every: the fewest checks without improvement that stop a
+    # run (one check wobbles)
+    min_checks: int = 3
 
 
 def resolve_solver(solver, n_samples, incremental, loss, energy, sampler):
