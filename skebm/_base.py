@@ -285,8 +285,8 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         settings = self._settings(loss, energy, energy_name)
         validation = None
         if checked:
-            settings = replace(settings, check_every=_AUTO_CHECK_EVERY)
-            settings.min_checks = self._trial_min_checks(loss, solver, settings)
+            settings = replace(settings, check_every=_AUTO_CHECK_EVERY,
+                               min_checks=self._min_checks(loss, solver, energy, settings))
             scorer = self._held_out_score(space, energy, held_out, fitted_targets,
                                           beta, loss)
             validation = functools.partial(_score_only, scorer)
@@ -296,7 +296,8 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
             if solver == "lbfgs":
                 # no epochs: a check every so many iterations, as the trials'
                 settings = replace(settings, check_every=_AUTO_CHECK_EVERY,
-                                   checks_warn=True)
+                                   checks_warn=True, min_checks=self._min_checks(
+                                       loss, solver, energy, settings))
         if n_iter is not None:
             # all of them, its training loss stalled or not: stopped there,
             # a refit ends on another schedule than its trial's (and under

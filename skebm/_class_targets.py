@@ -4,7 +4,7 @@ weights; what alpha="auto"'s trial fits need of them."""
 import numpy as np
 from sklearn.utils import compute_class_weight
 
-from ._alpha_auto import _AUTO_VALIDATION
+from ._alpha_auto import _AUTO_CHECK_EVERY, _AUTO_VALIDATION
 
 
 def encode_classes(y, sample_weight, class_weight, incremental, fitted_classes,
@@ -116,15 +116,16 @@ class ClassTrialsMixin:
     def _trial_classes(self, y):
         return np.unique(y) if y.ndim == 1 else None
 
-    def _trial_min_checks(self, loss, solver, settings):
-        # L-BFGS on a margin loss can cross a plateau of a hundred or more
-        # iterations, over which the held-out score drifts down before it
-        # rises (ggplot2's diamonds, the log loss: 1.08 nats at 10
-        # iterations, 1.085 at 100, 0.98 at 300): such a trial runs to
-        # max_iter and keeps its best check (user guide, "Solvers")
-        if solver == "lbfgs" and not loss.partition:
+    def _min_checks(self, loss, solver, energy, settings):
+        # L-BFGS on a margin loss, where its most offending class changes,
+        # can cross a plateau of a hundred iterations or more over which the
+        # held-out score drifts down before it rises (ggplot2's diamonds,
+        # the log loss: 1.08 nats at 10 iterations, 1.085 at 100, 0.98 at
+        # 300): a linear energy's run, whose iterations are cheap, goes on
+        # to max_iter and keeps its best check (user guide, "Solvers")
+        if solver == "lbfgs" and not loss.partition and energy.full_batch:
             return max(settings.min_checks,
-                       -(-settings.max_iter // settings.check_every))
+                       -(-settings.max_iter // _AUTO_CHECK_EVERY))
         return settings.min_checks
 
     def _trial_settings(self, y, sample_weight):

@@ -83,7 +83,10 @@ class EnergyClassifier(LabelVectorsMixin, ClassTrialsMixin, ClassInferenceMixin,
         below 10 rows, 10 without trials; above 50000, a draw of 50000),
         scored by the log probability of the rows held out at their fitted
         temperature, and the best refitted on all the rows for the
-        iterations that scored best; for label vectors chosen by a 3-fold
+        iterations that scored best (checked every 10; a trial stops 30
+        past its best, but a margin loss's on the linear energy under L-BFGS
+        waits for ``max_iter``, as it can cross a long plateau, and so does
+        its early stopping); for label vectors chosen by a 3-fold
         cross-validation (of the distinct rows) of a model without label
         interactions. ``partial_fit`` keeps the ``alpha_`` of an earlier fit,
         or takes 1 (0.5 for label vectors). Not applied with ``lvq2``, which

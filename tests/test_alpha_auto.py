@@ -7,10 +7,15 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from sklearn.datasets import load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
 
+from skebm import EnergyClassifier
 from skebm._alpha_auto import _AUTO_ALPHAS, _AUTO_FOLDS
 from skebm._alpha_trials import _along_path, _Trials
 from skebm.inference import IntervalSpace
+from skebm.solvers import _checks
 
 TIMEOUT = 30  # seconds; only a broken scheduler waits this long
 
@@ -604,21 +609,15 @@ def test_trials_on_a_draw_are_followed_by_one_refit_on_all_rows(
     assert model.score(X, y) > (0.8 if estimator == "classifier" else 0.7)
 
 
-
 @pytest.mark.parametrize("loss, patience", [("hinge", 15), ("log", 15), ("nll", 3)])
-def test_margin_loss_trials_under_lbfgs_run_to_max_iter(loss, patience, monkeypatch):
+def test_margin_losses_checks_under_lbfgs_wait_for_max_iter(loss, patience, monkeypatch):
     # L-BFGS on a margin loss can cross a plateau of a hundred iterations
     # or more over which the held-out score drifts down (ggplot2's
-    # diamonds: 1.08 nats at 10 iterations, 0.98 at 300): three checks
-    # without improvement ended its trials inside it. Such a trial now
-    # waits up to max_iter (150: 15 checks); the NLL's smooth objective,
-    # and Adam, keep three.
-    from sklearn.datasets import load_wine
-    from sklearn.preprocessing import StandardScaler
-
-    from skebm import EnergyClassifier
-    from skebm.solvers import _checks
-
+    # diamonds: 1.08 nats at 10 iterations, 0.98 at 300), and three checks
+    # without improvement ended alpha="auto"'s trials inside it. With the
+    # linear energy, the trials and early stopping now wait up to max_iter
+    # (150: 15 checks) and keep the best check; the NLL, a network energy
+    # and Adam keep three.
     patiences = []
     init = _checks.Checks.__init__
 
@@ -633,10 +632,31 @@ def test_margin_loss_trials_under_lbfgs_run_to_max_iter(loss, patience, monkeypa
         warnings.simplefilter("ignore")
         model = EnergyClassifier(loss=loss, max_iter=150, random_state=0).fit(X, y)
         assert model.solver_ == "lbfgs"
-        # each of the three penalties' trials (a 5-fold cross-validation of
-        # these 178 rows)
+        # the three penalties' trials, each a 5-fold cross-validation of
+        # these 178 rows
         assert len(patiences) == 15 and set(patiences) == {patience}
         del patiences[:]
-        EnergyClassifier(loss=loss, max_iter=150, solver="adam",
+        EnergyClassifier(loss=loss, alpha=1.0, early_stopping=True, max_iter=150,
                          random_state=0).fit(X, y)
-    assert len(patiences) == 15 and set(patiences) == {3}
+        assert patiences == [patience]
+        del patiences[:]
+        for params in [{"solver": "adam"}, {"energy": "mlp"}]:
+            EnergyClassifier(loss=loss, max_iter=150, random_state=0,
+                             **params).fit(X, y)
+    assert len(patiences) == 30 and set(patiences) == {3}
+
+
+def test_early_stopping_at_max_iter_warns_only_while_still_improving():
+    # a run that waits for max_iter past its best check has converged on
+    # the held-out rows; one whose last checks were best has not
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = EnergyClassifier(loss="hinge", alpha=1.0, early_stopping=True,
+                                 max_iter=150, random_state=0).fit(X, y)
+    scores = model.validation_scores_
+    assert len(scores) == 15 and np.argmax(scores) < len(scores) - 3
+    with pytest.warns(ConvergenceWarning, match="still improving"):
+        EnergyClassifier(loss="hinge", alpha=1.0, early_stopping=True,
+                         max_iter=10, random_state=0).fit(X, y)

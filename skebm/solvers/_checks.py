@@ -6,6 +6,11 @@ that early stopping holds out."""
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+# no improvement over this many checks stops a run by default (one check
+# wobbles); a run that reaches max_iter with its best check among the last
+# this many was still improving
+MIN_CHECKS = 3
+
 
 class Checks:
     """The validation scores of a run (L-BFGS or stochastic), its best
@@ -43,6 +48,10 @@ class Checks:
             self.best_score, self.best_n_iter = score, n_iter
             self.best_index, self.best_params = len(self.scores), params.copy()
         return len(self.scores) - self.best_index >= self.patience
+
+    def still_improving(self):
+        """Whether the best score is among the last ``MIN_CHECKS`` checks."""
+        return len(self.scores) - self.best_index < MIN_CHECKS
 
     def finish(self, params, n_iter, state):
         """Score the last iterate if it was not checked, put the best one in

@@ -3,6 +3,8 @@ and batch size that ``"auto"`` stands for."""
 
 from dataclasses import dataclass
 
+from ._checks import MIN_CHECKS
+
 # for networks, above this many samples a full-batch iteration costs more than
 # an Adam epoch gains; below it L-BFGS converges in fewer passes and needs no
 # step size. Architectures marked full_batch (linear ones) are cheap enough
@@ -40,9 +42,8 @@ class Settings:
     # with check_every: whether running to max_iter warns, as early
     # stopping's checks do (not the trials')
     checks_warn: bool = False
-    # with check_every: the fewest checks without improvement that stop a
-    # run (one check wobbles)
-    min_checks: int = 3
+    # with check_every: the fewest checks without improvement that stop a run
+    min_checks: int = MIN_CHECKS
 
 
 def resolve_solver(solver, n_samples, incremental, loss, energy, sampler):

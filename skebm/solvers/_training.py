@@ -207,7 +207,8 @@ def _train_lbfgs(objective, X, y, sample_weight, settings, state, n_samples,
         # (as the stochastic solvers' early stopping, no best_loss_)
         state["best_loss_"] = None
         checks.finish(params, len(curve), state)
-        if result.status == 1 and settings.checks_warn and settings.warn_max_iter:
+        if (result.status == 1 and settings.checks_warn and settings.warn_max_iter
+                and checks.still_improving()):
             warnings.warn(
                 f"lbfgs reached max_iter={settings.max_iter} while the held-out "
                 "score was still improving. Increase max_iter.",
