@@ -88,6 +88,6 @@ def refit_quietly(refit, candidate, trial, said):
             said.add(str(w.message))
             warnings.warn(
                 f"The second of the two fits that alpha=\"auto\" joins, refitted "
-                f"at alpha={candidate:g} (user guide, \"two experts\"): {w.message}",
-                w.category, stacklevel=3)
+                f"at alpha={candidate:g} (user guide, \"The variance of one "
+                f"fit: two experts\"): {w.message}", w.category, stacklevel=3)
     return model

@@ -239,5 +239,5 @@ def test_the_second_refit_warns_only_what_the_first_did_not():
     # n_iter_ (the first refit's), said nothing of where it came from
     assert [(w.category, str(w.message)) for w in caught] == [
         (ConvergenceWarning, 'The second of the two fits that alpha="auto" joins, '
-                             'refitted at alpha=1 (user guide, "two experts"): '
-                             "something else")]
+                             'refitted at alpha=1 (user guide, "The variance of one '
+                             'fit: two experts"): something else')]
