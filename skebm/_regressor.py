@@ -150,7 +150,11 @@ class EnergyRegressor(GibbsDensityMixin, RegressorMixin, _RegressionDataMixin,
         which takes no penalty, one trial chooses the iterations and ``beta_``,
         and ``alpha_`` is 0 (as it is for any ``alpha`` given with it).
         ``partial_fit``, which holds no rows out, uses the ``alpha_`` of an
-        earlier ``fit``, else 1 (0 for ``lvq2``).
+        earlier ``fit``, else 1 (0 for ``lvq2``). A number is fitted alone,
+        to convergence or ``max_iter``, its temperature that of the training
+        rows (``beta``): the model of ``"auto"`` at the same ``alpha_``
+        stopped early and took its temperature from held-out rows, and a
+        flexible energy's longer fit is sharper, its intervals narrower.
     solver : {"auto", "adam", "sgd", "lbfgs"}, default="auto"
         ``"auto"`` is full-batch ``"lbfgs"`` for the linear energy and up to
         10000 samples; ``"adam"`` otherwise, for ``partial_fit``, with a
