@@ -1,4 +1,6 @@
-"""Smoke tests of the quickstart, grid-search and OOD examples (Agg backend)."""
+"""The examples' results (Agg backend). The grid search over losses and
+the digit completion are checked on the documentation gallery's run of
+them (tests/test_docs.py), not run twice."""
 
 import importlib.util
 import pathlib
@@ -35,17 +37,6 @@ def test_quickstart(tmp_path):
     assert (tmp_path / "q.png").stat().st_size > 0
 
 
-def test_grid_search_losses(tmp_path):
-    from skebm.losses import LOSSES
-
-    rows = _load("plot_grid_search_losses").main(save=tmp_path / "g.png")
-    assert sorted(r[0] for r in rows) == sorted(LOSSES) and len(rows) == 9
-    means = [r[1] for r in rows]
-    assert means == sorted(means, reverse=True)
-    assert means[0] > 0.9
-    assert (tmp_path / "g.png").stat().st_size > 0
-
-
 def test_ood_detection(tmp_path):
     res = _load("plot_ood_detection").main(save=tmp_path / "o.png")
     assert res["accuracy"] > 0.9
@@ -64,13 +55,6 @@ def test_main_without_save_does_not_show(monkeypatch):
 
     monkeypatch.setattr(plt, "show", fail)
     assert _load("plot_quickstart").main() > 0.9
-
-
-def test_digit_completion_quick(tmp_path):
-    result = _load("plot_digit_completion").main(save=tmp_path / "d.png", quick=True)
-    assert result["draws"].shape == (6, 3, 32)
-    assert set(result["mse"]) == {"energy mean", "KNeighbors", "ExtraTrees", "Ridge"}
-    assert (tmp_path / "d.png").stat().st_size > 0
 
 
 def test_multilabel(tmp_path):
