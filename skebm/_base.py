@@ -283,10 +283,12 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
         objective = Objective(energy, space, loss, beta, alpha, weight_seen)
 
         settings = self._settings(loss, energy, energy_name)
+        # held-out checks (the trials', early stopping's) and their patience
+        checks = dict(check_every=_AUTO_CHECK_EVERY,
+                      min_checks=self._min_checks(loss, solver, energy, settings))
         validation = None
         if checked:
-            settings = replace(settings, check_every=_AUTO_CHECK_EVERY,
-                               min_checks=self._min_checks(loss, solver, energy, settings))
+            settings = replace(settings, **checks)
             scorer = self._held_out_score(space, energy, held_out, fitted_targets,
                                           beta, loss)
             validation = functools.partial(_score_only, scorer)
@@ -295,9 +297,7 @@ class BaseEnergyModel(AlphaSelectionMixin, CalibrationMixin, BaseEstimator):
                                            X_val, y_val, sw_val, beta, loss)
             if solver == "lbfgs":
                 # no epochs: a check every so many iterations, as the trials'
-                settings = replace(settings, check_every=_AUTO_CHECK_EVERY,
-                                   checks_warn=True, min_checks=self._min_checks(
-                                       loss, solver, energy, settings))
+                settings = replace(settings, checks_warn=True, **checks)
         if n_iter is not None:
             # all of them, its training loss stalled or not: stopped there,
             # a refit ends on another schedule than its trial's (and under
